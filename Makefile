@@ -1,0 +1,86 @@
+# Omphalos.  POSIX make; user CFLAGS/LDFLAGS are respected, warnings and
+# required defines are added apart.  O is the object directory and B the
+# binary directory, so `make sanitize` builds a second tree in obj/san.
+
+.SUFFIXES:
+
+PREFIX ?= /usr/local
+MANDIR ?= $(PREFIX)/share/man
+CFLAGS ?= -O2 -g
+VERSION = 0.1.0
+WARN = -std=c11 -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes
+DEFS = -D_GNU_SOURCE -DOMPH_VERSION=\"$(VERSION)\" -Ilib
+O = obj
+B = bin
+SANFLAGS = -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
+
+CMDS = omph-parse
+MAN1 = man/omph-parse.1
+MAN7 = man/omph.7
+HDRS = lib/lr.h lib/out.h lib/rec.h lib/tm.h lib/logfmt.h lib/w3c.h
+LIBOBJ = $(O)/lr.o $(O)/out.o $(O)/rec.o $(O)/tm.o $(O)/logfmt.o $(O)/w3c.o
+
+all: $(B)/omph-parse $(B)/omph-loggen
+
+$(O)/libomph.a: $(LIBOBJ)
+	rm -f $@
+	$(AR) rcs $@ $(LIBOBJ)
+
+$(O)/lr.o: lib/lr.c $(HDRS)
+	@mkdir -p $(O)
+	$(CC) $(WARN) $(DEFS) $(CFLAGS) -c -o $@ lib/lr.c
+$(O)/out.o: lib/out.c $(HDRS)
+	@mkdir -p $(O)
+	$(CC) $(WARN) $(DEFS) $(CFLAGS) -c -o $@ lib/out.c
+$(O)/rec.o: lib/rec.c $(HDRS)
+	@mkdir -p $(O)
+	$(CC) $(WARN) $(DEFS) $(CFLAGS) -c -o $@ lib/rec.c
+$(O)/tm.o: lib/tm.c $(HDRS)
+	@mkdir -p $(O)
+	$(CC) $(WARN) $(DEFS) $(CFLAGS) -c -o $@ lib/tm.c
+$(O)/logfmt.o: lib/logfmt.c $(HDRS)
+	@mkdir -p $(O)
+	$(CC) $(WARN) $(DEFS) $(CFLAGS) -c -o $@ lib/logfmt.c
+$(O)/w3c.o: lib/w3c.c $(HDRS)
+	@mkdir -p $(O)
+	$(CC) $(WARN) $(DEFS) $(CFLAGS) -c -o $@ lib/w3c.c
+
+$(B)/omph-parse: cmd/omph-parse.c $(O)/libomph.a $(HDRS)
+	@mkdir -p $(B)
+	$(CC) $(WARN) $(DEFS) $(CFLAGS) $(LDFLAGS) -o $@ cmd/omph-parse.c $(O)/libomph.a
+
+# a seeded generator of realistic logs for tests and bench (not installed)
+$(B)/omph-loggen: tests/loggen.c
+	@mkdir -p $(B)
+	$(CC) $(WARN) $(DEFS) $(CFLAGS) $(LDFLAGS) -o $@ tests/loggen.c
+
+# the same binaries under AddressSanitizer + UndefinedBehaviorSanitizer
+sanitize:
+	$(MAKE) O=obj/san B=obj/san/bin CFLAGS="$(SANFLAGS)" LDFLAGS="-fsanitize=address,undefined" all
+
+# both passes of the bats suite: plain, then sanitized; ends "N passed, N failed"
+test: all sanitize
+	@sh tests/run.sh
+
+bench: all
+	@sh tests/bench.sh
+
+demo: all
+	@sh tests/demo.sh
+
+install: all
+	mkdir -p $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man7
+	for c in $(CMDS); do cp $(B)/$$c $(DESTDIR)$(PREFIX)/bin/$$c && chmod 755 $(DESTDIR)$(PREFIX)/bin/$$c || exit 1; done
+	cp $(MAN1) $(DESTDIR)$(MANDIR)/man1/
+	cp $(MAN7) $(DESTDIR)$(MANDIR)/man7/
+
+uninstall:
+	for c in $(CMDS); do rm -f $(DESTDIR)$(PREFIX)/bin/$$c; done
+	for m in $(MAN1); do rm -f $(DESTDIR)$(MANDIR)/man1/$${m#man/}; done
+	for m in $(MAN7); do rm -f $(DESTDIR)$(MANDIR)/man7/$${m#man/}; done
+
+clean:
+	rm -rf bin obj tests/tmp
+
+
+.PHONY: all sanitize test bench demo install uninstall clean

@@ -1,0 +1,637 @@
+/*
+ * omph-parse: turn access-log lines into records (man/omph.7).
+ *
+ * Input lines come from the named files or stdin; each is matched by a
+ * compiled field program (clf, combined, vcombined, apache:, nginx:) or the
+ * W3C directive state of its stream, and written as one record.  Lines that
+ * do not match are counted, reported and optionally saved, never fatal.
+ */
+#include <sys/stat.h>
+
+#include <err.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "logfmt.h"
+#include "lr.h"
+#include "out.h"
+#include "rec.h"
+#include "w3c.h"
+
+#define MAX_REPORTS 10
+#define AUTO_LINES 10
+
+enum { F_LOGFMT, F_W3C, F_AUTO };
+
+static const char *opt_source;		/* -s */
+static int opt_tagged;			/* --tagged */
+static const char *opt_fields;		/* --fields */
+static int opt_all;			/* --all-fields */
+static int opt_noheader;		/* --no-header */
+static int opt_json;			/* -o json */
+static const char *opt_rejects;		/* --rejects */
+static int opt_strict;			/* --strict */
+static size_t opt_maxline = 1024 * 1024; /* --max-line */
+
+/* one input stream's parser state; W3C state is per tagged source */
+struct src {
+	char *name;
+	struct w3c *w3c;
+};
+
+struct parse {
+	int kind;			/* F_LOGFMT or F_W3C once known */
+	struct lf_prog *lf;
+	struct src *srcs;		/* open-addressed by name (--tagged) */
+	size_t nsrc, srccap;
+	struct w3c *w3c;		/* untagged W3C state, reset per file */
+	int autolines;			/* lines tried while detecting */
+
+	/* output columns: names and where each comes from */
+	const struct rec_schema *sch;	/* schema the map was made for */
+	unsigned gen;
+	int nout;
+	const char *outname[REC_MAXF];
+	int outsrc[REC_MAXF];		/* schema column, -1 absent, -2 source */
+	int hdr_n;			/* header last written */
+	const char *hdr[REC_MAXF];
+	char *fieldbuf;			/* --fields storage */
+	const char *want[REC_MAXF];	/* --fields list */
+	int nwant;
+
+	struct rec_val vals[REC_MAXF];
+	struct out *out, *rej;
+	uint64_t lines, records, rejected, blank;
+	int failed;			/* a file could not be read */
+	int stop;			/* give up reading (auto found nothing) */
+};
+
+static void usage(void);
+static void parse_free(struct parse *);
+static int setup_format(struct parse *, const char *);
+static void run_fd(struct parse *, int, const char *);
+static void line(struct parse *, struct lr_line *, const char *, uint64_t);
+static void emit(struct parse *, const struct rec_schema *, const char *,
+    size_t);
+static void reject(struct parse *, struct lr_line *, const char *, uint64_t,
+    const char *, size_t, const char *);
+static struct w3c *source_w3c(struct parse *, const char *, size_t);
+static int parse_fields(struct parse *, const char *);
+static size_t number(const char *, const char *, size_t, size_t);
+
+int
+main(int argc, char *argv[])
+{
+	static const struct option longopts[] = {
+		{ "source", required_argument, NULL, 's' },
+		{ "tagged", no_argument, NULL, 't' },
+		{ "fields", required_argument, NULL, 'f' },
+		{ "all-fields", no_argument, NULL, 'a' },
+		{ "no-header", no_argument, NULL, 'H' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "rejects", required_argument, NULL, 'r' },
+		{ "strict", no_argument, NULL, 'S' },
+		{ "max-line", required_argument, NULL, 'm' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct parse ps;
+	int ch, i, fd, rv = 0;
+
+	memset(&ps, 0, sizeof(ps));
+	while ((ch = getopt_long(argc, argv, "s:o:hV", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 's':
+			opt_source = optarg;
+			break;
+		case 't':
+			opt_tagged = 1;
+			break;
+		case 'f':
+			opt_fields = optarg;
+			break;
+		case 'a':
+			opt_all = 1;
+			break;
+		case 'H':
+			opt_noheader = 1;
+			break;
+		case 'o':
+			if (strcmp(optarg, "json") == 0)
+				opt_json = 1;
+			else if (strcmp(optarg, "tsv") == 0)
+				opt_json = 0;
+			else {
+				warnx("-o: unknown output %s (tsv or json)", optarg);
+				usage();
+			}
+			break;
+		case 'r':
+			opt_rejects = optarg;
+			break;
+		case 'S':
+			opt_strict = 1;
+			break;
+		case 'm':
+			opt_maxline = number("--max-line", optarg, 256,
+			    64 * 1024 * 1024);
+			break;
+		case 'V':
+			printf("omph-parse %s\n", OMPH_VERSION);
+			return 0;
+		case 'h':
+		default:
+			usage();
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (argc < 1)
+		usage();
+	if ((ps.out = malloc(sizeof(*ps.out))) == NULL)
+		err(1, NULL);
+	out_init(ps.out, STDOUT_FILENO);
+	if (opt_fields != NULL && parse_fields(&ps, opt_fields) == -1)
+		usage();
+	if (setup_format(&ps, argv[0]) == -1)
+		usage();
+	if (opt_rejects != NULL) {
+		if ((fd = open(opt_rejects, O_WRONLY | O_CREAT | O_TRUNC |
+		    O_CLOEXEC, 0666)) == -1)
+			err(1, "%s", opt_rejects);
+		if ((ps.rej = malloc(sizeof(*ps.rej))) == NULL)
+			err(1, NULL);
+		out_init(ps.rej, fd);
+	}
+	if (argc == 1)
+		run_fd(&ps, STDIN_FILENO, "stdin");
+	for (i = 1; i < argc && !ps.out->err && !ps.stop; i++) {
+		if (strcmp(argv[i], "-") == 0) {
+			run_fd(&ps, STDIN_FILENO, "stdin");
+			continue;
+		}
+		if ((fd = open(argv[i], O_RDONLY | O_CLOEXEC)) == -1) {
+			warn("%s", argv[i]);
+			ps.failed = 1;
+			continue;
+		}
+		run_fd(&ps, fd, argv[i]);
+		close(fd);
+	}
+	if (out_flush(ps.out) == -1) {
+		if (ps.out->err != EPIPE)
+			warnx("stdout: %s", strerror(ps.out->err));
+		rv = 1;
+		goto out;
+	}
+	if (ps.rej != NULL && (out_flush(ps.rej) == -1 || close(ps.rej->fd) == -1)) {
+		warnx("%s: %s", opt_rejects, strerror(ps.rej->err ? ps.rej->err :
+		    errno));
+		rv = 1;
+	}
+	if (ps.kind == F_AUTO && ps.lines > ps.blank) {
+		warnx("auto: no known format in the first %d lines", AUTO_LINES);
+		rv = 1;
+	}
+	if (ps.rejected > 0) {
+		warnx("%llu of %llu lines rejected", (unsigned long long)ps.rejected,
+		    (unsigned long long)ps.lines);
+		if (opt_strict)
+			rv = 1;
+	}
+	if (ps.failed)
+		rv = 1;
+out:
+	parse_free(&ps);
+	return rv;
+}
+
+/* free everything ps holds (it may be partly set up) */
+static void
+parse_free(struct parse *ps)
+{
+	size_t i;
+	int j;
+
+	lf_free(ps->lf);
+	w3c_free(ps->w3c);
+	for (i = 0; i < ps->srccap; i++) {
+		free(ps->srcs[i].name);
+		w3c_free(ps->srcs[i].w3c);
+	}
+	free(ps->srcs);
+	for (j = 0; j < ps->hdr_n; j++)
+		free((char *)ps->hdr[j]);
+	free(ps->fieldbuf);
+	free(ps->out);
+	free(ps->rej);
+}
+
+/*
+ * Digits in s as a number in [min, max]; a bad one is a usage error.  A
+ * suffix k, M or G multiplies by 1024, 1024^2, 1024^3.
+ */
+static size_t
+number(const char *opt, const char *s, size_t min, size_t max)
+{
+	char *end;
+	unsigned long long v;
+
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (end != s && *end != '\0' && end[1] == '\0') {
+		if (*end == 'k' || *end == 'K')
+			v *= 1024, end++;
+		else if (*end == 'M')
+			v *= 1024 * 1024, end++;
+		else if (*end == 'G')
+			v *= 1024ULL * 1024 * 1024, end++;
+	}
+	if (errno != 0 || end == s || *end != '\0' || *s == '-' || v < min ||
+	    v > max) {
+		warnx("%s: %s is not a number from %zu to %zu", opt, s, min, max);
+		usage();
+	}
+	return (size_t)v;
+}
+
+static int
+setup_format(struct parse *ps, const char *fmt)
+{
+	char errbuf[256];
+	const char *s;
+	int dialect = LF_APACHE;
+
+	if (strcmp(fmt, "w3c") == 0) {
+		ps->kind = F_W3C;
+		return 0;
+	}
+	if (strcmp(fmt, "auto") == 0) {
+		ps->kind = F_AUTO;
+		return 0;
+	}
+	if ((s = lf_preset(fmt)) == NULL) {
+		if (strncmp(fmt, "apache:", 7) == 0)
+			s = fmt + 7;
+		else if (strncmp(fmt, "nginx:", 6) == 0) {
+			s = fmt + 6;
+			dialect = LF_NGINX;
+		} else {
+			warnx("unknown format %s", fmt);
+			return -1;
+		}
+	}
+	if ((ps->lf = lf_compile(s, dialect, errbuf, sizeof(errbuf))) == NULL) {
+		warnx("%s: %s", fmt, errbuf);
+		return -1;
+	}
+	ps->kind = F_LOGFMT;
+	return 0;
+}
+
+static int
+parse_fields(struct parse *ps, const char *list)
+{
+	char *p, *tok;
+
+	if ((ps->fieldbuf = strdup(list)) == NULL)
+		err(1, NULL);
+	for (p = ps->fieldbuf; (tok = strsep(&p, ",")) != NULL;) {
+		if (*tok == '\0') {
+			warnx("--fields: empty field name in \"%s\"", list);
+			return -1;
+		}
+		if (ps->nwant == REC_MAXF) {
+			warnx("--fields: more than %d fields", REC_MAXF);
+			return -1;
+		}
+		ps->want[ps->nwant++] = tok;
+	}
+	return 0;
+}
+
+static void
+run_fd(struct parse *ps, int fd, const char *name)
+{
+	struct lr r;
+	struct lr_line l;
+	ssize_t n;
+
+	if (lr_init(&r, fd, opt_maxline) == -1)
+		err(1, NULL);
+	/* each file starts without W3C directives of its own */
+	w3c_free(ps->w3c);
+	ps->w3c = NULL;
+	for (;;) {
+		while (lr_next(&r, &l) == 1) {
+			line(ps, &l, name, r.lineno);
+			if (ps->out->err || ps->stop)
+				goto out;
+		}
+		if (r.eof)
+			break;
+		/* nothing more ready: let what we have go on */
+		if (ps->out->len > 0 && !lr_ready(&r) && out_flush(ps->out) == -1)
+			goto out;
+		if ((n = lr_fill(&r)) == -1) {
+			warn("%s", name);
+			ps->failed = 1;
+			break;
+		}
+	}
+out:
+	lr_free(&r);
+}
+
+static int
+try_auto(struct parse *ps, char *p, size_t len)
+{
+	static const char *const order[] = { "combined", "vcombined", "clf" };
+	char why[256];
+	size_t i;
+
+	if (len > 0 && *p == '#') {
+		ps->kind = F_W3C;
+		warnx("auto: w3c");
+		return 0;
+	}
+	for (i = 0; i < sizeof(order) / sizeof(order[0]); i++) {
+		ps->lf = lf_compile(lf_preset(order[i]), LF_APACHE, why,
+		    sizeof(why));
+		if (ps->lf == NULL)
+			err(1, "auto");
+		if (lf_parse(ps->lf, p, len, ps->vals, why, sizeof(why)) == 0) {
+			ps->kind = F_LOGFMT;
+			warnx("auto: %s", order[i]);
+			return 0;
+		}
+		lf_free(ps->lf);
+		ps->lf = NULL;
+	}
+	return -1;
+}
+
+static void
+line(struct parse *ps, struct lr_line *l, const char *name, uint64_t lineno)
+{
+	char why[256];
+	char *p = l->p;
+	size_t len = l->len;
+	const char *tag = NULL;
+	size_t taglen = 0;
+	struct w3c *w;
+	char *t;
+	int rv;
+
+	ps->lines++;
+	if (opt_tagged) {
+		if ((t = memchr(p, '\t', len)) == NULL) {
+			reject(ps, l, name, lineno, NULL, 0,
+			    "no SOURCE<TAB> prefix (--tagged)");
+			return;
+		}
+		tag = p;
+		taglen = (size_t)(t - p);
+		len -= taglen + 1;
+		p = t + 1;
+	} else if (opt_source != NULL) {
+		tag = opt_source;
+		taglen = strlen(opt_source);
+	}
+	if (l->flags & LR_CUT) {
+		snprintf(why, sizeof(why), "line longer than %zu bytes", opt_maxline);
+		reject(ps, l, name, lineno, tag, taglen, why);
+		return;
+	}
+	if (len > 0 && p[len - 1] == '\r')
+		len--;
+	if (len == 0) {
+		ps->blank++;
+		return;
+	}
+	if (ps->kind == F_AUTO) {
+		if (ps->autolines++ == AUTO_LINES) {
+			ps->stop = 1;	/* main says why */
+			ps->lines--;
+			return;
+		}
+		if (try_auto(ps, p, len) == -1) {
+			reject(ps, l, name, lineno, tag, taglen,
+			    "not clf, combined, vcombined or w3c");
+			return;
+		}
+	}
+	if (ps->kind == F_LOGFMT) {
+		if (lf_parse(ps->lf, p, len, ps->vals, why, sizeof(why)) == -1) {
+			reject(ps, l, name, lineno, tag, taglen, why);
+			return;
+		}
+		emit(ps, lf_schema(ps->lf), tag, taglen);
+		return;
+	}
+	/* W3C: directive state per tagged source, else per file */
+	if (opt_tagged)
+		w = source_w3c(ps, tag, taglen);
+	else if ((w = ps->w3c) == NULL && (w = ps->w3c = w3c_new()) == NULL)
+		err(1, NULL);
+	rv = w3c_line(w, p, len, ps->vals, why, sizeof(why));
+	if (rv == -1)
+		reject(ps, l, name, lineno, tag, taglen, why);
+	else if (rv == W3C_RECORD)
+		emit(ps, w3c_schema(w), tag, taglen);
+	else
+		ps->lines--;	/* a directive is not a line of data */
+}
+
+static uint64_t
+hash(const char *p, size_t n)
+{
+	uint64_t h = 1469598103934665603ULL;
+
+	while (n-- > 0)
+		h = (h ^ (unsigned char)*p++) * 1099511628211ULL;
+	return h;
+}
+
+/* the W3C state of a tagged source, created on first sight */
+static struct w3c *
+source_w3c(struct parse *ps, const char *name, size_t n)
+{
+	struct src *old, *s;
+	size_t i, oldcap;
+
+	if (ps->nsrc * 2 >= ps->srccap) {
+		old = ps->srcs;
+		oldcap = ps->srccap;
+		ps->srccap = oldcap ? oldcap * 2 : 64;
+		if ((ps->srcs = calloc(ps->srccap, sizeof(*s))) == NULL)
+			err(1, NULL);
+		for (i = 0; i < oldcap; i++) {
+			if (old[i].name == NULL)
+				continue;
+			s = &ps->srcs[hash(old[i].name, strlen(old[i].name)) &
+			    (ps->srccap - 1)];
+			while (s->name != NULL)
+				s = s == &ps->srcs[ps->srccap - 1] ? ps->srcs : s + 1;
+			*s = old[i];
+		}
+		free(old);
+	}
+	s = &ps->srcs[hash(name, n) & (ps->srccap - 1)];
+	while (s->name != NULL) {
+		if (strlen(s->name) == n && memcmp(s->name, name, n) == 0)
+			return s->w3c;
+		s = s == &ps->srcs[ps->srccap - 1] ? ps->srcs : s + 1;
+	}
+	if ((s->name = strndup(name, n)) == NULL || (s->w3c = w3c_new()) == NULL)
+		err(1, NULL);
+	ps->nsrc++;
+	return s->w3c;
+}
+
+/* recompute the output columns for schema sch */
+static void
+map_columns(struct parse *ps, const struct rec_schema *sch)
+{
+	int i, j, c, used[REC_MAXF];
+
+	ps->sch = sch;
+	ps->gen = sch->gen;
+	ps->nout = 0;
+	if (ps->nwant > 0) {
+		for (i = 0; i < ps->nwant; i++) {
+			ps->outname[i] = ps->want[i];
+			ps->outsrc[i] = -1;
+			if (strcmp(ps->want[i], "source") == 0 &&
+			    (opt_tagged || opt_source))
+				ps->outsrc[i] = -2;
+			for (j = 0; j < sch->n; j++)
+				if (strcmp(sch->names[j], ps->want[i]) == 0)
+					ps->outsrc[i] = j;
+		}
+		ps->nout = ps->nwant;
+		return;
+	}
+	memset(used, 0, sizeof(used));
+	for (c = 0; c < REC_NCANON; c++) {
+		if (c == REC_SOURCE && (opt_tagged || opt_source)) {
+			ps->outname[ps->nout] = "source";
+			ps->outsrc[ps->nout++] = -2;
+			continue;
+		}
+		for (j = 0; j < sch->n; j++)
+			if (strcmp(sch->names[j], rec_canon_names[c]) == 0) {
+				ps->outname[ps->nout] = sch->names[j];
+				ps->outsrc[ps->nout++] = j;
+				used[j] = 1;
+			}
+	}
+	for (j = 0; opt_all && j < sch->n && ps->nout < REC_MAXF; j++)
+		if (!used[j] && rec_canon(sch->names[j],
+		    strlen(sch->names[j])) < 0) {
+			ps->outname[ps->nout] = sch->names[j];
+			ps->outsrc[ps->nout++] = j;
+		}
+}
+
+static void
+header(struct parse *ps)
+{
+	int i, same = ps->hdr_n == ps->nout;
+
+	for (i = 0; same && i < ps->nout; i++)
+		same = strcmp(ps->hdr[i], ps->outname[i]) == 0;
+	if (same)
+		return;
+	/* names may live in a schema that changes: the header keeps copies */
+	for (i = 0; i < ps->hdr_n; i++)
+		free((char *)ps->hdr[i]);
+	for (i = 0; i < ps->nout; i++)
+		if ((ps->hdr[i] = strdup(ps->outname[i])) == NULL)
+			err(1, NULL);
+	ps->hdr_n = ps->nout;
+	if (!opt_noheader && !opt_json)
+		rec_put_header(ps->out, ps->hdr, ps->hdr_n);
+}
+
+static void
+emit(struct parse *ps, const struct rec_schema *sch, const char *tag,
+    size_t taglen)
+{
+	struct rec_val src, *v;
+	const struct rec_val *row[REC_MAXF];
+	struct out *o = ps->out;
+	int i;
+
+	if (sch != ps->sch || sch->gen != ps->gen) {
+		map_columns(ps, sch);
+		header(ps);
+	}
+	src.p = tag;
+	src.len = (uint32_t)taglen;
+	src.enc = tag != NULL ? REC_RAW : REC_ABSENT;
+	ps->records++;
+	if (opt_json) {
+		out_putc(o, '{');
+		for (i = 0; i < ps->nout; i++) {
+			v = ps->outsrc[i] == -2 ? &src : ps->outsrc[i] < 0 ? NULL :
+			    &ps->vals[ps->outsrc[i]];
+			if (v == NULL || v->enc == REC_ABSENT)
+				continue;
+			if (o->buf[o->len - 1] != '{')
+				out_putc(o, ',');
+			out_putc(o, '"');
+			out_puts(o, ps->outname[i]);
+			out_write(o, "\":", 2);
+			rec_put_json(o, v, strcmp(ps->outname[i], "status") == 0 ||
+			    strcmp(ps->outname[i], "bytes") == 0 ||
+			    strcmp(ps->outname[i], "duration") == 0);
+		}
+		out_write(o, "}\n", 2);
+		return;
+	}
+	for (i = 0; i < ps->nout; i++)
+		row[i] = ps->outsrc[i] >= 0 ? &ps->vals[ps->outsrc[i]] :
+		    ps->outsrc[i] == -2 ? &src : NULL;
+	rec_put_row(o, row, ps->nout);
+}
+
+static void
+reject(struct parse *ps, struct lr_line *l, const char *name, uint64_t lineno,
+    const char *tag, size_t taglen, const char *why)
+{
+	ps->rejected++;
+	if (ps->rejected <= MAX_REPORTS) {
+		if (opt_tagged && tag != NULL)
+			warnx("%.*s (%s:%llu): %s", (int)taglen, tag, name,
+			    (unsigned long long)lineno, why);
+		else
+			warnx("%s:%llu: %s", name, (unsigned long long)lineno, why);
+		if (ps->rejected == MAX_REPORTS)
+			warnx("further rejected lines are only counted");
+	}
+	if (ps->rej != NULL) {
+		out_write(ps->rej, l->p, l->len);
+		out_putc(ps->rej, '\n');
+	}
+}
+
+static void
+usage(void)
+{
+	fprintf(stderr,
+	    "usage: omph-parse [-s name] [-o tsv|json] [--tagged] [--fields list]\n"
+	    "                  [--all-fields] [--no-header] [--rejects file] [--strict]\n"
+	    "                  [--max-line bytes] format [file ...]\n"
+	    "format: clf | combined | vcombined | w3c | auto | apache:LOGFORMAT |\n"
+	    "        nginx:LOG_FORMAT\n");
+	exit(2);
+}

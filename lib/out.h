@@ -1,0 +1,78 @@
+/*
+ * out: a buffered writer over a file descriptor.
+ *
+ * Output is gathered in one large buffer and written with write(2) when the
+ * buffer fills or when the caller asks (out_flush).  Callers flush whenever
+ * their input has nothing more ready, so a burst leaves in large writes and a
+ * single line reaches the next stage at once.  Nothing here prints or exits:
+ * a failed write sets o->err (an errno value) and every later call is a no-op
+ * returning -1, so a caller may check once, at flush time.
+ */
+#ifndef OUT_H
+#define OUT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#define OUT_BUFSZ (256 * 1024)
+
+struct out {
+	int fd;
+	int err;		/* errno of the first failed write, or 0 */
+	size_t len;		/* bytes waiting in buf */
+	uint64_t written;	/* bytes whose write(2) completed */
+	char buf[OUT_BUFSZ];
+};
+
+/* Set up o to write to fd.  o is caller-owned (it is large: allocate it). */
+void out_init(struct out *o, int fd);
+/* Write everything buffered.  Returns 0, or -1 with o->err set (EPIPE...). */
+int out_flush(struct out *o);
+/* Slow path of out_write: flushes as needed; n may exceed the buffer. */
+int out_write_slow(struct out *o, const void *p, size_t n);
+
+/* Make room for at least n bytes (n <= OUT_BUFSZ) and return where to write
+ * them; the caller then calls out_commit with what it used.  NULL on error. */
+static inline char *
+out_reserve(struct out *o, size_t n)
+{
+	if (o->len + n > sizeof(o->buf) && out_flush(o) == -1)
+		return NULL;
+	return o->buf + o->len;
+}
+
+static inline void
+out_commit(struct out *o, size_t n)
+{
+	o->len += n;
+}
+
+static inline int
+out_write(struct out *o, const void *p, size_t n)
+{
+	if (o->len + n <= sizeof(o->buf)) {
+		memcpy(o->buf + o->len, p, n);
+		o->len += n;
+		return 0;
+	}
+	return out_write_slow(o, p, n);
+}
+
+static inline int
+out_putc(struct out *o, char c)
+{
+	if (o->len < sizeof(o->buf)) {
+		o->buf[o->len++] = c;
+		return 0;
+	}
+	return out_write_slow(o, &c, 1);
+}
+
+static inline int
+out_puts(struct out *o, const char *s)
+{
+	return out_write(o, s, strlen(s));
+}
+
+#endif

@@ -1,0 +1,431 @@
+#include <string.h>
+
+#include "rec.h"
+
+const char *const rec_canon_names[REC_NCANON] = {
+	"time", "vhost", "client", "user", "method", "path", "query",
+	"protocol", "status", "bytes", "referer", "agent", "duration", "source"
+};
+
+int
+rec_canon(const char *name, size_t len)
+{
+	int i;
+
+	for (i = 0; i < REC_NCANON; i++)
+		if (strlen(rec_canon_names[i]) == len &&
+		    memcmp(rec_canon_names[i], name, len) == 0)
+			return i;
+	return -1;
+}
+
+/*
+ * Byte classes.  Values are written as clean text: TAB, LF, CR and backslash
+ * get COPY escapes, every other control byte, DEL and each byte that is not
+ * part of valid UTF-8 become the four characters \xHH (Apache's own
+ * convention), so a record never carries raw control bytes or invalid UTF-8
+ * and always loads into a UTF8 database.
+ */
+enum { C_PLAIN, C_ESC, C_CTL, C_HIGH };
+static unsigned char cls[256];
+static const char copy_esc[256] = {
+	['\\'] = '\\', ['\t'] = 't', ['\n'] = 'n', ['\r'] = 'r',
+};
+static const char hex[] = "0123456789abcdef";
+
+static void
+init_cls(void)
+{
+	int c;
+
+	if (cls['\\'] != 0)
+		return;
+	for (c = 0; c < 256; c++)
+		cls[c] = c < 0x20 || c == 0x7f ? C_CTL : c >= 0x80 ? C_HIGH :
+		    C_PLAIN;
+	cls['\\'] = cls['\t'] = cls['\n'] = cls['\r'] = C_ESC;
+}
+
+static int
+hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/*
+ * Decode one Apache/nginx backslash escape at p[0] == '\\' (n bytes left).
+ * \" and \\ give the character; \xHH gives the byte when it is printable
+ * ASCII.  Returns the input length taken and stores the byte in *c; returns
+ * 0 when the escape stays as text (a lone backslash, \xHH of a control or
+ * high byte: those are kept as the text \xHH, which is what we would write).
+ */
+static size_t
+bsl_decode(const unsigned char *p, size_t n, unsigned char *c)
+{
+	int h, l, v;
+
+	if (n >= 2 && (p[1] == '"' || p[1] == '\\')) {
+		*c = p[1];
+		return 2;
+	}
+	if (n >= 4 && p[1] == 'x' && (h = hexval(p[2])) >= 0 &&
+	    (l = hexval(p[3])) >= 0) {
+		v = h << 4 | l;
+		if (v >= 0x20 && v < 0x7f) {
+			*c = (unsigned char)v;
+			return 4;
+		}
+	}
+	return 0;
+}
+
+/* length of a valid UTF-8 sequence at s (n bytes left), 0 if invalid */
+static size_t
+utf8_len(const unsigned char *s, size_t n)
+{
+	size_t len, i;
+	unsigned cp;
+
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		len = 2, cp = s[0] & 0x1f;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef)
+		len = 3, cp = s[0] & 0x0f;
+	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+		len = 4, cp = s[0] & 0x07;
+	else
+		return 0;
+	if (n < len)
+		return 0;
+	for (i = 1; i < len; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (s[i] & 0x3f);
+	}
+	if ((len == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
+	    (len == 4 && (cp < 0x10000 || cp > 0x10ffff)))
+		return 0;
+	return len;
+}
+
+/*
+ * Escape about n bytes of s (avail >= n bytes readable) to d, which has room
+ * for 5 * n + 16 bytes.  A sequence that starts before s + n is taken whole,
+ * so up to 3 bytes more may be taken; *took tells how many.  Returns the end
+ * of what was written.
+ */
+static char *
+esc_copy(char *d, const unsigned char *s, size_t n, size_t avail, int bsl,
+    size_t *took)
+{
+	const unsigned char *s0 = s, *stop = s + n, *e = s + avail;
+	unsigned char c;
+	size_t k;
+
+	while (s < stop) {
+		/* eight plain bytes at a time: no control, DEL, high or '\\' */
+		while (stop - s >= 8) {
+			uint64_t x, t;
+
+			memcpy(&x, s, 8);
+			t = (x - 0x2020202020202020ULL) | x |
+			    ((x ^ 0x5c5c5c5c5c5c5c5cULL) - 0x0101010101010101ULL) |
+			    ((x ^ 0x7f7f7f7f7f7f7f7fULL) - 0x0101010101010101ULL);
+			if (t & 0x8080808080808080ULL)
+				break;
+			memcpy(d, s, 8);
+			d += 8;
+			s += 8;
+		}
+		if (s == stop)
+			break;
+		if (stop - s < 8) {
+			/* the tail, padded with plain bytes; d has room for 8 */
+			uint64_t x = 0x4141414141414141ULL, t;
+			size_t r = (size_t)(stop - s);
+
+			memcpy(&x, s, r);
+			t = (x - 0x2020202020202020ULL) | x |
+			    ((x ^ 0x5c5c5c5c5c5c5c5cULL) - 0x0101010101010101ULL) |
+			    ((x ^ 0x7f7f7f7f7f7f7f7fULL) - 0x0101010101010101ULL);
+			if (!(t & 0x8080808080808080ULL)) {
+				memcpy(d, &x, 8);
+				d += r;
+				s = stop;
+				break;
+			}
+		}
+		c = *s;
+		switch (cls[c]) {
+		case C_PLAIN:
+			*d++ = (char)c;
+			s++;
+			continue;
+		case C_HIGH:
+			if ((k = utf8_len(s, (size_t)(e - s))) > 0) {
+				memcpy(d, s, k);
+				d += k;
+				s += k;
+				continue;
+			}
+			break;
+		case C_ESC:
+			if (c == '\\' && bsl && (k = bsl_decode(s, (size_t)(e - s),
+			    &c)) > 0)
+				s += k;
+			else
+				s++;
+			if (copy_esc[c]) {
+				*d++ = '\\';
+				*d++ = copy_esc[c];
+			} else
+				*d++ = (char)c;
+			continue;
+		}
+		/* control byte or invalid UTF-8: the text \xHH, escaped */
+		memcpy(d, "\\\\x", 3);
+		d[3] = hex[c >> 4];
+		d[4] = hex[c & 15];
+		d += 5;
+		s++;
+	}
+	*took = (size_t)(s - s0);
+	return d;
+}
+
+int
+rec_put(struct out *o, const struct rec_val *v)
+{
+	const unsigned char *s = (const unsigned char *)v->p;
+	size_t n = v->len, k, took;
+	char *d0, *d;
+
+	if (v->enc == REC_ABSENT)
+		return out_write(o, "\\N", 2);
+	init_cls();
+	while (n > 0) {
+		k = n < OUT_BUFSZ / 8 ? n : OUT_BUFSZ / 8;
+		if ((d0 = out_reserve(o, 5 * k + 16)) == NULL)
+			return -1;
+		d = esc_copy(d0, s, k, n, v->enc == REC_BSL, &took);
+		out_commit(o, (size_t)(d - d0));
+		s += took;
+		n -= took;
+	}
+	return 0;
+}
+
+int
+rec_put_row(struct out *o, const struct rec_val *const *v, int n)
+{
+	size_t bound = 1, took;
+	char *d0, *d;
+	int i;
+
+	for (i = 0; i < n; i++)
+		bound += (v[i] != NULL ? 5 * (size_t)v[i]->len : 0) + 19;
+	if (bound > OUT_BUFSZ / 2) {
+		/* a huge row: field by field */
+		for (i = 0; i < n; i++) {
+			if (i > 0)
+				out_putc(o, '\t');
+			if (v[i] == NULL)
+				out_write(o, "\\N", 2);
+			else if (rec_put(o, v[i]) == -1)
+				return -1;
+		}
+		return out_putc(o, '\n');
+	}
+	init_cls();
+	if ((d0 = d = out_reserve(o, bound)) == NULL)
+		return -1;
+	for (i = 0; i < n; i++) {
+		if (i > 0)
+			*d++ = '\t';
+		if (v[i] == NULL || v[i]->enc == REC_ABSENT) {
+			*d++ = '\\';
+			*d++ = 'N';
+		} else
+			d = esc_copy(d, (const unsigned char *)v[i]->p, v[i]->len,
+			    v[i]->len, v[i]->enc == REC_BSL, &took);
+	}
+	*d++ = '\n';
+	out_commit(o, (size_t)(d - d0));
+	return 0;
+}
+
+int
+rec_put_header(struct out *o, const char *const *names, int n)
+{
+	struct rec_val v;
+	int i;
+
+	out_putc(o, '#');
+	for (i = 0; i < n; i++) {
+		if (i > 0)
+			out_putc(o, '\t');
+		v.p = names[i];
+		v.len = (uint32_t)strlen(names[i]);
+		v.enc = REC_RAW;
+		if (rec_put(o, &v) == -1)
+			return -1;
+	}
+	return out_putc(o, '\n');
+}
+
+static int
+is_json_number(const char *p, size_t n)
+{
+	size_t i = 0, d;
+
+	if (n > 0 && p[0] == '-')
+		i++;
+	for (d = i; i < n && p[i] >= '0' && p[i] <= '9'; i++)
+		;
+	if (i == d || (p[d] == '0' && i - d > 1))
+		return 0;
+	if (i < n && p[i] == '.') {
+		for (d = ++i; i < n && p[i] >= '0' && p[i] <= '9'; i++)
+			;
+		if (i == d)
+			return 0;
+	}
+	return i == n;
+}
+
+int
+rec_put_json(struct out *o, const struct rec_val *v, int numeric)
+{
+	const unsigned char *s = (const unsigned char *)v->p, *e;
+	unsigned char c;
+	char u[8];
+	size_t k;
+
+	if (v->enc == REC_ABSENT)
+		return out_write(o, "null", 4);
+	if (numeric && v->enc == REC_RAW && is_json_number(v->p, v->len))
+		return out_write(o, v->p, v->len);
+	init_cls();
+	e = s + v->len;
+	out_putc(o, '"');
+	while (s < e) {
+		c = *s;
+		switch (cls[c]) {
+		case C_PLAIN:
+			if (c == '"')
+				out_putc(o, '\\');
+			out_putc(o, (char)c);
+			s++;
+			continue;
+		case C_HIGH:
+			if ((k = utf8_len(s, (size_t)(e - s))) > 0) {
+				out_write(o, s, k);
+				s += k;
+				continue;
+			}
+			break;
+		case C_ESC:
+			if (c == '\\' && v->enc == REC_BSL &&
+			    (k = bsl_decode(s, (size_t)(e - s), &c)) > 0) {
+				s += k;
+				if (c == '"' || c == '\\')
+					out_putc(o, '\\');
+				out_putc(o, (char)c);
+				continue;
+			}
+			s++;
+			out_putc(o, '\\');
+			out_putc(o, c == '\\' ? '\\' : copy_esc[c]);
+			continue;
+		}
+		/* the text \xHH, as in records; JSON escapes its backslash */
+		memcpy(u, "\\\\x", 3);
+		u[3] = hex[c >> 4];
+		u[4] = hex[c & 15];
+		out_write(o, u, 5);
+		s++;
+	}
+	return out_putc(o, '"');
+}
+
+size_t
+rec_decimal(const char *p, size_t n, int places, char *o)
+{
+	size_t ip, k = 0, i, end;
+
+	while (n > 1 && *p == '0') {
+		p++;
+		n--;
+	}
+	if (n > (size_t)places) {
+		ip = n - (size_t)places;
+		memcpy(o, p, ip);
+		k = ip;
+	} else {
+		ip = 0;
+		o[k++] = '0';
+	}
+	o[k++] = '.';
+	for (i = n; i < (size_t)places; i++)
+		o[k++] = '0';
+	memcpy(o + k, p + ip, n - ip);
+	k += n - ip;
+	for (end = k; o[end - 1] == '0'; end--)
+		;
+	if (o[end - 1] == '.')
+		end--;
+	return end;
+}
+
+int
+rec_split(char *line, size_t len, char **f, size_t *flen, int max)
+{
+	char *p = line, *e = line + len, *t;
+	int n = 0;
+
+	for (;;) {
+		t = memchr(p, '\t', (size_t)(e - p));
+		if (n < max) {
+			f[n] = p;
+			flen[n] = (size_t)((t ? t : e) - p);
+		}
+		n++;
+		if (t == NULL)
+			return n;
+		p = t + 1;
+	}
+}
+
+long
+rec_unescape(char *p, size_t len)
+{
+	char *s = p, *d = p, *e = p + len;
+
+	if (len == 2 && p[0] == '\\' && p[1] == 'N')
+		return -1;
+	if ((s = memchr(p, '\\', len)) == NULL)
+		return (long)len;
+	d = s;
+	while (s < e) {
+		if (*s != '\\' || s + 1 == e) {
+			*d++ = *s++;
+			continue;
+		}
+		switch (s[1]) {
+		case 't': *d++ = '\t'; break;
+		case 'n': *d++ = '\n'; break;
+		case 'r': *d++ = '\r'; break;
+		case 'b': *d++ = '\b'; break;
+		case 'f': *d++ = '\f'; break;
+		case 'v': *d++ = '\v'; break;
+		default: *d++ = s[1]; break;
+		}
+		s += 2;
+	}
+	return (long)(d - p);
+}
