@@ -14,13 +14,15 @@ O = obj
 B = bin
 SANFLAGS = -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
 
-CMDS = omph-parse
-MAN1 = man/omph-parse.1
+CMDS = omph-parse omph-tail
+MAN1 = man/omph-parse.1 man/omph-tail.1
 MAN7 = man/omph.7
-HDRS = lib/lr.h lib/out.h lib/rec.h lib/tm.h lib/logfmt.h lib/w3c.h
-LIBOBJ = $(O)/lr.o $(O)/out.o $(O)/rec.o $(O)/tm.o $(O)/logfmt.o $(O)/w3c.o
+HDRS = lib/lr.h lib/out.h lib/rec.h lib/tm.h lib/logfmt.h lib/w3c.h \
+	lib/opt.h lib/state.h lib/follow.h
+LIBOBJ = $(O)/lr.o $(O)/out.o $(O)/rec.o $(O)/tm.o $(O)/logfmt.o $(O)/w3c.o \
+	$(O)/opt.o $(O)/state.o $(O)/follow.o
 
-all: $(B)/omph-parse $(B)/omph-loggen
+all: $(B)/omph-parse $(B)/omph-tail $(B)/omph-loggen $(B)/libfault.so
 
 $(O)/libomph.a: $(LIBOBJ)
 	rm -f $@
@@ -44,15 +46,33 @@ $(O)/logfmt.o: lib/logfmt.c $(HDRS)
 $(O)/w3c.o: lib/w3c.c $(HDRS)
 	@mkdir -p $(O)
 	$(CC) $(WARN) $(DEFS) $(CFLAGS) -c -o $@ lib/w3c.c
+$(O)/opt.o: lib/opt.c $(HDRS)
+	@mkdir -p $(O)
+	$(CC) $(WARN) $(DEFS) $(CFLAGS) -c -o $@ lib/opt.c
+$(O)/state.o: lib/state.c $(HDRS)
+	@mkdir -p $(O)
+	$(CC) $(WARN) $(DEFS) $(CFLAGS) -c -o $@ lib/state.c
+$(O)/follow.o: lib/follow.c $(HDRS)
+	@mkdir -p $(O)
+	$(CC) $(WARN) $(DEFS) $(CFLAGS) -c -o $@ lib/follow.c
 
 $(B)/omph-parse: cmd/omph-parse.c $(O)/libomph.a $(HDRS)
 	@mkdir -p $(B)
 	$(CC) $(WARN) $(DEFS) $(CFLAGS) $(LDFLAGS) -o $@ cmd/omph-parse.c $(O)/libomph.a
 
+$(B)/omph-tail: cmd/omph-tail.c $(O)/libomph.a $(HDRS)
+	@mkdir -p $(B)
+	$(CC) $(WARN) $(DEFS) $(CFLAGS) $(LDFLAGS) -o $@ cmd/omph-tail.c $(O)/libomph.a
+
 # a seeded generator of realistic logs for tests and bench (not installed)
 $(B)/omph-loggen: tests/loggen.c
 	@mkdir -p $(B)
 	$(CC) $(WARN) $(DEFS) $(CFLAGS) $(LDFLAGS) -o $@ tests/loggen.c
+
+# an LD_PRELOAD shim for the fault tests (not installed)
+$(B)/libfault.so: tests/fault.c
+	@mkdir -p $(B)
+	$(CC) -std=c11 -Wall -Wextra -O1 -g -fPIC -shared -o $@ tests/fault.c -ldl
 
 # the same binaries under AddressSanitizer + UndefinedBehaviorSanitizer
 sanitize:

@@ -21,6 +21,7 @@
 
 #include "logfmt.h"
 #include "lr.h"
+#include "opt.h"
 #include "out.h"
 #include "rec.h"
 #include "w3c.h"
@@ -235,32 +236,17 @@ parse_free(struct parse *ps)
 	free(ps->rej);
 }
 
-/*
- * Digits in s as a number in [min, max]; a bad one is a usage error.  A
- * suffix k, M or G multiplies by 1024, 1024^2, 1024^3.
- */
+/* a whole number in [min, max], with an optional k, M or G (1024^n) */
 static size_t
 number(const char *opt, const char *s, size_t min, size_t max)
 {
-	char *end;
-	unsigned long long v;
+	size_t v;
 
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (end != s && *end != '\0' && end[1] == '\0') {
-		if (*end == 'k' || *end == 'K')
-			v *= 1024, end++;
-		else if (*end == 'M')
-			v *= 1024 * 1024, end++;
-		else if (*end == 'G')
-			v *= 1024ULL * 1024 * 1024, end++;
-	}
-	if (errno != 0 || end == s || *end != '\0' || *s == '-' || v < min ||
-	    v > max) {
+	if (opt_size(s, min, max, &v) == -1) {
 		warnx("%s: %s is not a number from %zu to %zu", opt, s, min, max);
 		usage();
 	}
-	return (size_t)v;
+	return v;
 }
 
 static int

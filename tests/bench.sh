@@ -41,3 +41,69 @@ awk 'BEGIN {
 	getline m < "'$B'/t.mawk-count-status"; getline p < "'$B'/t.omph-parse-combined"
 	printf "omph-parse vs mawk: %.2fx (target >= 1.0, stretch 1.5)\n", m / p }'
 rm -f $B/t.*
+
+# omph-tail: bytes of a file to a pipe, beside cat to a pipe
+best "cat-to-pipe" "cat $log | cat"
+best "omph-tail-once-to-pipe" "bin/omph-tail --once $log | cat"
+awk 'BEGIN {
+	getline c < "'$B'/t.cat-to-pipe"; getline t < "'$B'/t.omph-tail-once-to-pipe"
+	printf "omph-tail vs cat to a pipe: %.0f%% (target >= 80%%)\n", 100 * c / t }'
+
+# omph-tail following a file that a writer appends to as fast as it can
+grow=$B/grow.log
+: >"$grow"
+bin/omph-tail "$grow" >$B/grow.out 2>/dev/null &
+tp=$!
+sleep 0.3
+s=$(now)
+cat "$log" >>"$grow"
+while [ "$(wc -c <$B/grow.out)" -lt "$size" ]; do sleep 0.01; done
+e=$(now)
+kill $tp
+echo "$s $e" | awk -v size="$size" '{ printf "%-34s %8.1f MiB/s (writer: cat >> file)\n", "omph-tail-follow-growing", size / 1048576 / ($2 - $1) }'
+
+# omph-tail with 10,000 idle files: CPU and memory over 5 seconds
+idle=$B/idle
+rm -rf "$idle"
+mkdir -p "$idle"
+i=0
+while [ $i -lt 10000 ]; do : >"$idle/f$i.log"; i=$((i + 1)); done
+bin/omph-tail "$idle"/*.log >/dev/null 2>&1 &
+tp=$!
+sleep 2
+t1=$(awk '{ print $14 + $15 }' /proc/$tp/stat)
+sleep 5
+t2=$(awk '{ print $14 + $15 }' /proc/$tp/stat)
+rss=$(awk '/VmHWM/ { print $2 }' /proc/$tp/status)
+kill $tp
+hz=$(getconf CLK_TCK)
+echo "$t1 $t2 $rss $hz" | awk '{ printf "%-34s %6.2f%% of a core, peak RSS %.1f MiB (targets < 1%%, < 50 MiB)\n",
+    "omph-tail-10000-idle-files", 100 * ($2 - $1) / $4 / 5, $3 / 1024 }'
+rm -rf "$idle"
+
+# latency from a write to the line on stdout (inotify), median of 50
+lat=$B/lat.log
+: >"$lat"
+mkfifo $B/lat.fifo 2>/dev/null || true
+bin/omph-tail "$lat" >$B/lat.fifo &
+tp=$!
+python3 - "$lat" "$B/lat.fifo" <<'PY'
+import os, sys, time
+log, fifo = sys.argv[1], sys.argv[2]
+r = open(fifo, 'rb', buffering=0)
+time.sleep(0.3)
+ds = []
+for i in range(50):
+    with open(log, 'ab', buffering=0) as w:
+        t = time.perf_counter()
+        w.write(b'latency line %d\n' % i)
+    buf = b''
+    while not buf.endswith(b'\n'):
+        buf += r.read(4096)
+    ds.append(time.perf_counter() - t)
+    time.sleep(0.01)
+ds.sort()
+print('%-34s %8.3f ms median, %.3f ms max (target < 10 ms)' % ('omph-tail-latency', ds[25] * 1000, ds[-1] * 1000))
+PY
+kill $tp 2>/dev/null
+rm -f $B/lat.fifo $B/t.*

@@ -1,0 +1,394 @@
+/*
+ * omph-tail: follow log files by name and write their complete lines.
+ *
+ * Files are followed through rotation and truncation (lib/follow.c); the
+ * offsets of lines whose write(2) to stdout completed are kept in a state
+ * file (lib/state.c) so a restart, or the next cron run, goes on where the
+ * last one stopped.  One thread, one ppoll() loop: the inotify descriptor,
+ * stdout (to notice a reader that went away) and the timers of the follower.
+ */
+#include <sys/resource.h>
+#include <sys/stat.h>
+
+#include <err.h>
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "follow.h"
+#include "opt.h"
+#include "out.h"
+#include "state.h"
+
+#define MAX_REPORTS 10
+
+static long opt_lines = -1;		/* -n */
+static int opt_from_start;		/* --from-start */
+static int opt_tag;			/* -H */
+static int opt_poll;			/* --poll */
+static double opt_poll_interval = 1.0;
+static const char *opt_state;		/* --state */
+static int opt_once;			/* --once */
+static double opt_rotate_wait = 5.0;	/* --rotate-wait */
+static size_t opt_max_line = 1024 * 1024; /* --max-line */
+static int opt_verbose;			/* -v */
+
+static volatile sig_atomic_t got_signal;
+
+struct tail {
+	struct out *out;
+	struct follow *f;
+	struct state st;
+	unsigned long cuts, nuls, reports;
+	int save_errno;			/* last state save error told */
+};
+
+static void usage(void);
+static double seconds(const char *, const char *, double, double);
+static size_t bytes(const char *, const char *, size_t, size_t);
+static int on_line(void *, const char *, const char *, size_t, int);
+static int on_flush(void *);
+static void on_note(void *, const char *, int, int, long long);
+static void save_state(struct tail *);
+static void on_signal(int);
+
+int
+main(int argc, char *argv[])
+{
+	static const struct option longopts[] = {
+		{ "lines", required_argument, NULL, 'n' },
+		{ "from-start", no_argument, NULL, 'F' },
+		{ "with-filename", no_argument, NULL, 'H' },
+		{ "poll", optional_argument, NULL, 'P' },
+		{ "state", required_argument, NULL, 's' },
+		{ "once", no_argument, NULL, 'o' },
+		{ "rotate-wait", required_argument, NULL, 'r' },
+		{ "max-line", required_argument, NULL, 'm' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct follow_opts fo;
+	struct follow_cb cb;
+	struct tail tl;
+	struct sigaction sa;
+	sigset_t block, orig;
+	struct pollfd pfd[2];
+	struct timespec ts;
+	struct stat sst;
+	struct rlimit rl;
+	char errbuf[256];
+	double next_save = 0, t0;
+	int ch, i, ms, rv = 0, watch_out, npfd;
+
+	memset(&tl, 0, sizeof(tl));
+	while ((ch = getopt_long(argc, argv, "n:Hvh", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'n':
+			opt_lines = (long)bytes("-n", optarg, 0, 100000000);
+			break;
+		case 'F':
+			opt_from_start = 1;
+			break;
+		case 'H':
+			opt_tag = 1;
+			break;
+		case 'P':
+			opt_poll = 1;
+			if (optarg != NULL)
+				opt_poll_interval = seconds("--poll", optarg, 0.01,
+				    3600);
+			break;
+		case 's':
+			opt_state = optarg;
+			break;
+		case 'o':
+			opt_once = 1;
+			break;
+		case 'r':
+			opt_rotate_wait = seconds("--rotate-wait", optarg, 0, 86400);
+			break;
+		case 'm':
+			opt_max_line = bytes("--max-line", optarg, 256,
+			    64 * 1024 * 1024);
+			break;
+		case 'v':
+			opt_verbose = 1;
+			break;
+		case 'V':
+			printf("omph-tail %s\n", OMPH_VERSION);
+			return 0;
+		case 'h':
+		default:
+			usage();
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (argc < 1)
+		usage();
+	if (opt_from_start && opt_lines >= 0) {
+		warnx("-n and --from-start exclude each other");
+		usage();
+	}
+
+	/* SIGINT/SIGTERM are taken only inside ppoll: no race, no EINTR */
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sa.sa_handler = SIG_IGN;
+	sigaction(SIGPIPE, &sa, NULL);
+	sigemptyset(&block);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGTERM);
+	sigprocmask(SIG_BLOCK, &block, &orig);
+
+	/* one descriptor per followed file: take all the system allows */
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+	if ((tl.out = malloc(sizeof(*tl.out))) == NULL)
+		err(1, NULL);
+	out_init(tl.out, STDOUT_FILENO);
+	if (opt_state != NULL && state_load(opt_state, &tl.st, errbuf,
+	    sizeof(errbuf)) == -1)
+		warnx("%s: %s; starting without state", opt_state, errbuf);
+
+	memset(&fo, 0, sizeof(fo));
+	fo.poll = opt_poll;
+	fo.poll_interval = opt_poll_interval;
+	fo.rotate_wait = opt_rotate_wait;
+	fo.max_line = opt_max_line;
+	fo.once = opt_once;
+	/* cron mode reads what is new; live mode starts at the end */
+	fo.start = opt_from_start || (opt_once && opt_lines < 0) ?
+	    FOLLOW_START : FOLLOW_END;
+	fo.last_lines = opt_lines;
+	memset(&cb, 0, sizeof(cb));
+	cb.arg = &tl;
+	cb.line = on_line;
+	cb.flush = on_flush;
+	cb.note = on_note;
+	if ((tl.f = follow_new(&fo, &cb)) == NULL)
+		err(1, NULL);
+	if (follow_resume(tl.f, &tl.st) == -1)
+		err(1, NULL);
+	for (i = 0; i < argc; i++)
+		if (follow_add(tl.f, argv[i]) == -1)
+			err(1, "%s", argv[i]);
+	if (follow_start(tl.f) == -1)
+		goto closed;
+	if (opt_once)
+		goto done;
+
+	/* a pipe whose reader went away shows POLLERR on our end */
+	watch_out = fstat(STDOUT_FILENO, &sst) == 0 && S_ISFIFO(sst.st_mode);
+	while (!got_signal) {
+		t0 = (double)time(NULL);
+		if (opt_state != NULL && t0 >= next_save && follow_dirty(tl.f)) {
+			save_state(&tl);
+			next_save = t0 + 1;
+		}
+		ms = follow_timeout(tl.f);
+		if (opt_state != NULL && follow_dirty(tl.f) && (ms < 0 || ms > 1000))
+			ms = 1000;
+		npfd = 0;
+		if (follow_fd(tl.f) >= 0) {
+			pfd[npfd].fd = follow_fd(tl.f);
+			pfd[npfd++].events = POLLIN;
+		}
+		if (watch_out) {
+			pfd[npfd].fd = STDOUT_FILENO;
+			pfd[npfd++].events = 0;
+		}
+		if (ms >= 0) {
+			ts.tv_sec = ms / 1000;
+			ts.tv_nsec = (long)(ms % 1000) * 1000000L;
+		}
+		if (ppoll(pfd, (nfds_t)npfd, ms >= 0 ? &ts : NULL, &orig) == -1 &&
+		    errno != EINTR)
+			err(1, "ppoll");
+		if (got_signal)
+			break;
+		if (watch_out && (pfd[npfd - 1].revents & (POLLERR | POLLHUP)))
+			goto closed;
+		if (follow_run(tl.f) == -1)
+			goto closed;
+	}
+done:
+	if (out_flush(tl.out) == -1)
+		goto closed;
+	save_state(&tl);
+	goto out;
+closed:
+	/* stdout is gone: keep what was written, say nothing */
+	save_state(&tl);
+	rv = 1;
+out:
+	if (tl.cuts + tl.nuls > 0 && tl.reports > MAX_REPORTS)
+		warnx("%lu lines cut at %zu bytes, %lu NUL bytes skipped",
+		    tl.cuts, opt_max_line, tl.nuls);
+	follow_free(tl.f);
+	state_free(&tl.st);
+	free(tl.out);
+	return rv;
+}
+
+static void
+on_signal(int sig)
+{
+	got_signal = sig;
+}
+
+static void
+save_state(struct tail *tl)
+{
+	if (opt_state == NULL)
+		return;
+	if (follow_export(tl->f, &tl->st) == -1 ||
+	    state_save(opt_state, &tl->st) == -1) {
+		/* the last good file stays: say so once per kind of error */
+		if (tl->save_errno != errno)
+			warn("%s: cannot save state (the previous one is kept)",
+			    opt_state);
+		tl->save_errno = errno;
+		return;
+	}
+	if (tl->save_errno != 0)
+		warnx("%s: state saved again", opt_state);
+	tl->save_errno = 0;
+}
+
+static int
+on_line(void *arg, const char *name, const char *p, size_t len, int flags)
+{
+	struct tail *tl = arg;
+
+	(void)flags;
+	if (opt_tag) {
+		out_puts(tl->out, name);
+		out_putc(tl->out, '\t');
+	}
+	out_write(tl->out, p, len);
+	return out_putc(tl->out, '\n');
+}
+
+static int
+on_flush(void *arg)
+{
+	struct tail *tl = arg;
+
+	return out_flush(tl->out);
+}
+
+static void
+on_note(void *arg, const char *name, int what, int e, long long a)
+{
+	struct tail *tl = arg;
+
+	if (name == NULL)
+		name = "inotify";
+	switch (what) {
+	case FN_CUT:
+	case FN_NUL:
+		if (what == FN_CUT)
+			tl->cuts++;
+		else
+			tl->nuls += (unsigned long)a;
+		if (++tl->reports > MAX_REPORTS)
+			return;
+		if (what == FN_CUT)
+			warnx("%s: line longer than %lld bytes cut", name, a);
+		else
+			warnx("%s: %lld NUL bytes skipped", name, a);
+		if (tl->reports == MAX_REPORTS)
+			warnx("further cut lines and NUL bytes are only counted");
+		return;
+	case FN_TRUNCATED:
+		warnx("%s: file truncated, reading from its start", name);
+		return;
+	case FN_ERROR:
+		errno = e;
+		warn("%s: will retry", name);
+		return;
+	case FN_POLLING:
+		errno = e;
+		warn("%s: inotify unusable, polling", name);
+		return;
+	case FN_STATE_TRUNC:
+		warnx("%s: truncated since the state was saved, reading from "
+		    "its start", name);
+		return;
+	case FN_FOUND_ROTATED:
+		if (opt_verbose)
+			warnx("%s: rotated since the state was saved; reading the "
+			    "rest of the old file first", name);
+		return;
+	case FN_DELETED:
+		if (e != 0) {
+			errno = e;
+			warn("%s: waiting for it", name);
+		} else if (opt_verbose || !follow_nopen(tl->f))
+			warnx("%s: no such file, waiting for it", name);
+		return;
+	case FN_APPEARED:
+		if (opt_verbose)
+			warnx("%s: appeared, following it", name);
+		return;
+	case FN_ROTATED:
+		if (opt_verbose)
+			warnx("%s: replaced, following the new file", name);
+		return;
+	case FN_RESUMED:
+		if (opt_verbose)
+			warnx("%s: resuming at offset %lld", name, a);
+		return;
+	}
+}
+
+/* a decimal number of seconds in [min, max] or a usage error */
+static double
+seconds(const char *opt, const char *s, double min, double max)
+{
+	double v;
+
+	if (opt_seconds(s, min, max, &v) == -1) {
+		warnx("%s: %s is not a number of seconds from %g to %g", opt, s,
+		    min, max);
+		usage();
+	}
+	return v;
+}
+
+/* a whole number in [min, max], with an optional k, M or G (1024^n) */
+static size_t
+bytes(const char *opt, const char *s, size_t min, size_t max)
+{
+	size_t v;
+
+	if (opt_size(s, min, max, &v) == -1) {
+		warnx("%s: %s is not a number from %zu to %zu", opt, s, min, max);
+		usage();
+	}
+	return v;
+}
+
+static void
+usage(void)
+{
+	fprintf(stderr,
+	    "usage: omph-tail [-Hv] [-n lines | --from-start] [--poll[=seconds]]\n"
+	    "                 [--state file] [--once] [--rotate-wait seconds]\n"
+	    "                 [--max-line bytes] file|glob ...\n");
+	exit(2);
+}

@@ -1,0 +1,112 @@
+/*
+ * follow: files followed by name, through rotation, truncation and restarts.
+ *
+ * A struct follow holds names (paths, and glob patterns re-expanded as files
+ * come and go) and the files open under them.  follow_run() looks at what
+ * changed and hands every new complete line to the line callback, then calls
+ * the flush callback; only when flush returns 0 are the lines counted as
+ * delivered (the offsets that follow_export() reports move then).
+ *
+ * Rules, per name:
+ *  - a file replaced under the name (another inode: rename rotation, a
+ *    retargeted symlink, delete and recreate) is read from its start; the old
+ *    file stays open and is read while it grows, until rotate_wait seconds
+ *    pass without growth (a deleted one is closed as soon as it is drained);
+ *  - a file that shrinks below our offset, or whose bytes before the offset
+ *    change (truncated and rewritten between two looks), is read from 0;
+ *  - a missing name (or directory) is waited for; read errors are reported,
+ *    the file is closed and retried by name, resuming where it was when it
+ *    is still the same file;
+ *  - a line longer than max_line is cut there (FOLLOW_CUT) and the rest up to
+ *    its LF skipped; NUL bytes are dropped; a partial last line waits for its
+ *    LF, except in a file that is closed for good, whose last bytes are then
+ *    handed out as a line (FOLLOW_NOEOL);
+ *  - a file opened past its start whose first byte is '#' (W3C) first gets
+ *    its latest block of '#' directive lines before that point.
+ *
+ * Two backends sit behind one interface: inotify (events wake the loop) and
+ * stat polling every poll_interval seconds.  Names on NFS, CIFS, FUSE and
+ * similar file systems are polled even in inotify mode; when inotify cannot
+ * start or watches run out, polling takes over.  Nothing here prints: what
+ * happens is told to the note callback.
+ */
+#ifndef FOLLOW_H
+#define FOLLOW_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "state.h"
+
+/* where a name's first file starts at startup (without a state entry) */
+enum { FOLLOW_END, FOLLOW_START };
+
+/* line flags */
+#define FOLLOW_CUT	0x1
+#define FOLLOW_NOEOL	0x2
+
+/* notes */
+enum {
+	FN_ROTATED,	/* a new file under the name; the old one drains */
+	FN_TRUNCATED,	/* read again from 0 */
+	FN_DELETED,	/* the name's file is gone; waiting for it */
+	FN_APPEARED,	/* a waited-for name exists now */
+	FN_ERROR,	/* err is errno: reading or opening failed, will retry */
+	FN_CUT,		/* a line was cut at max_line */
+	FN_NUL,		/* NUL bytes were skipped (arg: how many) */
+	FN_POLLING,	/* err is errno: inotify unusable here, polling */
+	FN_RESUMED,	/* state entry matched: resumed at arg */
+	FN_FOUND_ROTATED, /* rotated while down: remainder read from a file */
+	FN_STATE_TRUNC	/* truncated while down: read from 0 */
+};
+
+struct follow_opts {
+	int poll;		/* 1: stat polling only */
+	double poll_interval;	/* seconds */
+	double rotate_wait;	/* seconds */
+	size_t max_line;
+	int start;		/* FOLLOW_END or FOLLOW_START */
+	long last_lines;	/* -n: start this many lines before the end */
+	int once;		/* read what there is, no waiting */
+};
+
+struct follow_cb {
+	void *arg;
+	/* one line (no LF); name is the followed name.  -1 stops the run. */
+	int (*line)(void *arg, const char *name, const char *p, size_t len,
+	    int flags);
+	/* deliver what line() got; 0 when delivered, -1 when output failed */
+	int (*flush)(void *arg);
+	/* something happened to name (see FN_*); err an errno or 0 */
+	void (*note)(void *arg, const char *name, int what, int err,
+	    long long arg2);
+};
+
+struct follow;
+
+struct follow *follow_new(const struct follow_opts *o, const struct follow_cb *cb);
+void follow_free(struct follow *f);
+/* Resume names from st (copied) at follow_start; call before follow_add. */
+int follow_resume(struct follow *f, const struct state *st);
+/* Follow path, or every file a glob pattern matches now and later. */
+int follow_add(struct follow *f, const char *pattern);
+/* Open what exists and read it; after this the loop is follow_run. */
+int follow_start(struct follow *f);
+/* The descriptor to poll for reading (inotify), or -1. */
+int follow_fd(const struct follow *f);
+/* Milliseconds until follow_run has timed work, -1 for none. */
+int follow_timeout(const struct follow *f);
+/*
+ * Look at what changed (events ready on follow_fd, timers due) and read.
+ * Returns 0, or -1 when the output failed (flush returned -1) or line()
+ * asked to stop.
+ */
+int follow_run(struct follow *f);
+/* Offsets delivered so far, one entry per name with a file read. */
+int follow_export(struct follow *f, struct state *st);
+/* 1 when some name's delivered offset moved since the last export. */
+int follow_dirty(const struct follow *f);
+/* Files open now (current and draining). */
+size_t follow_nopen(const struct follow *f);
+
+#endif
