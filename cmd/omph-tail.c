@@ -48,6 +48,7 @@ struct tail {
 	struct state st;
 	unsigned long cuts, nuls, reports;
 	int save_errno;			/* last state save error told */
+	int failed;			/* --once: a file could not be read */
 };
 
 static void usage(void);
@@ -229,6 +230,7 @@ done:
 	if (out_flush(tl.out) == -1)
 		goto closed;
 	save_state(&tl);
+	rv = tl.failed;
 	goto out;
 closed:
 	/* stdout is gone: keep what was written, say nothing */
@@ -262,6 +264,8 @@ save_state(struct tail *tl)
 			warn("%s: cannot save state (the previous one is kept)",
 			    opt_state);
 		tl->save_errno = errno;
+		if (opt_once)
+			tl->failed = 1;	/* the next run would read it all again */
 		return;
 	}
 	if (tl->save_errno != 0)
@@ -319,7 +323,11 @@ on_note(void *arg, const char *name, int what, int e, long long a)
 		return;
 	case FN_ERROR:
 		errno = e;
-		warn("%s: will retry", name);
+		if (opt_once) {
+			warn("%s", name);
+			tl->failed = 1;
+		} else
+			warn("%s: will retry", name);
 		return;
 	case FN_POLLING:
 		errno = e;
@@ -335,7 +343,11 @@ on_note(void *arg, const char *name, int what, int e, long long a)
 			    "rest of the old file first", name);
 		return;
 	case FN_DELETED:
-		if (e != 0) {
+		if (opt_once) {
+			/* nothing to wait for in cron mode: a missing file fails */
+			warnx("%s: %s", name, strerror(e ? e : ENOENT));
+			tl->failed = 1;
+		} else if (e != 0) {
 			errno = e;
 			warn("%s: waiting for it", name);
 		} else if (opt_verbose || !follow_nopen(tl->f))

@@ -20,7 +20,7 @@
 #define TAILK 64			/* bytes before pos checked on each read */
 #define BATCH (256 * 1024)		/* read size beyond one max line */
 #define BUDGET (8 * 1024 * 1024)	/* bytes read from one file per turn */
-#define SLOW_CHECK 10.0			/* inotify mode: look at all every... */
+#define SLOW_CHECK 5.0			/* inotify mode: look at all every 5 s */
 #define DIRBLOCK_MAX (64 * 1024)
 
 #define FILE_MASK (IN_MODIFY | IN_ATTRIB | IN_MOVE_SELF | IN_DELETE_SELF)

@@ -1,0 +1,56 @@
+#!/usr/bin/env bats
+# End-to-end pipelines: omph-tail | omph-parse, live and cron.
+bats_require_minimum_version 1.5.0
+load helper
+
+teardown() {
+	[ -n "${pids:-}" ] && kill $pids 2>/dev/null
+	rm -rf "$T"
+}
+
+@test "live: a line appended to a log is a record downstream within a second" {
+	head -n 5 "$DATA/combined/elastic-apache.log" >"$T/access.log"
+	omph-tail -n 1 "$T/access.log" | omph-parse combined >"$T/out" 2>"$T/err" &
+	pids="$! $(pgrep -f "omph-tail -n 1 $T/access.log")"
+	# the last line's record shows the pipeline runs
+	wait_until 5 grep -q 'notes/notes.js' "$T/out"
+	sed -n 6p "$DATA/combined/elastic-apache.log" >>"$T/access.log"
+	wait_until 1 grep -q 'sad-medic.png' "$T/out"
+	[ "$(grep -vc '^#' "$T/out")" -eq 2 ]
+}
+
+@test "W3C tailed from the end parses from the first new line" {
+	cp "$DATA/w3c/lnav-logfile_w3c_big.0.log" "$T/u_ex.log"
+	omph-tail -n 1 "$T/u_ex.log" | omph-parse w3c >"$T/out" 2>"$T/err" &
+	pids="$! $(pgrep -f "omph-tail -n 1 $T/u_ex.log")"
+	# the directive block, then the last line: parsed as a record
+	wait_until 5 grep -q '^2015-01-13' "$T/out"
+	printf '2015-01-13 00:40:00 100.79.192.81 GET /new.html - 80 - 1.2.3.4 Agent - 200 0 0 512 242 7\n' >>"$T/u_ex.log"
+	wait_until 2 grep -q '/new.html' "$T/out"
+	run field path <"$T/out"
+	[ "${lines[1]}" = /new.html ]
+	run field duration <"$T/out"
+	[ "${lines[1]}" = 0.007 ]
+	[ ! -s "$T/err" ]
+}
+
+@test "-H into --tagged: two W3C files with different #Fields, each its own columns" {
+	printf '#Fields: date time c-ip cs-uri-stem sc-status\n2020-01-01 00:00:00 1.1.1.1 /a 200\n' >"$T/a.log"
+	printf '#Fields: date time cs-uri-stem sc-status c-ip time-taken\n2020-01-01 00:00:01 /b 404 2.2.2.2 15\n' >"$T/b.log"
+	omph-tail -H --from-start --once "$T/a.log" "$T/b.log" |
+	    omph-parse --tagged --fields source,time,client,path,status,duration w3c >"$T/out"
+	grep -q "^$T/a.log	2020-01-01T00:00:00Z	1.1.1.1	/a	200	\\\\N\$" "$T/out"
+	grep -q "^$T/b.log	2020-01-01T00:00:01Z	2.2.2.2	/b	404	0.015\$" "$T/out"
+}
+
+@test "cron: --state --once runs through a rotation give every record once" {
+	log=$DATA/combined/elastic-apache.log
+	head -n 3000 "$log" >"$T/access.log"
+	omph-tail --state "$T/s" --once "$T/access.log" | omph-parse --no-header combined >"$T/r1"
+	sed -n 3001,5000p "$log" >>"$T/access.log"
+	mv "$T/access.log" "$T/access.log.1"
+	sed -n 5001,10000p "$log" >"$T/access.log"
+	omph-tail --state "$T/s" --once "$T/access.log" | omph-parse --no-header combined >"$T/r2" 2>/dev/null
+	[ "$(cat "$T/r1" "$T/r2" | wc -l)" -eq 9999 ]
+	[ "$(cat "$T/r1" "$T/r2" | sort | uniq -d | wc -l)" -eq "$(omph-parse --no-header combined "$log" 2>/dev/null | sort | uniq -d | wc -l)" ]
+}
