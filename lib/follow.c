@@ -624,6 +624,23 @@ find_rotated(struct fname *n, const struct state_ent *res, struct stat *out)
 	return fd;
 }
 
+/* hashes for an exported entry of t */
+static int
+export_file(struct tfile *t, struct state_ent *e)
+{
+	int64_t off = t->delivered;
+	uint32_t tl = off < STATE_TAIL ? (uint32_t)off : STATE_TAIL;
+
+	e->dev = t->dev;
+	e->ino = t->ino;
+	e->off = (uint64_t)off;
+	if (hash_at(t->fd, 0, STATE_HEAD, &e->hlen, &e->hhash) == -1 ||
+	    hash_at(t->fd, off - tl, tl, &e->tlen, &e->thash) == -1 ||
+	    e->tlen != tl)
+		return -1;
+	return 0;
+}
+
 static int read_file(struct follow *, struct tfile *);
 
 /* open the file now under n; start rules for a name's first file */
@@ -852,6 +869,32 @@ read_or_drop(struct follow *f, struct tfile *t)
 	return 0;
 }
 
+/*
+ * Out of descriptors: close the file that grew longest ago (not one of
+ * name's) and let its name reopen it when it is looked at again, resuming
+ * as from a state entry.  Its name is polled meanwhile.  0 if one was closed.
+ */
+static int
+park(struct follow *f, struct fname *keep)
+{
+	struct tfile *t, *lru = NULL;
+	struct fname *n;
+
+	for (t = f->files; t != NULL; t = t->next)
+		if (!t->draining && t->name != keep && t->name->cur == t &&
+		    (lru == NULL || t->grown < lru->grown))
+			lru = t;
+	if (lru == NULL)
+		return -1;
+	n = lru->name;
+	memset(&n->res, 0, sizeof(n->res));
+	n->have_res = export_file(lru, &n->res) == 0 ? 1 : 0;
+	n->res.path = NULL;
+	n->initial = 0;
+	close_file(f, lru);
+	return 0;
+}
+
 /* look at a name: appeared, same file grown, replaced, gone */
 static int
 check_name(struct follow *f, struct fname *n)
@@ -919,7 +962,10 @@ check_name(struct follow *f, struct fname *n)
 		n->initial = 0;
 		return read_or_drop(f, t);
 	}
-	if ((t = open_name(f, n)) == NULL) {
+	t = open_name(f, n);
+	if (t == NULL && (errno == EMFILE || errno == ENFILE) && park(f, n) == 0)
+		t = open_name(f, n);
+	if (t == NULL) {
 		if (n->lasterr != errno)
 			note(f, n->path, FN_ERROR, errno, 0);
 		n->lasterr = errno;
@@ -1108,23 +1154,6 @@ follow_run(struct follow *f)
 		}
 	}
 	return f->stop ? -1 : 0;
-}
-
-/* hashes for an exported entry of t */
-static int
-export_file(struct tfile *t, struct state_ent *e)
-{
-	int64_t off = t->delivered;
-	uint32_t tl = off < STATE_TAIL ? (uint32_t)off : STATE_TAIL;
-
-	e->dev = t->dev;
-	e->ino = t->ino;
-	e->off = (uint64_t)off;
-	if (hash_at(t->fd, 0, STATE_HEAD, &e->hlen, &e->hhash) == -1 ||
-	    hash_at(t->fd, off - tl, tl, &e->tlen, &e->thash) == -1 ||
-	    e->tlen != tl)
-		return -1;
-	return 0;
 }
 
 int
