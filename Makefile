@@ -14,15 +14,15 @@ O = obj
 B = bin
 SANFLAGS = -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
 
-CMDS = omph-parse omph-tail
-MAN1 = man/omph-parse.1 man/omph-tail.1
+CMDS = omph-parse omph-tail omph-collect
+MAN1 = man/omph-parse.1 man/omph-tail.1 man/omph-collect.1
 MAN7 = man/omph.7
 HDRS = lib/lr.h lib/out.h lib/rec.h lib/tm.h lib/logfmt.h lib/w3c.h \
-	lib/opt.h lib/state.h lib/follow.h
+	lib/opt.h lib/state.h lib/follow.h lib/hist.h lib/agg.h lib/alert.h
 LIBOBJ = $(O)/lr.o $(O)/out.o $(O)/rec.o $(O)/tm.o $(O)/logfmt.o $(O)/w3c.o \
-	$(O)/opt.o $(O)/state.o $(O)/follow.o
+	$(O)/opt.o $(O)/state.o $(O)/follow.o $(O)/hist.o $(O)/agg.o $(O)/alert.o
 
-all: $(B)/omph-parse $(B)/omph-tail $(B)/omph-loggen $(B)/libfault.so
+all: $(B)/omph-parse $(B)/omph-tail $(B)/omph-collect $(B)/omph-loggen $(B)/libfault.so
 
 $(O)/libomph.a: $(LIBOBJ)
 	rm -f $@
@@ -55,6 +55,15 @@ $(O)/state.o: lib/state.c $(HDRS)
 $(O)/follow.o: lib/follow.c $(HDRS)
 	@mkdir -p $(O)
 	$(CC) $(WARN) $(DEFS) $(CFLAGS) -c -o $@ lib/follow.c
+$(O)/hist.o: lib/hist.c $(HDRS)
+	@mkdir -p $(O)
+	$(CC) $(WARN) $(DEFS) $(CFLAGS) -c -o $@ lib/hist.c
+$(O)/agg.o: lib/agg.c $(HDRS)
+	@mkdir -p $(O)
+	$(CC) $(WARN) $(DEFS) $(CFLAGS) -c -o $@ lib/agg.c
+$(O)/alert.o: lib/alert.c $(HDRS)
+	@mkdir -p $(O)
+	$(CC) $(WARN) $(DEFS) $(CFLAGS) -c -o $@ lib/alert.c
 
 $(B)/omph-parse: cmd/omph-parse.c $(O)/libomph.a $(HDRS)
 	@mkdir -p $(B)
@@ -63,6 +72,10 @@ $(B)/omph-parse: cmd/omph-parse.c $(O)/libomph.a $(HDRS)
 $(B)/omph-tail: cmd/omph-tail.c $(O)/libomph.a $(HDRS)
 	@mkdir -p $(B)
 	$(CC) $(WARN) $(DEFS) $(CFLAGS) $(LDFLAGS) -o $@ cmd/omph-tail.c $(O)/libomph.a
+
+$(B)/omph-collect: cmd/omph-collect.c $(O)/libomph.a $(HDRS)
+	@mkdir -p $(B)
+	$(CC) $(WARN) $(DEFS) $(CFLAGS) $(LDFLAGS) -o $@ cmd/omph-collect.c $(O)/libomph.a -lm
 
 # a seeded generator of realistic logs for tests and bench (not installed)
 $(B)/omph-loggen: tests/loggen.c

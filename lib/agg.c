@@ -1,0 +1,401 @@
+#include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "agg.h"
+
+/* one key's counts within one second of the window */
+struct delta {
+	uint32_t slot, gen;
+	uint32_t hits, cls[4];
+	uint64_t bytes;
+	struct hist h;
+};
+
+struct agg_sec {
+	int64_t sec;		/* INT64_MIN: empty */
+	struct delta *d;
+	uint32_t n, cap;
+	uint32_t *map;		/* slot hash -> delta index + 1 */
+	uint32_t mapmask;
+	struct agg_counts tot;
+	struct hist th;
+};
+
+static uint32_t
+hash(const char *p, size_t n)
+{
+	uint32_t h = 2166136261u;
+
+	while (n-- > 0)
+		h = (h ^ (unsigned char)*p++) * 16777619u;
+	return h;
+}
+
+static uint64_t
+rnd(struct agg *a)
+{
+	a->rng ^= a->rng << 13;
+	a->rng ^= a->rng >> 7;
+	a->rng ^= a->rng << 17;
+	return a->rng;
+}
+
+int
+agg_init(struct agg *a, size_t max, int window)
+{
+	size_t tabsz = 16, i;
+
+	memset(a, 0, sizeof(*a));
+	a->max = max;
+	a->window = window;
+	a->first = a->newest = INT64_MIN;
+	a->rng = 0x9e3779b97f4a7c15ULL;
+	while (tabsz < max * 2)
+		tabsz *= 2;
+	a->tabmask = tabsz - 1;
+	if ((a->keys = calloc(max, sizeof(*a->keys))) == NULL ||
+	    (a->freel = malloc(max * sizeof(*a->freel))) == NULL ||
+	    (a->tab = calloc(tabsz, sizeof(*a->tab))) == NULL)
+		goto fail;
+	for (i = 0; i < max; i++)
+		a->freel[i] = (uint32_t)(max - 1 - i);
+	a->nfree = max;
+	if (window > 0) {
+		if ((a->ring = calloc((size_t)window, sizeof(*a->ring))) == NULL)
+			goto fail;
+		for (i = 0; i < (size_t)window; i++)
+			a->ring[i].sec = INT64_MIN;
+	}
+	return 0;
+fail:
+	agg_free(a);
+	errno = ENOMEM;
+	return -1;
+}
+
+void
+agg_free(struct agg *a)
+{
+	size_t i;
+	uint32_t j;
+
+	if (a == NULL)
+		return;
+	for (i = 0; a->keys != NULL && i < a->max; i++) {
+		free(a->keys[i].key);
+		hist_free(&a->keys[i].h);
+	}
+	for (i = 0; a->ring != NULL && i < (size_t)a->window; i++) {
+		for (j = 0; j < a->ring[i].n; j++)
+			hist_free(&a->ring[i].d[j].h);
+		free(a->ring[i].d);
+		free(a->ring[i].map);
+		hist_free(&a->ring[i].th);
+	}
+	hist_free(&a->total.h);
+	free(a->keys);
+	free(a->freel);
+	free(a->tab);
+	free(a->ring);
+	memset(a, 0, sizeof(*a));
+}
+
+/* table position of slot s (which is in the table) */
+static size_t
+tabpos(const struct agg *a, uint32_t s)
+{
+	size_t i = a->keys[s].hash & a->tabmask;
+
+	while (a->tab[i] != s + 1)
+		i = (i + 1) & a->tabmask;
+	return i;
+}
+
+/* take slot s out of the table: backward-shift deletion */
+static void
+unlink_slot(struct agg *a, uint32_t s)
+{
+	size_t i = tabpos(a, s), j = i, k;
+
+	for (;;) {
+		a->tab[i] = 0;
+		for (;;) {
+			j = (j + 1) & a->tabmask;
+			if (a->tab[j] == 0)
+				return;
+			k = a->keys[a->tab[j] - 1].hash & a->tabmask;
+			/* can the entry at j move to the hole at i? */
+			if (i <= j ? (i < k && k <= j) : (i < k || k <= j))
+				continue;
+			break;
+		}
+		a->tab[i] = a->tab[j];
+		i = j;
+	}
+}
+
+static void
+clear_key(struct agg_key *k)
+{
+	memset(&k->c, 0, sizeof(k->c));
+	k->h.len = 0;
+	k->h.total = 0;
+	k->err = 0;
+	k->alerts = 0;
+	k->gen++;
+}
+
+static void
+free_slot(struct agg *a, uint32_t s)
+{
+	struct agg_key *k = &a->keys[s];
+
+	if (a->drop != NULL)
+		a->drop(a->droparg, k);
+	unlink_slot(a, s);
+	clear_key(k);
+	k->used = 0;
+	a->freel[a->nfree++] = s;
+	a->n--;
+}
+
+/* slot of key, admitting it (evicting when full); -1 on ENOMEM */
+static long
+lookup(struct agg *a, const char *key, size_t len, int64_t sec)
+{
+	uint32_t h = hash(key, len), s, best;
+	size_t i = h & a->tabmask, j;
+	struct agg_key *k;
+	uint64_t inherit = 0;
+	char *nk;
+
+	(void)sec;
+	while (a->tab[i] != 0) {
+		k = &a->keys[a->tab[i] - 1];
+		if (k->hash == h && k->len == len && memcmp(k->key, key, len) == 0)
+			return (long)(a->tab[i] - 1);
+		i = (i + 1) & a->tabmask;
+	}
+	if (a->nfree == 0) {
+		/* full: evict the smallest of a sample */
+		best = UINT32_MAX;
+		for (j = 0; j < AGG_SAMPLE; j++) {
+			s = (uint32_t)(rnd(a) % a->max);
+			if (a->keys[s].used && (best == UINT32_MAX ||
+			    a->keys[s].c.hits < a->keys[best].c.hits))
+				best = s;
+		}
+		if (best == UINT32_MAX)
+			for (best = 0; !a->keys[best].used; best++)
+				;
+		inherit = a->keys[best].c.hits;
+		free_slot(a, best);
+		a->evicted++;
+		/* the table changed: find the free position again */
+		i = h & a->tabmask;
+		while (a->tab[i] != 0)
+			i = (i + 1) & a->tabmask;
+	}
+	s = a->freel[a->nfree - 1];
+	k = &a->keys[s];
+	if (k->cap < len || k->key == NULL) {
+		size_t cap = len < 32 ? 32 : len;
+
+		if ((nk = realloc(k->key, cap)) == NULL)
+			return -1;
+		k->key = nk;
+		k->cap = (uint32_t)cap;
+	}
+	a->nfree--;
+	memcpy(k->key, key, len);
+	k->len = (uint32_t)len;
+	k->hash = h;
+	k->used = 1;
+	k->c.hits = inherit;
+	k->err = inherit;
+	a->tab[i] = s + 1;
+	a->n++;
+	return (long)s;
+}
+
+static int
+cls_of(int status)
+{
+	return status >= 200 && status < 600 ? status / 100 - 2 : -1;
+}
+
+/* the delta of slot s in second x, created when new; NULL on ENOMEM */
+static struct delta *
+delta_of(struct agg_sec *x, uint32_t s, uint32_t gen)
+{
+	uint32_t i, j, cap, *map;
+	struct delta *d;
+
+	if (x->map != NULL)
+		for (i = (s * 2654435761u) & x->mapmask; x->map[i] != 0;
+		    i = (i + 1) & x->mapmask)
+			if (x->d[x->map[i] - 1].slot == s &&
+			    x->d[x->map[i] - 1].gen == gen)
+				return &x->d[x->map[i] - 1];
+	if (x->n == x->cap) {
+		cap = x->cap ? x->cap * 2 : 16;
+		if ((d = realloc(x->d, cap * sizeof(*d))) == NULL)
+			return NULL;
+		x->d = d;
+		x->cap = cap;
+	}
+	if (x->map == NULL || (x->n + 1) * 2 > x->mapmask + 1) {
+		cap = x->map ? (x->mapmask + 1) * 2 : 32;
+		if ((map = calloc(cap, sizeof(*map))) == NULL)
+			return NULL;
+		free(x->map);
+		x->map = map;
+		x->mapmask = cap - 1;
+		for (j = 0; j < x->n; j++) {
+			for (i = (x->d[j].slot * 2654435761u) & x->mapmask;
+			    x->map[i] != 0; i = (i + 1) & x->mapmask)
+				;
+			x->map[i] = j + 1;
+		}
+	}
+	for (i = (s * 2654435761u) & x->mapmask; x->map[i] != 0;
+	    i = (i + 1) & x->mapmask)
+		;
+	d = &x->d[x->n];
+	memset(d, 0, sizeof(*d));
+	d->slot = s;
+	d->gen = gen;
+	x->map[i] = ++x->n;
+	return d;
+}
+
+/* take second x out of the window */
+static void
+expire(struct agg *a, struct agg_sec *x)
+{
+	struct agg_key *k;
+	struct delta *d;
+	uint32_t j;
+	int c;
+
+	for (j = 0; j < x->n; j++) {
+		d = &x->d[j];
+		k = &a->keys[d->slot];
+		if (k->used && k->gen == d->gen) {
+			k->c.hits -= d->hits < k->c.hits ? d->hits : k->c.hits;
+			k->c.bytes -= d->bytes < k->c.bytes ? d->bytes : k->c.bytes;
+			for (c = 0; c < 4; c++)
+				k->c.cls[c] -= d->cls[c] < k->c.cls[c] ? d->cls[c] :
+				    k->c.cls[c];
+			hist_sub(&k->h, &d->h);
+			if (k->c.hits == 0)
+				free_slot(a, d->slot);
+		}
+		hist_free(&d->h);
+	}
+	a->total.c.hits -= x->tot.hits;
+	a->total.c.bytes -= x->tot.bytes;
+	for (c = 0; c < 4; c++)
+		a->total.c.cls[c] -= x->tot.cls[c];
+	hist_sub(&a->total.h, &x->th);
+	hist_free(&x->th);
+	memset(&x->tot, 0, sizeof(x->tot));
+	x->n = 0;
+	if (x->map != NULL)
+		memset(x->map, 0, (x->mapmask + 1) * sizeof(*x->map));
+	x->sec = INT64_MIN;
+}
+
+void
+agg_advance(struct agg *a, int64_t sec)
+{
+	int64_t s, from;
+
+	if (a->window == 0 || (a->newest != INT64_MIN && sec <= a->newest))
+		return;
+	/* seconds at or before sec - window leave */
+	from = a->newest == INT64_MIN || sec - a->newest > a->window ?
+	    sec - a->window : a->newest - a->window + 1;
+	for (s = from; s <= sec - a->window; s++) {
+		struct agg_sec *x = &a->ring[((s % a->window) + a->window) %
+		    a->window];
+
+		if (x->sec != INT64_MIN && x->sec <= sec - a->window)
+			expire(a, x);
+	}
+	if (a->newest != INT64_MIN && sec - a->newest > a->window) {
+		/* a jump past the whole window: everything leaves */
+		int i;
+
+		for (i = 0; i < a->window; i++)
+			if (a->ring[i].sec != INT64_MIN)
+				expire(a, &a->ring[i]);
+	}
+	a->newest = sec;
+}
+
+int
+agg_add(struct agg *a, const char *key, size_t len, int64_t sec, int status,
+    uint64_t bytes, int64_t dur_us)
+{
+	struct agg_key *k;
+	struct agg_sec *x = NULL;
+	struct delta *d = NULL;
+	long s;
+	int c = cls_of(status);
+	unsigned b = 0;
+
+	if (a->window > 0) {
+		if (a->newest != INT64_MIN && sec <= a->newest - a->window) {
+			a->late++;
+			return 1;
+		}
+		agg_advance(a, sec);
+		x = &a->ring[((sec % a->window) + a->window) % a->window];
+		x->sec = sec;
+	}
+	if ((s = lookup(a, key, len, sec)) < 0)
+		return -1;
+	k = &a->keys[s];
+	if (x != NULL) {
+		if ((d = delta_of(x, (uint32_t)s, k->gen)) == NULL)
+			return -1;
+		if (k->err > 0 && k->c.hits == k->err) {
+			/* the inherited count leaves with this second */
+			d->hits += (uint32_t)k->err;
+		}
+	}
+	if (dur_us >= 0) {
+		b = hist_bucket((uint64_t)dur_us);
+		if (hist_add(&k->h, b, 1) == -1 || hist_add(&a->total.h, b, 1) == -1 ||
+		    (d != NULL && (hist_add(&d->h, b, 1) == -1 ||
+		    hist_add(&x->th, b, 1) == -1)))
+			return -1;
+	}
+	a->records++;
+	if (a->first == INT64_MIN || sec < a->first)
+		a->first = sec;
+	if (a->window == 0 && (a->newest == INT64_MIN || sec > a->newest))
+		a->newest = sec;
+	k->c.hits++;
+	k->c.bytes += bytes;
+	a->total.c.hits++;
+	a->total.c.bytes += bytes;
+	if (c >= 0) {
+		k->c.cls[c]++;
+		a->total.c.cls[c]++;
+	}
+	if (d != NULL) {
+		d->hits++;
+		d->bytes += bytes;
+		x->tot.hits++;
+		x->tot.bytes += bytes;
+		if (c >= 0) {
+			d->cls[c]++;
+			x->tot.cls[c]++;
+		}
+	}
+	return 0;
+}

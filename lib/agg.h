@@ -1,0 +1,83 @@
+/*
+ * agg: per-key counters over all input or over a sliding window, in bounded
+ * memory.
+ *
+ * Keys are byte strings (the key fields of a record joined by TAB).  At most
+ * max keys are kept.  When a new key arrives and the table is full, the key
+ * with the fewest hits among a random sample of AGG_SAMPLE is evicted and the
+ * new one takes its place with the evicted count added (Space-Saving): its
+ * hits then over-count by at most err, so hits - err <= true hits <= hits,
+ * and err never exceeds (hits of all input) / max.  bytes and status counts
+ * of a key count only what arrived since it was (re)admitted.
+ *
+ * With a window of W seconds, counts are kept per second in a ring; a record
+ * whose second is more than W - 1 before the newest second seen is late
+ * (counted, not added), and a second that leaves the window is taken out of
+ * every key it touched.  A key whose window count drops to 0 is freed.
+ *
+ * Nothing here allocates per record except when a key is new or a second's
+ * table grows; the drop callback is told before a key's slot is freed or
+ * reused (so alerts on it can be resolved).
+ */
+#ifndef AGG_H
+#define AGG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "hist.h"
+
+#define AGG_SAMPLE 16
+
+struct agg_counts {
+	uint64_t hits, bytes;
+	uint64_t cls[4];	/* 2xx 3xx 4xx 5xx */
+};
+
+struct agg_key {
+	char *key;
+	uint32_t len, cap;
+	uint32_t hash;
+	uint32_t gen;		/* changes when the slot gets another key */
+	int used;
+	uint64_t err;		/* Space-Saving over-count bound */
+	struct agg_counts c;
+	struct hist h;		/* durations */
+	uint64_t alerts;	/* active alert rules: the caller's bits */
+	int64_t since;		/* the caller's: when alerts became non-zero */
+};
+
+struct agg_sec;
+
+struct agg {
+	size_t max;
+	size_t n;			/* keys in use */
+	struct agg_key *keys;		/* max slots */
+	uint32_t *freel;		/* free slots */
+	size_t nfree;
+	uint32_t *tab;			/* hash -> slot + 1, linear probing */
+	size_t tabmask;
+	struct agg_key total;		/* every record */
+	uint64_t evicted, late, records;
+	int64_t first, newest;		/* seconds seen, INT64_MIN if none */
+	int window;			/* 0: totals */
+	struct agg_sec *ring;		/* window slots */
+	uint64_t rng;
+	void (*drop)(void *arg, struct agg_key *k);
+	void *droparg;
+};
+
+/* Set up a for at most max keys (>= 1), window seconds (0: totals). */
+int agg_init(struct agg *a, size_t max, int window);
+void agg_free(struct agg *a);
+/*
+ * Count one record: key (len bytes), its second (any value in totals mode),
+ * status (0 when unknown), bytes, duration in microseconds (-1 when none).
+ * Returns 0, 1 when the record was late, -1 on ENOMEM (not counted).
+ */
+int agg_add(struct agg *a, const char *key, size_t len, int64_t sec,
+    int status, uint64_t bytes, int64_t dur_us);
+/* Move the window's end to sec if it is newer (arrival clock ticks). */
+void agg_advance(struct agg *a, int64_t sec);
+
+#endif

@@ -1,0 +1,43 @@
+/*
+ * alert: report metrics and the rules of --alert.
+ *
+ * A metric is one number of a key (or of the whole site) over the window or
+ * all input: hits, rate (hits per second over span seconds), bytes, 2xx
+ * 3xx 4xx 5xx (counts), 4xx_ratio, 5xx_ratio (of hits), p50 p90 p99
+ * (duration quantiles in seconds; absent without durations), err (the
+ * Space-Saving over-count bound).  A rule is "METRIC>VALUE" or
+ * "METRIC<VALUE"; it holds when the metric is present and compares so.
+ */
+#ifndef ALERT_H
+#define ALERT_H
+
+#include <stddef.h>
+
+#include "agg.h"
+
+enum {
+	M_HITS, M_RATE, M_BYTES, M_2XX, M_3XX, M_4XX, M_5XX, M_4XX_RATIO,
+	M_5XX_RATIO, M_P50, M_P90, M_P99, M_ERR, M_N
+};
+
+extern const char *const alert_metric_names[M_N];
+
+struct alert_rule {
+	int metric;
+	int gt;			/* 1: '>', 0: '<' */
+	double value;
+	char text[64];		/* the rule as given */
+};
+
+/* Metric by name, or -1. */
+int alert_metric(const char *name, size_t len);
+/* Parse "METRIC>VALUE"; -1 with a reason in err. */
+int alert_parse(const char *s, struct alert_rule *r, char *err, size_t errlen);
+/* The metric of k over span seconds; 0 when absent (*present = 0). */
+double alert_value(const struct agg_key *k, int metric, double span,
+    int *present);
+/* 1 when r holds for k. */
+int alert_holds(const struct alert_rule *r, const struct agg_key *k,
+    double span);
+
+#endif
