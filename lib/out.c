@@ -1,4 +1,5 @@
 #include <errno.h>
+#include <fcntl.h>
 #include <unistd.h>
 
 #include "out.h"
@@ -6,6 +7,8 @@
 void
 out_init(struct out *o, int fd)
 {
+	/* a pipe as large as one buffer: fewer switches between the stages */
+	(void)fcntl(fd, F_SETPIPE_SZ, OUT_BUFSZ);
 	o->fd = fd;
 	o->err = 0;
 	o->len = 0;

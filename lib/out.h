@@ -25,7 +25,8 @@ struct out {
 	char buf[OUT_BUFSZ];
 };
 
-/* Set up o to write to fd.  o is caller-owned (it is large: allocate it). */
+/* Set up o to write to fd (a pipe is grown to OUT_BUFSZ when allowed).
+ * o is caller-owned (it is large: allocate it). */
 void out_init(struct out *o, int fd);
 /* Write everything buffered.  Returns 0, or -1 with o->err set (EPIPE...). */
 int out_flush(struct out *o);

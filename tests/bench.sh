@@ -40,7 +40,6 @@ fi
 awk 'BEGIN {
 	getline m < "'$B'/t.mawk-count-status"; getline p < "'$B'/t.omph-parse-combined"
 	printf "omph-parse vs mawk: %.2fx (target >= 1.0, stretch 1.5)\n", m / p }'
-rm -f $B/t.*
 
 # omph-tail: bytes of a file to a pipe, beside cat to a pipe
 best "cat-to-pipe" "cat $log | cat"
@@ -106,4 +105,23 @@ ds.sort()
 print('%-34s %8.3f ms median, %.3f ms max (target < 10 ms)' % ('omph-tail-latency', ds[25] * 1000, ds[-1] * 1000))
 PY
 kill $tp 2>/dev/null
-rm -f $B/lat.fifo $B/t.*
+rm -f $B/lat.fifo
+
+# omph-collect: aggregation of pre-parsed records (time, path, status,
+# bytes: what collect reads), and the whole parse | collect pipeline
+rec=$B/records-$LINES.tsv
+[ -s "$rec" ] || bin/omph-parse --fields time,path,status,bytes combined "$log" >"$rec" 2>/dev/null
+s=$(now); bin/omph-collect -k path <"$rec" >/dev/null; e=$(now)
+echo "$s $e" | awk -v n="$LINES" '{ printf "%-34s %8.2f M records/s (target >= 5)\n", "omph-collect-k-path", n / ($2 - $1) / 1e6 }'
+s=$(now); bin/omph-collect --window 60 -k path <"$rec" >/dev/null; e=$(now)
+echo "$s $e" | awk -v n="$LINES" '{ printf "%-34s %8.2f M records/s\n", "omph-collect-window-60", n / ($2 - $1) / 1e6 }'
+best "parse-collect-pipeline" "bin/omph-parse combined $log | bin/omph-collect -k path"
+awk 'BEGIN {
+	getline m < "'$B'/t.mawk-count-status"; getline p < "'$B'/t.parse-collect-pipeline"
+	printf "parse|collect vs mawk: %.2fx (target >= 1.0)\n", m / p }'
+
+# bounded memory: 1,000,000 distinct paths, one path with 10% of the hits
+awk 'BEGIN { print "#path"; srand(7); for (i = 0; i < 1000000; i++) print (i % 10 == 0 ? "/hot" : "/p" i) }' >$B/flood.tsv
+/usr/bin/time -f "%M" -o $B/rss bin/omph-collect --max-keys 10000 -n 1 <$B/flood.tsv >$B/flood.out
+awk -v rss="$(cat $B/rss)" -F'\t' '$1 == "/hot" { printf "%-34s peak RSS %.1f MiB (target < 64), /hot %d hits of 100000 true (%.2f%% off)\n", "omph-collect-1M-keys-max-10000", rss / 1024, $2, ($2 - 100000) / 1000 }' $B/flood.out
+rm -f $B/t.* $B/flood.tsv $B/flood.out $B/rss
