@@ -18,9 +18,9 @@ CMDS = omph-parse omph-tail omph-collect
 MAN1 = man/omph-parse.1 man/omph-tail.1 man/omph-collect.1
 MAN7 = man/omph.7
 HDRS = lib/lr.h lib/out.h lib/rec.h lib/tm.h lib/logfmt.h lib/w3c.h \
-	lib/opt.h lib/state.h lib/follow.h lib/hist.h lib/agg.h lib/alert.h
+	lib/opt.h lib/state.h lib/follow.h lib/hist.h lib/agg.h lib/alert.h lib/sig.h
 LIBOBJ = $(O)/lr.o $(O)/out.o $(O)/rec.o $(O)/tm.o $(O)/logfmt.o $(O)/w3c.o \
-	$(O)/opt.o $(O)/state.o $(O)/follow.o $(O)/hist.o $(O)/agg.o $(O)/alert.o
+	$(O)/opt.o $(O)/state.o $(O)/follow.o $(O)/hist.o $(O)/agg.o $(O)/alert.o $(O)/sig.o
 
 all: $(B)/omph-parse $(B)/omph-tail $(B)/omph-collect $(B)/omph-loggen $(B)/libfault.so
 
@@ -64,6 +64,9 @@ $(O)/agg.o: lib/agg.c $(HDRS)
 $(O)/alert.o: lib/alert.c $(HDRS)
 	@mkdir -p $(O)
 	$(CC) $(WARN) $(DEFS) $(CFLAGS) -c -o $@ lib/alert.c
+$(O)/sig.o: lib/sig.c $(HDRS)
+	@mkdir -p $(O)
+	$(CC) $(WARN) $(DEFS) $(CFLAGS) -c -o $@ lib/sig.c
 
 $(B)/omph-parse: cmd/omph-parse.c $(O)/libomph.a $(HDRS)
 	@mkdir -p $(B)

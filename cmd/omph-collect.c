@@ -26,6 +26,7 @@
 #include "alert.h"
 #include "lr.h"
 #include "opt.h"
+#include "sig.h"
 #include "out.h"
 #include "rec.h"
 #include "tm.h"
@@ -49,8 +50,6 @@ static int opt_ntrules;
 static size_t opt_min_hits = 20;	/* --alert-min-hits */
 static size_t opt_max_keys = 100000;	/* --max-keys */
 static int opt_json;			/* -o json */
-
-static volatile sig_atomic_t got_signal;
 
 /* where the fields we need are in the current header */
 struct cols {
@@ -88,12 +87,12 @@ struct collect {
 };
 
 static void usage(void);
+static void need(int, const char *);
 static void header(struct collect *, char *, size_t);
 static void record(struct collect *, char *, size_t, uint64_t, int64_t);
 static void report(struct collect *, int64_t, int);
 static void evaluate(struct collect *, int64_t);
 static void on_drop(void *, struct agg_key *);
-static void on_signal(int);
 static int64_t wall(void);
 
 int
@@ -118,8 +117,7 @@ main(int argc, char *argv[])
 	struct collect co;
 	struct lr r;
 	struct lr_line l;
-	struct sigaction sa;
-	sigset_t block, orig;
+	sigset_t orig;
 	struct pollfd pfd;
 	struct timespec ts, now;
 	char errbuf[256];
@@ -138,11 +136,8 @@ main(int argc, char *argv[])
 			opt_keys[opt_nkeys++] = optarg;
 			break;
 		case 'w':
-			if (opt_size(optarg, 1, 86400, &v) == -1) {
-				warnx("--window: %s is not a number of seconds from "
-				    "1 to 86400", optarg);
-				usage();
-			}
+			need(opt_size("--window", optarg, 1, 86400, &v, errbuf,
+			    sizeof(errbuf)), errbuf);
 			opt_window = (int)v;
 			break;
 		case 'c':
@@ -156,18 +151,12 @@ main(int argc, char *argv[])
 			}
 			break;
 		case 'i':
-			if (opt_seconds(optarg, 0.01, 86400, &opt_interval) == -1) {
-				warnx("--interval: %s is not a number of seconds from "
-				    "0.01 to 86400", optarg);
-				usage();
-			}
+			need(opt_seconds("--interval", optarg, 0.01, 86400,
+			    &opt_interval, errbuf, sizeof(errbuf)), errbuf);
 			break;
 		case 'n':
-			if (opt_size(optarg, 1, 1000000, &opt_top) == -1) {
-				warnx("-n: %s is not a number from 1 to 1000000",
-				    optarg);
-				usage();
-			}
+			need(opt_size("-n", optarg, 1, 1000000, &opt_top, errbuf,
+			    sizeof(errbuf)), errbuf);
 			break;
 		case 'S':
 			if ((opt_sort = alert_metric(optarg, strlen(optarg))) < 0) {
@@ -189,18 +178,12 @@ main(int argc, char *argv[])
 			}
 			break;
 		case 'M':
-			if (opt_size(optarg, 0, 1000000000, &opt_min_hits) == -1) {
-				warnx("--alert-min-hits: %s is not a number from 0 to "
-				    "1000000000", optarg);
-				usage();
-			}
+			need(opt_size("--alert-min-hits", optarg, 0, 1000000000,
+			    &opt_min_hits, errbuf, sizeof(errbuf)), errbuf);
 			break;
 		case 'K':
-			if (opt_size(optarg, 1, 100000000, &opt_max_keys) == -1) {
-				warnx("--max-keys: %s is not a number from 1 to "
-				    "100000000", optarg);
-				usage();
-			}
+			need(opt_size("--max-keys", optarg, 1, 100000000,
+			    &opt_max_keys, errbuf, sizeof(errbuf)), errbuf);
 			break;
 		case 'o':
 			if (strcmp(optarg, "json") == 0)
@@ -229,16 +212,7 @@ main(int argc, char *argv[])
 		usage();
 	}
 
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sa.sa_handler = SIG_IGN;
-	sigaction(SIGPIPE, &sa, NULL);
-	sigemptyset(&block);
-	sigaddset(&block, SIGINT);
-	sigaddset(&block, SIGTERM);
-	sigprocmask(SIG_BLOCK, &block, &orig);
+	sig_setup(&orig);
 
 	memset(&co, 0, sizeof(co));
 	if (agg_init(&co.a, opt_max_keys, opt_window) == -1 ||
@@ -270,7 +244,7 @@ main(int argc, char *argv[])
 				record(&co, l.p, l.len, r.lineno,
 				    opt_arrival ? wall() : 0);
 		}
-		if (r.eof || got_signal)
+		if (r.eof || sig_caught())
 			break;
 		ms = -1;
 		if (opt_interval > 0) {
@@ -300,7 +274,7 @@ main(int argc, char *argv[])
 			if (ppoll(&pfd, 1, ms >= 0 ? &ts : NULL, &orig) == -1 &&
 			    errno != EINTR)
 				err(1, "ppoll");
-			if (got_signal || !(pfd.revents & (POLLIN | POLLHUP | POLLERR)))
+			if (sig_caught() || !(pfd.revents & (POLLIN | POLLHUP | POLLERR)))
 				continue;
 		}
 		if ((n = lr_fill(&r)) == -1) {
@@ -340,12 +314,6 @@ main(int argc, char *argv[])
 		free(co.ev[--co.nev].key);
 	free(co.ev);
 	return rv;
-}
-
-static void
-on_signal(int sig)
-{
-	got_signal = sig;
 }
 
 static int64_t
@@ -859,6 +827,16 @@ report(struct collect *co, int64_t at, int final)
 	out_puts(o, opt_json ? "]}\n" : "#end\n");
 	while (co->nev > 0)
 		free(co->ev[--co->nev].key);
+}
+
+/* a number from the command line, or a usage error */
+static void
+need(int ok, const char *err)
+{
+	if (ok == -1) {
+		warnx("%s", err);
+		usage();
+	}
 }
 
 static void

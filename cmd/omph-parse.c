@@ -85,7 +85,6 @@ static void reject(struct parse *, struct lr_line *, const char *, uint64_t,
     const char *, size_t, const char *);
 static struct w3c *source_w3c(struct parse *, const char *, size_t);
 static int parse_fields(struct parse *, const char *);
-static size_t number(const char *, const char *, size_t, size_t);
 
 int
 main(int argc, char *argv[])
@@ -105,6 +104,7 @@ main(int argc, char *argv[])
 		{ NULL, 0, NULL, 0 }
 	};
 	struct parse ps;
+	char errbuf[256];
 	int ch, i, fd, rv = 0;
 
 	memset(&ps, 0, sizeof(ps));
@@ -142,8 +142,11 @@ main(int argc, char *argv[])
 			opt_strict = 1;
 			break;
 		case 'm':
-			opt_maxline = number("--max-line", optarg, 256,
-			    64 * 1024 * 1024);
+			if (opt_size("--max-line", optarg, 256, 64 * 1024 * 1024,
+			    &opt_maxline, errbuf, sizeof(errbuf)) == -1) {
+				warnx("%s", errbuf);
+				usage();
+			}
 			break;
 		case 'V':
 			printf("omph-parse %s\n", OMPH_VERSION);
@@ -234,19 +237,6 @@ parse_free(struct parse *ps)
 	free(ps->fieldbuf);
 	free(ps->out);
 	free(ps->rej);
-}
-
-/* a whole number in [min, max], with an optional k, M or G (1024^n) */
-static size_t
-number(const char *opt, const char *s, size_t min, size_t max)
-{
-	size_t v;
-
-	if (opt_size(s, min, max, &v) == -1) {
-		warnx("%s: %s is not a number from %zu to %zu", opt, s, min, max);
-		usage();
-	}
-	return v;
 }
 
 static int

@@ -24,6 +24,7 @@
 
 #include "follow.h"
 #include "opt.h"
+#include "sig.h"
 #include "out.h"
 #include "state.h"
 
@@ -40,8 +41,6 @@ static double opt_rotate_wait = 5.0;	/* --rotate-wait */
 static size_t opt_max_line = 1024 * 1024; /* --max-line */
 static int opt_verbose;			/* -v */
 
-static volatile sig_atomic_t got_signal;
-
 struct tail {
 	struct out *out;
 	struct follow *f;
@@ -52,13 +51,11 @@ struct tail {
 };
 
 static void usage(void);
-static double seconds(const char *, const char *, double, double);
-static size_t bytes(const char *, const char *, size_t, size_t);
+static void need(int, const char *);
 static int on_line(void *, const char *, const char *, size_t, int);
 static int on_flush(void *);
 static void on_note(void *, const char *, int, int, long long);
 static void save_state(struct tail *);
-static void on_signal(int);
 
 int
 main(int argc, char *argv[])
@@ -80,21 +77,23 @@ main(int argc, char *argv[])
 	struct follow_opts fo;
 	struct follow_cb cb;
 	struct tail tl;
-	struct sigaction sa;
-	sigset_t block, orig;
+	sigset_t orig;
 	struct pollfd pfd[2];
 	struct timespec ts;
 	struct stat sst;
 	struct rlimit rl;
 	char errbuf[256];
 	double next_save = 0, t0;
+	size_t v;
 	int ch, i, ms, rv = 0, watch_out, npfd;
 
 	memset(&tl, 0, sizeof(tl));
 	while ((ch = getopt_long(argc, argv, "n:Hvh", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'n':
-			opt_lines = (long)bytes("-n", optarg, 0, 100000000);
+			need(opt_size("-n", optarg, 0, 100000000, &v, errbuf,
+			    sizeof(errbuf)), errbuf);
+			opt_lines = (long)v;
 			break;
 		case 'F':
 			opt_from_start = 1;
@@ -105,8 +104,8 @@ main(int argc, char *argv[])
 		case 'P':
 			opt_poll = 1;
 			if (optarg != NULL)
-				opt_poll_interval = seconds("--poll", optarg, 0.01,
-				    3600);
+				need(opt_seconds("--poll", optarg, 0.01, 3600,
+				    &opt_poll_interval, errbuf, sizeof(errbuf)), errbuf);
 			break;
 		case 's':
 			opt_state = optarg;
@@ -115,11 +114,12 @@ main(int argc, char *argv[])
 			opt_once = 1;
 			break;
 		case 'r':
-			opt_rotate_wait = seconds("--rotate-wait", optarg, 0, 86400);
+			need(opt_seconds("--rotate-wait", optarg, 0, 86400,
+			    &opt_rotate_wait, errbuf, sizeof(errbuf)), errbuf);
 			break;
 		case 'm':
-			opt_max_line = bytes("--max-line", optarg, 256,
-			    64 * 1024 * 1024);
+			need(opt_size("--max-line", optarg, 256, 64 * 1024 * 1024,
+			    &opt_max_line, errbuf, sizeof(errbuf)), errbuf);
 			break;
 		case 'v':
 			opt_verbose = 1;
@@ -142,16 +142,7 @@ main(int argc, char *argv[])
 	}
 
 	/* SIGINT/SIGTERM are taken only inside ppoll: no race, no EINTR */
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sa.sa_handler = SIG_IGN;
-	sigaction(SIGPIPE, &sa, NULL);
-	sigemptyset(&block);
-	sigaddset(&block, SIGINT);
-	sigaddset(&block, SIGTERM);
-	sigprocmask(SIG_BLOCK, &block, &orig);
+	sig_setup(&orig);
 
 	/* one descriptor per followed file: take all the system allows */
 	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
@@ -194,7 +185,7 @@ main(int argc, char *argv[])
 
 	/* a pipe whose reader went away shows POLLERR on our end */
 	watch_out = fstat(STDOUT_FILENO, &sst) == 0 && S_ISFIFO(sst.st_mode);
-	while (!got_signal) {
+	while (!sig_caught()) {
 		t0 = (double)time(NULL);
 		if (opt_state != NULL && t0 >= next_save && follow_dirty(tl.f)) {
 			save_state(&tl);
@@ -219,7 +210,7 @@ main(int argc, char *argv[])
 		if (ppoll(pfd, (nfds_t)npfd, ms >= 0 ? &ts : NULL, &orig) == -1 &&
 		    errno != EINTR)
 			err(1, "ppoll");
-		if (got_signal)
+		if (sig_caught())
 			break;
 		if (watch_out && (pfd[npfd - 1].revents & (POLLERR | POLLHUP)))
 			goto closed;
@@ -244,12 +235,6 @@ out:
 	state_free(&tl.st);
 	free(tl.out);
 	return rv;
-}
-
-static void
-on_signal(int sig)
-{
-	got_signal = sig;
 }
 
 static void
@@ -368,31 +353,14 @@ on_note(void *arg, const char *name, int what, int e, long long a)
 	}
 }
 
-/* a decimal number of seconds in [min, max] or a usage error */
-static double
-seconds(const char *opt, const char *s, double min, double max)
+/* a number from the command line, or a usage error */
+static void
+need(int ok, const char *err)
 {
-	double v;
-
-	if (opt_seconds(s, min, max, &v) == -1) {
-		warnx("%s: %s is not a number of seconds from %g to %g", opt, s,
-		    min, max);
+	if (ok == -1) {
+		warnx("%s", err);
 		usage();
 	}
-	return v;
-}
-
-/* a whole number in [min, max], with an optional k, M or G (1024^n) */
-static size_t
-bytes(const char *opt, const char *s, size_t min, size_t max)
-{
-	size_t v;
-
-	if (opt_size(s, min, max, &v) == -1) {
-		warnx("%s: %s is not a number from %zu to %zu", opt, s, min, max);
-		usage();
-	}
-	return v;
 }
 
 static void

@@ -1,13 +1,18 @@
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "opt.h"
 
 int
-opt_size(const char *s, size_t min, size_t max, size_t *v)
+opt_size(const char *name, const char *s, size_t min, size_t max, size_t *v,
+    char *err, size_t errlen)
 {
 	char *end;
 	unsigned long long n, mul = 1;
+
+	snprintf(err, errlen, "%s: %s is not a number from %zu to %zu", name, s,
+	    min, max);
 
 	if (*s < '0' || *s > '9') {
 		errno = EINVAL;
@@ -40,10 +45,14 @@ opt_size(const char *s, size_t min, size_t max, size_t *v)
 }
 
 int
-opt_seconds(const char *s, double min, double max, double *v)
+opt_seconds(const char *name, const char *s, double min, double max, double *v,
+    char *err, size_t errlen)
 {
 	char *end;
 	double d;
+
+	snprintf(err, errlen, "%s: %s is not a number of seconds from %g to %g",
+	    name, s, min, max);
 
 	if ((*s < '0' || *s > '9') && *s != '.') {
 		errno = EINVAL;

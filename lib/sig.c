@@ -1,0 +1,38 @@
+#include <signal.h>
+#include <string.h>
+
+#include "sig.h"
+
+static volatile sig_atomic_t caught;
+
+static void
+handler(int sig)
+{
+	caught = sig;
+}
+
+void
+sig_setup(sigset_t *wait)
+{
+	struct sigaction sa;
+	sigset_t block;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = handler;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sa.sa_handler = SIG_IGN;
+	sigaction(SIGPIPE, &sa, NULL);
+	sigemptyset(&block);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGTERM);
+	sigprocmask(SIG_BLOCK, &block, wait);
+	sigdelset(wait, SIGINT);
+	sigdelset(wait, SIGTERM);
+}
+
+int
+sig_caught(void)
+{
+	return caught;
+}
