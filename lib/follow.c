@@ -522,9 +522,11 @@ out:
 	close(fd);
 }
 
+/* a file open at fd, found under path (watched by that path), read from
+ * pos on, its lines told under n */
 static struct tfile *
-new_file(struct follow *f, struct fname *n, int fd, const struct stat *st,
-    int64_t pos)
+new_file(struct follow *f, struct fname *n, const char *path, int fd,
+    const struct stat *st, int64_t pos)
 {
 	struct tfile *t;
 
@@ -542,7 +544,7 @@ new_file(struct follow *f, struct fname *n, int fd, const struct stat *st,
 	t->taillen = -1;	/* loaded by the first read */
 	load_directives(t);
 	if (f->ifd >= 0 && !n->remote) {
-		t->wd = inotify_add_watch(f->ifd, n->path, FILE_MASK);
+		t->wd = inotify_add_watch(f->ifd, path, FILE_MASK);
 		if (t->wd >= 0 && t->wd < f->wdcap && f->wdmap[t->wd].p != NULL)
 			t->wd = -1;	/* that inode is watched for another */
 		else if (t->wd >= 0)
@@ -595,11 +597,11 @@ same_tail(int fd, const struct state_ent *res)
 
 /* the file of res under another name in dir (rotated while we were down) */
 static int
-find_rotated(struct fname *n, const struct state_ent *res, struct stat *out)
+find_rotated(struct fname *n, const struct state_ent *res, struct stat *out,
+    char *path)
 {
 	DIR *d;
 	struct dirent *de;
-	char path[PATH_MAX];
 	struct stat st;
 	int fd = -1, cand;
 
@@ -608,8 +610,8 @@ find_rotated(struct fname *n, const struct state_ent *res, struct stat *out)
 	while (fd == -1 && (de = readdir(d)) != NULL) {
 		if (de->d_ino != res->ino || strcmp(de->d_name, n->base) == 0)
 			continue;
-		if ((size_t)snprintf(path, sizeof(path), "%s/%s", n->dir,
-		    de->d_name) >= sizeof(path))
+		if ((size_t)snprintf(path, PATH_MAX, "%s/%s", n->dir,
+		    de->d_name) >= PATH_MAX)
 			continue;
 		if ((cand = open(path, O_RDONLY | O_CLOEXEC)) == -1)
 			continue;
@@ -649,6 +651,7 @@ open_name(struct follow *f, struct fname *n)
 {
 	struct stat st, ost;
 	struct tfile *t, *old;
+	char opath[PATH_MAX];
 	int64_t pos = 0;
 	int fd, ofd;
 
@@ -676,7 +679,7 @@ open_name(struct follow *f, struct fname *n)
 				note(f, n->path, FN_RESUMED, 0, (long long)pos);
 			} else
 				note(f, n->path, FN_STATE_TRUNC, 0, 0);
-		} else if ((ofd = find_rotated(n, &n->res, &ost)) >= 0) {
+		} else if ((ofd = find_rotated(n, &n->res, &ost, opath)) >= 0) {
 			/* its remainder first, then the new file from 0 */
 			int64_t opos = 0;
 
@@ -684,7 +687,7 @@ open_name(struct follow *f, struct fname *n)
 			    same_tail(ofd, &n->res))
 				opos = (int64_t)n->res.off;
 			note(f, n->path, FN_FOUND_ROTATED, 0, (long long)opos);
-			if ((old = new_file(f, n, ofd, &ost, opos)) == NULL)
+			if ((old = new_file(f, n, opath, ofd, &ost, opos)) == NULL)
 				close(ofd);
 			else {
 				old->draining = 1;
@@ -696,7 +699,7 @@ open_name(struct follow *f, struct fname *n)
 		pos = after_last_lf(f, fd, (int64_t)st.st_size,
 		    f->o.last_lines < 0 ? 0 : f->o.last_lines);
 	n->initial = 0;
-	if ((t = new_file(f, n, fd, &st, pos)) == NULL)
+	if ((t = new_file(f, n, n->path, fd, &st, pos)) == NULL)
 		close(fd);
 	return t;
 }
