@@ -64,7 +64,15 @@ struct event {
 	char *key;			/* NULL for the site */
 	uint32_t keylen;
 	double value;
+	int present;			/* value is not absent */
 	int64_t at;
+};
+
+/* a --alert rule holding for a key now */
+struct active {
+	uint32_t slot, gen;		/* the key: agg slot, generation */
+	int rule;
+	int64_t since;			/* when it was raised */
 };
 
 struct collect {
@@ -80,6 +88,8 @@ struct collect {
 	int64_t since[MAXRULES];	/* when each total rule was raised */
 	struct event *ev;
 	size_t nev, evcap;
+	struct active *act;		/* per-key alerts active, in raise order */
+	size_t nact, actcap;
 	char *keybuf;
 	size_t keycap;
 	int64_t started;		/* wall clock at start */
@@ -89,6 +99,7 @@ struct collect {
 static void usage(void);
 static void need(int, const char *);
 static void header(struct collect *, char *, size_t);
+static void bad(struct collect *, uint64_t, const char *);
 static void record(struct collect *, char *, size_t, uint64_t, int64_t);
 static void report(struct collect *, int64_t, int);
 static void evaluate(struct collect *, int64_t);
@@ -232,10 +243,7 @@ main(int argc, char *argv[])
 		while (lr_next(&r, &l) == 1) {
 			co.lines++;
 			if (l.flags & LR_CUT) {
-				co.bad++;
-				if (co.bad <= MAX_REPORTS)
-					warnx("stdin:%llu: line longer than 1 MiB",
-					    (unsigned long long)r.lineno);
+				bad(&co, r.lineno, "line longer than 1 MiB");
 				continue;
 			}
 			if (l.len > 0 && l.p[0] == '#')
@@ -297,15 +305,11 @@ main(int argc, char *argv[])
 		    (unsigned long long)co.bad, (unsigned long long)co.lines);
 	/* batch use: an alert active at the end is exit status 3 */
 	if (rv == 0 && opt_interval == 0) {
-		size_t i;
-
-		if (co.site_alerts != 0)
+		if (co.site_alerts != 0 || co.nact != 0)
 			rv = EXIT_ALERT;
-		for (i = 0; i < co.a.max; i++)
-			if (co.a.keys[i].used && co.a.keys[i].alerts != 0)
-				rv = EXIT_ALERT;
 	}
 	lr_free(&r);
+	free(co.act);
 	agg_free(&co.a);
 	free(co.out);
 	free(co.sorted);
@@ -414,7 +418,7 @@ record(struct collect *co, char *p, size_t len, uint64_t lineno, int64_t now)
 	char *f[REC_MAXF];
 	size_t fl[REC_MAXF], klen = 0, need;
 	int n, j;
-	int64_t sec = 0, status = 0, bytes = 0, dur = -1;
+	int64_t sec = INT64_MIN, status = 0, bytes = 0, dur = -1;
 	char *kb;
 
 	if (co->c.n == 0) {
@@ -453,11 +457,14 @@ record(struct collect *co, char *p, size_t len, uint64_t lineno, int64_t now)
 		const char *t = f[co->c.time];
 		size_t tl = fl[co->c.time];
 
-		/* one conversion per distinct second: compare the text first */
-		if (tl >= 19 && tl < sizeof(co->tkey) && co->tkeylen == 19 &&
-		    memcmp(co->tkey, t, 19) == 0)
+		/*
+		 * One conversion per distinct second: the same first 19
+		 * bytes and a valid tail ("Z", ".123Z") are the same second.
+		 */
+		if (tl >= 20 && co->tkeylen == 19 && memcmp(co->tkey, t, 19) == 0 &&
+		    tm_iso_tail(t + 19, tl - 19))
 			sec = co->tval;
-		else if (tm_parse_iso(t, tl, &sec) == 0 && tl >= 19) {
+		else if (tm_parse_iso(t, tl, &sec) == 0) {
 			memcpy(co->tkey, t, 19);
 			co->tkeylen = 19;
 			co->tval = sec;
@@ -465,7 +472,7 @@ record(struct collect *co, char *p, size_t len, uint64_t lineno, int64_t now)
 			bad(co, lineno, "no valid time");
 			return;
 		} else
-			sec = INT64_MIN + 1;
+			sec = INT64_MIN;	/* counted, at no time */
 	} else if (opt_window > 0) {
 		bad(co, lineno, "no time column (use --clock arrival)");
 		return;
@@ -477,27 +484,28 @@ record(struct collect *co, char *p, size_t len, uint64_t lineno, int64_t now)
 		bytes = 0;
 	if (co->c.duration >= 0)
 		dur = micros(f[co->c.duration], fl[co->c.duration]);
-	if (sec == INT64_MIN + 1)
-		sec = co->a.newest == INT64_MIN ? 0 : co->a.newest;
 	if (agg_add(&co->a, co->keybuf, klen, sec, (int)status,
 	    (uint64_t)bytes, dur) == -1)
 		err(1, NULL);
 }
 
-/* seconds the rates are over */
+/*
+ * Seconds the rates are over: the window; in totals mode the records' time
+ * span, or the time since start when no record had a time.
+ */
 static double
 span(const struct collect *co)
 {
 	if (opt_window > 0)
 		return opt_window;
 	if (co->a.first == INT64_MIN || co->a.newest == INT64_MIN)
-		return 0;
+		return (double)(wall() - co->started + 1);
 	return (double)(co->a.newest - co->a.first + 1);
 }
 
 static void
 add_event(struct collect *co, int raise, int rule, const struct agg_key *k,
-    double value, int64_t at)
+    int metric, int64_t at)
 {
 	struct event *e;
 
@@ -512,7 +520,8 @@ add_event(struct collect *co, int raise, int rule, const struct agg_key *k,
 	e = &co->ev[co->nev++];
 	e->raise = raise;
 	e->rule = rule;
-	e->value = value;
+	e->value = alert_value(k != NULL ? k : &co->a.total, metric, span(co),
+	    &e->present);
 	e->at = at;
 	e->key = NULL;
 	e->keylen = 0;
@@ -524,17 +533,54 @@ add_event(struct collect *co, int raise, int rule, const struct agg_key *k,
 	}
 }
 
+/* rule r became active for key k (slot s) at time at */
+static void
+activate(struct collect *co, const struct agg_key *k, uint32_t s, int r,
+    int64_t at)
+{
+	struct active *a;
+
+	if (co->nact == co->actcap) {
+		size_t cap = co->actcap ? co->actcap * 2 : 16;
+
+		if ((a = realloc(co->act, cap * sizeof(*a))) == NULL)
+			err(1, NULL);
+		co->act = a;
+		co->actcap = cap;
+	}
+	a = &co->act[co->nact++];
+	a->slot = s;
+	a->gen = k->gen;
+	a->rule = r;
+	a->since = at;
+}
+
+/* rule r (-1: every rule) no longer holds for the key in slot s */
+static void
+deactivate(struct collect *co, uint32_t s, uint32_t gen, int r)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < co->nact; i++)
+		if (co->act[i].slot != s || co->act[i].gen != gen ||
+		    (r >= 0 && co->act[i].rule != r))
+			co->act[n++] = co->act[i];
+	co->nact = n;
+}
+
 /* a key leaves (expired or evicted): its alerts resolve */
 static void
 on_drop(void *arg, struct agg_key *k)
 {
 	struct collect *co = arg;
-	int i, present;
+	int i;
 
+	if (k->alerts == 0)
+		return;
 	for (i = 0; i < opt_nrules; i++)
 		if (k->alerts & (1ULL << i))
-			add_event(co, 0, i, k, alert_value(k, opt_rules[i].metric,
-			    span(co), &present), co->a.newest);
+			add_event(co, 0, i, k, opt_rules[i].metric, co->a.newest);
+	deactivate(co, (uint32_t)(k - co->a.keys), k->gen, -1);
 	k->alerts = 0;
 }
 
@@ -545,9 +591,9 @@ evaluate(struct collect *co, int64_t at)
 	struct agg_key *k;
 	double sp = span(co);
 	size_t i;
-	int r, holds, present;
+	int r, holds;
 
-	for (i = 0; opt_nrules > 0 && i < co->a.max; i++) {
+	for (i = 0; opt_nrules > 0 && i < co->a.hi; i++) {
 		k = &co->a.keys[i];
 		if (!k->used)
 			continue;
@@ -556,10 +602,11 @@ evaluate(struct collect *co, int64_t at)
 			    alert_holds(&opt_rules[r], k, sp);
 			if (holds == !!(k->alerts & (1ULL << r)))
 				continue;
-			add_event(co, holds, r, k, alert_value(k,
-			    opt_rules[r].metric, sp, &present), at);
-			if (k->alerts == 0)
-				k->since = at;
+			add_event(co, holds, r, k, opt_rules[r].metric, at);
+			if (holds)
+				activate(co, k, (uint32_t)i, r, at);
+			else
+				deactivate(co, (uint32_t)i, k->gen, r);
 			k->alerts ^= 1ULL << r;
 		}
 	}
@@ -567,8 +614,8 @@ evaluate(struct collect *co, int64_t at)
 		holds = alert_holds(&opt_trules[r], &co->a.total, sp);
 		if (holds == !!(co->site_alerts & (1ULL << r)))
 			continue;
-		add_event(co, holds, opt_nrules + r, NULL, alert_value(&co->a.total,
-		    opt_trules[r].metric, sp, &present), at);
+		add_event(co, holds, opt_nrules + r, NULL, opt_trules[r].metric,
+		    at);
 		co->site_alerts ^= 1ULL << r;
 		if (holds)
 			co->since[r] = at;
@@ -593,16 +640,21 @@ cmp_keys(const void *x, const void *y)
 	return memcmp(a->key, b->key, a->len);
 }
 
+/* a time: ISO text (a JSON string with -o json), absent when INT64_MIN */
 static void
 put_time(struct out *o, int64_t t)
 {
 	char iso[TM_ISOMAX];
 
 	if (t == INT64_MIN) {
-		out_write(o, "\\N", 2);
+		out_puts(o, opt_json ? "null" : "\\N");
 		return;
 	}
+	if (opt_json)
+		out_putc(o, '"');
 	out_write(o, iso, (size_t)tm_iso(t, iso));
+	if (opt_json)
+		out_putc(o, '"');
 }
 
 static void
@@ -691,7 +743,7 @@ put_row(struct collect *co, const struct agg_key *k, int site)
 
 static void
 put_event(struct collect *co, const char *what, int rule, const char *key,
-    size_t keylen, double value, int64_t at)
+    size_t keylen, double value, int present, int64_t at)
 {
 	struct out *o = co->out;
 	const char *text = rule < opt_nrules ? opt_rules[rule].text :
@@ -707,10 +759,10 @@ put_event(struct collect *co, const char *what, int rule, const char *key,
 		v.enc = REC_RAW;
 		rec_put_json(o, &v, 0);
 		out_write(o, ",\"value\":", 9);
-		put_num(o, value, 1, 0);
-		out_write(o, ",\"time\":\"", 9);
+		put_num(o, value, present, 0);
+		out_write(o, ",\"time\":", 8);
 		put_time(o, at);
-		out_write(o, "\",", 2);
+		out_putc(o, ',');
 		put_key(o, key, keylen, key == NULL);
 		out_putc(o, '}');
 		return;
@@ -719,7 +771,7 @@ put_event(struct collect *co, const char *what, int rule, const char *key,
 	out_putc(o, '\t');
 	out_puts(o, text);
 	out_putc(o, '\t');
-	put_num(o, value, 1, 0);
+	put_num(o, value, present, 0);
 	out_putc(o, '\t');
 	put_time(o, at);
 	out_putc(o, '\t');
@@ -733,19 +785,21 @@ report(struct collect *co, int64_t at, int final)
 {
 	struct out *o = co->out;
 	size_t i, n = 0, top;
-	int j, r, first;
+	int j, r, first, present;
 	char num[256];
+	double sp, v;
 
 	evaluate(co, at);
-	for (i = 0; i < co->a.max; i++)
+	sp = span(co);
+	for (i = 0; i < co->a.hi; i++)
 		if (co->a.keys[i].used)
 			co->sorted[n++] = &co->a.keys[i];
 	qsort(co->sorted, n, sizeof(*co->sorted), cmp_keys);
 	top = n < opt_top ? n : opt_top;
 	if (opt_json) {
-		out_write(o, "{\"time\":\"", 9);
+		out_write(o, "{\"time\":", 8);
 		put_time(o, at);
-		snprintf(num, sizeof(num), "\",\"window\":%d,\"final\":%s,"
+		snprintf(num, sizeof(num), ",\"window\":%d,\"final\":%s,"
 		    "\"records\":%" PRIu64 ",\"late\":%" PRIu64 ",\"bad\":%" PRIu64
 		    ",\"evicted\":%" PRIu64 ",\"keys\":%zu,\"total\":", opt_window,
 		    final ? "true" : "false", co->a.records, co->a.late, co->bad,
@@ -764,7 +818,7 @@ report(struct collect *co, int64_t at, int final)
 				out_putc(o, ',');
 			put_event(co, co->ev[i].raise ? "raise" : "resolve",
 			    co->ev[i].rule, co->ev[i].key, co->ev[i].keylen,
-			    co->ev[i].value, co->ev[i].at);
+			    co->ev[i].value, co->ev[i].present, co->ev[i].at);
 		}
 		out_puts(o, "],\"active\":[");
 	} else {
@@ -796,34 +850,31 @@ report(struct collect *co, int64_t at, int final)
 		for (i = 0; i < co->nev; i++)
 			put_event(co, co->ev[i].raise ? "raise" : "resolve",
 			    co->ev[i].rule, co->ev[i].key, co->ev[i].keylen,
-			    co->ev[i].value, co->ev[i].at);
+			    co->ev[i].value, co->ev[i].present, co->ev[i].at);
 	}
-	/* the alerts active now */
+	/* the alerts active now: the site's, then the keys' in raise order */
 	first = 1;
 	for (r = 0; r < opt_ntrules; r++)
 		if (co->site_alerts & (1ULL << r)) {
-			int present;
-
 			if (opt_json && !first)
 				out_putc(o, ',');
 			first = 0;
-			put_event(co, "active", opt_nrules + r, NULL, 0,
-			    alert_value(&co->a.total, opt_trules[r].metric,
-			    span(co), &present), co->since[r]);
+			v = alert_value(&co->a.total, opt_trules[r].metric, sp,
+			    &present);
+			put_event(co, "active", opt_nrules + r, NULL, 0, v, present,
+			    co->since[r]);
 		}
-	for (i = 0; i < n; i++)
-		for (r = 0; r < opt_nrules; r++)
-			if (co->sorted[i]->alerts & (1ULL << r)) {
-				int present;
+	for (i = 0; i < co->nact; i++) {
+		const struct active *ac = &co->act[i];
+		const struct agg_key *k = &co->a.keys[ac->slot];
 
-				if (opt_json && !first)
-					out_putc(o, ',');
-				first = 0;
-				put_event(co, "active", r, co->sorted[i]->key,
-				    co->sorted[i]->len, alert_value(co->sorted[i],
-				    opt_rules[r].metric, span(co), &present),
-				    co->sorted[i]->since);
-			}
+		if (opt_json && !first)
+			out_putc(o, ',');
+		first = 0;
+		v = alert_value(k, opt_rules[ac->rule].metric, sp, &present);
+		put_event(co, "active", ac->rule, k->key, k->len, v, present,
+		    ac->since);
+	}
 	out_puts(o, opt_json ? "]}\n" : "#end\n");
 	while (co->nev > 0)
 		free(co->ev[--co->nev].key);

@@ -182,7 +182,7 @@ lookup(struct agg *a, const char *key, size_t len, int64_t sec)
 		/* full: evict the smallest of a sample */
 		best = UINT32_MAX;
 		for (j = 0; j < AGG_SAMPLE; j++) {
-			s = (uint32_t)(rnd(a) % a->max);
+			s = (uint32_t)(rnd(a) % a->hi);
 			if (a->keys[s].used && (best == UINT32_MAX ||
 			    a->keys[s].c.hits < a->keys[best].c.hits))
 				best = s;
@@ -209,6 +209,8 @@ lookup(struct agg *a, const char *key, size_t len, int64_t sec)
 		k->cap = (uint32_t)cap;
 	}
 	a->nfree--;
+	if (s >= a->hi)
+		a->hi = (size_t)s + 1;
 	memcpy(k->key, key, len);
 	k->len = (uint32_t)len;
 	k->hash = h;
@@ -226,11 +228,49 @@ cls_of(int status)
 	return status >= 200 && status < 600 ? status / 100 - 2 : -1;
 }
 
+/* rebuild the map of x from its deltas (the map has room) */
+static void
+remap(struct agg_sec *x)
+{
+	uint32_t i, j;
+
+	memset(x->map, 0, (x->mapmask + 1) * sizeof(*x->map));
+	for (j = 0; j < x->n; j++) {
+		for (i = (x->d[j].slot * 2654435761u) & x->mapmask;
+		    x->map[i] != 0; i = (i + 1) & x->mapmask)
+			;
+		x->map[i] = j + 1;
+	}
+}
+
+/*
+ * Drop the deltas of x whose key has been evicted since: they can no longer
+ * be taken out of anything (the second's totals are kept apart).
+ */
+static void
+compact(struct agg *a, struct agg_sec *x)
+{
+	uint32_t j, n = 0;
+	struct delta *d;
+
+	for (j = 0; j < x->n; j++) {
+		d = &x->d[j];
+		if (a->keys[d->slot].used && a->keys[d->slot].gen == d->gen)
+			x->d[n++] = *d;
+		else
+			hist_free(&d->h);
+	}
+	if (n != x->n) {
+		x->n = n;
+		remap(x);
+	}
+}
+
 /* the delta of slot s in second x, created when new; NULL on ENOMEM */
 static struct delta *
-delta_of(struct agg_sec *x, uint32_t s, uint32_t gen)
+delta_of(struct agg *a, struct agg_sec *x, uint32_t s, uint32_t gen)
 {
-	uint32_t i, j, cap, *map;
+	uint32_t i, cap, *map;
 	struct delta *d;
 
 	if (x->map != NULL)
@@ -240,11 +280,16 @@ delta_of(struct agg_sec *x, uint32_t s, uint32_t gen)
 			    x->d[x->map[i] - 1].gen == gen)
 				return &x->d[x->map[i] - 1];
 	if (x->n == x->cap) {
-		cap = x->cap ? x->cap * 2 : 16;
-		if ((d = realloc(x->d, cap * sizeof(*d))) == NULL)
-			return NULL;
-		x->d = d;
-		x->cap = cap;
+		if (x->cap >= a->max)
+			compact(a, x);
+		/* grow unless compacting freed half: amortized O(1) */
+		if (x->cap == 0 || x->n > x->cap / 2) {
+			cap = x->cap ? x->cap * 2 : 16;
+			if ((d = realloc(x->d, cap * sizeof(*d))) == NULL)
+				return NULL;
+			x->d = d;
+			x->cap = cap;
+		}
 	}
 	if (x->map == NULL || (x->n + 1) * 2 > x->mapmask + 1) {
 		cap = x->map ? (x->mapmask + 1) * 2 : 32;
@@ -253,12 +298,7 @@ delta_of(struct agg_sec *x, uint32_t s, uint32_t gen)
 		free(x->map);
 		x->map = map;
 		x->mapmask = cap - 1;
-		for (j = 0; j < x->n; j++) {
-			for (i = (x->d[j].slot * 2654435761u) & x->mapmask;
-			    x->map[i] != 0; i = (i + 1) & x->mapmask)
-				;
-			x->map[i] = j + 1;
-		}
+		remap(x);
 	}
 	for (i = (s * 2654435761u) & x->mapmask; x->map[i] != 0;
 	    i = (i + 1) & x->mapmask)
@@ -311,13 +351,15 @@ expire(struct agg *a, struct agg_sec *x)
 void
 agg_advance(struct agg *a, int64_t sec)
 {
-	int64_t s, from;
+	int64_t s, from, old = a->newest;
 
-	if (a->window == 0 || (a->newest != INT64_MIN && sec <= a->newest))
+	if (a->window == 0 || (old != INT64_MIN && sec <= old))
 		return;
+	/* the window ends at sec first: keys that leave leave at sec */
+	a->newest = sec;
 	/* seconds at or before sec - window leave */
-	from = a->newest == INT64_MIN || sec - a->newest > a->window ?
-	    sec - a->window : a->newest - a->window + 1;
+	from = old == INT64_MIN || sec - old > a->window ?
+	    sec - a->window : old - a->window + 1;
 	for (s = from; s <= sec - a->window; s++) {
 		struct agg_sec *x = &a->ring[((s % a->window) + a->window) %
 		    a->window];
@@ -325,7 +367,7 @@ agg_advance(struct agg *a, int64_t sec)
 		if (x->sec != INT64_MIN && x->sec <= sec - a->window)
 			expire(a, x);
 	}
-	if (a->newest != INT64_MIN && sec - a->newest > a->window) {
+	if (old != INT64_MIN && sec - old > a->window) {
 		/* a jump past the whole window: everything leaves */
 		int i;
 
@@ -333,7 +375,6 @@ agg_advance(struct agg *a, int64_t sec)
 			if (a->ring[i].sec != INT64_MIN)
 				expire(a, &a->ring[i]);
 	}
-	a->newest = sec;
 }
 
 int
@@ -360,7 +401,7 @@ agg_add(struct agg *a, const char *key, size_t len, int64_t sec, int status,
 		return -1;
 	k = &a->keys[s];
 	if (x != NULL) {
-		if ((d = delta_of(x, (uint32_t)s, k->gen)) == NULL)
+		if ((d = delta_of(a, x, (uint32_t)s, k->gen)) == NULL)
 			return -1;
 		if (k->err > 0 && k->c.hits == k->err) {
 			/* the inherited count leaves with this second */
@@ -375,9 +416,10 @@ agg_add(struct agg *a, const char *key, size_t len, int64_t sec, int status,
 			return -1;
 	}
 	a->records++;
-	if (a->first == INT64_MIN || sec < a->first)
+	if (sec != INT64_MIN && (a->first == INT64_MIN || sec < a->first))
 		a->first = sec;
-	if (a->window == 0 && (a->newest == INT64_MIN || sec > a->newest))
+	if (a->window == 0 && sec != INT64_MIN &&
+	    (a->newest == INT64_MIN || sec > a->newest))
 		a->newest = sec;
 	k->c.hits++;
 	k->c.bytes += bytes;

@@ -14,6 +14,10 @@
  * whose second is more than W - 1 before the newest second seen is late
  * (counted, not added), and a second that leaves the window is taken out of
  * every key it touched.  A key whose window count drops to 0 is freed.
+ * A second keeps one delta per key counted in it; deltas of keys since
+ * evicted are dropped when a second holds max of them, so the window holds
+ * at most about 2 * max * window deltas however many keys arrive.
+ * Slots are used lowest first: scans need go no further than hi.
  *
  * Nothing here allocates per record except when a key is new or a second's
  * table grows; the drop callback is told before a key's slot is freed or
@@ -44,7 +48,6 @@ struct agg_key {
 	struct agg_counts c;
 	struct hist h;		/* durations */
 	uint64_t alerts;	/* active alert rules: the caller's bits */
-	int64_t since;		/* the caller's: when alerts became non-zero */
 };
 
 struct agg_sec;
@@ -53,6 +56,7 @@ struct agg {
 	size_t max;
 	size_t n;			/* keys in use */
 	struct agg_key *keys;		/* max slots */
+	size_t hi;			/* slots below hi have been used */
 	uint32_t *freel;		/* free slots */
 	size_t nfree;
 	uint32_t *tab;			/* hash -> slot + 1, linear probing */
@@ -71,8 +75,8 @@ struct agg {
 int agg_init(struct agg *a, size_t max, int window);
 void agg_free(struct agg *a);
 /*
- * Count one record: key (len bytes), its second (any value in totals mode),
- * status (0 when unknown), bytes, duration in microseconds (-1 when none).
+ * Count one record: key (len bytes), its second (in totals mode INT64_MIN
+ * when the record has none: counted, first and newest untouched), status (0 when unknown), bytes, duration in microseconds (-1 when none).
  * Returns 0, 1 when the record was late, -1 on ENOMEM (not counted).
  */
 int agg_add(struct agg *a, const char *key, size_t len, int64_t sec,

@@ -45,7 +45,7 @@ alert_parse(const char *s, struct alert_rule *r, char *err, size_t errlen)
 		snprintf(err, errlen, "%s: %s is not a number", s, op + 1);
 		return -1;
 	}
-	snprintf(r->text, sizeof(r->text), "%s", s);
+	r->text = s;
 	return 0;
 }
 

@@ -26,7 +26,7 @@ struct alert_rule {
 	int metric;
 	int gt;			/* 1: '>', 0: '<' */
 	double value;
-	char text[64];		/* the rule as given */
+	const char *text;	/* the rule as given: the caller's string */
 };
 
 /* Metric by name, or -1. */

@@ -317,12 +317,27 @@ tm_epoch(const char *p, size_t len, char *out)
 }
 
 int
+tm_iso_tail(const char *p, size_t len)
+{
+	size_t i;
+
+	if (len == 1)
+		return p[0] == 'Z';
+	if (len < 3 || p[0] != '.' || p[len - 1] != 'Z')
+		return 0;
+	for (i = 1; i < len - 1; i++)
+		if (p[i] < '0' || p[i] > '9')
+			return 0;
+	return 1;
+}
+
+int
 tm_parse_iso(const char *p, size_t len, int64_t *epoch)
 {
 	int y, mo, d, h, mi, s;
 
 	if (len < 20 || p[4] != '-' || p[7] != '-' || p[10] != 'T' ||
-	    p[13] != ':' || p[16] != ':' || p[len - 1] != 'Z')
+	    p[13] != ':' || p[16] != ':' || !tm_iso_tail(p + 19, len - 19))
 		return -1;
 	y = num(p, 4);
 	mo = num(p + 5, 2);
