@@ -53,6 +53,8 @@ struct parse {
 	struct src *srcs;		/* open-addressed by name (--tagged) */
 	size_t nsrc, srccap;
 	struct w3c *w3c;		/* untagged W3C state, reset per file */
+	char *tagbuf;			/* an escaped --tagged source, decoded */
+	size_t tagcap;
 	int autolines;			/* lines tried while detecting */
 
 	/* output columns: names and where each comes from */
@@ -235,6 +237,7 @@ parse_free(struct parse *ps)
 	for (j = 0; j < ps->hdr_n; j++)
 		free((char *)ps->hdr[j]);
 	free(ps->fieldbuf);
+	free(ps->tagbuf);
 	free(ps->out);
 	free(ps->rej);
 }
@@ -378,6 +381,21 @@ line(struct parse *ps, struct lr_line *l, const char *name, uint64_t lineno)
 		taglen = (size_t)(t - p);
 		len -= taglen + 1;
 		p = t + 1;
+		/* omph-tail -H escapes the name as a record value */
+		if (memchr(tag, '\\', taglen) != NULL) {
+			long ul;
+
+			if (taglen > ps->tagcap) {
+				free(ps->tagbuf);
+				if ((ps->tagbuf = malloc(taglen)) == NULL)
+					err(1, NULL);
+				ps->tagcap = taglen;
+			}
+			memcpy(ps->tagbuf, tag, taglen);
+			ul = rec_unescape(ps->tagbuf, taglen);
+			tag = ps->tagbuf;
+			taglen = ul < 0 ? 0 : (size_t)ul;
+		}
 	} else if (opt_source != NULL) {
 		tag = opt_source;
 		taglen = strlen(opt_source);

@@ -26,6 +26,7 @@
 #include "opt.h"
 #include "sig.h"
 #include "out.h"
+#include "rec.h"
 #include "state.h"
 
 #define MAX_REPORTS 10
@@ -48,6 +49,7 @@ struct tail {
 	unsigned long cuts, nuls, reports;
 	int save_errno;			/* last state save error told */
 	int failed;			/* --once: a file could not be read */
+	int started;			/* the first look at every name is done */
 };
 
 static void usage(void);
@@ -180,6 +182,7 @@ main(int argc, char *argv[])
 			err(1, "%s", argv[i]);
 	if (follow_start(tl.f) == -1)
 		goto closed;
+	tl.started = 1;
 	if (opt_once)
 		goto done;
 
@@ -262,10 +265,15 @@ static int
 on_line(void *arg, const char *name, const char *p, size_t len, int flags)
 {
 	struct tail *tl = arg;
+	struct rec_val v;
 
 	(void)flags;
 	if (opt_tag) {
-		out_puts(tl->out, name);
+		/* COPY-escaped, as omph-parse --tagged reads it back */
+		v.p = name;
+		v.len = (uint32_t)strlen(name);
+		v.enc = REC_RAW;
+		rec_put(tl->out, &v);
 		out_putc(tl->out, '\t');
 	}
 	out_write(tl->out, p, len);
@@ -335,7 +343,7 @@ on_note(void *arg, const char *name, int what, int e, long long a)
 		} else if (e != 0) {
 			errno = e;
 			warn("%s: waiting for it", name);
-		} else if (opt_verbose || !follow_nopen(tl->f))
+		} else if (opt_verbose || !tl->started || !follow_nopen(tl->f))
 			warnx("%s: no such file, waiting for it", name);
 		return;
 	case FN_APPEARED:

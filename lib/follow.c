@@ -28,6 +28,11 @@
     IN_ATTRIB | IN_DELETE_SELF | IN_MOVE_SELF | IN_ONLYDIR)
 
 struct fname;
+struct tfile;
+struct follow;
+
+static int read_file(struct follow *, struct tfile *);
+static int finish_file(struct follow *, struct tfile *);
 
 /* an open file being read */
 struct tfile {
@@ -42,6 +47,7 @@ struct tfile {
 	unsigned char tail[TAILK];	/* the bytes just before pos */
 	int taillen;		/* -1 until loaded */
 	int skipping;		/* inside the tail of a cut line */
+	int64_t nulrun;		/* NUL bytes skipped at a line start, untold */
 	int draining;		/* 1 renamed away, 2 deleted: close when done */
 	int dirty;
 	double grown;		/* when it last grew */
@@ -59,6 +65,8 @@ struct fname {
 	int lasterr;		/* last error told, to tell it once */
 	int dirty;
 	int remote;		/* on a file system inotify cannot see */
+	int fromglob;		/* matched by a pattern, not named */
+	int gone;		/* fromglob and no longer there: to be dropped */
 	int have_res;		/* 1: res is a state entry to resume from;
 				 * 2: res is where a read error left us */
 	struct state_ent res;
@@ -99,6 +107,8 @@ struct follow {
 	char *scratch;
 	int started;
 	int stop;		/* output failed */
+	char **dropped;		/* paths of names dropped since the export */
+	size_t ndropped;
 	size_t nopen;
 };
 
@@ -220,6 +230,9 @@ follow_free(struct follow *f)
 	}
 	if (f->ifd >= 0)
 		close(f->ifd);
+	while (f->ndropped > 0)
+		free(f->dropped[--f->ndropped]);
+	free(f->dropped);
 	state_free(&f->res);
 	free(f->wdmap);
 	free(f->buf);
@@ -292,16 +305,21 @@ watch_dir(struct follow *f, const char *dir)
 	return d->wd >= 0 ? 0 : -1;
 }
 
+/* the name path, added when new; a glob match when fromglob.  NULL ENOMEM */
 static struct fname *
-add_name(struct follow *f, const char *path)
+add_name(struct follow *f, const char *path, int fromglob)
 {
 	struct fname *n, **pp;
 	struct state_ent *e;
 	char *slash;
 
 	for (pp = &f->names; *pp != NULL; pp = &(*pp)->next)
-		if (strcmp((*pp)->path, path) == 0)
+		if (strcmp((*pp)->path, path) == 0) {
+			(*pp)->gone = 0;
+			if (!fromglob)
+				(*pp)->fromglob = 0;
 			return *pp;
+		}
 	if ((n = calloc(1, sizeof(*n))) == NULL)
 		return NULL;
 	if ((n->path = strdup(path)) == NULL) {
@@ -320,6 +338,7 @@ add_name(struct follow *f, const char *path)
 	}
 	n->initial = !f->started;
 	n->dirty = 1;
+	n->fromglob = fromglob;
 	if ((e = state_find(&f->res, path)) != NULL) {
 		n->res = *e;
 		n->res.path = NULL;
@@ -361,7 +380,7 @@ expand(struct follow *f, const char *pat)
 		return;
 	for (i = 0; i < g.gl_pathc; i++)
 		if (stat(g.gl_pathv[i], &st) == 0 && S_ISREG(st.st_mode))
-			add_name(f, g.gl_pathv[i]);
+			add_name(f, g.gl_pathv[i], 1);
 	globfree(&g);
 }
 
@@ -371,7 +390,7 @@ follow_add(struct follow *f, const char *pattern)
 	struct pattern *p;
 
 	if (!has_glob(pattern))
-		return add_name(f, pattern) != NULL ? 0 : -1;
+		return add_name(f, pattern, 0) != NULL ? 0 : -1;
 	if ((p = calloc(1, sizeof(*p))) == NULL ||
 	    (p->pat = strdup(pattern)) == NULL) {
 		free(p);
@@ -595,7 +614,13 @@ same_tail(int fd, const struct state_ent *res)
 	return len == res->tlen && h == res->thash;
 }
 
-/* the file of res under another name in dir (rotated while we were down) */
+/*
+ * The file of res under another name in n's directory, found after a
+ * restart: renamed (same device and inode, same head), or copied before a
+ * truncation (a name starting with n's, same head, and the bytes before
+ * res->off unchanged).  Returns its descriptor with *out and path set, or
+ * -1.
+ */
 static int
 find_rotated(struct fname *n, const struct state_ent *res, struct stat *out,
     char *path)
@@ -603,12 +628,19 @@ find_rotated(struct fname *n, const struct state_ent *res, struct stat *out,
 	DIR *d;
 	struct dirent *de;
 	struct stat st;
-	int fd = -1, cand;
+	size_t blen = strlen(n->base);
+	int fd = -1, cand, renamed, copied;
+	uint32_t len;
+	uint64_t h;
 
 	if ((d = opendir(n->dir)) == NULL)
 		return -1;
 	while (fd == -1 && (de = readdir(d)) != NULL) {
-		if (de->d_ino != res->ino || strcmp(de->d_name, n->base) == 0)
+		if (strcmp(de->d_name, n->base) == 0)
+			continue;
+		renamed = de->d_ino == res->ino;
+		copied = strncmp(de->d_name, n->base, blen) == 0;
+		if (!renamed && !copied)
 			continue;
 		if ((size_t)snprintf(path, PATH_MAX, "%s/%s", n->dir,
 		    de->d_name) >= PATH_MAX)
@@ -616,7 +648,10 @@ find_rotated(struct fname *n, const struct state_ent *res, struct stat *out,
 		if ((cand = open(path, O_RDONLY | O_CLOEXEC)) == -1)
 			continue;
 		if (fstat(cand, &st) == 0 && S_ISREG(st.st_mode) &&
-		    same_identity(cand, &st, res)) {
+		    (same_identity(cand, &st, res) || ((uint64_t)st.st_ino !=
+		    res->ino && (int64_t)res->off <= (int64_t)st.st_size &&
+		    hash_at(cand, 0, res->hlen, &len, &h) == 0 &&
+		    len == res->hlen && h == res->hhash && same_tail(cand, res)))) {
 			fd = cand;
 			*out = st;
 		} else
@@ -624,6 +659,29 @@ find_rotated(struct fname *n, const struct state_ent *res, struct stat *out,
 	}
 	closedir(d);
 	return fd;
+}
+
+/*
+ * Read the rest of a file found rotated while we were down (fd at path),
+ * under n, before n's current file; with --once it is finished at once.
+ */
+static void
+drain_found(struct follow *f, struct fname *n, const char *path, int fd,
+    const struct stat *st)
+{
+	struct tfile *old;
+	int64_t opos = 0;
+
+	if ((int64_t)n->res.off <= (int64_t)st->st_size && same_tail(fd, &n->res))
+		opos = (int64_t)n->res.off;
+	note(f, n->path, FN_FOUND_ROTATED, 0, (long long)opos);
+	if ((old = new_file(f, n, path, fd, st, opos)) == NULL) {
+		close(fd);
+		return;
+	}
+	old->draining = 1;
+	if (read_file(f, old) == -1 || (f->o.once && finish_file(f, old) == -1))
+		f->stop = 1;
 }
 
 /* hashes for an exported entry of t */
@@ -643,17 +701,17 @@ export_file(struct tfile *t, struct state_ent *e)
 	return 0;
 }
 
-static int read_file(struct follow *, struct tfile *);
 
 /* open the file now under n; start rules for a name's first file */
 static struct tfile *
 open_name(struct follow *f, struct fname *n)
 {
 	struct stat st, ost;
-	struct tfile *t, *old;
+	struct tfile *t;
 	char opath[PATH_MAX];
 	int64_t pos = 0;
-	int fd, ofd;
+	int fd, ofd, same;
+	char c;
 
 	if ((fd = open(n->path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)) == -1)
 		return NULL;
@@ -672,35 +730,31 @@ open_name(struct follow *f, struct fname *n)
 			pos = (int64_t)n->res.off;
 	} else if (n->have_res) {
 		n->have_res = 0;
-		if (same_identity(fd, &st, &n->res)) {
-			if ((int64_t)n->res.off <= (int64_t)st.st_size &&
-			    same_tail(fd, &n->res)) {
-				pos = (int64_t)n->res.off;
-				note(f, n->path, FN_RESUMED, 0, (long long)pos);
-			} else
+		same = (uint64_t)st.st_dev == n->res.dev &&
+		    (uint64_t)st.st_ino == n->res.ino;
+		if (same && same_identity(fd, &st, &n->res) &&
+		    (int64_t)n->res.off <= (int64_t)st.st_size &&
+		    same_tail(fd, &n->res)) {
+			pos = (int64_t)n->res.off;
+			note(f, n->path, FN_RESUMED, 0, (long long)pos);
+		} else {
+			/* rotated or copied and truncated while we were down */
+			if (same)
 				note(f, n->path, FN_STATE_TRUNC, 0, 0);
-		} else if ((ofd = find_rotated(n, &n->res, &ost, opath)) >= 0) {
-			/* its remainder first, then the new file from 0 */
-			int64_t opos = 0;
-
-			if ((int64_t)n->res.off <= (int64_t)ost.st_size &&
-			    same_tail(ofd, &n->res))
-				opos = (int64_t)n->res.off;
-			note(f, n->path, FN_FOUND_ROTATED, 0, (long long)opos);
-			if ((old = new_file(f, n, opath, ofd, &ost, opos)) == NULL)
-				close(ofd);
-			else {
-				old->draining = 1;
-				if (read_file(f, old) == -1)
-					f->stop = 1;
-			}
+			if ((ofd = find_rotated(n, &n->res, &ost, opath)) >= 0)
+				drain_found(f, n, opath, ofd, &ost);
 		}
 	} else if (n->initial && f->o.start == FOLLOW_END)
 		pos = after_last_lf(f, fd, (int64_t)st.st_size,
 		    f->o.last_lines < 0 ? 0 : f->o.last_lines);
 	n->initial = 0;
-	if ((t = new_file(f, n, n->path, fd, &st, pos)) == NULL)
+	if ((t = new_file(f, n, n->path, fd, &st, pos)) == NULL) {
 		close(fd);
+		return NULL;
+	}
+	/* started inside a line (no LF near the end): skip to its end */
+	if (pos > 0 && (pread_full(fd, &c, 1, pos - 1) != 1 || c != '\n'))
+		t->skipping = 1;
 	return t;
 }
 
@@ -793,7 +847,28 @@ read_file(struct follow *f, struct tfile *t)
 				t->skipping = 0;
 			}
 		}
-		while (p < e && (nl = memchr(p, '\n', (size_t)(e - p))) != NULL) {
+		for (;;) {
+			/*
+			 * NULs where a line starts are a hole (a writer without
+			 * O_APPEND past a truncation): skipped, told once the
+			 * run ends, never taken for the start of a long line.
+			 */
+			if (!t->skipping && p < e && *p == '\0') {
+				char *q = p;
+
+				while (q < e && *q == '\0')
+					q++;
+				t->nulrun += q - p;
+				p = q;
+			}
+			if (t->nulrun > 0 && p < e) {
+				note(f, t->name->path, FN_NUL, 0,
+				    (long long)t->nulrun);
+				t->nulrun = 0;
+			}
+			if (p >= e || (nl = memchr(p, '\n', (size_t)(e - p))) ==
+			    NULL)
+				break;
 			if ((size_t)(nl - p) > f->o.max_line) {
 				if (emit(f, t, p, f->o.max_line, FOLLOW_CUT) == -1)
 					return -1;
@@ -919,6 +994,11 @@ check_name(struct follow *f, struct fname *n)
 				n->cur = NULL;
 			}
 		}
+		if (n->fromglob && (e == ENOENT || e == ENOTDIR)) {
+			/* a match that went away: dropped once drained */
+			n->gone = 1;
+			return 0;
+		}
 		if (!n->waiting)
 			note(f, n->path, FN_DELETED, e == ENOENT || e == ENOTDIR ?
 			    0 : e, 0);
@@ -959,6 +1039,8 @@ check_name(struct follow *f, struct fname *n)
 		 * rotated file): go on with it under this name */
 		if (t->name != n && t->name->cur == t)
 			t->name->cur = NULL;
+		if (t->name != n)
+			t->exported = -1;	/* not in the state under n */
 		t->name = n;
 		t->draining = 0;
 		n->cur = t;
@@ -1097,6 +1179,35 @@ read_events(struct follow *f)
 	}
 }
 
+/* free the glob matches that went away and whose files are all closed */
+static void
+sweep(struct follow *f)
+{
+	struct fname *n, **pp;
+	struct tfile *t;
+	char **d;
+
+	for (pp = &f->names; (n = *pp) != NULL;) {
+		t = NULL;
+		if (n->gone && n->cur == NULL)
+			for (t = f->files; t != NULL && t->name != n; t = t->next)
+				;
+		if (!n->gone || n->cur != NULL || t != NULL) {
+			pp = &n->next;
+			continue;
+		}
+		*pp = n->next;
+		if ((d = realloc(f->dropped, (f->ndropped + 1) *
+		    sizeof(*d))) != NULL) {
+			f->dropped = d;
+			f->dropped[f->ndropped++] = n->path;	/* owned now */
+		} else
+			free(n->path);
+		free(n->dir);
+		free(n);
+	}
+}
+
 int
 follow_run(struct follow *f)
 {
@@ -1156,6 +1267,7 @@ follow_run(struct follow *f)
 				return -1;
 		}
 	}
+	sweep(f);
 	return f->stop ? -1 : 0;
 }
 
@@ -1166,6 +1278,10 @@ follow_export(struct follow *f, struct state *st)
 	struct tfile *t, *pick;
 	struct state_ent e;
 
+	while (f->ndropped > 0) {
+		state_del(st, f->dropped[--f->ndropped]);
+		free(f->dropped[f->ndropped]);
+	}
 	for (n = f->names; n != NULL; n = n->next) {
 		pick = n->cur;
 		if (pick == NULL)
@@ -1174,9 +1290,8 @@ follow_export(struct follow *f, struct state *st)
 					pick = t;
 		if (pick == NULL)
 			continue;
-		if (pick->exported == pick->delivered &&
-		    state_find(st, n->path) != NULL)
-			continue;
+		if (pick->exported == pick->delivered)
+			continue;	/* its entry in st is up to date */
 		memset(&e, 0, sizeof(e));
 		e.path = n->path;
 		if (export_file(pick, &e) == -1)

@@ -49,6 +49,17 @@ state_find(const struct state *st, const char *path)
 	return NULL;
 }
 
+void
+state_del(struct state *st, const char *path)
+{
+	struct state_ent *e;
+
+	if ((e = state_find(st, path)) == NULL)
+		return;
+	free(e->path);
+	*e = st->e[--st->n];
+}
+
 int
 state_put(struct state *st, const struct state_ent *e)
 {

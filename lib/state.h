@@ -52,6 +52,8 @@ int state_save(const char *file, const struct state *st);
 struct state_ent *state_find(const struct state *st, const char *path);
 /* Add or replace the entry of e->path (the path is copied).  -1 ENOMEM. */
 int state_put(struct state *st, const struct state_ent *e);
+/* Remove the entry of path, if any (the order of the others may change). */
+void state_del(struct state *st, const char *path);
 void state_free(struct state *st);
 
 #endif
