@@ -18,11 +18,14 @@ CMDS = omph-parse omph-tail omph-collect
 MAN1 = man/omph-parse.1 man/omph-tail.1 man/omph-collect.1
 MAN7 = man/omph.7
 HDRS = lib/lr.h lib/out.h lib/rec.h lib/tm.h lib/logfmt.h lib/w3c.h \
-	lib/opt.h lib/state.h lib/follow.h lib/hist.h lib/agg.h lib/alert.h lib/sig.h
+	lib/opt.h lib/state.h lib/follow.h lib/hist.h lib/agg.h lib/alert.h lib/sig.h \
+	lib/net.h
 LIBOBJ = $(O)/lr.o $(O)/out.o $(O)/rec.o $(O)/tm.o $(O)/logfmt.o $(O)/w3c.o \
-	$(O)/opt.o $(O)/state.o $(O)/follow.o $(O)/hist.o $(O)/agg.o $(O)/alert.o $(O)/sig.o
+	$(O)/opt.o $(O)/state.o $(O)/follow.o $(O)/hist.o $(O)/agg.o $(O)/alert.o $(O)/sig.o \
+	$(O)/net.o
 
-all: $(B)/omph-parse $(B)/omph-tail $(B)/omph-collect $(B)/omph-loggen $(B)/libfault.so
+all: $(B)/omph-parse $(B)/omph-tail $(B)/omph-collect \
+	$(B)/omph-loggen $(B)/libfault.so
 
 $(O)/libomph.a: $(LIBOBJ)
 	rm -f $@
@@ -67,6 +70,9 @@ $(O)/alert.o: lib/alert.c $(HDRS)
 $(O)/sig.o: lib/sig.c $(HDRS)
 	@mkdir -p $(O)
 	$(CC) $(WARN) $(DEFS) $(CFLAGS) -c -o $@ lib/sig.c
+$(O)/net.o: lib/net.c $(HDRS)
+	@mkdir -p $(O)
+	$(CC) $(WARN) $(DEFS) $(CFLAGS) -c -o $@ lib/net.c
 
 $(B)/omph-parse: cmd/omph-parse.c $(O)/libomph.a $(HDRS)
 	@mkdir -p $(B)
@@ -79,6 +85,15 @@ $(B)/omph-tail: cmd/omph-tail.c $(O)/libomph.a $(HDRS)
 $(B)/omph-collect: cmd/omph-collect.c $(O)/libomph.a $(HDRS)
 	@mkdir -p $(B)
 	$(CC) $(WARN) $(DEFS) $(CFLAGS) $(LDFLAGS) -o $@ cmd/omph-collect.c $(O)/libomph.a -lm
+
+$(B)/omph-send: cmd/omph-send.c $(O)/libomph.a $(HDRS)
+	@mkdir -p $(B)
+	$(CC) $(WARN) $(DEFS) $(CFLAGS) $(LDFLAGS) -o $@ cmd/omph-send.c $(O)/libomph.a
+
+# ncurses is the only library beyond libc, and only omph-top links it
+$(B)/omph-top: cmd/omph-top.c $(O)/libomph.a $(HDRS)
+	@mkdir -p $(B)
+	$(CC) $(WARN) $(DEFS) $(CFLAGS) $(LDFLAGS) -o $@ cmd/omph-top.c $(O)/libomph.a -lncursesw
 
 # a seeded generator of realistic logs for tests and bench (not installed)
 $(B)/omph-loggen: tests/loggen.c
