@@ -137,6 +137,7 @@ main(int argc, char *argv[])
 	ssize_t n;
 	int ch, rv = 0, ms;
 
+	out_stdfds();
 	while ((ch = getopt_long(argc, argv, "k:n:o:hV", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'k':

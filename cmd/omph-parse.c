@@ -109,6 +109,7 @@ main(int argc, char *argv[])
 	char errbuf[256];
 	int ch, i, fd, rv = 0;
 
+	out_stdfds();
 	memset(&ps, 0, sizeof(ps));
 	while ((ch = getopt_long(argc, argv, "s:o:hV", longopts, NULL)) != -1) {
 		switch (ch) {
@@ -309,6 +310,7 @@ run_fd(struct parse *ps, int fd, const char *name)
 	/* each file starts without W3C directives of its own */
 	w3c_free(ps->w3c);
 	ps->w3c = NULL;
+	ps->sch = NULL;		/* a new state may reuse the old one's memory */
 	for (;;) {
 		while (lr_next(&r, &l) == 1) {
 			line(ps, &l, name, r.lineno);

@@ -89,6 +89,7 @@ main(int argc, char *argv[])
 	size_t v;
 	int ch, i, ms, rv = 0, watch_out, npfd;
 
+	out_stdfds();
 	memset(&tl, 0, sizeof(tl));
 	while ((ch = getopt_long(argc, argv, "n:Hvh", longopts, NULL)) != -1) {
 		switch (ch) {

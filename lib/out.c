@@ -5,6 +5,17 @@
 #include "out.h"
 
 void
+out_stdfds(void)
+{
+	int fd;
+
+	for (fd = 0; fd < 3; fd++)
+		if (fcntl(fd, F_GETFD) == -1 && errno == EBADF &&
+		    open("/dev/null", fd == 0 ? O_WRONLY : O_RDONLY) == -1)
+			break;
+}
+
+void
 out_init(struct out *o, int fd)
 {
 	/* a pipe as large as one buffer: fewer switches between the stages */

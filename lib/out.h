@@ -28,6 +28,13 @@ struct out {
 /* Set up o to write to fd (a pipe is grown to OUT_BUFSZ when allowed).
  * o is caller-owned (it is large: allocate it). */
 void out_init(struct out *o, int fd);
+/*
+ * Make sure descriptors 0, 1 and 2 are open, so that no file opened later
+ * takes their number and gets what was meant for them.  A closed one is
+ * opened on /dev/null the wrong way round (stdin for writing, stdout and
+ * stderr for reading), so using it still fails, with EBADF.
+ */
+void out_stdfds(void);
 /* Write everything buffered.  Returns 0, or -1 with o->err set (EPIPE...). */
 int out_flush(struct out *o);
 /* Slow path of out_write: flushes as needed; n may exceed the buffer. */

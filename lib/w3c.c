@@ -27,6 +27,8 @@ struct w3c {
 	char *tok[REC_MAXF + 1];
 	size_t toklen[REC_MAXF + 1];
 	char scratch[2 * TM_ISOMAX];
+	char *qbuf;			/* quoted values with "" undoubled */
+	size_t qcap;
 };
 
 struct w3c *
@@ -38,6 +40,9 @@ w3c_new(void)
 void
 w3c_free(struct w3c *w)
 {
+	if (w == NULL)
+		return;
+	free(w->qbuf);
 	free(w);
 }
 
@@ -103,12 +108,27 @@ new_col(struct w3c *w, const char *name, size_t n)
 	return w->schema.n++;
 }
 
-/* split p[0..n) into tokens; quoted values lose their quotes */
+/*
+ * Split p[0..n) into tokens; quoted values lose their quotes.  The line is
+ * left as it is: a value with "" standing for one quote is undoubled into
+ * w->qbuf, grown to e - p bytes.  Returns the count (max + 1 when there
+ * are more), -1 on ENOMEM.
+ */
 static int
 tokens(struct w3c *w, char *p, char *e, int max)
 {
 	int n = 0;
-	char *s;
+	char *s, *q;
+
+	if ((size_t)(e - p) > w->qcap) {
+		size_t cap = (size_t)(e - p) < 4096 ? 4096 : (size_t)(e - p);
+
+		if ((q = realloc(w->qbuf, cap)) == NULL)
+			return -1;
+		w->qbuf = q;
+		w->qcap = cap;
+	}
+	q = w->qbuf;
 
 	for (;;) {
 		while (p < e && (*p == ' ' || *p == '\t'))
@@ -119,18 +139,31 @@ tokens(struct w3c *w, char *p, char *e, int max)
 			return n + 1;	/* too many: values past max are not kept */
 		if (*p == '"') {
 			/* "..." with "" standing for one quote, undoubled in place */
-			char *d;
+			char *d = NULL;
 
-			d = s = ++p;
+			s = ++p;
 			while (p < e) {
-				if (*p == '"' && p + 1 < e && p[1] == '"')
+				if (*p == '"' && p + 1 < e && p[1] == '"') {
+					if (d == NULL) {
+						/* the first "": copy from here */
+						memcpy(q, s, (size_t)(p - s));
+						d = q + (p - s);
+					}
 					p++;
-				else if (*p == '"')
+				} else if (*p == '"')
 					break;
-				*d++ = *p++;
+				if (d != NULL)
+					*d++ = *p;
+				p++;
 			}
-			w->tok[n] = s;
-			w->toklen[n] = (size_t)(d - s);
+			if (d != NULL) {
+				w->tok[n] = q;
+				w->toklen[n] = (size_t)(d - q);
+				q = d;
+			} else {
+				w->tok[n] = s;
+				w->toklen[n] = (size_t)(p - s);
+			}
 			if (p < e)
 				p++;
 		} else {
@@ -158,7 +191,10 @@ fields(struct w3c *w, char *p, char *e, char *why, size_t whylen)
 	w->nin = 0;
 	w->col2 = -1;
 	w->dur_places = 3;
-	n = tokens(w, p, e, REC_MAXF);
+	if ((n = tokens(w, p, e, REC_MAXF)) < 0) {
+		snprintf(why, whylen, "out of memory");
+		return -1;
+	}
 	if (n > REC_MAXF) {
 		snprintf(why, whylen, "#Fields names more than %d fields", REC_MAXF);
 		return -1;

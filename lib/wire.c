@@ -1,0 +1,322 @@
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "wire.h"
+
+uint32_t
+wire_schema(const char *hdr, size_t len)
+{
+	uint32_t h = 2166136261u;
+
+	while (len-- > 0)
+		h = (h ^ (unsigned char)*hdr++) * 16777619u;
+	return h != 0 ? h : 1;
+}
+
+/* the next TAB- or LF-ended token of p[*i..n) */
+static int
+token(const char *p, size_t n, size_t *i, const char **t, size_t *tl, char end)
+{
+	const char *s = p + *i, *e;
+
+	if (*i > n)
+		return -1;
+	if ((e = memchr(s, end, n - *i)) == NULL) {
+		if (end != '\n')
+			return -1;
+		e = p + n;	/* the last token may end the text */
+	}
+	*t = s;
+	*tl = (size_t)(e - s);
+	*i += *tl + 1;
+	return 0;
+}
+
+static int
+hex32(const char *p, size_t n, uint32_t *v)
+{
+	size_t i;
+
+	*v = 0;
+	if (n == 0 || n > 8)
+		return -1;
+	for (i = 0; i < n; i++) {
+		*v <<= 4;
+		if (p[i] >= '0' && p[i] <= '9')
+			*v |= (uint32_t)(p[i] - '0');
+		else if (p[i] >= 'a' && p[i] <= 'f')
+			*v |= (uint32_t)(p[i] - 'a' + 10);
+		else
+			return -1;
+	}
+	return 0;
+}
+
+static int
+dec64(const char *p, size_t n, uint64_t *v)
+{
+	size_t i;
+
+	*v = 0;
+	if (n == 0 || n > 19)
+		return -1;
+	for (i = 0; i < n; i++) {
+		if (p[i] < '0' || p[i] > '9')
+			return -1;
+		*v = *v * 10 + (uint64_t)(p[i] - '0');
+	}
+	return 0;
+}
+
+static int
+valid_id(const char *p, size_t n)
+{
+	size_t i;
+
+	if (n == 0 || n > WIRE_IDMAX)
+		return 0;
+	for (i = 0; i < n; i++)
+		if ((unsigned char)p[i] <= ' ' || (unsigned char)p[i] >= 0x7f)
+			return 0;
+	return 1;
+}
+
+size_t
+wire_put_dgram(char *buf, const char *id, uint32_t session, uint64_t seq,
+    uint32_t schema)
+{
+	return (size_t)snprintf(buf, WIRE_HEADMAX, WIRE_MAGIC "%.*s\t%08" PRIx32
+	    "\t%" PRIu64 "\t%08" PRIx32 "\n", WIRE_IDMAX, id, session, seq,
+	    schema);
+}
+
+int
+wire_parse_dgram(char *p, size_t n, struct wire_dgram *d)
+{
+	const char *t;
+	size_t i = WIRE_MAGICLEN, tl, lim = n < WIRE_HEADMAX ? n : WIRE_HEADMAX;
+
+	if (n < WIRE_MAGICLEN || memcmp(p, WIRE_MAGIC, WIRE_MAGICLEN) != 0)
+		return -1;
+	if (token(p, lim, &i, &d->id, &d->idlen, '\t') == -1 ||
+	    !valid_id(d->id, d->idlen) ||
+	    token(p, lim, &i, &t, &tl, '\t') == -1 ||
+	    hex32(t, tl, &d->session) == -1 ||
+	    token(p, lim, &i, &t, &tl, '\t') == -1 ||
+	    dec64(t, tl, &d->seq) == -1 ||
+	    i >= lim || memchr(p + i, '\n', lim - i) == NULL ||
+	    token(p, lim, &i, &t, &tl, '\n') == -1 ||
+	    hex32(t, tl, &d->schema) == -1)
+		return -1;
+	d->body = p + i;
+	d->bodylen = n - i;
+	return 0;
+}
+
+size_t
+wire_put_hello(char *buf, const char *id, uint32_t session, uint64_t offset)
+{
+	return (size_t)snprintf(buf, WIRE_HEADMAX, WIRE_MAGIC "%.*s\t%08" PRIx32
+	    "\t%" PRIu64 "\n", WIRE_IDMAX, id, session, offset);
+}
+
+int
+wire_parse_hello(const char *p, size_t n, struct wire_hello *h)
+{
+	const char *t;
+	size_t i = WIRE_MAGICLEN, tl;
+
+	if (n < WIRE_MAGICLEN || memcmp(p, WIRE_MAGIC, WIRE_MAGICLEN) != 0 ||
+	    token(p, n, &i, &h->id, &h->idlen, '\t') == -1 ||
+	    !valid_id(h->id, h->idlen) ||
+	    token(p, n, &i, &t, &tl, '\t') == -1 ||
+	    hex32(t, tl, &h->session) == -1 ||
+	    token(p, n, &i, &t, &tl, '\n') == -1 ||
+	    dec64(t, tl, &h->offset) == -1 || i != n + 1)
+		return -1;
+	return 0;
+}
+
+void
+wire_seq_reset(struct wire_seq *s)
+{
+	memset(s, 0, sizeof(*s));
+}
+
+#define BIT(s, q) ((s)->bits[((q) % WIRE_SEQWIN) / 64] & \
+    (1ULL << ((q) % 64)))
+#define SET(s, q) ((s)->bits[((q) % WIRE_SEQWIN) / 64] |= \
+    (1ULL << ((q) % 64)))
+#define CLR(s, q) ((s)->bits[((q) % WIRE_SEQWIN) / 64] &= \
+    ~(1ULL << ((q) % 64)))
+
+int
+wire_seq_add(struct wire_seq *s, uint64_t seq)
+{
+	uint64_t q;
+
+	if (!s->init) {
+		s->init = 1;
+		s->max = seq;
+		SET(s, seq);
+		return 0;
+	}
+	if (seq > s->max) {
+		s->lost += seq - s->max - 1;
+		if (seq - s->max >= WIRE_SEQWIN)
+			memset(s->bits, 0, sizeof(s->bits));
+		else
+			for (q = s->max + 1; q < seq; q++)
+				CLR(s, q);
+		s->max = seq;
+		SET(s, seq);
+		return 0;
+	}
+	if (s->max - seq >= WIRE_SEQWIN) {
+		s->reordered++;
+		return 0;
+	}
+	if (BIT(s, seq)) {
+		s->repeated++;
+		return 1;
+	}
+	SET(s, seq);
+	s->reordered++;
+	if (s->lost > 0)
+		s->lost--;
+	return 0;
+}
+
+size_t
+wire_put_syslog(char *buf, size_t cap, int pri, const char *ts,
+    const char *host, const char *app, const char *procid, const char *msg,
+    size_t msglen)
+{
+	int n;
+
+	n = snprintf(buf, cap, "<%d>1 %s %.255s %.48s %.128s - - ", pri, ts,
+	    host, app, procid);
+	if (n < 0 || (size_t)n >= cap)
+		return 0;
+	if (msglen > cap - (size_t)n)
+		msglen = cap - (size_t)n;
+	memcpy(buf + n, msg, msglen);
+	return (size_t)n + msglen;
+}
+
+/* the next space-ended word of p[*i..n) */
+static int
+word(const char *p, size_t n, size_t *i, const char **w, size_t *wl)
+{
+	const char *s = p + *i, *e;
+
+	if (*i >= n)
+		return -1;
+	if ((e = memchr(s, ' ', n - *i)) == NULL)
+		e = p + n;
+	*w = s;
+	*wl = (size_t)(e - s);
+	*i = (size_t)(e - p) + (e < p + n);
+	return *wl > 0 ? 0 : -1;
+}
+
+/* "Mmm dd hh:mm:ss" (RFC 3164) at p */
+static int
+is_bsd_time(const char *p, size_t n)
+{
+	return n >= 15 && p[3] == ' ' && p[6] == ' ' && p[9] == ':' &&
+	    p[12] == ':' && p[0] >= 'A' && p[0] <= 'Z';
+}
+
+/* decode "#011" to TAB in place; the new length */
+static size_t
+undo_escapes(char *p, size_t n)
+{
+	char *r = p, *w = p, *e = p + n;
+
+	while (r < e) {
+		if (r[0] == '#' && e - r >= 4 && r[1] == '0' && r[2] == '1' &&
+		    r[3] == '1') {
+			*w++ = '\t';
+			r += 4;
+		} else
+			*w++ = *r++;
+	}
+	return (size_t)(w - p);
+}
+
+int
+wire_parse_syslog(char *p, size_t n, struct wire_syslog *m)
+{
+	const char *w;
+	size_t i = 1, wl, j;
+
+	memset(m, 0, sizeof(*m));
+	while (n > 0 && (p[n - 1] == '\n' || p[n - 1] == '\r' ||
+	    p[n - 1] == '\0'))
+		n--;
+	if (n < 4 || p[0] != '<')
+		return -1;
+	while (i < n && i < 5 && p[i] >= '0' && p[i] <= '9')
+		i++;
+	if (i == 1 || i >= n || p[i] != '>')
+		return -1;
+	i++;
+	if (n - i >= 2 && p[i] == '1' && p[i + 1] == ' ') {
+		/* RFC 5424: VERSION TIMESTAMP HOSTNAME APP-NAME PROCID MSGID SD */
+		i += 2;
+		if (word(p, n, &i, &w, &wl) == -1 ||
+		    word(p, n, &i, &m->host, &m->hostlen) == -1 ||
+		    word(p, n, &i, &m->app, &m->applen) == -1 ||
+		    word(p, n, &i, &m->procid, &m->procidlen) == -1 ||
+		    word(p, n, &i, &w, &wl) == -1)
+			return -1;
+		if (i < n && p[i] == '[') {
+			/* structured data: [id k="v" ...]..., with \] escapes */
+			while (i < n && p[i] == '[') {
+				for (i++; i < n && p[i] != ']'; i++)
+					if (p[i] == '\\')
+						i++;
+				i++;
+			}
+			if (i < n && p[i] == ' ')
+				i++;
+		} else if (word(p, n, &i, &w, &wl) == -1 || wl != 1 || w[0] != '-')
+			return -1;
+		if (i > n)
+			i = n;
+		if (n - i >= 3 && memcmp(p + i, "\xef\xbb\xbf", 3) == 0)
+			i += 3;	/* BOM */
+	} else {
+		/* RFC 3164: TIMESTAMP HOSTNAME TAG[PID]: MSG */
+		if (is_bsd_time(p + i, n - i))
+			i += 16;
+		else if (i < n && p[i] >= '0' && p[i] <= '9' &&
+		    word(p, n, &i, &w, &wl) == -1)
+			return -1;
+		if (word(p, n, &i, &m->host, &m->hostlen) == -1)
+			return -1;
+		m->app = p + i;
+		for (j = i; j < n && p[j] != ':' && p[j] != '[' && p[j] != ' '; j++)
+			;
+		m->applen = j - i;
+		if (j < n && p[j] == '[') {
+			m->procid = p + j + 1;
+			for (j++; j < n && p[j] != ']'; j++)
+				;
+			m->procidlen = (size_t)(p + j - m->procid);
+			j++;
+		}
+		if (j < n && p[j] == ':')
+			j++;
+		if (j < n && p[j] == ' ')
+			j++;
+		i = j > n ? n : j;
+	}
+	m->msg = p + i;
+	m->msglen = n - i;
+	if (memchr(m->msg, '\t', m->msglen) == NULL)
+		m->msglen = undo_escapes(m->msg, m->msglen);
+	return 0;
+}
