@@ -1,5 +1,6 @@
 #include <errno.h>
 #include <fcntl.h>
+#include <stdlib.h>
 #include <unistd.h>
 
 #include "out.h"
@@ -24,6 +25,29 @@ out_init(struct out *o, int fd)
 	o->err = 0;
 	o->len = 0;
 	o->written = 0;
+	o->mem = NULL;
+	o->memlen = o->memcap = 0;
+}
+
+void
+out_init_mem(struct out *o)
+{
+	o->fd = OUT_MEM;
+	o->err = 0;
+	o->len = 0;
+	o->written = 0;
+	o->mem = NULL;
+	o->memlen = o->memcap = 0;
+}
+
+void
+out_free(struct out *o)
+{
+	if (o == NULL)
+		return;
+	free(o->mem);
+	o->mem = NULL;
+	o->memlen = o->memcap = 0;
 }
 
 static int
@@ -31,6 +55,25 @@ write_all(struct out *o, const char *p, size_t n)
 {
 	ssize_t w;
 
+	if (o->fd == OUT_MEM) {
+		if (o->memlen + n > o->memcap) {
+			size_t cap = o->memcap ? o->memcap : 4096;
+			char *m;
+
+			while (cap < o->memlen + n)
+				cap *= 2;
+			if ((m = realloc(o->mem, cap)) == NULL) {
+				o->err = ENOMEM;
+				return -1;
+			}
+			o->mem = m;
+			o->memcap = cap;
+		}
+		memcpy(o->mem + o->memlen, p, n);
+		o->memlen += n;
+		o->written += n;
+		return 0;
+	}
 	while (n > 0) {
 		w = write(o->fd, p, n);
 		if (w == -1) {

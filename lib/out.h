@@ -18,12 +18,16 @@
 #define OUT_BUFSZ (256 * 1024)
 
 struct out {
-	int fd;
+	int fd;			/* OUT_MEM: flushes append to mem */
 	int err;		/* errno of the first failed write, or 0 */
 	size_t len;		/* bytes waiting in buf */
 	uint64_t written;	/* bytes whose write(2) completed */
+	char *mem;		/* OUT_MEM: what was flushed, memlen bytes */
+	size_t memlen, memcap;
 	char buf[OUT_BUFSZ];
 };
+
+#define OUT_MEM (-2)
 
 /* Set up o to write to fd (a pipe is grown to OUT_BUFSZ when allowed).
  * o is caller-owned (it is large: allocate it). */
@@ -35,6 +39,14 @@ void out_init(struct out *o, int fd);
  * stderr for reading), so using it still fails, with EBADF.
  */
 void out_stdfds(void);
+/*
+ * Set up o to gather what is written in memory: after out_flush, o->mem
+ * holds o->memlen bytes (the caller may reset memlen to 0 to start over).
+ * ENOMEM is a write error like any other.
+ */
+void out_init_mem(struct out *o);
+/* Free what o holds (a memory out's bytes); o may be NULL. */
+void out_free(struct out *o);
 /* Write everything buffered.  Returns 0, or -1 with o->err set (EPIPE...). */
 int out_flush(struct out *o);
 /* Slow path of out_write: flushes as needed; n may exceed the buffer. */

@@ -1,0 +1,740 @@
+#!/usr/bin/env bats
+# omph-collect: totals, windows, clocks, snapshots, alerts, percentiles,
+# bad input, bounded memory, JSON, signals and usage, against
+# man/omph-collect.1.  Expected values come from awk over the raw data.
+bats_require_minimum_version 1.5.0
+load helper
+
+LOG=$DATA/combined/elastic-apache.log
+TAB=$(printf '\t')
+
+teardown() {
+	exec 5>&-
+	[ -n "${pid:-}" ] && kill "$pid" 2>/dev/null
+	rm -rf "$T"
+}
+
+# elastic: the real log's records in $T/r; omph-parse rejects its line 8899
+# (cut off), which the awk counts leave out too (raw).
+elastic() {
+	omph-parse combined "$LOG" >"$T/r" 2>"$T/perr"
+	grep -q ':8899: ' "$T/perr"
+	grep -q '1 of 10000 lines rejected' "$T/perr"
+}
+raw() {
+	sed 8899d "$LOG"
+}
+
+# snap NAME: the NAME= value of the last #snapshot line on stdin
+snap() {
+	awk -F'\t' -v f="$1" '/^#snapshot/ { v = ""
+		for (i = 2; i <= NF; i++) if (index($i, f "=") == 1) v = substr($i, length(f) + 2) }
+		END { print v }'
+}
+
+# val KEY METRIC: METRIC of the row whose key fields, TAB-joined, are KEY
+# in the last snapshot on stdin (empty when there is no such row)
+val() {
+	# through the environment: awk -v would take the backslash of \N
+	KEY=$1 M=$2 awk -F'\t' '
+		BEGIN { key = ENVIRON["KEY"]; m = ENVIRON["M"] }
+		/^#snapshot/ { v = ""; rows = 0; next }
+		/^#event/ { rows = 0; next }
+		/^#/ { split("", c); nk = 0
+			for (i = 1; i <= NF; i++) { h = $i; sub(/^#/, "", h); c[h] = i
+				if (h == "hits" && nk == 0) nk = i - 1 }
+			rows = 1; next }
+		rows { k = $1; for (i = 2; i <= nk; i++) k = k "\t" $i
+			if (k == key) v = $(c[m]) }
+		END { print v }'
+}
+
+# rows: the table rows (site first) of the last snapshot on stdin
+rows() {
+	awk '/^#snapshot/ { n = 0; h = 0; next } /^#event/ { h = 0; next }
+		/^#/ { h = 1; next } h { r[++n] = $0 }
+		END { for (i = 1; i <= n; i++) print r[i] }'
+}
+
+# events: the event lines (raise, resolve, active) of all snapshots on stdin
+events() {
+	grep -E '^(raise|resolve|active)	' || true
+}
+
+# live ARGS...: omph-collect ARGS reading the fifo $T/in, which fd 5 holds
+# open for writing, into $T/out and $T/err; done_live closes it and
+# sets rc to its exit status.
+live() {
+	mkfifo "$T/in"
+	omph-collect "$@" <"$T/in" >"$T/out" 2>"$T/err" 3>&- &
+	pid=$!
+	exec 5>"$T/in"
+}
+done_live() {
+	exec 5>&-
+	rc=0
+	wait "$pid" || rc=$?
+	pid=
+}
+
+# the count of complete snapshots in $T/out is at least N
+snapshots_ge() {
+	[ "$(grep -c '^#end$' "$T/out")" -ge "$1" ]
+}
+
+# the last complete snapshot in $T/out has keys=0
+last_empty() {
+	awk '/^#snapshot/ { s = $0 } /^#end$/ { done = s } END { exit done !~ /keys=0$/ }' "$T/out"
+}
+
+# every #snapshot is closed by #end before the next, the file ends with one
+well_formed() {
+	awk '/^#snapshot/ { if (open) exit 1; open = 1; n++ }
+		/^#end$/ { if (!open) exit 1; open = 0 }
+		END { exit open || n == 0 }' "$1"
+}
+
+@test "totals: hits per status equal the raw log's, 9999 records" {
+	elastic
+	run --separate-stderr omph-collect -k status -n 100 <"$T/r"
+	[ "$status" -eq 0 ]
+	[ -z "$stderr" ]
+	printf '%s\n' "$output" >"$T/out"
+	raw | awk '{ print $9 }' | sort | uniq -c | awk '{ print $2 "\t" $1 }' | sort >"$T/want"
+	rows <"$T/out" | awk -F'\t' '$1 != "*" { print $1 "\t" $2 }' | sort >"$T/got"
+	diff "$T/want" "$T/got"
+	[ "$(snap records <"$T/out")" = 9999 ]
+	[ "$(snap keys <"$T/out")" = "$(wc -l <"$T/want")" ]
+	[ "$(snap window <"$T/out")" = 0 ]
+	[ "$(snap final <"$T/out")" = 1 ]
+	[ "$(snap late <"$T/out")" = 0 ]
+	[ "$(snap bad <"$T/out")" = 0 ]
+	[ "$(snap evicted <"$T/out")" = 0 ]
+	# the site row: every record, and the status classes
+	[ "$(val '*' hits <"$T/out")" = 9999 ]
+	for c in 2 3 4 5; do
+		want=$(raw | awk -v c=$c 'int($9 / 100) == c' | wc -l)
+		[ "$(val '*' ${c}xx <"$T/out")" = "$want" ]
+	done
+	[ "$(val '*' err <"$T/out")" = 0 ]
+	[ "$(tail -n 1 "$T/out")" = '#end' ]
+}
+
+@test "totals: site row bytes, rate over the records' time span, the top path" {
+	elastic
+	run --separate-stderr omph-collect -k path -n 1 <"$T/r"
+	[ "$status" -eq 0 ]
+	printf '%s\n' "$output" >"$T/out"
+	[ "$(val '*' hits <"$T/out")" = 9999 ]
+	want=$(raw | awk '{ s += ($10 == "-" ? 0 : $10) } END { printf "%.0f\n", s }')
+	[ "$(val '*' bytes <"$T/out")" = "$want" ]
+	# all of May 2015: seconds since May 0, oldest and newest, both included
+	raw | awk '{ split($4, a, /[\[\/:]/); if (a[3] != "May" || a[4] != 2015) bad = 1
+		t = a[2] * 86400 + a[5] * 3600 + a[6] * 60 + a[7]
+		if (min == "" || t < min) min = t; if (t > max) max = t; n++ }
+		END { if (bad) exit 1; printf "%.6g\n", n / (max - min + 1)
+			printf "2015-05-%02dT%02d:%02d:%02dZ\n", int(max / 86400),
+			    int(max % 86400 / 3600), int(max % 3600 / 60), max % 60 }' >"$T/want"
+	[ "$(val '*' rate <"$T/out")" = "$(sed -n 1p "$T/want")" ]
+	[ "$(snap time <"$T/out")" = "$(sed -n 2p "$T/want")" ]
+	# the top path: the target up to its first ?
+	top=$(raw | awk '{ split($7, p, "?"); print p[1] }' | sort | uniq -c | sort -rn | head -n 1)
+	rows <"$T/out" >"$T/rows"
+	[ "$(wc -l <"$T/rows")" -eq 2 ]
+	[ "$(sed -n 2p "$T/rows" | cut -f 1,2)" = "$(echo $top | awk '{ print $2 "\t" $1 }')" ]
+	path=$(echo $top | awk '{ print $2 }')
+	want=$(raw | awk -v p="$path" '{ split($7, q, "?") } q[1] == p { s += ($10 == "-" ? 0 : $10) }
+		END { printf "%.0f\n", s }')
+	[ "$(val "$path" bytes <"$T/out")" = "$want" ]
+	[ "$(val "$path" err <"$T/out")" = 0 ]
+}
+
+@test "-n 3 limits the rows; --sort bytes ranks by bytes" {
+	elastic
+	raw | awk '{ split($7, p, "?"); print p[1] }' | sort | uniq -c | sort -rn |
+	    head -n 3 | awk '{ print $2 "\t" $1 }' >"$T/want"
+	run --separate-stderr omph-collect -n 3 <"$T/r"
+	[ "$status" -eq 0 ]
+	printf '%s\n' "$output" | rows >"$T/rows"
+	[ "$(wc -l <"$T/rows")" -eq 4 ]
+	sed 1d "$T/rows" | cut -f 1,2 | diff "$T/want" -
+	raw | awk '{ split($7, p, "?"); b[p[1]] += ($10 == "-" ? 0 : $10) }
+		END { for (k in b) printf "%s\t%.0f\n", k, b[k] }' |
+	    sort -t "$TAB" -k 2,2nr | head -n 3 >"$T/want"
+	run --separate-stderr omph-collect --sort bytes -n 3 <"$T/r"
+	[ "$status" -eq 0 ]
+	printf '%s\n' "$output" | rows | sed 1d | cut -f 1,4 | diff "$T/want" -
+}
+
+@test "--sort: ties go to the shorter key, then byte order; absent metrics last" {
+	printf '#path\tstatus\tduration\n/bb\t200\t0.5\n/c\t200\t-\n/a\t200\t0.001\n/B\t200\t0.5\n' >"$T/in"
+	run --separate-stderr omph-collect <"$T/in"
+	[ "$status" -eq 0 ]
+	[ "$(printf '%s\n' "$output" | rows | sed 1d | cut -f 1 | tr '\n' ' ')" = "/B /a /c /bb " ]
+	run --separate-stderr omph-collect --sort p50 <"$T/in"
+	[ "$status" -eq 0 ]
+	[ "$(printf '%s\n' "$output" | rows | sed 1d | cut -f 1 | tr '\n' ' ')" = "/B /bb /a /c " ]
+}
+
+@test "multiple keys: -k status -k method, and -k vhost -k path with vhost absent" {
+	elastic
+	run --separate-stderr omph-collect -k status -k method -n 1 <"$T/r"
+	[ "$status" -eq 0 ]
+	printf '%s\n' "$output" >"$T/out"
+	[ "$(sed -n 2p "$T/out" | cut -f 1-3)" = "#status${TAB}method${TAB}hits" ]
+	grep -qx "#event${TAB}rule${TAB}value${TAB}time${TAB}status${TAB}method" "$T/out"
+	[ "$(rows <"$T/out" | sed -n 1p | cut -f 1-3)" = "*${TAB}*${TAB}9999" ]
+	want=$(raw | awk '$6 == "\"GET" && $9 == 200' | wc -l)
+	[ "$(rows <"$T/out" | sed -n 2p | cut -f 1-3)" = "200${TAB}GET${TAB}$want" ]
+	want=$(raw | awk '{ print $9, $6 }' | sort -u | wc -l)
+	[ "$(snap keys <"$T/out")" = "$want" ]
+
+	run --separate-stderr omph-collect -k vhost -k path -n 1 <"$T/r"
+	[ "$status" -eq 0 ]
+	printf '%s\n' "$output" >"$T/out"
+	[ "$(sed -n 2p "$T/out" | cut -f 1-3)" = "#vhost${TAB}path${TAB}hits" ]
+	want=$(raw | awk '{ split($7, p, "?") } p[1] == "/favicon.ico"' | wc -l)
+	[ "$(val "\\N${TAB}/favicon.ico" hits <"$T/out")" = "$want" ]
+}
+
+@test "--window 10: a record exactly 10 s older than the newest is out, 9 s older in" {
+	printf '#time\tpath\tstatus\tbytes\n' >"$T/in"
+	printf '2026-11-23T10:00:00Z\t/old\t200\t1\n' >>"$T/in"
+	printf '2026-11-23T10:00:01Z\t/edge\t200\t2\n' >>"$T/in"
+	printf '2026-11-23T10:00:10Z\t/new\t500\t4\n' >>"$T/in"
+	run --separate-stderr omph-collect --window 10 <"$T/in"
+	[ "$status" -eq 0 ]
+	[ -z "$stderr" ]
+	printf '%s\n' "$output" >"$T/out"
+	[ "$(snap time <"$T/out")" = 2026-11-23T10:00:10Z ]
+	[ "$(snap window <"$T/out")" = 10 ]
+	[ "$(snap records <"$T/out")" = 3 ]
+	[ "$(snap late <"$T/out")" = 0 ]
+	[ "$(snap keys <"$T/out")" = 2 ]
+	[ "$(val '*' hits <"$T/out")" = 2 ]
+	[ "$(val '*' bytes <"$T/out")" = 6 ]
+	[ "$(val '*' 5xx <"$T/out")" = 1 ]
+	[ "$(val '*' rate <"$T/out")" = 0.2 ]
+	[ "$(val /edge hits <"$T/out")" = 1 ]
+	[ "$(val /new hits <"$T/out")" = 1 ]
+	[ -z "$(val /old hits <"$T/out")" ]
+}
+
+@test "--window: late records are counted in late= and dropped, silently" {
+	{
+		printf '#time\tpath\tstatus\n'
+		printf '2026-11-23T10:00:00Z\t/a\t200\n'
+		printf '2026-11-23T10:00:20Z\t/b\t200\n'
+		printf '2026-11-23T10:00:10Z\t/late\t200\n'	# exactly 10 s: late
+		printf '2026-11-23T10:00:11Z\t/ok\t200\n'	# out of order, inside
+		printf '2026-11-23T10:00:05Z\t/late\t200\n'
+		printf '2026-11-23T10:00:15Z\t/ok\t200\n'
+	} >"$T/in"
+	run --separate-stderr omph-collect --window 10 <"$T/in"
+	[ "$status" -eq 0 ]
+	[ -z "$stderr" ]
+	printf '%s\n' "$output" >"$T/out"
+	[ "$(snap late <"$T/out")" = 2 ]
+	[ "$(snap records <"$T/out")" = 4 ]
+	[ "$(snap bad <"$T/out")" = 0 ]
+	[ "$(snap time <"$T/out")" = 2026-11-23T10:00:20Z ]
+	[ "$(val '*' hits <"$T/out")" = 3 ]
+	[ "$(val /ok hits <"$T/out")" = 2 ]
+	[ -z "$(val /late hits <"$T/out")" ]
+	[ -z "$(val /a hits <"$T/out")" ]
+}
+
+@test "--window: fractions of a second are ignored" {
+	{
+		printf '#time\tpath\n'
+		printf '2026-11-23T10:00:00.999Z\t/a\n'
+		printf '2026-11-23T10:00:01.5Z\t/b\n'
+		printf '2026-11-23T10:00:10.001Z\t/c\n'
+	} >"$T/in"
+	run --separate-stderr omph-collect --window 10 <"$T/in"
+	[ "$status" -eq 0 ]
+	printf '%s\n' "$output" >"$T/out"
+	[ "$(snap time <"$T/out")" = 2026-11-23T10:00:10Z ]
+	[ "$(val '*' hits <"$T/out")" = 2 ]
+	[ -z "$(val /a hits <"$T/out")" ]
+}
+
+@test "--window: records without a valid time or time column are bad lines" {
+	{
+		printf '#time\tpath\n'
+		printf '2026-11-23T10:00:00Z\t/a\n'
+		printf '\\N\t/b\n'
+		printf 'yesterday\t/c\n'
+		printf '#path\n'
+		printf '/d\n'
+	} >"$T/in"
+	run --separate-stderr omph-collect --window 10 <"$T/in"
+	[ "$status" -eq 0 ]
+	printf '%s\n' "$output" >"$T/out"
+	[ "$(snap bad <"$T/out")" = 3 ]
+	[ "$(val '*' hits <"$T/out")" = 1 ]
+	[[ "$stderr" == *"stdin:3: no valid time"* ]]
+	[[ "$stderr" == *"stdin:4: no valid time"* ]]
+	[[ "$stderr" == *"stdin:6: no time column (use --clock arrival)"* ]]
+	[[ "$stderr" == *"3 of 6 lines were not records"* ]]
+}
+
+@test "--clock arrival: records count at the second they are read, not their time" {
+	{
+		printf '#time\tpath\n'
+		printf '2030-01-01T00:00:00Z\t/a\n'
+		printf '2000-01-01T00:00:00Z\t/b\n'
+		printf '#path\n'
+		printf '/c\n/c\n'
+	} >"$T/in"
+	before=$(date +%s)
+	run --separate-stderr omph-collect --window 60 --clock arrival <"$T/in"
+	after=$(date +%s)
+	[ "$status" -eq 0 ]
+	[ -z "$stderr" ]
+	printf '%s\n' "$output" >"$T/out"
+	[ "$(snap late <"$T/out")" = 0 ]
+	[ "$(snap bad <"$T/out")" = 0 ]
+	[ "$(val '*' hits <"$T/out")" = 4 ]
+	[ "$(val /c hits <"$T/out")" = 2 ]
+	[ "$(val '*' rate <"$T/out")" = "$(awk 'BEGIN { printf "%.6g\n", 4 / 60 }')" ]
+	t=$(date -u -d "$(snap time <"$T/out")" +%s)
+	[ "$t" -ge "$before" ]
+	[ "$t" -le "$after" ]
+}
+
+@test "--clock arrival: the window empties when traffic stops" {
+	# 2 s: the records' second is in the window for a second at least,
+	# whatever its fraction when they come
+	live --window 2 --clock arrival --interval 0.1
+	printf '#path\tstatus\n/a\t200\n/a\t200\n/b\t500\n' >&5
+	wait_until 5 grep -q "^\\*${TAB}3${TAB}" "$T/out"
+	# no more records: the window moves at each report and empties
+	wait_until 5 last_empty
+	done_live
+	[ "$rc" -eq 0 ]
+	[ "$(val '*' hits <"$T/out")" = 0 ]
+	[ "$(snap records <"$T/out")" = 3 ]
+	[ "$(snap final <"$T/out")" = 1 ]
+}
+
+@test "--interval: snapshots with or without records, each ending #end, the last final=1" {
+	live --interval 0.1
+	# before any record: snapshots still come, time \N
+	wait_until 5 snapshots_ge 2
+	grep -q "^#snapshot${TAB}time=\\\\N${TAB}window=0${TAB}final=0${TAB}records=0${TAB}" "$T/out"
+	printf '#time\tpath\tstatus\n2026-11-23T10:00:00Z\t/a\t200\n2026-11-23T10:00:01Z\t/b\t404\n' >&5
+	wait_until 5 grep -q "records=2${TAB}" "$T/out"
+	printf '2026-11-23T10:00:02Z\t/a\t200\n' >&5
+	wait_until 5 grep -q "records=3${TAB}" "$T/out"
+	done_live
+	[ "$rc" -eq 0 ]
+	[ ! -s "$T/err" ]
+	well_formed "$T/out"
+	[ "$(grep -c '^#snapshot' "$T/out")" -ge 4 ]
+	# only the last is final; totals mode: counts so far, never fewer
+	[ "$(grep '^#snapshot' "$T/out" | grep -c "${TAB}final=1${TAB}")" -eq 1 ]
+	grep '^#snapshot' "$T/out" | tail -n 1 | grep -q "${TAB}final=1${TAB}"
+	grep '^#snapshot' "$T/out" | sed 's/.*records=\([0-9]*\).*/\1/' |
+	    awk '$1 < last { exit 1 } { last = $1 }'
+	[ "$(val '*' hits <"$T/out")" = 3 ]
+	[ "$(val /a hits <"$T/out")" = 2 ]
+	[ "$(snap time <"$T/out")" = 2026-11-23T10:00:02Z ]
+}
+
+@test "SIGTERM and SIGINT during --interval: a final snapshot, exit 0" {
+	for sig in TERM INT; do
+		rm -f "$T/in"
+		live --interval 0.1 --window 60
+		printf '#time\tpath\n2026-11-23T10:00:00Z\t/a\n2026-11-23T10:00:01Z\t/a\n' >&5
+		wait_until 5 grep -q "records=2${TAB}" "$T/out"
+		kill -s $sig "$pid"
+		# fd 5 stays open: only the signal ends the input
+		rc=0
+		wait "$pid" || rc=$?
+		pid=
+		exec 5>&-
+		[ "$rc" -eq 0 ]
+		well_formed "$T/out"
+		grep '^#snapshot' "$T/out" | tail -n 1 | grep -q "${TAB}final=1${TAB}records=2${TAB}"
+		[ "$(val /a hits <"$T/out")" = 2 ]
+	done
+}
+
+@test "alerts: --alert holds per key with enough hits; exit 3 in batch, else 0" {
+	{
+		printf '#time\tpath\tstatus\n'
+		for i in 1 2 3; do
+			printf '2026-11-23T10:00:00Z\t/a\t200\n'
+			printf '2026-11-23T10:00:00Z\t/b\t503\n'
+		done
+	} >"$T/in"
+	run --separate-stderr omph-collect --alert '5xx_ratio>0.5' --alert-min-hits 3 <"$T/in"
+	[ "$status" -eq 3 ]
+	printf '%s\n' "$output" | events >"$T/ev"
+	printf 'raise\t5xx_ratio>0.5\t1\t2026-11-23T10:00:00Z\t/b\nactive\t5xx_ratio>0.5\t1\t2026-11-23T10:00:00Z\t/b\n' |
+	    diff - "$T/ev"
+	printf '%s\n' "$output" | grep -qx "#event${TAB}rule${TAB}value${TAB}time${TAB}path"
+	# one hit short of --alert-min-hits, or the default 20: no alert
+	run --separate-stderr omph-collect --alert '5xx_ratio>0.5' --alert-min-hits 4 <"$T/in"
+	[ "$status" -eq 0 ]
+	[ -z "$(printf '%s\n' "$output" | events)" ]
+	run --separate-stderr omph-collect --alert '5xx_ratio>0.5' <"$T/in"
+	[ "$status" -eq 0 ]
+	[ -z "$(printf '%s\n' "$output" | events)" ]
+	# strictly greater: 0.5 is not > 0.5
+	run --separate-stderr omph-collect --alert '5xx_ratio>1' --alert-min-hits 0 <"$T/in"
+	[ "$status" -eq 0 ]
+	[ -z "$(printf '%s\n' "$output" | events)" ]
+}
+
+@test "alerts: --alert-total on the real log, with per-key alerts outside the top" {
+	elastic
+	ratio=$(raw | awk 'int($9 / 100) == 4 { n++ } END { printf "%.6g\n", n / NR }')
+	n404=$(raw | awk '$9 == 404' | wc -l)
+	[ "$n404" -ge 20 ]
+	run --separate-stderr omph-collect -k status -n 1 \
+	    --alert-total '4xx_ratio>0.02' --alert '4xx_ratio>0.5' <"$T/r"
+	[ "$status" -eq 3 ]
+	printf '%s\n' "$output" >"$T/out"
+	# 403 and 416 hold too, but have fewer than 20 hits; 404 is not in the top
+	[ "$(rows <"$T/out" | sed -n 2p | cut -f 1)" = 200 ]
+	events <"$T/out" | grep '^raise' | sort >"$T/ev"
+	printf 'raise\t4xx_ratio>0.02\t%s\t2015-05-20T21:05:59Z\t*\nraise\t4xx_ratio>0.5\t1\t2015-05-20T21:05:59Z\t404\n' "$ratio" |
+	    diff - "$T/ev"
+	# active: the site's first
+	events <"$T/out" | grep '^active' | cut -f 2,5 >"$T/act"
+	printf '4xx_ratio>0.02\t*\n4xx_ratio>0.5\t404\n' | diff - "$T/act"
+	# strictly greater and less than; no alert: exit 0
+	n5=$(raw | awk 'int($9 / 100) == 5' | wc -l)
+	run --separate-stderr omph-collect -k status --alert-total "5xx>$n5" <"$T/r"
+	[ "$status" -eq 0 ]
+	run --separate-stderr omph-collect -k status --alert-total "5xx>$((n5 - 1))" <"$T/r"
+	[ "$status" -eq 3 ]
+	run --separate-stderr omph-collect -k status --alert-total 'hits<10000' <"$T/r"
+	[ "$status" -eq 3 ]
+	run --separate-stderr omph-collect -k status --alert-total 'hits<9999' <"$T/r"
+	[ "$status" -eq 0 ]
+	# a percentile without durations never holds
+	run --separate-stderr omph-collect -k status --alert-total 'p99<1' <"$T/r"
+	[ "$status" -eq 0 ]
+	[ -z "$(printf '%s\n' "$output" | events)" ]
+}
+
+@test "alerts: raised, then resolved when the rule stops holding, in a live window" {
+	live --window 60 --interval 0.1 --alert '5xx_ratio>0.5' --alert-total '5xx_ratio>0.2'
+	# each batch in one write, under PIPE_BUF: read at once
+	{
+		printf '#time\tpath\tstatus\n'
+		for i in $(seq 30); do
+			printf '2026-11-23T10:00:00Z\t/a\t200\n2026-11-23T10:00:00Z\t/b\t503\n'
+		done
+	} >"$T/b1"
+	for i in $(seq 100); do
+		printf '2026-11-23T10:00:30Z\t/b\t200\n'
+	done >"$T/b2"
+	[ "$(wc -c <"$T/b2")" -lt 4096 ]
+	cat "$T/b1" >&5
+	wait_until 5 grep -q "^raise${TAB}5xx_ratio>0.2" "$T/out"
+	cat "$T/b2" >&5
+	wait_until 5 grep -q "^resolve${TAB}5xx_ratio>0.2" "$T/out"
+	done_live
+	# in --interval mode an alert does not set the exit status
+	[ "$rc" -eq 0 ]
+	events <"$T/out" | grep -v '^active' >"$T/ev"
+	{
+		printf 'raise\t5xx_ratio>0.5\t1\t2026-11-23T10:00:00Z\t/b\n'
+		printf 'raise\t5xx_ratio>0.2\t0.5\t2026-11-23T10:00:00Z\t*\n'
+		awk 'BEGIN { printf "resolve\t5xx_ratio>0.5\t%.6g\t2026-11-23T10:00:30Z\t/b\n", 30 / 130
+			printf "resolve\t5xx_ratio>0.2\t%.6g\t2026-11-23T10:00:30Z\t*\n", 30 / 160 }'
+	} | diff - "$T/ev"
+	# active while they held, site first; none in the last snapshot
+	grep -A 2 "^raise${TAB}5xx_ratio>0.2" "$T/out" | sed 1d |
+	    cut -f 1,2,5 | tr '\t\n' '  ' | grep -q '^active 5xx_ratio>0.2 \* active 5xx_ratio>0.5 /b $'
+	tac "$T/out" | sed '/^#snapshot/q' | { ! grep -q '^active'; }
+}
+
+@test "alerts: a key whose seconds leave the window resolves, value \\N, at the window's end that pushed it out" {
+	live --window 10 --interval 0.1 --alert '5xx_ratio>0.5' --alert-min-hits 2
+	printf '#time\tpath\tstatus\n2026-11-23T10:00:00Z\t/b\t503\n2026-11-23T10:00:00Z\t/b\t503\n2026-11-23T10:00:01Z\t/a\t200\n' >&5
+	wait_until 5 grep -q '^raise' "$T/out"
+	printf '2026-11-23T10:00:30Z\t/a\t200\n' >&5
+	wait_until 5 grep -q '^resolve' "$T/out"
+	done_live
+	[ "$rc" -eq 0 ]
+	events <"$T/out" | grep -v '^active' >"$T/ev"
+	printf 'raise\t5xx_ratio>0.5\t1\t2026-11-23T10:00:01Z\t/b\nresolve\t5xx_ratio>0.5\t\\N\t2026-11-23T10:00:30Z\t/b\n' |
+	    diff - "$T/ev"
+	[ "$(snap keys <"$T/out")" = 1 ]
+}
+
+@test "alerts: --interval exits 0 with an alert active at the end" {
+	printf '#path\tstatus\n/a\t500\n' >"$T/in"
+	run --separate-stderr omph-collect --interval 60 --alert-total '5xx>0' <"$T/in"
+	[ "$status" -eq 0 ]
+	[ "$(printf '%s\n' "$output" | events | cut -f 1,2,3,5 | tr '\t\n' '  ')" = 'raise 5xx>0 1 * active 5xx>0 1 * ' ]
+}
+
+@test "alerts: rules that do not parse are usage errors" {
+	for rule in 'hits' 'foo>1' '5xx_ratio>abc' 'hits>' '5xx_ratio=1' '>1' 'hits>1x'; do
+		for opt in --alert --alert-total; do
+			run --separate-stderr omph-collect $opt "$rule" </dev/null
+			[ "$status" -eq 2 ]
+			[ -z "$output" ]
+			[[ "$stderr" == "omph-collect: $opt: "* ]]
+			[[ "$stderr" == *"usage: omph-collect "* ]]
+		done
+	done
+}
+
+@test "percentiles of 100 known durations are within 1/64 of the true ones" {
+	{
+		printf '#path\tduration\n'
+		# 0.001 to 0.100, in a scrambled order
+		awk 'BEGIN { for (i = 0; i < 100; i++) printf "/d\t%.3f\n", ((i * 37) % 100 + 1) / 1000 }'
+	} >"$T/in"
+	[ "$(sed 1d "$T/in" | cut -f 2 | sort -u | wc -l)" -eq 100 ]
+	run --separate-stderr omph-collect <"$T/in"
+	[ "$status" -eq 0 ]
+	printf '%s\n' "$output" >"$T/out"
+	for k in '*' /d; do
+		for p in p50:0.050 p90:0.090 p99:0.099; do
+			v=$(val "$k" "${p%:*}" <"$T/out")
+			awk -v v="$v" -v e="${p#*:}" 'BEGIN { d = v - e; if (d < 0) d = -d
+				exit !(v != "" && d <= e / 64) }'
+		done
+	done
+}
+
+@test "status, bytes and duration: what is counted, what is absent" {
+	{
+		printf '#path\tstatus\tbytes\tduration\n'
+		printf '/a\t199\t-\t-\n'
+		printf '/a\t600\tabc\tabc\n'
+		printf '/a\t\\N\t\\N\t\\N\n'
+		printf '/a\t599\t5\t0.000005\n'
+		printf '/a\t200\t7\t0.000005\n'
+		printf '/n\t301\t1\t\\N\n'
+	} >"$T/in"
+	run --separate-stderr omph-collect <"$T/in"
+	[ "$status" -eq 0 ]
+	[ -z "$stderr" ]
+	printf '%s\n' "$output" >"$T/out"
+	# hits, then bytes to err (the rate has its own test)
+	[ "$(rows <"$T/out" | grep '^/a' | cut -f 2,4- | tr '\t' ' ')" = '5 12 1 0 0 1 0 0.2 5e-06 5e-06 5e-06 0' ]
+	# no duration at all: percentiles absent
+	[ "$(val /n p50 <"$T/out")" = '\N' ]
+	[ "$(val /n p99 <"$T/out")" = '\N' ]
+	[ "$(val /n 3xx <"$T/out")" = 1 ]
+}
+
+@test "a header mid-stream changes the columns; cat of two record streams" {
+	{
+		printf '#path\tstatus\tbytes\n/a\t200\t10\n/b\t404\t20\n'
+		printf '#bytes\tstatus\tpath\n30\t500\t/a\n40\t200\t/c\n'
+		printf '#status\tbytes\n204\t50\n'
+	} >"$T/in"
+	run --separate-stderr omph-collect <"$T/in"
+	[ "$status" -eq 0 ]
+	[ -z "$stderr" ]
+	printf '%s\n' "$output" >"$T/out"
+	# key, hits, bytes, 2xx, 3xx, 4xx, 5xx, 4xx_ratio
+	rows <"$T/out" | cut -f 1,2,4-9 | tr '\t' ' ' | sort >"$T/got"
+	printf '%s\n' '* 5 150 3 0 1 1 0.2' '/a 2 40 1 0 0 1 0' '/b 1 20 0 0 1 0 1' \
+	    '/c 1 40 1 0 0 0 0' '\N 1 50 1 0 0 0 0' | sort | diff - "$T/got"
+	# two omph-parse runs with their columns in other orders, concatenated
+	head -n 5000 "$LOG" | omph-parse --fields status,path combined >"$T/r1"
+	tail -n +5001 "$LOG" | omph-parse --fields path,bytes,status combined >"$T/r2" 2>/dev/null
+	run --separate-stderr sh -c 'cat "$1" "$2" | omph-collect -k status -n 100' sh "$T/r1" "$T/r2"
+	[ "$status" -eq 0 ]
+	[ -z "$stderr" ]
+	raw | awk '{ print $9 }' | sort | uniq -c | awk '{ print $2 "\t" $1 }' | sort >"$T/want"
+	printf '%s\n' "$output" | rows | awk -F'\t' '$1 != "*" { print $1 "\t" $2 }' | sort | diff "$T/want" -
+	[ "$(printf '%s\n' "$output" | snap bad)" = 0 ]
+}
+
+@test "bad lines: counted in bad=, told with their line number, not fatal" {
+	{
+		printf '/nohdr\t200\n'
+		printf '#path\tstatus\n'
+		printf '/a\t200\n'
+		printf '/a\t200\textra\n'
+		printf '\001\002\377\376\000junk\n'
+		printf '\n'
+		printf '/b\t404\n'
+	} >"$T/in"
+	run --separate-stderr omph-collect <"$T/in"
+	[ "$status" -eq 0 ]
+	printf '%s\n' "$output" >"$T/out"
+	[ "$(snap bad <"$T/out")" = 3 ]
+	[ "$(snap records <"$T/out")" = 2 ]
+	[ "$(val '*' hits <"$T/out")" = 2 ]
+	[ "$(val /b 4xx <"$T/out")" = 1 ]
+	[ "$stderr" = "$(printf '%s\n' \
+	    'omph-collect: stdin:1: a record before any header line' \
+	    "omph-collect: stdin:4: field count differs from the header's" \
+	    "omph-collect: stdin:5: field count differs from the header's" \
+	    'omph-collect: 3 of 7 lines were not records')" ]
+}
+
+@test "bad lines: ten are told, the tenth followed by a notice; a line over 1 MiB is one" {
+	{
+		printf '#path\tstatus\n'
+		for i in 1 2 3 4 5 6 7 8 9; do
+			printf 'x\n'
+		done
+		head -c 1100000 /dev/zero | tr '\0' a
+		printf '\n/a\t200\nx\nx\n'
+	} >"$T/in"
+	run --separate-stderr omph-collect <"$T/in"
+	[ "$status" -eq 0 ]
+	printf '%s\n' "$output" >"$T/out"
+	[ "$(snap bad <"$T/out")" = 12 ]
+	[ "$(val /a hits <"$T/out")" = 1 ]
+	[ "${#stderr_lines[@]}" -eq 12 ]
+	[ "$(printf '%s\n' "$stderr" | grep -c ': stdin:')" -eq 10 ]
+	[ "${stderr_lines[9]}" = 'omph-collect: stdin:11: line longer than 1 MiB' ]
+	[ "${stderr_lines[10]}" = 'omph-collect: further bad lines are only counted' ]
+	[ "${stderr_lines[11]}" = 'omph-collect: 12 of 14 lines were not records' ]
+}
+
+@test "bounded memory: a million distinct paths in --max-keys 10000" {
+	[ -x /usr/bin/time ] || skip "no /usr/bin/time to measure the peak RSS"
+	awk 'BEGIN { print "#path\tstatus"
+		for (i = 0; i < 1000000; i++) { print "/p" i "\t200"; if (i % 10 == 0) print "/hot\t200" } }' >"$T/in"
+	hot=$(grep -c "^/hot${TAB}" "$T/in")
+	run --separate-stderr /usr/bin/time -f 'rss %M' -o "$T/rss" omph-collect --max-keys 10000 -n 3 <"$T/in"
+	[ "$status" -eq 0 ]
+	printf '%s\n' "$output" >"$T/out"
+	rss=$(awk '$1 == "rss" { print $2 }' "$T/rss")
+	echo "peak RSS ${rss} KiB"
+	[ "$rss" -lt $((64 * 1024)) ]
+	[ "$(snap records <"$T/out")" = 1100000 ]
+	[ "$(snap keys <"$T/out")" = 10000 ]
+	[ "$(snap evicted <"$T/out")" -gt 0 ]
+	[ "$(val '*' hits <"$T/out")" = 1100000 ]
+	[ "$(rows <"$T/out" | sed -n 2p | cut -f 1)" = /hot ]
+	h=$(val /hot hits <"$T/out")
+	e=$(val /hot err <"$T/out")
+	awk -v h="$h" -v e="$e" -v t="$hot" 'BEGIN { d = h - t; if (d < 0) d = -d
+		exit !(d <= t / 100 && h - e <= t) }'
+}
+
+@test "-o json: one valid object per snapshot, with the totals" {
+	elastic
+	want_bytes=$(raw | awk '{ s += ($10 == "-" ? 0 : $10) } END { printf "%.0f\n", s }')
+	want_top=$(raw | awk '{ split($7, p, "?"); print p[1] }' | sort | uniq -c | sort -rn | head -n 1)
+	run --separate-stderr omph-collect -o json -n 3 --alert-total '4xx_ratio>0.02' <"$T/r"
+	[ "$status" -eq 3 ]
+	printf '%s\n' "$output" >"$T/out"
+	python3 - "$T/out" "$want_bytes" $want_top <<-'EOF'
+		import json, sys
+		lines = open(sys.argv[1]).read().splitlines()
+		assert len(lines) == 1, lines
+		s = json.loads(lines[0])
+		assert s["final"] is True and s["window"] == 0, s
+		assert s["records"] == 9999 and s["late"] == 0 and s["bad"] == 0, s
+		assert s["evicted"] == 0 and s["keys"] > 3, s
+		assert s["time"] == "2015-05-20T21:05:59Z", s["time"]
+		t = s["total"]
+		assert t["path"] is None and t["hits"] == 9999, t
+		assert t["bytes"] == int(sys.argv[2]) and t["err"] == 0, t
+		assert list(t)[1:] == ["hits", "rate", "bytes", "2xx", "3xx", "4xx",
+		    "5xx", "4xx_ratio", "5xx_ratio", "p50", "p90", "p99", "err"], list(t)
+		assert t["p50"] is None, t
+		assert len(s["top"]) == 3, s["top"]
+		assert s["top"][0]["path"] == sys.argv[4], s["top"][0]
+		assert s["top"][0]["hits"] == int(sys.argv[3]), s["top"][0]
+		e = s["events"]
+		assert len(e) == 1 and e[0]["event"] == "raise", e
+		assert e[0]["rule"] == "4xx_ratio>0.02" and e[0]["path"] is None, e
+		assert e[0]["time"] == "2015-05-20T21:05:59Z", e
+		assert [a["event"] for a in s["active"]] == ["active"], s["active"]
+	EOF
+	# escaped and absent key fields come out as JSON strings and null
+	printf '#path\tstatus\n/a\\tb\t200\n\\N\t200\n\\N\t200\n' |
+	    omph-collect -o json -n 5 >"$T/out"
+	python3 -c '
+import json, sys
+s = json.loads(open(sys.argv[1]).read())
+assert [r["path"] for r in s["top"]] == [None, "/a\tb"], s["top"]' "$T/out"
+	# before any record, and every snapshot of a live run
+	omph-collect -o json </dev/null >"$T/out"
+	python3 -c '
+import json, sys
+for l in open(sys.argv[1]):
+    s = json.loads(l)
+    assert s["records"] == 0 and s["total"]["hits"] == 0, s' "$T/out"
+}
+
+@test "-o json --interval: every line is a JSON snapshot" {
+	live -o json --interval 0.1 --window 60 --alert '5xx>0' --alert-min-hits 1
+	wait_until 5 grep -q '"final":false' "$T/out"
+	printf '#time\tpath\tstatus\n2026-11-23T10:00:00Z\t/a\t500\n' >&5
+	wait_until 5 grep -q '"records":1,' "$T/out"
+	done_live
+	[ "$rc" -eq 0 ]
+	python3 -c '
+import json, sys
+snaps = [json.loads(l) for l in open(sys.argv[1])]
+assert len(snaps) >= 3, snaps
+assert [s["final"] for s in snaps] == [False] * (len(snaps) - 1) + [True]
+assert sum(len(s["events"]) for s in snaps) == 1, snaps
+last = snaps[-1]
+assert last["total"]["hits"] == 1 and last["top"][0]["path"] == "/a", last
+assert last["active"][0]["path"] == "/a" and last["active"][0]["rule"] == "5xx>0", last' "$T/out"
+}
+
+@test "totals mode: when no record has a time, rates are over the seconds since start, the time is \\N" {
+	# the input lasts over a second: the span is 2 or 3 whole seconds
+	run --separate-stderr sh -c '{ printf "#path\n/a\n/a\n"; sleep 1.2; } | omph-collect'
+	[ "$status" -eq 0 ]
+	printf '%s\n' "$output" | val '*' rate | awk '{ exit !($1 >= 2 / 3 - 0.001 && $1 <= 1) }'
+	printf '%s\n' "$output" | grep -q "^#snapshot${TAB}time=\\\\N${TAB}"
+}
+
+@test "count suffixes and --opt=value: --max-keys=1k keeps 1024 keys" {
+	awk 'BEGIN { print "#path"; for (i = 0; i < 2000; i++) print "/k" i }' >"$T/in"
+	run --separate-stderr omph-collect --max-keys=1k -n 1 <"$T/in"
+	[ "$status" -eq 0 ]
+	printf '%s\n' "$output" >"$T/out"
+	[ "$(snap keys <"$T/out")" = 1024 ]
+	[ "$(snap evicted <"$T/out")" = 976 ]
+	[ "$(val '*' hits <"$T/out")" = 2000 ]
+}
+
+@test "usage errors exit 2 with a message; --help exits 2; --version 0" {
+	for args in '--window 0' '--window 86401' '-n 0' '-n 1000001' \
+	    '--max-keys abc' '--max-keys 0' '--sort x' '--clock x' \
+	    '--clock arrival' '-o xml' '--interval 0' '--interval x' \
+	    '--alert-min-hits -1' '-k a -k b -k c -k d -k e -k f -k g -k h -k i'; do
+		run --separate-stderr omph-collect $args </dev/null
+		echo "$args: $status $stderr"
+		[ "$status" -eq 2 ]
+		[ -z "$output" ]
+		[[ "${stderr_lines[0]}" == "omph-collect: "* ]]
+		[[ "$stderr" == *"usage: omph-collect "* ]]
+	done
+	run --separate-stderr omph-collect extra </dev/null
+	[ "$status" -eq 2 ]
+	[[ "$stderr" == "usage: omph-collect "* ]]
+	run --separate-stderr omph-collect --help
+	[ "$status" -eq 2 ]
+	[ -z "$output" ]
+	[[ "$stderr" == "usage: omph-collect "* ]]
+	run --separate-stderr omph-collect --version
+	[ "$status" -eq 0 ]
+	[[ "$output" == "omph-collect "* ]]
+}
+
+@test "stdout: a write error exits 1 with a message; a reader gone is not told" {
+	printf '#path\n/a\n' >"$T/in"
+	run --separate-stderr sh -c 'omph-collect >/dev/full' <"$T/in"
+	[ "$status" -eq 1 ]
+	[[ "$stderr" == "omph-collect: stdout: "* ]]
+	# the reader exits before the snapshot is written
+	run --separate-stderr bash -c '{ sleep 0.3; cat "$1"; } | omph-collect | true
+	    exit ${PIPESTATUS[1]}' sh "$T/in"
+	[ "$status" -eq 1 ]
+	[ -z "$stderr" ]
+}
