@@ -865,6 +865,12 @@ read_file(struct follow *f, struct tfile *t)
 				note(f, t->name->path, FN_NUL, 0,
 				    (long long)t->nulrun);
 				t->nulrun = 0;
+				if (*p == '\n') {
+					/* a line of NULs only: dropped */
+					p++;
+					any = 1;
+					continue;
+				}
 			}
 			if (p >= e || (nl = memchr(p, '\n', (size_t)(e - p))) ==
 			    NULL)
