@@ -7,6 +7,10 @@
 
 #include "logfmt.h"
 
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
 #define LF_MAXITEMS 128
 #define LF_LITMAX 4096
 #define LF_NAMEMAX 4096
@@ -482,6 +486,37 @@ escaped(const char *p, const char *q)
 	return (q - b) & 1;
 }
 
+/*
+ * First c in [s, e), or NULL.  Tokens are short: the first 16 bytes are
+ * looked at in one step (or by hand) before memchr is called.
+ */
+static inline char *
+find_byte(char *s, char *e, char c)
+{
+#ifdef __SSE2__
+	if (e - s >= 16) {
+		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)s);
+		unsigned bits = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v,
+		    _mm_set1_epi8(c)));
+
+		if (bits != 0)
+			return s + __builtin_ctz(bits);
+		return memchr(s + 16, c, (size_t)(e - s - 16));
+	}
+	for (; s < e; s++)
+		if (*s == c)
+			return s;
+	return NULL;
+#else
+	char *q;
+
+	for (q = s; q < e && q < s + 16; q++)
+		if (*q == c)
+			return q;
+	return q < e ? memchr(q, c, (size_t)(e - q)) : NULL;
+#endif
+}
+
 /* first occurrence of lit (n >= 1) in [p, e), skipping \-escaped bytes
  * when quoted; NULL if none */
 static char *
@@ -490,12 +525,7 @@ find_lit(char *p, char *e, const char *lit, size_t n, int quoted)
 	char *s = p, *q;
 
 	while (s < e) {
-		/* tokens are short: a few bytes by hand before memchr */
-		for (q = s; q < e && q < s + 16 && *q != *lit; q++)
-			;
-		if (q == e)
-			return NULL;
-		if (*q != *lit && (q = memchr(q, *lit, (size_t)(e - q))) == NULL)
+		if ((q = find_byte(s, e, *lit)) == NULL)
 			return NULL;
 		if ((size_t)(e - q) >= n && lit_eq(q, lit, n) &&
 		    !(quoted && *lit != '\\' && escaped(p, q)))
