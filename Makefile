@@ -14,8 +14,8 @@ O = obj
 B = bin
 SANFLAGS = -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
 
-CMDS = omph-parse omph-tail omph-collect
-MAN1 = man/omph-parse.1 man/omph-tail.1 man/omph-collect.1
+CMDS = omph-parse omph-tail omph-collect omph-top
+MAN1 = man/omph-parse.1 man/omph-tail.1 man/omph-collect.1 man/omph-top.1
 MAN7 = man/omph.7
 HDRS = lib/lr.h lib/out.h lib/rec.h lib/tm.h lib/logfmt.h lib/w3c.h \
 	lib/opt.h lib/state.h lib/follow.h lib/hist.h lib/agg.h lib/alert.h lib/sig.h \
@@ -24,7 +24,7 @@ LIBOBJ = $(O)/lr.o $(O)/out.o $(O)/rec.o $(O)/tm.o $(O)/logfmt.o $(O)/w3c.o \
 	$(O)/opt.o $(O)/state.o $(O)/follow.o $(O)/hist.o $(O)/agg.o $(O)/alert.o $(O)/sig.o \
 	$(O)/net.o $(O)/wire.o
 
-all: $(B)/omph-parse $(B)/omph-tail $(B)/omph-collect \
+all: $(B)/omph-parse $(B)/omph-tail $(B)/omph-collect $(B)/omph-top \
 	$(B)/omph-loggen $(B)/libfault.so
 
 $(O)/libomph.a: $(LIBOBJ)
@@ -119,6 +119,15 @@ test: all sanitize
 bench: all
 	@sh tests/bench.sh
 
+# libFuzzer targets (clang), each run FUZZ_SECONDS after its regression inputs
+FUZZ_SECONDS = 10
+fuzz:
+	@sh tests/fuzz.sh $(FUZZ_SECONDS)
+
+# one bench-size pipeline, tail | parse | collect, under valgrind
+valgrind: all
+	@sh tests/valgrind.sh
+
 demo: all
 	@sh tests/demo.sh
 
@@ -137,4 +146,4 @@ clean:
 	rm -rf bin obj tests/tmp
 
 
-.PHONY: all sanitize test bench demo install uninstall clean
+.PHONY: all sanitize test bench fuzz valgrind demo install uninstall clean
