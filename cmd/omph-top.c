@@ -152,6 +152,7 @@ struct input {
 	time_t since_wall;
 	double retry, backoff;		/* next connect, its delay after that */
 	int got;			/* a snapshot came over this connection */
+	unsigned attempts;		/* connects tried: each address in turn */
 	struct lr r;
 };
 
@@ -1040,16 +1041,6 @@ finish(struct top *t, double now)
 
 /* ---- input: stdin or a connection ---- */
 
-/* start reading a new descriptor with the line reader */
-static void
-lr_restart(struct lr *r, int fd)
-{
-	r->fd = fd;
-	r->eof = r->skipping = 0;
-	r->start = r->end = r->scan = 0;
-	r->lineno = r->offset = 0;
-}
-
 /* the input ended (e == 0) or failed (errno e) */
 static void
 input_gone(struct top *t, int e, double now)
@@ -1109,7 +1100,8 @@ input_connect(struct top *t, double now)
 	struct input *in = &t->in;
 	char errbuf[256];
 
-	if ((in->fd = net_connect(&in->addr, errbuf, sizeof(errbuf))) == -1) {
+	if ((in->fd = net_connect(&in->addr, in->attempts++, errbuf,
+	    sizeof(errbuf))) == -1) {
 		in->state = IN_CONNECTING;	/* so that batch mode fails */
 		input_gone(t, errno, now);
 		return;
@@ -2738,7 +2730,7 @@ run(struct top *t, const sigset_t *mask)
 			else {
 				in->state = IN_LIVE;
 				in->since = now;
-				lr_restart(&in->r, in->fd);
+				lr_reset(&in->r, in->fd);
 				t->fresh = 1;
 				t->pat = 0;	/* records/s starts over */
 				t->dirty = 1;

@@ -22,6 +22,15 @@ lr_init(struct lr *r, int fd, size_t max)
 }
 
 void
+lr_reset(struct lr *r, int fd)
+{
+	r->fd = fd;
+	r->eof = r->skipping = 0;
+	r->start = r->end = r->scan = 0;
+	r->lineno = r->offset = 0;
+}
+
+void
 lr_free(struct lr *r)
 {
 	if (r == NULL)

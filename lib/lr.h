@@ -40,6 +40,9 @@ struct lr {
 
 /* Set up r over fd with lines cut at max bytes (max >= 1).  -1 on ENOMEM. */
 int lr_init(struct lr *r, int fd, size_t max);
+/* Start over on another descriptor, keeping the buffer: what was buffered
+ * is dropped, line numbers and offsets count from 0 again. */
+void lr_reset(struct lr *r, int fd);
 /* Free the buffer; r may be NULL or never initialised with a zeroed struct. */
 void lr_free(struct lr *r);
 /*

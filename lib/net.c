@@ -145,14 +145,21 @@ net_listen(const struct net_addr *a, int rcvbuf, char *err, size_t errlen)
 }
 
 int
-net_connect(const struct net_addr *a, char *err, size_t errlen)
+net_connect(const struct net_addr *a, unsigned attempt, char *err,
+    size_t errlen)
 {
-	struct addrinfo *res = NULL, *ai;
+	struct addrinfo *res = NULL, *ai, *first;
+	unsigned n = 0, i;
 	int fd = -1, e = 0, on = 1;
 
 	if (resolve(a, 0, &res, err, errlen) == -1)
 		return -1;
-	for (ai = res; ai != NULL; ai = ai->ai_next) {
+	for (ai = res; ai != NULL; ai = ai->ai_next)
+		n++;
+	for (first = res, i = 0; i < attempt % n; i++)
+		first = first->ai_next;
+	for (ai = first, i = 0; i < n; i++,
+	    ai = ai->ai_next != NULL ? ai->ai_next : res) {
 		fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK |
 		    SOCK_CLOEXEC, 0);
 		if (fd == -1) {

@@ -48,9 +48,13 @@ int net_listen(const struct net_addr *a, int rcvbuf, char *err, size_t errlen);
 /*
  * A socket connecting to a (UDP: connected, so send() needs no address).
  * The connect may still be in progress (TCP): poll for POLLOUT, then
- * net_connected() tells how it ended.  -1 with a reason in err.
+ * net_connected() tells how it ended.  A name with several addresses
+ * starts at address number attempt (modulo their count), so a caller that
+ * counts its attempts tries each in turn ("localhost" as ::1 then
+ * 127.0.0.1).  -1 with a reason in err.
  */
-int net_connect(const struct net_addr *a, char *err, size_t errlen);
+int net_connect(const struct net_addr *a, unsigned attempt, char *err,
+    size_t errlen);
 /* 0 when the connect of fd completed, -1 with errno when it failed. */
 int net_connected(int fd);
 /* accept(2) on a listening fd: the connection, non-blocking; -1 errno. */
