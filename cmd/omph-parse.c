@@ -14,6 +14,7 @@
 #include <getopt.h>
 #include <limits.h>
 #include <stdint.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -110,6 +111,8 @@ main(int argc, char *argv[])
 	int ch, i, fd, rv = 0;
 
 	out_stdfds();
+	/* a reader that went away is a write error (EPIPE): exit 1 quietly */
+	signal(SIGPIPE, SIG_IGN);
 	memset(&ps, 0, sizeof(ps));
 	while ((ch = getopt_long(argc, argv, "s:o:hV", longopts, NULL)) != -1) {
 		switch (ch) {

@@ -191,12 +191,14 @@ main(int argc, char *argv[])
 	watch_out = fstat(STDOUT_FILENO, &sst) == 0 && S_ISFIFO(sst.st_mode);
 	while (!sig_caught()) {
 		t0 = (double)time(NULL);
-		if (opt_state != NULL && t0 >= next_save && follow_dirty(tl.f)) {
+		if (opt_state != NULL && t0 >= next_save && (follow_dirty(tl.f) ||
+		    tl.save_errno != 0)) {
 			save_state(&tl);
 			next_save = t0 + 1;
 		}
 		ms = follow_timeout(tl.f);
-		if (opt_state != NULL && follow_dirty(tl.f) && (ms < 0 || ms > 1000))
+		if (opt_state != NULL && (follow_dirty(tl.f) || tl.save_errno != 0) &&
+		    (ms < 0 || ms > 1000))
 			ms = 1000;
 		npfd = 0;
 		if (follow_fd(tl.f) >= 0) {
@@ -252,7 +254,7 @@ save_state(struct tail *tl)
 		if (tl->save_errno != errno)
 			warn("%s: cannot save state (the previous one is kept)",
 			    opt_state);
-		tl->save_errno = errno;
+		tl->save_errno = errno != 0 ? errno : EIO;	/* retried */
 		if (opt_once)
 			tl->failed = 1;	/* the next run would read it all again */
 		return;
@@ -267,8 +269,17 @@ on_line(void *arg, const char *name, const char *p, size_t len, int flags)
 {
 	struct tail *tl = arg;
 	struct rec_val v;
+	size_t need = len + 1 + (opt_tag ? 2 * strlen(name) + 1 : 0);
+	int rv = 0;
 
 	(void)flags;
+	/* flush between lines, never inside one: then what was flushed is
+	 * whole lines, which the follower may count as delivered */
+	if (tl->out->len > 0 && tl->out->len + need > sizeof(tl->out->buf)) {
+		if (out_flush(tl->out) == -1)
+			return -1;
+		rv = 1;
+	}
 	if (opt_tag) {
 		/* COPY-escaped, as omph-parse --tagged reads it back */
 		v.p = name;
@@ -278,7 +289,9 @@ on_line(void *arg, const char *name, const char *p, size_t len, int flags)
 		out_putc(tl->out, '\t');
 	}
 	out_write(tl->out, p, len);
-	return out_putc(tl->out, '\n');
+	if (out_putc(tl->out, '\n') == -1)
+		return -1;
+	return rv;
 }
 
 static int

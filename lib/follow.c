@@ -107,6 +107,7 @@ struct follow {
 	char *scratch;
 	int started;
 	int stop;		/* output failed */
+	int told_nowatch;	/* watches ran out: told (once) */
 	char **dropped;		/* paths of names dropped since the export */
 	size_t ndropped;
 	size_t nopen;
@@ -298,8 +299,10 @@ watch_dir(struct follow *f, const char *dir)
 	}
 	if (d->wd < 0) {
 		d->wd = inotify_add_watch(f->ifd, dir, DIR_MASK);
-		if (d->wd < 0 && errno == ENOSPC)
+		if (d->wd < 0 && errno == ENOSPC && !f->told_nowatch) {
 			note(f, dir, FN_POLLING, errno, 0);
+			f->told_nowatch = 1;	/* once: thousands may follow */
+		}
 		set_wd(f, d->wd, W_DIR, d);
 	}
 	return d->wd >= 0 ? 0 : -1;
@@ -568,8 +571,10 @@ new_file(struct follow *f, struct fname *n, const char *path, int fd,
 			t->wd = -1;	/* that inode is watched for another */
 		else if (t->wd >= 0)
 			set_wd(f, t->wd, W_FILE, t);
-		else if (errno == ENOSPC)
+		else if (errno == ENOSPC && !f->told_nowatch) {
 			note(f, n->path, FN_POLLING, errno, 0);
+			f->told_nowatch = 1;
+		}
 	}
 	t->next = f->files;
 	f->files = t;
@@ -808,7 +813,7 @@ read_file(struct follow *f, struct tfile *t)
 {
 	size_t budget = f->o.once ? SIZE_MAX : BUDGET, len;
 	ssize_t n;
-	int k, any;
+	int k, any, got;
 	char *data, *p, *e, *nl;
 
 	t->dirty = 0;
@@ -875,11 +880,14 @@ read_file(struct follow *f, struct tfile *t)
 			if (p >= e || (nl = memchr(p, '\n', (size_t)(e - p))) ==
 			    NULL)
 				break;
-			if ((size_t)(nl - p) > f->o.max_line) {
-				if (emit(f, t, p, f->o.max_line, FOLLOW_CUT) == -1)
-					return -1;
-			} else if (emit(f, t, p, (size_t)(nl - p), 0) == -1)
+			if ((size_t)(nl - p) > f->o.max_line)
+				got = emit(f, t, p, f->o.max_line, FOLLOW_CUT);
+			else
+				got = emit(f, t, p, (size_t)(nl - p), 0);
+			if (got == -1)
 				return -1;
+			if (got == 1)	/* the lines before this one are out */
+				t->delivered = t->pos + (p - data);
 			p = nl + 1;
 			any = 1;
 		}

@@ -72,7 +72,12 @@ struct follow_opts {
 
 struct follow_cb {
 	void *arg;
-	/* one line (no LF); name is the followed name.  -1 stops the run. */
+	/*
+	 * One line (no LF); name is the followed name.  Returns 0, -1 to stop
+	 * the run (output failed), or 1 when the lines handed before this one
+	 * are now written (the caller flushed its output to make room), so
+	 * their offsets count as delivered even if a later write fails.
+	 */
 	int (*line)(void *arg, const char *name, const char *p, size_t len,
 	    int flags);
 	/* deliver what line() got; 0 when delivered, -1 when output failed */
