@@ -14,8 +14,9 @@ O = obj
 B = bin
 SANFLAGS = -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
 
-CMDS = omph-parse omph-tail omph-collect omph-top
-MAN1 = man/omph-parse.1 man/omph-tail.1 man/omph-collect.1 man/omph-top.1
+CMDS = omph-parse omph-tail omph-collect omph-send omph-top
+MAN1 = man/omph-parse.1 man/omph-tail.1 man/omph-collect.1 man/omph-send.1 \
+	man/omph-top.1
 MAN7 = man/omph.7
 HDRS = lib/lr.h lib/out.h lib/rec.h lib/tm.h lib/logfmt.h lib/w3c.h \
 	lib/opt.h lib/state.h lib/follow.h lib/hist.h lib/agg.h lib/alert.h lib/sig.h \
@@ -24,7 +25,7 @@ LIBOBJ = $(O)/lr.o $(O)/out.o $(O)/rec.o $(O)/tm.o $(O)/logfmt.o $(O)/w3c.o \
 	$(O)/opt.o $(O)/state.o $(O)/follow.o $(O)/hist.o $(O)/agg.o $(O)/alert.o $(O)/sig.o \
 	$(O)/net.o $(O)/wire.o
 
-all: $(B)/omph-parse $(B)/omph-tail $(B)/omph-collect $(B)/omph-top \
+all: $(B)/omph-parse $(B)/omph-tail $(B)/omph-collect $(B)/omph-send $(B)/omph-top \
 	$(B)/omph-loggen $(B)/libfault.so
 
 $(O)/libomph.a: $(LIBOBJ)

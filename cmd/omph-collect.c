@@ -3,10 +3,15 @@
  * reports, or a sliding window with periodic snapshots for live views, with
  * alerts raised and resolved per key and for the whole site.
  *
- * Input: records on stdin, headers anywhere.  Output: reports in the
- * snapshot format of man/omph.7 (or JSON lines).  One thread, one ppoll()
- * loop over stdin and the interval timer; signals are taken only in ppoll.
+ * Input: records on stdin, headers anywhere, and with --listen records
+ * from omph-send, syslog relays or plain text over UDP and TCP (man/omph.7,
+ * "On the network"), each source with its own header.  Output: reports in
+ * the snapshot format of man/omph.7 (or JSON lines) on stdout and, with
+ * --serve, to every viewer connected.  One thread, one ppoll() loop over
+ * stdin, the sockets and the interval timer; signals are taken only there.
  */
+#include <sys/socket.h>
+
 #include <err.h>
 #include <errno.h>
 #include <getopt.h>
@@ -25,16 +30,29 @@
 #include "agg.h"
 #include "alert.h"
 #include "lr.h"
+#include "net.h"
 #include "opt.h"
 #include "sig.h"
 #include "out.h"
 #include "rec.h"
 #include "tm.h"
+#include "wire.h"
 
 #define MAXKEYF 8
 #define MAXRULES 32
 #define MAX_REPORTS 10
 #define EXIT_ALERT 3
+#define MAXLISTEN 16
+#define MAXALLOW 64
+#define MAXCONNS 512		/* TCP senders at once; more are refused */
+#define MAXSENDERS 1024		/* remembered; the longest silent goes */
+#define MAXSCHEMAS 4		/* headers remembered per sender */
+#define MAXVIEWERS 64
+#define VIEWER_MAX (16 * 1024 * 1024)	/* a slower viewer is dropped */
+#define CONN_MAXLINE (1024 * 1024)
+#define UDP_BATCH 32
+#define UDP_TURNS 16		/* batches read per wakeup, then the others */
+#define RCVBUF (16 * 1024 * 1024)
 
 static const char *opt_keys[MAXKEYF];	/* -k */
 static int opt_nkeys;
@@ -50,6 +68,12 @@ static int opt_ntrules;
 static size_t opt_min_hits = 20;	/* --alert-min-hits */
 static size_t opt_max_keys = 100000;	/* --max-keys */
 static int opt_json;			/* -o json */
+static struct net_addr opt_listen[MAXLISTEN];	/* --listen */
+static int opt_nlisten;
+static struct net_cidr opt_allow[MAXALLOW];	/* --allow */
+static int opt_nallow;
+static struct net_addr opt_serve;	/* --serve */
+static int opt_has_serve;
 
 /* where the fields we need are in the current header */
 struct cols {
@@ -66,6 +90,68 @@ struct event {
 	double value;
 	int present;			/* value is not absent */
 	int64_t at;
+};
+
+struct sender;
+
+/* one stream of records under its own header */
+struct feed {
+	struct cols c;
+	const char *name;		/* for messages */
+	uint64_t lineno;
+	struct sender *snd;		/* accounting; NULL for stdin */
+};
+
+/* a header a sender announced, by its SCHEMA hash */
+struct schema {
+	uint32_t hash;
+	struct cols c;
+};
+
+/* a network sender: accounting, sequence numbers, headers */
+struct sender {
+	int used;
+	char name[WIRE_IDMAX + 80];
+	const char *kind;		/* udp tcp syslog text */
+	char addr[64];			/* where it last sent from */
+	uint32_t hash;
+	uint64_t records, msgs, bad, noschema;
+	struct wire_seq seq;
+	uint32_t session;
+	int64_t last;			/* wall clock, last heard */
+	struct schema sch[MAXSCHEMAS];	/* most recent first */
+	int nsch;
+	struct feed feed;		/* headers inline (text, plain syslog) */
+	int conns;			/* TCP connections on it: not evicted */
+};
+
+enum { C_NEW, C_OMPH, C_OCTET, C_LF, C_TEXT };
+
+/* a TCP connection */
+struct conn {
+	int fd;
+	int kind;
+	int stage;			/* C_OMPH: 0 hello, 1 header, 2 data */
+	int skipping;			/* inside a line too long */
+	char peer[64];
+	char *buf;
+	size_t cap, start, end;
+	uint64_t off;			/* C_OMPH: stream offset of buf[start] */
+	uint64_t acked;
+	struct feed feed;
+	struct sender *snd;
+};
+
+struct viewer {
+	int fd;
+	char *buf;
+	size_t len, off;
+};
+
+struct listener {
+	int fd;
+	int proto;
+	int serve;			/* --serve: viewers connect here */
 };
 
 /* a --alert rule holding for a key now */
@@ -94,13 +180,35 @@ struct collect {
 	size_t keycap;
 	int64_t started;		/* wall clock at start */
 	struct agg_key **sorted;
+	struct feed in;			/* stdin */
+	struct out *snap;		/* one snapshot, in memory */
+	/* network */
+	struct listener lis[MAXLISTEN + 1];
+	int nlis;
+	struct conn *conns[MAXCONNS];
+	int nconns;
+	struct viewer vw[MAXVIEWERS];
+	int nvw;
+	char *last;			/* the latest snapshot, for new viewers */
+	size_t lastlen;
+	struct sender *snd;		/* MAXSENDERS */
+	uint32_t *sndtab;		/* hash -> index + 1 */
+	int nsnd;
+	char *udpbuf;			/* UDP_BATCH datagrams */
+	uint64_t dgrams, denied, malformed, refused;
 };
 
 static void usage(void);
 static void need(int, const char *);
-static void header(struct collect *, char *, size_t);
-static void bad(struct collect *, uint64_t, const char *);
-static void record(struct collect *, char *, size_t, uint64_t, int64_t);
+static void header(struct cols *, char *, size_t);
+static void bad(struct collect *, struct feed *, const char *);
+static void record(struct collect *, struct feed *, char *, size_t);
+static void line(struct collect *, struct feed *, char *, size_t);
+static void net_setup(struct collect *);
+static int net_pollfds(struct collect *, struct pollfd *);
+static void net_events(struct collect *, struct pollfd *, int);
+static void net_close(struct collect *);
+static void emit(struct collect *);
 static void report(struct collect *, int64_t, int);
 static void evaluate(struct collect *, int64_t);
 static void on_drop(void *, struct agg_key *);
@@ -121,21 +229,23 @@ main(int argc, char *argv[])
 		{ "alert-min-hits", required_argument, NULL, 'M' },
 		{ "max-keys", required_argument, NULL, 'K' },
 		{ "output", required_argument, NULL, 'o' },
+		{ "listen", required_argument, NULL, 'l' },
+		{ "allow", required_argument, NULL, 'L' },
+		{ "serve", required_argument, NULL, 's' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
 	};
+	static struct pollfd pfd[1 + MAXLISTEN + 1 + MAXCONNS + MAXVIEWERS];
 	struct collect co;
 	struct lr r;
 	struct lr_line l;
 	sigset_t orig;
-	struct pollfd pfd;
 	struct timespec ts, now;
-	char errbuf[256];
+	char errbuf[512];
 	double next_tick = 0, t;
 	size_t v;
-	ssize_t n;
-	int ch, rv = 0, ms;
+	int ch, rv = 0, ms, npfd, in_active;
 
 	out_stdfds();
 	while ((ch = getopt_long(argc, argv, "k:n:o:hV", longopts, NULL)) != -1) {
@@ -207,6 +317,37 @@ main(int argc, char *argv[])
 				usage();
 			}
 			break;
+		case 'l':
+			if (opt_nlisten == MAXLISTEN) {
+				warnx("--listen: at most %d", MAXLISTEN);
+				usage();
+			}
+			if (net_parse(optarg, 0, &opt_listen[opt_nlisten++], errbuf,
+			    sizeof(errbuf)) == -1) {
+				warnx("--listen: %s", errbuf);
+				usage();
+			}
+			break;
+		case 'L':
+			if (opt_nallow == MAXALLOW) {
+				warnx("--allow: at most %d", MAXALLOW);
+				usage();
+			}
+			if (net_parse_cidr(optarg, &opt_allow[opt_nallow++]) == -1) {
+				warnx("--allow: %s is not an address or ADDRESS/BITS",
+				    optarg);
+				usage();
+			}
+			break;
+		case 's':
+			if (net_parse(optarg, NET_TCP, &opt_serve, errbuf,
+			    sizeof(errbuf)) == -1 || opt_serve.proto != NET_TCP) {
+				warnx("--serve: %s", opt_serve.proto != NET_TCP ?
+				    "viewers connect over tcp" : errbuf);
+				usage();
+			}
+			opt_has_serve = 1;
+			break;
 		case 'V':
 			printf("omph-collect %s\n", OMPH_VERSION);
 			return 0;
@@ -229,31 +370,40 @@ main(int argc, char *argv[])
 	memset(&co, 0, sizeof(co));
 	if (agg_init(&co.a, opt_max_keys, opt_window) == -1 ||
 	    (co.out = malloc(sizeof(*co.out))) == NULL ||
+	    (co.snap = malloc(sizeof(*co.snap))) == NULL ||
 	    (co.sorted = malloc(opt_max_keys * sizeof(*co.sorted))) == NULL ||
 	    lr_init(&r, STDIN_FILENO, 1024 * 1024) == -1)
 		err(1, NULL);
 	co.a.drop = on_drop;
 	co.a.droparg = &co;
 	out_init(co.out, STDOUT_FILENO);
+	out_init_mem(co.snap);
 	co.started = wall();
+	co.in.name = "stdin";
+	/* listening, stdin is read too, unless it is a terminal */
+	in_active = opt_nlisten == 0 || !isatty(STDIN_FILENO);
+	net_setup(&co);
 	if (opt_interval > 0) {
 		clock_gettime(CLOCK_MONOTONIC, &now);
 		next_tick = (double)now.tv_sec + now.tv_nsec / 1e9 + opt_interval;
 	}
 	for (;;) {
-		while (lr_next(&r, &l) == 1) {
-			co.lines++;
+		while (in_active && lr_next(&r, &l) == 1) {
+			co.in.lineno = r.lineno - 1;
 			if (l.flags & LR_CUT) {
-				bad(&co, r.lineno, "line longer than 1 MiB");
+				co.in.lineno++;
+				co.lines++;
+				bad(&co, &co.in, "line longer than 1 MiB");
 				continue;
 			}
-			if (l.len > 0 && l.p[0] == '#')
-				header(&co, l.p + 1, l.len - 1);
-			else if (l.len > 0)
-				record(&co, l.p, l.len, r.lineno,
-				    opt_arrival ? wall() : 0);
+			line(&co, &co.in, l.p, l.len);
 		}
-		if (r.eof || sig_caught())
+		if (in_active && r.eof) {
+			in_active = 0;
+			if (opt_nlisten == 0)
+				break;
+		}
+		if (sig_caught())
 			break;
 		ms = -1;
 		if (opt_interval > 0) {
@@ -263,6 +413,7 @@ main(int argc, char *argv[])
 				if (opt_arrival)
 					agg_advance(&co.a, wall());
 				report(&co, opt_arrival ? wall() : co.a.newest, 0);
+				emit(&co);
 				if (out_flush(co.out) == -1)
 					break;
 				while (next_tick <= t)
@@ -270,23 +421,36 @@ main(int argc, char *argv[])
 			}
 			ms = (int)((next_tick - t) * 1000) + 1;
 		}
-		if (lr_ready(&r) == 0) {
-			/* nothing ready: what we wrote goes on now */
-			if (out_flush(co.out) == -1)
+		if (in_active && lr_ready(&r) != 0) {
+			if (lr_fill(&r) == -1) {
+				warn("stdin");
+				rv = 1;
 				break;
-			pfd.fd = STDIN_FILENO;
-			pfd.events = POLLIN;
-			if (ms >= 0) {
-				ts.tv_sec = ms / 1000;
-				ts.tv_nsec = (long)(ms % 1000) * 1000000L;
 			}
-			if (ppoll(&pfd, 1, ms >= 0 ? &ts : NULL, &orig) == -1 &&
-			    errno != EINTR)
-				err(1, "ppoll");
-			if (sig_caught() || !(pfd.revents & (POLLIN | POLLHUP | POLLERR)))
-				continue;
+			continue;
 		}
-		if ((n = lr_fill(&r)) == -1) {
+		/* nothing ready: what we wrote goes on now */
+		if (out_flush(co.out) == -1)
+			break;
+		npfd = 0;
+		if (in_active) {
+			pfd[0].fd = STDIN_FILENO;
+			pfd[0].events = POLLIN;
+			npfd = 1;
+		}
+		npfd += net_pollfds(&co, pfd + npfd);
+		if (ms >= 0) {
+			ts.tv_sec = ms / 1000;
+			ts.tv_nsec = (long)(ms % 1000) * 1000000L;
+		}
+		if (ppoll(pfd, (nfds_t)npfd, ms >= 0 ? &ts : NULL, &orig) == -1 &&
+		    errno != EINTR)
+			err(1, "ppoll");
+		if (sig_caught())
+			continue;
+		net_events(&co, pfd + in_active, npfd - in_active);
+		if (in_active && (pfd[0].revents & (POLLIN | POLLHUP | POLLERR)) &&
+		    lr_fill(&r) == -1 && errno != EAGAIN && errno != EINTR) {
 			warn("stdin");
 			rv = 1;
 			break;
@@ -296,6 +460,7 @@ main(int argc, char *argv[])
 		if (opt_arrival)
 			agg_advance(&co.a, wall());
 		report(&co, opt_arrival ? wall() : co.a.newest, 1);
+		emit(&co);
 	}
 	if (out_flush(co.out) == -1) {
 		if (co.out->err != EPIPE)
@@ -309,10 +474,13 @@ main(int argc, char *argv[])
 		if (co.site_alerts != 0 || co.nact != 0)
 			rv = EXIT_ALERT;
 	}
+	net_close(&co);
 	lr_free(&r);
 	free(co.act);
 	agg_free(&co.a);
 	free(co.out);
+	out_free(co.snap);
+	free(co.snap);
 	free(co.sorted);
 	free(co.keybuf);
 	while (co.nev > 0)
@@ -329,7 +497,7 @@ wall(void)
 
 /* a header line (without its '#'): find our columns */
 static void
-header(struct collect *co, char *p, size_t len)
+header(struct cols *c, char *p, size_t len)
 {
 	char *f[REC_MAXF];
 	size_t fl[REC_MAXF];
@@ -338,37 +506,54 @@ header(struct collect *co, char *p, size_t len)
 	n = rec_split(p, len, f, fl, REC_MAXF);
 	if (n > REC_MAXF)
 		n = REC_MAXF;
-	co->c.n = n;
+	c->n = n;
 	for (j = 0; j < opt_nkeys; j++)
-		co->c.key[j] = -1;
-	co->c.time = co->c.status = co->c.bytes = co->c.duration = -1;
+		c->key[j] = -1;
+	c->time = c->status = c->bytes = c->duration = -1;
 	for (i = 0; i < n; i++) {
 		for (j = 0; j < opt_nkeys; j++)
 			if (strlen(opt_keys[j]) == fl[i] &&
 			    memcmp(opt_keys[j], f[i], fl[i]) == 0)
-				co->c.key[j] = i;
+				c->key[j] = i;
 #define IS(name) (fl[i] == sizeof(name) - 1 && memcmp(f[i], name, fl[i]) == 0)
 		if (IS("time"))
-			co->c.time = i;
+			c->time = i;
 		else if (IS("status"))
-			co->c.status = i;
+			c->status = i;
 		else if (IS("bytes"))
-			co->c.bytes = i;
+			c->bytes = i;
 		else if (IS("duration"))
-			co->c.duration = i;
+			c->duration = i;
 #undef IS
 	}
 }
 
+/* a line that is not a record: counted, the first ones told */
 static void
-bad(struct collect *co, uint64_t lineno, const char *why)
+bad(struct collect *co, struct feed *fd, const char *why)
 {
 	co->bad++;
+	if (fd->snd != NULL)
+		fd->snd->bad++;
 	if (co->bad <= MAX_REPORTS) {
-		warnx("stdin:%llu: %s", (unsigned long long)lineno, why);
+		warnx("%s:%llu: %s", fd->name, (unsigned long long)fd->lineno, why);
 		if (co->bad == MAX_REPORTS)
 			warnx("further bad lines are only counted");
 	}
+}
+
+/* one line of a feed: a header or a record */
+static void
+line(struct collect *co, struct feed *fd, char *p, size_t len)
+{
+	co->lines++;
+	fd->lineno++;
+	if (len > 0 && p[len - 1] == '\r')
+		len--;
+	if (len > 0 && p[0] == '#')
+		header(&fd->c, p + 1, len - 1);
+	else if (len > 0)
+		record(co, fd, p, len);
 }
 
 /* digits as a number; -1 if not all digits (or empty, or \N) */
@@ -414,7 +599,7 @@ micros(const char *p, size_t n)
 }
 
 static void
-record(struct collect *co, char *p, size_t len, uint64_t lineno, int64_t now)
+record(struct collect *co, struct feed *fd, char *p, size_t len)
 {
 	char *f[REC_MAXF];
 	size_t fl[REC_MAXF], klen = 0, need;
@@ -422,19 +607,21 @@ record(struct collect *co, char *p, size_t len, uint64_t lineno, int64_t now)
 	int64_t sec = INT64_MIN, status = 0, bytes = 0, dur = -1;
 	char *kb;
 
-	if (co->c.n == 0) {
-		bad(co, lineno, "a record before any header line");
+	const struct cols *c = &fd->c;
+
+	if (c->n == 0) {
+		bad(co, fd, "a record before any header line");
 		return;
 	}
 	n = rec_split(p, len, f, fl, REC_MAXF);
-	if (n != co->c.n) {
-		bad(co, lineno, "field count differs from the header's");
+	if (n != c->n) {
+		bad(co, fd, "field count differs from the header's");
 		return;
 	}
 	/* the key: its fields as written (escaped), joined by TAB */
 	need = (size_t)opt_nkeys;
 	for (j = 0; j < opt_nkeys; j++)
-		need += co->c.key[j] >= 0 ? fl[co->c.key[j]] : 2;
+		need += c->key[j] >= 0 ? fl[c->key[j]] : 2;
 	if (need > co->keycap) {
 		if ((kb = realloc(co->keybuf, need * 2)) == NULL)
 			err(1, NULL);
@@ -444,19 +631,19 @@ record(struct collect *co, char *p, size_t len, uint64_t lineno, int64_t now)
 	for (j = 0; j < opt_nkeys; j++) {
 		if (j > 0)
 			co->keybuf[klen++] = '\t';
-		if (co->c.key[j] >= 0) {
-			memcpy(co->keybuf + klen, f[co->c.key[j]], fl[co->c.key[j]]);
-			klen += fl[co->c.key[j]];
+		if (c->key[j] >= 0) {
+			memcpy(co->keybuf + klen, f[c->key[j]], fl[c->key[j]]);
+			klen += fl[c->key[j]];
 		} else {
 			memcpy(co->keybuf + klen, "\\N", 2);
 			klen += 2;
 		}
 	}
 	if (opt_arrival)
-		sec = now;
-	else if (co->c.time >= 0) {
-		const char *t = f[co->c.time];
-		size_t tl = fl[co->c.time];
+		sec = wall();
+	else if (c->time >= 0) {
+		const char *t = f[c->time];
+		size_t tl = fl[c->time];
 
 		/*
 		 * One conversion per distinct second: the same first 19
@@ -470,24 +657,26 @@ record(struct collect *co, char *p, size_t len, uint64_t lineno, int64_t now)
 			co->tkeylen = 19;
 			co->tval = sec;
 		} else if (opt_window > 0) {
-			bad(co, lineno, "no valid time");
+			bad(co, fd, "no valid time");
 			return;
 		} else
 			sec = INT64_MIN;	/* counted, at no time */
 	} else if (opt_window > 0) {
-		bad(co, lineno, "no time column (use --clock arrival)");
+		bad(co, fd, "no time column (use --clock arrival)");
 		return;
 	}
-	if (co->c.status >= 0)
-		status = digits(f[co->c.status], fl[co->c.status]);
-	if (co->c.bytes >= 0 && (bytes = digits(f[co->c.bytes],
-	    fl[co->c.bytes])) < 0)
+	if (c->status >= 0)
+		status = digits(f[c->status], fl[c->status]);
+	if (c->bytes >= 0 && (bytes = digits(f[c->bytes],
+	    fl[c->bytes])) < 0)
 		bytes = 0;
-	if (co->c.duration >= 0)
-		dur = micros(f[co->c.duration], fl[co->c.duration]);
+	if (c->duration >= 0)
+		dur = micros(f[c->duration], fl[c->duration]);
 	if (agg_add(&co->a, co->keybuf, klen, sec, (int)status,
 	    (uint64_t)bytes, dur) == -1)
 		err(1, NULL);
+	if (fd->snd != NULL)
+		fd->snd->records++;
 }
 
 /*
@@ -721,7 +910,7 @@ put_key(struct out *o, const char *key, size_t len, int site)
 static void
 put_row(struct collect *co, const struct agg_key *k, int site)
 {
-	struct out *o = co->out;
+	struct out *o = co->snap;
 	double sp = span(co), v;
 	int m, present;
 
@@ -746,7 +935,7 @@ static void
 put_event(struct collect *co, const char *what, int rule, const char *key,
     size_t keylen, double value, int present, int64_t at)
 {
-	struct out *o = co->out;
+	struct out *o = co->snap;
 	const char *text = rule < opt_nrules ? opt_rules[rule].text :
 	    opt_trules[rule - opt_nrules].text;
 	struct rec_val v;
@@ -780,11 +969,82 @@ put_event(struct collect *co, const char *what, int rule, const char *key,
 	out_putc(o, '\n');
 }
 
+/*
+ * The senders heard from (with --listen): a "#sender" table, or a JSON
+ * "senders" member followed by a comma.
+ */
+static void
+senders(struct collect *co, struct out *o)
+{
+	static const char *const cols[] = { "records", "messages", "lost",
+	    "repeated", "reordered", "bad", "noschema" };
+	const struct sender *s;
+	struct rec_val v;
+	uint64_t n[7];
+	char num[32];
+	int i, j, first = 1;
+
+	if (opt_nlisten == 0)
+		return;
+	out_puts(o, opt_json ? "\"senders\":[" :
+	    "#sender\tkind\taddr\trecords\tmessages\tlost\trepeated\t"
+	    "reordered\tbad\tnoschema\tlast\n");
+	for (i = 0; i < co->nsnd; i++) {
+		s = &co->snd[i];
+		if (!s->used)
+			continue;
+		n[0] = s->records;
+		n[1] = s->msgs;
+		n[2] = s->seq.lost;
+		n[3] = s->seq.repeated;
+		n[4] = s->seq.reordered;
+		n[5] = s->bad;
+		n[6] = s->noschema;
+		v.p = s->name;
+		v.len = (uint32_t)strlen(s->name);
+		v.enc = REC_RAW;
+		if (opt_json) {
+			out_puts(o, first ? "{\"sender\":" : ",{\"sender\":");
+			rec_put_json(o, &v, 0);
+			out_puts(o, ",\"kind\":\"");
+			out_puts(o, s->kind);
+			out_puts(o, "\",\"addr\":");
+			v.p = s->addr;
+			v.len = (uint32_t)strlen(s->addr);
+			rec_put_json(o, &v, 0);
+			for (j = 0; j < 7; j++) {
+				snprintf(num, sizeof(num), ",\"%s\":%" PRIu64, cols[j],
+				    n[j]);
+				out_puts(o, num);
+			}
+			out_puts(o, ",\"last\":");
+			put_time(o, s->last);
+			out_putc(o, '}');
+		} else {
+			rec_put(o, &v);
+			out_putc(o, '\t');
+			out_puts(o, s->kind);
+			out_putc(o, '\t');
+			out_puts(o, s->addr);
+			for (j = 0; j < 7; j++) {
+				snprintf(num, sizeof(num), "\t%" PRIu64, n[j]);
+				out_puts(o, num);
+			}
+			out_putc(o, '\t');
+			put_time(o, s->last);
+			out_putc(o, '\n');
+		}
+		first = 0;
+	}
+	if (opt_json)
+		out_puts(o, "],");
+}
+
 /* one snapshot (man/omph.7): summary, table, alert events, active alerts */
 static void
 report(struct collect *co, int64_t at, int final)
 {
-	struct out *o = co->out;
+	struct out *o = co->snap;
 	size_t i, n = 0, top;
 	int j, r, first, present;
 	char num[256];
@@ -802,10 +1062,18 @@ report(struct collect *co, int64_t at, int final)
 		put_time(o, at);
 		snprintf(num, sizeof(num), ",\"window\":%d,\"final\":%s,"
 		    "\"records\":%" PRIu64 ",\"late\":%" PRIu64 ",\"bad\":%" PRIu64
-		    ",\"evicted\":%" PRIu64 ",\"keys\":%zu,\"total\":", opt_window,
+		    ",\"evicted\":%" PRIu64 ",\"keys\":%zu,", opt_window,
 		    final ? "true" : "false", co->a.records, co->a.late, co->bad,
 		    co->a.evicted, co->a.n);
 		out_puts(o, num);
+		if (opt_nlisten > 0) {
+			snprintf(num, sizeof(num), "\"datagrams\":%" PRIu64
+			    ",\"denied\":%" PRIu64 ",\"malformed\":%" PRIu64
+			    ",\"refused\":%" PRIu64 ",", co->dgrams, co->denied,
+			    co->malformed, co->refused);
+			out_puts(o, num);
+		}
+		out_puts(o, "\"total\":");
 		put_row(co, &co->a.total, 1);
 		out_puts(o, ",\"top\":[");
 		for (i = 0; i < top; i++) {
@@ -821,15 +1089,25 @@ report(struct collect *co, int64_t at, int final)
 			    co->ev[i].rule, co->ev[i].key, co->ev[i].keylen,
 			    co->ev[i].value, co->ev[i].present, co->ev[i].at);
 		}
-		out_puts(o, "],\"active\":[");
+		out_puts(o, "],");
+		senders(co, o);
+		out_puts(o, "\"active\":[");
 	} else {
 		out_puts(o, "#snapshot\ttime=");
 		put_time(o, at);
 		snprintf(num, sizeof(num), "\twindow=%d\tfinal=%d\trecords=%" PRIu64
 		    "\tlate=%" PRIu64 "\tbad=%" PRIu64 "\tevicted=%" PRIu64
-		    "\tkeys=%zu\n", opt_window, final, co->a.records, co->a.late,
+		    "\tkeys=%zu", opt_window, final, co->a.records, co->a.late,
 		    co->bad, co->a.evicted, co->a.n);
 		out_puts(o, num);
+		if (opt_nlisten > 0) {
+			snprintf(num, sizeof(num), "\tsenders=%d\tdatagrams=%"
+			    PRIu64 "\tdenied=%" PRIu64 "\tmalformed=%" PRIu64
+			    "\trefused=%" PRIu64, co->nsnd, co->dgrams, co->denied,
+			    co->malformed, co->refused);
+			out_puts(o, num);
+		}
+		out_putc(o, '\n');
 		out_putc(o, '#');
 		for (j = 0; j < opt_nkeys; j++) {
 			out_puts(o, opt_keys[j]);
@@ -876,9 +1154,751 @@ report(struct collect *co, int64_t at, int final)
 		put_event(co, "active", ac->rule, k->key, k->len, v, present,
 		    ac->since);
 	}
+	if (!opt_json)
+		senders(co, o);
 	out_puts(o, opt_json ? "]}\n" : "#end\n");
 	while (co->nev > 0)
 		free(co->ev[--co->nev].key);
+}
+
+/* --- the network: senders, UDP, TCP, syslog, viewers --- */
+
+static int
+allowed(const struct sockaddr *sa)
+{
+	int i;
+
+	if (opt_nallow == 0)
+		return 1;
+	for (i = 0; i < opt_nallow; i++)
+		if (net_cidr_match(&opt_allow[i], sa))
+			return 1;
+	return 0;
+}
+
+static uint32_t
+name_hash(const char *p, size_t n)
+{
+	return wire_schema(p, n);
+}
+
+/* the table slot of a sender's name */
+static uint32_t *
+snd_slot(struct collect *co, const char *name, size_t len, uint32_t h)
+{
+	size_t i = h & (MAXSENDERS * 2 - 1);
+	struct sender *s;
+
+	while (co->sndtab[i] != 0) {
+		s = &co->snd[co->sndtab[i] - 1];
+		if (s->hash == h && strlen(s->name) == len &&
+		    memcmp(s->name, name, len) == 0)
+			break;
+		i = (i + 1) & (MAXSENDERS * 2 - 1);
+	}
+	return &co->sndtab[i];
+}
+
+/* rebuild the name table (after an eviction) */
+static void
+snd_rehash(struct collect *co)
+{
+	int i;
+
+	memset(co->sndtab, 0, MAXSENDERS * 2 * sizeof(*co->sndtab));
+	for (i = 0; i < co->nsnd; i++)
+		if (co->snd[i].used)
+			*snd_slot(co, co->snd[i].name, strlen(co->snd[i].name),
+			    co->snd[i].hash) = (uint32_t)i + 1;
+}
+
+/*
+ * The sender called name (len bytes), created when new: when the table is
+ * full the one silent longest (and without a connection) is forgotten.
+ * NULL when every sender has a connection.
+ */
+static struct sender *
+sender(struct collect *co, const char *name, size_t len, const char *kind,
+    const struct sockaddr *from)
+{
+	struct sender *s;
+	uint32_t h, *slot;
+	int i, old = -1;
+
+	if (len >= sizeof(s->name))
+		len = sizeof(s->name) - 1;
+	h = name_hash(name, len);
+	slot = snd_slot(co, name, len, h);
+	if (*slot == 0) {
+		if (co->nsnd < MAXSENDERS)
+			i = co->nsnd++;
+		else {
+			for (i = 0; i < co->nsnd; i++)
+				if (co->snd[i].conns == 0 && (old == -1 ||
+				    co->snd[i].last < co->snd[old].last))
+					old = i;
+			if (old == -1)
+				return NULL;
+			i = old;
+		}
+		s = &co->snd[i];
+		memset(s, 0, sizeof(*s));
+		s->used = 1;
+		memcpy(s->name, name, len);
+		s->name[len] = '\0';
+		s->hash = h;
+		s->kind = kind;
+		s->feed.name = s->name;
+		s->feed.snd = s;
+		if (old >= 0)
+			snd_rehash(co);
+		else
+			*slot = (uint32_t)i + 1;
+	} else
+		s = &co->snd[*slot - 1];
+	s->last = wall();
+	if (from != NULL)
+		net_ntop(from, s->addr, sizeof(s->addr));
+	return s;
+}
+
+/* the sender of a datagram or connection without a name: its address */
+static struct sender *
+sender_at(struct collect *co, const struct sockaddr *from, const char *kind)
+{
+	char a[64], *colon;
+
+	net_ntop(from, a, sizeof(a));
+	if ((colon = strrchr(a, ':')) != NULL)
+		*colon = '\0';	/* the host: ports change */
+	return sender(co, a, strlen(a), kind, from);
+}
+
+static struct cols *
+schema_find(struct sender *s, uint32_t h)
+{
+	int i;
+
+	for (i = 0; i < s->nsch; i++)
+		if (s->sch[i].hash == h)
+			return &s->sch[i].c;
+	return NULL;
+}
+
+/*
+ * Header text p (len, with its '#') announced as SCHEMA h: first in the
+ * list, which keeps the MAXSCHEMAS announced most recently.
+ */
+static void
+schema_put(struct sender *s, uint32_t h, char *p, size_t len)
+{
+	int i;
+
+	for (i = 0; i < s->nsch && s->sch[i].hash != h; i++)
+		;
+	if (i == s->nsch && s->nsch < MAXSCHEMAS)
+		s->nsch++;
+	if (i == MAXSCHEMAS)
+		i--;	/* the oldest goes */
+	memmove(s->sch + 1, s->sch, (size_t)i * sizeof(*s->sch));
+	s->sch[0].hash = h;
+	header(&s->sch[0].c, p + 1, len - 1);
+}
+
+/* a new session of a sender: sequence numbers and headers start over */
+static void
+new_session(struct sender *s, uint32_t session)
+{
+	if (s->session == session && (s->seq.init || s->nsch > 0))
+		return;
+	s->session = session;
+	wire_seq_reset(&s->seq);
+	s->nsch = 0;
+}
+
+/* the lines of p (n bytes, the last LF optional) into feed fd */
+static void
+lines(struct collect *co, struct feed *fd, char *p, size_t n)
+{
+	char *e = p + n, *nl;
+
+	while (p < e) {
+		if ((nl = memchr(p, '\n', (size_t)(e - p))) == NULL)
+			nl = e;
+		line(co, fd, p, (size_t)(nl - p));
+		p = nl + 1;
+	}
+}
+
+/* records under a SCHEMA of a sender: its header first when it comes */
+static void
+schema_lines(struct collect *co, struct sender *s, uint32_t h, char *p,
+    size_t n, uint64_t lineno)
+{
+	struct feed fd;
+	struct cols *c;
+	char *nl, *e = p + n;
+
+	if (n > 0 && p[0] == '#') {
+		if ((nl = memchr(p, '\n', n)) == NULL)
+			nl = e;
+		if (wire_schema(p, (size_t)(nl - p)) != h) {
+			co->malformed++;
+			return;
+		}
+		schema_put(s, h, p, (size_t)(nl - p));
+		p = nl < e ? nl + 1 : e;
+	}
+	if (p == e)
+		return;
+	if ((c = schema_find(s, h)) == NULL) {
+		/* its header was lost: never read under another */
+		for (; p < e; p++)
+			if (*p == '\n')
+				s->noschema++;
+		if (e[-1] != '\n')
+			s->noschema++;
+		return;
+	}
+	memset(&fd, 0, sizeof(fd));
+	fd.c = *c;
+	fd.name = s->name;
+	fd.lineno = lineno;
+	fd.snd = s;
+	lines(co, &fd, p, (size_t)(e - p));
+}
+
+/* one syslog message (a datagram or a TCP frame) */
+static void
+syslog_msg(struct collect *co, char *p, size_t n, const struct sockaddr *from)
+{
+	struct wire_syslog m;
+	struct sender *s;
+	char name[WIRE_IDMAX + 80];
+	uint32_t session, h;
+	int k;
+
+	if (wire_parse_syslog(p, n, &m) == -1) {
+		co->malformed++;
+		return;
+	}
+	if (m.applen == 4 && memcmp(m.app, "omph", 4) == 0)
+		k = snprintf(name, sizeof(name), "%.*s", (int)(m.hostlen > 200 ?
+		    200 : m.hostlen), m.host);
+	else
+		k = snprintf(name, sizeof(name), "%.*s/%.*s", (int)(m.hostlen >
+		    100 ? 100 : m.hostlen), m.host, (int)(m.applen > 48 ? 48 :
+		    m.applen), m.app);
+	if ((s = sender(co, name, (size_t)k, "syslog", from)) == NULL) {
+		co->refused++;
+		return;
+	}
+	s->msgs++;
+	if (m.applen == 4 && memcmp(m.app, "omph", 4) == 0 &&
+	    m.procidlen == 17 && m.procid[8] == '.' &&
+	    sscanf(m.procid, "%8" SCNx32 ".%8" SCNx32, &session, &h) == 2) {
+		/* ours: the header by its SCHEMA, never another */
+		new_session(s, session);
+		schema_lines(co, s, h, m.msg, m.msglen, s->msgs);
+		return;
+	}
+	/* anyone else's: headers and records in the order they come */
+	s->feed.lineno = s->msgs - 1;
+	line(co, &s->feed, m.msg, m.msglen);
+}
+
+/* one datagram */
+static void
+datagram(struct collect *co, char *p, size_t n, const struct sockaddr *from)
+{
+	struct wire_dgram d;
+	struct sender *s;
+
+	co->dgrams++;
+	if (!allowed(from)) {
+		co->denied++;
+		return;
+	}
+	if (n >= WIRE_MAGICLEN && memcmp(p, WIRE_MAGIC, WIRE_MAGICLEN) == 0) {
+		if (wire_parse_dgram(p, n, &d) == -1) {
+			co->malformed++;
+			return;
+		}
+		if ((s = sender(co, d.id, d.idlen, "udp", from)) == NULL) {
+			co->refused++;
+			return;
+		}
+		new_session(s, d.session);
+		s->msgs++;
+		if (wire_seq_add(&s->seq, d.seq))
+			return;	/* seen before: counted once */
+		schema_lines(co, s, d.schema, d.body, d.bodylen, d.seq);
+		return;
+	}
+	if (n > 0 && p[0] == '<') {
+		syslog_msg(co, p, n, from);
+		return;
+	}
+	/* plain text: lines under the headers this address sent */
+	if ((s = sender_at(co, from, "text")) == NULL) {
+		co->refused++;
+		return;
+	}
+	s->msgs++;
+	lines(co, &s->feed, p, n);
+}
+
+/* read what a UDP socket has, a few batches at a time */
+static void
+udp_read(struct collect *co, int fd)
+{
+	struct mmsghdr mm[UDP_BATCH];
+	struct iovec iov[UDP_BATCH];
+	struct sockaddr_storage from[UDP_BATCH];
+	int i, k, turn;
+
+	for (turn = 0; turn < UDP_TURNS; turn++) {
+		for (i = 0; i < UDP_BATCH; i++) {
+			iov[i].iov_base = co->udpbuf + (size_t)i * 65536;
+			iov[i].iov_len = 65535;
+			memset(&mm[i], 0, sizeof(mm[i]));
+			mm[i].msg_hdr.msg_iov = &iov[i];
+			mm[i].msg_hdr.msg_iovlen = 1;
+			mm[i].msg_hdr.msg_name = &from[i];
+			mm[i].msg_hdr.msg_namelen = sizeof(from[i]);
+		}
+		if ((k = recvmmsg(fd, mm, UDP_BATCH, MSG_DONTWAIT, NULL)) <= 0)
+			return;
+		for (i = 0; i < k; i++) {
+			if (mm[i].msg_hdr.msg_flags & MSG_TRUNC) {
+				co->dgrams++;
+				co->malformed++;
+				continue;
+			}
+			datagram(co, co->udpbuf + (size_t)i * 65536, mm[i].msg_len,
+			    (struct sockaddr *)&from[i]);
+		}
+		if (k < UDP_BATCH)
+			return;
+	}
+}
+
+static void
+conn_free(struct collect *co, int i)
+{
+	struct conn *c = co->conns[i];
+
+	if (c->snd != NULL)
+		c->snd->conns--;
+	close(c->fd);
+	free(c->buf);
+	free(c);
+	co->conns[i] = co->conns[--co->nconns];
+}
+
+/* tell an omph sender what we took (whole lines up to off) */
+static void
+conn_ack(struct conn *c)
+{
+	char a[64];
+	int n;
+
+	if (c->kind != C_OMPH || c->stage != 2 || c->acked == c->off)
+		return;
+	n = snprintf(a, sizeof(a), "#ack\t%" PRIu64 "\n", c->off);
+	/* a full socket skips this one: the next carries a later offset */
+	if (write(c->fd, a, (size_t)n) == n)
+		c->acked = c->off;
+}
+
+/*
+ * The frames in c's buffer: returns 0, -1 when the connection is to be
+ * closed (not ours, malformed).  at_eof: the rest is a last frame.
+ */
+static int
+conn_frames(struct collect *co, struct conn *c, int at_eof)
+{
+	struct wire_hello h;
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof(ss);
+	char *p, *e, *nl, *sp;
+	size_t len;
+	unsigned long flen;
+
+	for (;;) {
+		p = c->buf + c->start;
+		e = c->buf + c->end;
+		if (p == e)
+			return 0;
+		if (c->kind == C_NEW) {
+			if ((size_t)(e - p) < WIRE_MAGICLEN && !at_eof &&
+			    memcmp(p, WIRE_MAGIC, (size_t)(e - p)) == 0)
+				return 0;	/* wait for more */
+			if ((size_t)(e - p) >= WIRE_MAGICLEN &&
+			    memcmp(p, WIRE_MAGIC, WIRE_MAGICLEN) == 0)
+				c->kind = C_OMPH;
+			else if (*p >= '1' && *p <= '9')
+				c->kind = C_OCTET;
+			else if (*p == '<')
+				c->kind = C_LF;
+			else {
+				c->kind = C_TEXT;
+				memset(&ss, 0, sizeof(ss));
+				getpeername(c->fd, (struct sockaddr *)&ss, &sl);
+				if ((c->snd = sender_at(co, (struct sockaddr *)&ss,
+				    "text")) == NULL)
+					return -1;
+				c->snd->conns++;
+				c->feed.name = c->snd->name;
+				c->feed.snd = c->snd;
+			}
+		}
+		if (c->kind == C_OCTET) {
+			/* "LEN MSG" */
+			for (flen = 0, sp = p; sp < e && sp - p < 10 &&
+			    *sp >= '0' && *sp <= '9'; sp++)
+				flen = flen * 10 + (unsigned long)(*sp - '0');
+			if (sp == e && e - p < 10 && !at_eof)
+				return 0;
+			if (sp == p || sp == e || *sp != ' ' || flen == 0 ||
+			    flen > CONN_MAXLINE) {
+				co->malformed++;
+				return -1;
+			}
+			if ((size_t)(e - sp - 1) < flen) {
+				if (at_eof) {
+					co->malformed++;
+					return -1;
+				}
+				return 0;
+			}
+			memset(&ss, 0, sizeof(ss));
+			getpeername(c->fd, (struct sockaddr *)&ss, &sl);
+			syslog_msg(co, sp + 1, flen, (struct sockaddr *)&ss);
+			c->start = (size_t)(sp + 1 + flen - c->buf);
+			continue;
+		}
+		/* line-framed kinds */
+		if ((nl = memchr(p, '\n', (size_t)(e - p))) == NULL) {
+			if (!at_eof)
+				return 0;
+			nl = e;
+		}
+		len = (size_t)(nl - p);
+		c->start = (size_t)(nl - c->buf) + (nl < e);
+		if (c->skipping) {
+			c->skipping = 0;	/* the end of a line too long */
+			c->off += len + (nl < e);
+			continue;
+		}
+		if (c->kind == C_LF) {
+			memset(&ss, 0, sizeof(ss));
+			getpeername(c->fd, (struct sockaddr *)&ss, &sl);
+			syslog_msg(co, p, len, (struct sockaddr *)&ss);
+		} else if (c->kind == C_TEXT) {
+			c->snd->msgs++;
+			line(co, &c->feed, p, len);
+		}
+		else if (c->stage == 0) {
+			if (wire_parse_hello(p, len, &h) == -1) {
+				co->malformed++;
+				return -1;
+			}
+			memset(&ss, 0, sizeof(ss));
+			getpeername(c->fd, (struct sockaddr *)&ss, &sl);
+			if ((c->snd = sender(co, h.id, h.idlen, "tcp",
+			    (struct sockaddr *)&ss)) == NULL)
+				return -1;
+			c->snd->conns++;
+			new_session(c->snd, h.session);
+			c->feed.name = c->snd->name;
+			c->feed.snd = c->snd;
+			c->off = c->acked = h.offset;
+			c->stage = 1;
+		} else if (c->stage == 1) {
+			/* the header in force at the offset, or an empty line */
+			if (len > 0 && p[0] == '#')
+				header(&c->feed.c, p + 1, len - 1);
+			c->stage = 2;
+		} else {
+			c->snd->msgs++;
+			line(co, &c->feed, p, len);
+			c->off += len + (nl < e);
+		}
+	}
+}
+
+/* read a connection; -1 when it is to be closed */
+static int
+conn_read(struct collect *co, struct conn *c)
+{
+	ssize_t r;
+	int rv;
+
+	for (;;) {
+		if (c->start > 0 && (c->end == c->cap || c->start == c->end)) {
+			memmove(c->buf, c->buf + c->start, c->end - c->start);
+			c->end -= c->start;
+			c->start = 0;
+		}
+		if (c->end == c->cap) {
+			if (c->kind == C_OCTET || c->kind == C_NEW) {
+				co->malformed++;
+				return -1;
+			}
+			/* a line longer than the buffer: counted, skipped */
+			c->feed.lineno++;
+			bad(co, &c->feed, "line longer than 1 MiB");
+			c->off += c->end;
+			c->start = c->end = 0;
+			c->skipping = 1;
+		}
+		r = read(c->fd, c->buf + c->end, c->cap - c->end);
+		if (r == -1) {
+			if (errno == EAGAIN || errno == EINTR)
+				break;
+			return -1;
+		}
+		if (r == 0) {
+			conn_frames(co, c, 1);
+			conn_ack(c);
+			return -1;
+		}
+		c->end += (size_t)r;
+		if ((rv = conn_frames(co, c, 0)) == -1)
+			return -1;
+		if ((size_t)r < c->cap / 4)
+			break;	/* probably all there is; let others in */
+	}
+	conn_ack(c);
+	return 0;
+}
+
+static void
+accept_conn(struct collect *co, int lfd)
+{
+	struct sockaddr_storage ss;
+	struct conn *c;
+	int fd;
+
+	if ((fd = net_accept(lfd, &ss)) == -1)
+		return;
+	if (!allowed((struct sockaddr *)&ss)) {
+		co->denied++;
+		close(fd);
+		return;
+	}
+	if (co->nconns == MAXCONNS || (c = calloc(1, sizeof(*c))) == NULL) {
+		co->refused++;
+		close(fd);
+		return;
+	}
+	c->fd = fd;
+	c->cap = CONN_MAXLINE + 64 * 1024;
+	if ((c->buf = malloc(c->cap)) == NULL) {
+		free(c);
+		close(fd);
+		co->refused++;
+		return;
+	}
+	net_ntop((struct sockaddr *)&ss, c->peer, sizeof(c->peer));
+	c->feed.name = c->peer;
+	co->conns[co->nconns++] = c;
+}
+
+static void
+viewer_close(struct collect *co, int i)
+{
+	close(co->vw[i].fd);
+	free(co->vw[i].buf);
+	co->vw[i] = co->vw[--co->nvw];
+}
+
+/* queue n bytes for viewer v; 0, or -1 when it fell too far behind */
+static int
+viewer_put(struct viewer *v, const char *p, size_t n)
+{
+	char *b;
+
+	if (v->off > 0 && v->off == v->len)
+		v->off = v->len = 0;
+	if (v->len + n > VIEWER_MAX)
+		return -1;
+	if ((b = realloc(v->buf, v->len + n)) == NULL)
+		return -1;
+	v->buf = b;
+	memcpy(v->buf + v->len, p, n);
+	v->len += n;
+	return 0;
+}
+
+static void
+accept_viewer(struct collect *co, int lfd)
+{
+	struct sockaddr_storage ss;
+	int fd;
+
+	if ((fd = net_accept(lfd, &ss)) == -1)
+		return;
+	if (!allowed((struct sockaddr *)&ss) || co->nvw == MAXVIEWERS) {
+		if (co->nvw == MAXVIEWERS)
+			co->refused++;
+		else
+			co->denied++;
+		close(fd);
+		return;
+	}
+	memset(&co->vw[co->nvw], 0, sizeof(co->vw[0]));
+	co->vw[co->nvw].fd = fd;
+	/* the latest snapshot at once: a viewer has something to show */
+	if (co->last != NULL)
+		viewer_put(&co->vw[co->nvw], co->last, co->lastlen);
+	co->nvw++;
+}
+
+/* write what viewer i waits for; -1 when it is gone */
+static int
+viewer_write(struct viewer *v)
+{
+	ssize_t w;
+
+	while (v->off < v->len) {
+		w = write(v->fd, v->buf + v->off, v->len - v->off);
+		if (w == -1)
+			return errno == EAGAIN || errno == EINTR ? 0 : -1;
+		v->off += (size_t)w;
+	}
+	return 0;
+}
+
+/* a snapshot is complete in co->snap: to stdout and every viewer */
+static void
+emit(struct collect *co)
+{
+	char *p;
+	int i;
+
+	if (out_flush(co->snap) == -1)
+		err(1, NULL);
+	out_write(co->out, co->snap->mem, co->snap->memlen);
+	if (opt_has_serve) {
+		for (i = 0; i < co->nvw; i++)
+			if (viewer_put(&co->vw[i], co->snap->mem,
+			    co->snap->memlen) == -1 || viewer_write(&co->vw[i]) == -1)
+				viewer_close(co, i--);
+		if ((p = realloc(co->last, co->snap->memlen)) != NULL) {
+			co->last = p;
+			memcpy(co->last, co->snap->mem, co->snap->memlen);
+			co->lastlen = co->snap->memlen;
+		}
+	}
+	co->snap->memlen = 0;
+}
+
+static void
+net_setup(struct collect *co)
+{
+	char errbuf[512], where[300];
+	int i, fd;
+
+	for (i = 0; i < opt_nlisten; i++) {
+		if ((fd = net_listen(&opt_listen[i], opt_listen[i].proto == NET_UDP ?
+		    RCVBUF : 0, errbuf, sizeof(errbuf))) == -1)
+			errx(1, "%s: %s", net_str(&opt_listen[i], where,
+			    sizeof(where)), errbuf);
+		co->lis[co->nlis].fd = fd;
+		co->lis[co->nlis].proto = opt_listen[i].proto;
+		co->lis[co->nlis++].serve = 0;
+	}
+	if (opt_has_serve) {
+		if ((fd = net_listen(&opt_serve, 0, errbuf, sizeof(errbuf))) == -1)
+			errx(1, "--serve %s: %s", net_str(&opt_serve, where,
+			    sizeof(where)), errbuf);
+		co->lis[co->nlis].fd = fd;
+		co->lis[co->nlis].proto = NET_TCP;
+		co->lis[co->nlis++].serve = 1;
+	}
+	if (opt_nlisten > 0) {
+		if ((co->snd = calloc(MAXSENDERS, sizeof(*co->snd))) == NULL ||
+		    (co->sndtab = calloc(MAXSENDERS * 2,
+		    sizeof(*co->sndtab))) == NULL ||
+		    (co->udpbuf = malloc((size_t)UDP_BATCH * 65536)) == NULL)
+			err(1, NULL);
+	}
+}
+
+/* the descriptors to wait on, in the order net_events reads them */
+static int
+net_pollfds(struct collect *co, struct pollfd *p)
+{
+	int i, n = 0;
+
+	for (i = 0; i < co->nlis; i++) {
+		p[n].fd = co->lis[i].fd;
+		p[n++].events = POLLIN;
+	}
+	for (i = 0; i < co->nconns; i++) {
+		p[n].fd = co->conns[i]->fd;
+		p[n++].events = POLLIN;
+	}
+	for (i = 0; i < co->nvw; i++) {
+		p[n].fd = co->vw[i].fd;
+		p[n++].events = POLLIN | (co->vw[i].off < co->vw[i].len ?
+		    POLLOUT : 0);
+	}
+	return n;
+}
+
+static void
+net_events(struct collect *co, struct pollfd *p, int n)
+{
+	int i, k = 0, nconns = co->nconns, nvw = co->nvw;
+	char junk[512];
+
+	(void)n;
+	for (i = 0; i < co->nlis; i++, k++) {
+		if (!(p[k].revents & POLLIN))
+			continue;
+		if (co->lis[i].proto == NET_UDP)
+			udp_read(co, co->lis[i].fd);
+		else if (co->lis[i].serve)
+			accept_viewer(co, co->lis[i].fd);
+		else
+			accept_conn(co, co->lis[i].fd);
+	}
+	/* connections and viewers as they were when polled (new ones last) */
+	for (i = nconns - 1; i >= 0; i--)
+		if (p[k + i].revents && conn_read(co, co->conns[i]) == -1)
+			conn_free(co, i);
+	k += nconns;
+	for (i = nvw - 1; i >= 0; i--) {
+		if (p[k + i].revents & (POLLERR | POLLHUP) ||
+		    ((p[k + i].revents & POLLIN) &&
+		    read(co->vw[i].fd, junk, sizeof(junk)) <= 0) ||
+		    ((p[k + i].revents & POLLOUT) && viewer_write(&co->vw[i]) == -1))
+			viewer_close(co, i);
+	}
+}
+
+static void
+net_close(struct collect *co)
+{
+	int i;
+
+	while (co->nconns > 0) {
+		conn_ack(co->conns[co->nconns - 1]);
+		conn_free(co, co->nconns - 1);
+	}
+	for (i = 0; i < co->nvw; i++)
+		viewer_write(&co->vw[i]);
+	while (co->nvw > 0)
+		viewer_close(co, co->nvw - 1);
+	for (i = 0; i < co->nlis; i++)
+		close(co->lis[i].fd);
+	free(co->last);
+	free(co->snd);
+	free(co->sndtab);
+	free(co->udpbuf);
 }
 
 /* a number from the command line, or a usage error */
@@ -898,6 +1918,7 @@ usage(void)
 	    "usage: omph-collect [-k field]... [--window seconds] [--clock record|arrival]\n"
 	    "                    [--interval seconds] [-n top] [--sort metric]\n"
 	    "                    [--alert rule]... [--alert-total rule]...\n"
-	    "                    [--alert-min-hits n] [--max-keys n] [-o tsv|json]\n");
+	    "                    [--alert-min-hits n] [--max-keys n] [-o tsv|json]\n"
+	    "                    [--listen url]... [--allow cidr]... [--serve addr:port]\n");
 	exit(2);
 }

@@ -121,7 +121,10 @@ net_listen(const struct net_addr *a, int rcvbuf, char *err, size_t errlen)
 			e = errno;
 			continue;
 		}
-		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
+		/* TCP: rebind at once after a restart; UDP: a port in use is
+		 * an error, never a silent share */
+		if (a->proto == NET_TCP)
+			setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
 		if (ai->ai_family == AF_INET6 && !a->host[0])
 			setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &off, sizeof(off));
 		if (rcvbuf > 0 &&

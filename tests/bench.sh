@@ -124,4 +124,32 @@ awk 'BEGIN {
 awk 'BEGIN { print "#path"; srand(7); for (i = 0; i < 1000000; i++) print (i % 10 == 0 ? "/hot" : "/p" i) }' >$B/flood.tsv
 /usr/bin/time -f "%M" -o $B/rss bin/omph-collect --max-keys 10000 -n 1 <$B/flood.tsv >$B/flood.out
 awk -v rss="$(cat $B/rss)" -F'\t' '$1 == "/hot" { printf "%-34s peak RSS %.1f MiB (target < 64), /hot %d hits of 100000 true (%.2f%% off)\n", "omph-collect-1M-keys-max-10000", rss / 1024, $2, ($2 - 100000) / 1000 }' $B/flood.out
-rm -f $B/t.* $B/flood.tsv $B/flood.out $B/rss
+
+# omph-send -> omph-collect on loopback, whole records (all fields of
+# omph-parse combined): records/s over UDP (with the loss
+# the collector counted) and MiB/s over TCP (until the last ack), then UDP
+# held to 500,000 records/s, where loss must be 0
+full=$B/full-$LINES.tsv
+[ -s "$full" ] || bin/omph-parse combined "$log" >"$full" 2>/dev/null
+port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+net() {	# NAME PROTO SEND-OPTIONS
+	bin/omph-collect --listen "$2://127.0.0.1:$port" -k status -n 1 </dev/null >$B/net.out 2>/dev/null &
+	cp=$!
+	sleep 0.3
+	s=$(now)
+	bin/omph-send $3 "$2://127.0.0.1:$port" <"$full" 2>/dev/null
+	e=$(now)
+	sleep 0.3
+	kill $cp
+	wait $cp
+	echo "$s $e" | awk -v n="$LINES" -v size="$(wc -c <"$full")" -v name="$1" \
+	    -v got="$(sed -n 's/.*records=\([0-9]*\).*/\1/p' $B/net.out | head -1)" \
+	    -v lost="$(awk -F'\t' '/^#sender/ { s = 1; next } s && !/^#/ { l += $6 } END { print l + 0 }' $B/net.out)" '{
+		d = $2 - $1
+		printf "%-34s %8.2f M records/s %8.1f MiB/s, %d of %d records counted, %d datagrams lost\n",
+		    name, n / d / 1e6, size / 1048576 / d, got, n, lost }'
+}
+net omph-send-udp udp ""
+net omph-send-tcp tcp ""
+net omph-send-udp-500k-per-s udp "--rate 500000"
+rm -f $B/t.* $B/flood.tsv $B/flood.out $B/rss $B/net.out

@@ -1,0 +1,939 @@
+/*
+ * omph-send: ship the lines of stdin (records with their headers, or any
+ * text) to a collector over UDP or TCP, as omph datagrams and streams or as
+ * syslog messages (man/omph.7, "On the network").
+ *
+ * UDP: whole lines packed into datagrams with a sequence number; the header
+ * travels as a schema hash in every datagram and as a line in the first
+ * datagram after it changes and once a second.  TCP: one stream, kept in a
+ * buffer until the collector acknowledges it, resent after a reconnect;
+ * when the buffer is full stdin is not read (backpressure).  One thread, one
+ * ppoll() loop over stdin and the socket.
+ */
+#include <sys/random.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+
+#include <err.h>
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "lr.h"
+#include "net.h"
+#include "opt.h"
+#include "out.h"
+#include "sig.h"
+#include "tm.h"
+#include "wire.h"
+
+#define BATCH 64		/* datagrams per sendmmsg */
+#define MAX_REPORTS 10
+#define HDR_EVERY 1.0		/* seconds between header repeats */
+#define BACKOFF_MIN 0.1
+#define BACKOFF_MAX 2.0
+#define LINGER 10.0		/* seconds to wait for the collector's close */
+#define SYSLOG_PRI 134		/* local0.info */
+
+static const char *opt_id;			/* --id */
+static size_t opt_max_dgram = 1400;		/* --max-datagram */
+static size_t opt_buffer = 64 * 1024 * 1024;	/* --buffer */
+static int opt_syslog;				/* --syslog */
+static int opt_lf;				/* --framing lf */
+static int opt_lf_given;
+static double opt_rate;				/* --rate, 0: none */
+static size_t opt_max_line = 1024 * 1024;	/* --max-line */
+
+/* a header line held in the TCP buffer, at its stream offset */
+struct mark {
+	uint64_t off;
+	char *text;
+	size_t len;
+};
+
+struct send {
+	struct net_addr addr;
+	char where[300];		/* the URL, for messages */
+	int fd;				/* -1 while down */
+	int connecting;
+	char id[WIRE_IDMAX + 1];
+	char host[256];
+	uint32_t session;
+	struct lr in;
+	/* the header in force for new lines */
+	char *hdr;
+	size_t hdrlen, hdrcap;
+	uint32_t schema;
+	uint32_t hdr_told;		/* schema last sent as a line */
+	int hdr_warned;
+	double hdr_at;			/* when */
+	/* UDP: datagrams built in dg[], BATCH at a time */
+	char *dg;
+	size_t dglen[BATCH];
+	char pre[BATCH][WIRE_HEADMAX];
+	size_t prelen[BATCH];
+	int ndg;			/* complete datagrams waiting */
+	int open;			/* dg[ndg] is being filled */
+	int hdr_in;			/* ... and begins with the header */
+	uint64_t seq;
+	/* TCP: stream bytes [base, base + len) kept in buf[head..] */
+	char *buf;
+	size_t cap, head, len;
+	uint64_t base, sent;
+	struct mark *marks;
+	size_t nmarks, markcap;
+	char *basehdr;			/* header in force at base */
+	size_t basehdrlen;
+	char *hello;			/* preamble of this connection */
+	size_t hellolen, hellooff;
+	char ack[256];
+	size_t acklen;
+	double next_try, backoff;
+	int down_told;
+	int eof_sent;
+	int done;			/* everything delivered, closed */
+	uint64_t connections;
+	double up_at;			/* when this connection came up */
+	unsigned attempts;		/* connects tried: each address in turn */
+	double linger_until;
+	/* rate */
+	double tokens, refilled;
+	/* counts */
+	uint64_t lines, dgrams, bytes, reconnects, cut, dropped;
+	unsigned long reports;
+	struct tm_cache tc;
+	int64_t tsec;
+	char ts[TM_ISOMAX];
+};
+
+static void usage(void);
+static void need(int, const char *);
+static int printable(const char *);
+static double now(void);
+static void udp_line(struct send *, const char *, size_t, int);
+static int udp_flush(struct send *, int);
+static int tcp_line(struct send *, const char *, size_t);
+static void tcp_connect(struct send *);
+static void tcp_down(struct send *, int);
+static int tcp_write(struct send *);
+static void tcp_acks(struct send *);
+static void set_header(struct send *, const char *, size_t);
+static void cut(struct send *, size_t);
+
+int
+main(int argc, char *argv[])
+{
+	static const struct option longopts[] = {
+		{ "id", required_argument, NULL, 'i' },
+		{ "max-datagram", required_argument, NULL, 'd' },
+		{ "buffer", required_argument, NULL, 'b' },
+		{ "syslog", no_argument, NULL, 's' },
+		{ "framing", required_argument, NULL, 'f' },
+		{ "rate", required_argument, NULL, 'r' },
+		{ "max-line", required_argument, NULL, 'm' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct send s;
+	struct lr_line l;
+	struct pollfd pfd[2];
+	struct timespec ts;
+	sigset_t orig;
+	char errbuf[512];
+	double t, wait;
+	size_t v, room_need;
+	int ch, n, ms, rv = 0, want_in, sock_i, in_i;
+
+	out_stdfds();
+	while ((ch = getopt_long(argc, argv, "hV", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'i':
+			if (strlen(optarg) == 0 || strlen(optarg) > WIRE_IDMAX ||
+			    !printable(optarg)) {
+				warnx("--id: %s is not 1 to %d printable ASCII "
+				    "characters without spaces", optarg, WIRE_IDMAX);
+				usage();
+			}
+			opt_id = optarg;
+			break;
+		case 'd':
+			need(opt_size("--max-datagram", optarg, 256, 65507,
+			    &opt_max_dgram, errbuf, sizeof(errbuf)), errbuf);
+			break;
+		case 'b':
+			need(opt_size("--buffer", optarg, 64 * 1024,
+			    (size_t)1 << 32, &opt_buffer, errbuf, sizeof(errbuf)),
+			    errbuf);
+			break;
+		case 's':
+			opt_syslog = 1;
+			break;
+		case 'f':
+			opt_lf_given = 1;
+			if (strcmp(optarg, "lf") == 0)
+				opt_lf = 1;
+			else if (strcmp(optarg, "octet") == 0)
+				opt_lf = 0;
+			else {
+				warnx("--framing: %s is not octet or lf", optarg);
+				usage();
+			}
+			break;
+		case 'r':
+			need(opt_size("--rate", optarg, 1, 100000000, &v, errbuf,
+			    sizeof(errbuf)), errbuf);
+			opt_rate = (double)v;
+			break;
+		case 'm':
+			need(opt_size("--max-line", optarg, 256, 64 * 1024 * 1024,
+			    &opt_max_line, errbuf, sizeof(errbuf)), errbuf);
+			break;
+		case 'V':
+			printf("omph-send %s\n", OMPH_VERSION);
+			return 0;
+		case 'h':
+		default:
+			usage();
+		}
+	}
+	if (argc - optind != 1)
+		usage();
+	memset(&s, 0, sizeof(s));
+	if (net_parse(argv[optind], 0, &s.addr, errbuf, sizeof(errbuf)) == -1) {
+		warnx("%s", errbuf);
+		usage();
+	}
+	if (opt_lf_given && !opt_syslog) {
+		warnx("--framing is for --syslog");
+		usage();
+	}
+	/* room for a line and its header message, framed, twice over */
+	room_need = opt_syslog ? 2 * (opt_max_line + WIRE_HEADMAX + 600) :
+	    opt_max_line + WIRE_HEADMAX + 32;
+	if (opt_buffer < 2 * room_need)
+		opt_buffer = 2 * room_need;
+	net_str(&s.addr, s.where, sizeof(s.where));
+	sig_setup(&orig);
+
+	if (gethostname(s.host, sizeof(s.host) - 1) == -1 || s.host[0] == '\0')
+		strcpy(s.host, "localhost");
+	s.host[strcspn(s.host, " \t\n\r")] = '\0';
+	if (opt_id != NULL)
+		snprintf(s.id, sizeof(s.id), "%s", opt_id);
+	else
+		snprintf(s.id, sizeof(s.id), "%.50s/%ld", s.host, (long)getpid());
+	if (getrandom(&s.session, sizeof(s.session), GRND_NONBLOCK) !=
+	    sizeof(s.session))
+		s.session = (uint32_t)time(NULL) ^ ((uint32_t)getpid() << 16);
+	s.fd = -1;
+	s.tsec = INT64_MIN;
+	s.backoff = BACKOFF_MIN;
+	s.refilled = now();
+	s.tokens = 1;
+	if (lr_init(&s.in, STDIN_FILENO, opt_max_line) == -1)
+		err(1, NULL);
+	if (s.addr.proto == NET_UDP) {
+		if ((s.dg = malloc(BATCH * opt_max_dgram)) == NULL)
+			err(1, NULL);
+		if ((s.fd = net_connect(&s.addr, 0, errbuf, sizeof(errbuf))) == -1)
+			errx(1, "%s: %s", s.where, errbuf);
+	} else {
+		s.cap = opt_buffer;
+		if ((s.buf = malloc(s.cap)) == NULL)
+			err(1, NULL);
+		tcp_connect(&s);
+	}
+
+	for (;;) {
+		/* lines from stdin, as many as the buffer and the rate allow */
+		for (;;) {
+			if (s.addr.proto == NET_TCP &&
+			    s.cap - s.len < room_need)
+				break;	/* full: backpressure */
+			if (opt_rate > 0) {
+				t = now();
+				s.tokens += (t - s.refilled) * opt_rate;
+				s.refilled = t;
+				if (s.tokens > opt_rate / 100 + 1)
+					s.tokens = opt_rate / 100 + 1;
+				if (s.tokens < 1)
+					break;
+			}
+			if (lr_next(&s.in, &l) != 1)
+				break;
+			if (opt_rate > 0)
+				s.tokens -= 1;
+			if (l.flags & LR_CUT)
+				cut(&s, opt_max_line);
+			s.lines++;
+			if (s.addr.proto == NET_UDP)
+				udp_line(&s, l.p, l.len, l.p[0] == '#' && l.len > 0);
+			else if (tcp_line(&s, l.p, l.len) == -1)
+				err(1, NULL);
+		}
+		if (sig_caught())
+			break;
+		if (s.addr.proto == NET_UDP) {
+			/* input idle (or ended): what we have leaves now */
+			if (s.in.eof || lr_ready(&s.in) == 0 || s.ndg == BATCH)
+				if (udp_flush(&s, s.in.eof || lr_ready(&s.in) == 0) ==
+				    -1)
+					break;
+			if (s.in.eof && s.ndg == 0 && !s.open)
+				break;
+		} else {
+			if (s.done || (s.eof_sent && now() >= s.linger_until))
+				break;
+			if (s.fd == -1 && !s.connecting && now() >= s.next_try)
+				tcp_connect(&s);
+			if (s.fd >= 0 && !s.connecting && tcp_write(&s) == -1)
+				tcp_down(&s, errno);
+			if (s.in.eof && s.len == 0 && s.fd >= 0 && !s.connecting &&
+			    s.hellooff == s.hellolen && !s.eof_sent) {
+				/* everything taken: say we are done */
+				shutdown(s.fd, SHUT_WR);
+				s.eof_sent = 1;
+				s.linger_until = now() + LINGER;
+			}
+		}
+
+		/* wait for input, the socket, or a timer */
+		n = 0;
+		in_i = sock_i = -1;
+		want_in = !s.in.eof && (s.addr.proto == NET_UDP ||
+		    s.cap - s.len >= room_need) &&
+		    (opt_rate == 0 || s.tokens >= 1);
+		if (want_in && lr_ready(&s.in) == 0) {
+			pfd[n].fd = STDIN_FILENO;
+			pfd[n].events = POLLIN;
+			in_i = n++;
+		}
+		if (s.fd >= 0 && s.addr.proto == NET_TCP) {
+			pfd[n].fd = s.fd;
+			pfd[n].events = POLLIN;
+			if (s.connecting || s.hellooff < s.hellolen ||
+			    s.sent < s.base + s.len)
+				pfd[n].events |= POLLOUT;
+			sock_i = n++;
+		}
+		wait = -1;
+		if (opt_rate > 0 && s.tokens < 1)
+			wait = (1 - s.tokens) / opt_rate;
+		if (s.addr.proto == NET_TCP && s.fd == -1) {
+			t = s.next_try - now();
+			wait = wait < 0 || t < wait ? t : wait;
+		}
+		if (s.eof_sent) {
+			t = s.linger_until - now();
+			wait = wait < 0 || t < wait ? t : wait;
+		}
+		if (want_in && lr_ready(&s.in) != 0)
+			wait = 0;
+		if (wait < 0 && n == 0 && !want_in)
+			wait = 0.05;	/* nothing to wait on: should not happen */
+		ms = wait < 0 ? -1 : (int)(wait * 1000) + (wait > 0);
+		if (ms >= 0) {
+			ts.tv_sec = ms / 1000;
+			ts.tv_nsec = (long)(ms % 1000) * 1000000L;
+		}
+		if (ppoll(pfd, (nfds_t)n, ms >= 0 ? &ts : NULL, &orig) == -1 &&
+		    errno != EINTR)
+			err(1, "ppoll");
+		if (sig_caught())
+			break;
+		if (sock_i >= 0 && pfd[sock_i].revents) {
+			if (s.connecting) {
+				if (net_connected(s.fd) == -1)
+					tcp_down(&s, errno);
+				else {
+					s.connecting = 0;
+					s.up_at = now();
+					if (s.connections++ > 0)
+						s.reconnects++;
+					if (s.down_told)
+						warnx("%s: connected", s.where);
+					s.down_told = 0;
+				}
+			} else if (pfd[sock_i].revents & (POLLIN | POLLHUP | POLLERR))
+				tcp_acks(&s);
+		}
+		if ((want_in && lr_ready(&s.in) != 0) ||
+		    (in_i >= 0 && pfd[in_i].revents)) {
+			if (lr_fill(&s.in) == -1 && errno != EAGAIN &&
+			    errno != EINTR) {
+				warn("stdin");
+				rv = 1;
+				break;
+			}
+		}
+	}
+	if (s.addr.proto == NET_UDP)
+		udp_flush(&s, 1);
+	if (s.addr.proto == NET_TCP && s.len > 0) {
+		/* stopped by a signal with lines not taken by the collector */
+		s.dropped += s.len;
+		warnx("%s: %zu bytes not delivered", s.where, s.len);
+		rv = 1;
+	}
+	if (s.fd >= 0)
+		close(s.fd);
+	fprintf(stderr, "omph-send: %" PRIu64 " lines, %" PRIu64 " datagrams, %"
+	    PRIu64 " bytes, %" PRIu64 " reconnects, %" PRIu64 " cut, %" PRIu64
+	    " %s dropped\n", s.lines, s.dgrams, s.bytes, s.reconnects, s.cut,
+	    s.dropped, s.addr.proto == NET_UDP ? "datagrams" : "bytes");
+	if (s.addr.proto == NET_UDP && s.dropped > 0)
+		rv = 1;
+	lr_free(&s.in);
+	free(s.dg);
+	free(s.buf);
+	free(s.hdr);
+	free(s.basehdr);
+	free(s.hello);
+	while (s.nmarks > 0)
+		free(s.marks[--s.nmarks].text);
+	free(s.marks);
+	return rv;
+}
+
+static double
+now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void
+cut(struct send *s, size_t at)
+{
+	s->cut++;
+	if (++s->reports <= MAX_REPORTS) {
+		warnx("stdin:%" PRIu64 ": line longer than %zu bytes cut",
+		    s->in.lineno, at);
+		if (s->reports == MAX_REPORTS)
+			warnx("further cut lines are only counted");
+	}
+}
+
+/* a new header for the lines that follow */
+static void
+set_header(struct send *s, const char *p, size_t len)
+{
+	char *h;
+
+	if (len > s->hdrcap) {
+		if ((h = realloc(s->hdr, len)) == NULL)
+			err(1, NULL);
+		s->hdr = h;
+		s->hdrcap = len;
+	}
+	memcpy(s->hdr, p, len);
+	s->hdrlen = len;
+	s->schema = wire_schema(p, len);
+	if (s->addr.proto == NET_UDP && len + WIRE_HEADMAX + 1 > opt_max_dgram &&
+	    !s->hdr_warned) {
+		warnx("stdin:%" PRIu64 ": a header of %zu bytes does not fit in "
+		    "a datagram: the records under it cannot be read (raise "
+		    "--max-datagram)", s->in.lineno, len);
+		s->hdr_warned = 1;
+	}
+}
+
+/* the RFC 3339 time of now, cached per second */
+static const char *
+stamp(struct send *s)
+{
+	int64_t t = (int64_t)time(NULL);
+
+	if (t != s->tsec) {
+		s->tsec = t;
+		tm_iso(t, s->ts);
+	}
+	return s->ts;
+}
+
+/* one syslog message for a line into p (cap bytes); its length */
+static size_t
+syslog_msg(struct send *s, char *p, size_t cap, const char *line, size_t len)
+{
+	char procid[32];
+	size_t n;
+
+	snprintf(procid, sizeof(procid), "%08" PRIx32 ".%08" PRIx32, s->session,
+	    s->schema);
+	n = wire_put_syslog(p, cap, SYSLOG_PRI, stamp(s), s->id, "omph", procid,
+	    line, len);
+	if (n == cap && len > 0)
+		cut(s, cap);
+	return n;
+}
+
+/* --- UDP --- */
+
+/* start datagram ndg: its preamble, and the header line when due */
+static void
+udp_open(struct send *s)
+{
+	char *d = s->dg + (size_t)s->ndg * opt_max_dgram;
+	double t;
+
+	s->prelen[s->ndg] = wire_put_dgram(s->pre[s->ndg], s->id, s->session,
+	    s->seq++, s->hdrlen > 0 ? s->schema : 0);
+	s->dglen[s->ndg] = 0;
+	s->open = 1;
+	s->hdr_in = 0;
+	t = now();
+	if (s->hdrlen > 0 && (s->hdr_told != s->schema || t - s->hdr_at >=
+	    HDR_EVERY) && s->prelen[s->ndg] + s->hdrlen + 1 <= opt_max_dgram) {
+		memcpy(d, s->hdr, s->hdrlen);
+		d[s->hdrlen] = '\n';
+		s->dglen[s->ndg] = s->hdrlen + 1;
+		s->hdr_in = 1;
+		s->hdr_told = s->schema;
+		s->hdr_at = t;
+	}
+}
+
+/* datagram ndg is complete */
+static void
+udp_close(struct send *s)
+{
+	s->open = 0;
+	s->ndg++;
+}
+
+/* one syslog message in a datagram of its own */
+static void
+udp_syslog_msg(struct send *s, const char *p, size_t len)
+{
+	if (s->ndg == BATCH)
+		udp_flush(s, 0);
+	s->prelen[s->ndg] = 0;
+	s->dglen[s->ndg] = syslog_msg(s, s->dg + (size_t)s->ndg * opt_max_dgram,
+	    opt_max_dgram, p, len);
+	s->ndg++;
+}
+
+/*
+ * One line into the datagrams: whole, or cut to fit an empty one.  A
+ * header line starts a new schema: it rides at the top of the next
+ * datagram (syslog: a message of its own, repeated each second).
+ */
+static void
+udp_line(struct send *s, const char *p, size_t len, int header)
+{
+	size_t room;
+	char *d;
+
+	if (opt_syslog) {
+		if (header)
+			set_header(s, p, len);
+		if (s->hdrlen > 0 && (header || s->hdr_told != s->schema ||
+		    now() - s->hdr_at >= HDR_EVERY)) {
+			udp_syslog_msg(s, s->hdr, s->hdrlen);
+			s->hdr_told = s->schema;
+			s->hdr_at = now();
+		}
+		if (!header)
+			udp_syslog_msg(s, p, len);
+		return;
+	}
+	if (header) {
+		if (s->hdrlen == len && memcmp(s->hdr, p, len) == 0)
+			return;	/* the same header again */
+		if (s->open)
+			udp_close(s);
+		set_header(s, p, len);
+		return;
+	}
+	for (;;) {
+		if (!s->open) {
+			if (s->ndg == BATCH)
+				udp_flush(s, 0);
+			udp_open(s);
+		}
+		d = s->dg + (size_t)s->ndg * opt_max_dgram;
+		room = opt_max_dgram - s->prelen[s->ndg] - s->dglen[s->ndg];
+		if (len + 1 <= room)
+			break;
+		if (s->dglen[s->ndg] == (s->hdr_in ? s->hdrlen + 1 : 0)) {
+			/* alone it does not fit: cut it */
+			cut(s, room - 1);
+			len = room - 1;
+			break;
+		}
+		udp_close(s);
+	}
+	memcpy(d + s->dglen[s->ndg], p, len);
+	d[s->dglen[s->ndg] + len] = '\n';
+	s->dglen[s->ndg] += len + 1;
+}
+
+/*
+ * Send the complete datagrams (and the open one when all is set).  A full
+ * socket buffer waits; a refused port (no collector yet) drops them, counted.
+ * Returns 0, -1 on a fatal send error.
+ */
+static int
+udp_flush(struct send *s, int all)
+{
+	struct mmsghdr mm[BATCH];
+	struct iovec iov[BATCH][2];
+	struct pollfd pfd;
+	int i, k, done = 0;
+
+	if (all && s->open)
+		udp_close(s);
+	for (i = 0; i < s->ndg; i++) {
+		iov[i][0].iov_base = s->pre[i];
+		iov[i][0].iov_len = s->prelen[i];
+		iov[i][1].iov_base = s->dg + (size_t)i * opt_max_dgram;
+		iov[i][1].iov_len = s->dglen[i];
+		memset(&mm[i], 0, sizeof(mm[i]));
+		mm[i].msg_hdr.msg_iov = iov[i];
+		mm[i].msg_hdr.msg_iovlen = 2;
+	}
+	while (done < s->ndg) {
+		k = sendmmsg(s->fd, mm + done, (unsigned)(s->ndg - done), 0);
+		if (k > 0) {
+			for (i = done; i < done + k; i++)
+				s->bytes += s->prelen[i] + s->dglen[i];
+			s->dgrams += (uint64_t)k;
+			done += k;
+			continue;
+		}
+		if (errno == EINTR)
+			continue;
+		if (errno == EAGAIN || errno == ENOBUFS) {
+			pfd.fd = s->fd;
+			pfd.events = POLLOUT;
+			poll(&pfd, 1, 100);
+			continue;
+		}
+		if (errno == ECONNREFUSED || errno == EHOSTUNREACH ||
+		    errno == ENETUNREACH || errno == EMSGSIZE) {
+			/* this one is lost: say so once, go on */
+			if (!s->down_told)
+				warn("%s", s->where);
+			s->down_told = 1;
+			s->dropped++;
+			done++;
+			continue;
+		}
+		warn("%s", s->where);
+		s->dropped += (uint64_t)(s->ndg - done);
+		s->ndg = 0;
+		return -1;
+	}
+	s->ndg = 0;
+	return 0;
+}
+
+/* --- TCP --- */
+
+/* room for n more bytes at the end of buf (compacting); 0 or -1 */
+static int
+room(struct send *s, size_t n)
+{
+	if (s->cap - s->head - s->len >= n)
+		return 0;
+	if (s->cap - s->len < n)
+		return -1;
+	memmove(s->buf, s->buf + s->head, s->len);
+	s->head = 0;
+	return 0;
+}
+
+/* append a line (and its framing) to the stream buffer */
+static int
+tcp_line(struct send *s, const char *p, size_t len)
+{
+	struct mark *m;
+	char *d, tmp[32];
+	size_t n;
+	int k;
+
+	if (opt_syslog) {
+		if (len > 0 && p[0] == '#')
+			set_header(s, p, len);
+		else if (s->hdrlen > 0 && (s->hdr_told != s->schema ||
+		    now() - s->hdr_at >= HDR_EVERY)) {
+			s->hdr_told = s->schema;
+			s->hdr_at = now();
+			if (tcp_line(s, s->hdr, s->hdrlen) == -1)
+				return -1;
+		}
+		if (len > 0 && p[0] == '#') {
+			s->hdr_told = s->schema;
+			s->hdr_at = now();
+		}
+		if (room(s, len + WIRE_HEADMAX + 512 + 24) == -1) {
+			errno = ENOBUFS;
+			return -1;
+		}
+		d = s->buf + s->head + s->len;
+		n = syslog_msg(s, d + 24, len + WIRE_HEADMAX + 512, p, len);
+		if (opt_lf) {
+			memmove(d, d + 24, n);
+			d[n++] = '\n';
+		} else {
+			k = snprintf(tmp, sizeof(tmp), "%zu ", n);
+			memmove(d + k, d + 24, n);
+			memcpy(d, tmp, (size_t)k);
+			n += (size_t)k;
+		}
+		s->len += n;
+		return 0;
+	}
+	if (room(s, len + 1) == -1) {
+		errno = ENOBUFS;
+		return -1;
+	}
+	if (len > 0 && p[0] == '#') {
+		/* a header: remembered at its offset, for a resend from there */
+		if (s->nmarks == s->markcap) {
+			size_t cap = s->markcap ? s->markcap * 2 : 8;
+
+			if ((m = realloc(s->marks, cap * sizeof(*m))) == NULL)
+				return -1;
+			s->marks = m;
+			s->markcap = cap;
+		}
+		m = &s->marks[s->nmarks];
+		if ((m->text = malloc(len ? len : 1)) == NULL)
+			return -1;
+		memcpy(m->text, p, len);
+		m->len = len;
+		m->off = s->base + s->len;
+		s->nmarks++;
+	}
+	d = s->buf + s->head + s->len;
+	memcpy(d, p, len);
+	d[len] = '\n';
+	s->len += len + 1;
+	return 0;
+}
+
+static void
+tcp_connect(struct send *s)
+{
+	char errbuf[256];
+
+	s->acklen = 0;
+	s->eof_sent = 0;
+	if ((s->fd = net_connect(&s->addr, s->attempts++, errbuf,
+	    sizeof(errbuf))) == -1) {
+		if (!s->down_told)
+			warnx("%s: %s; retrying", s->where, errbuf);
+		s->down_told = 1;
+		s->next_try = now() + s->backoff;
+		s->backoff = s->backoff * 2 > BACKOFF_MAX ? BACKOFF_MAX :
+		    s->backoff * 2;
+		return;
+	}
+	s->connecting = 1;
+	s->sent = s->base;
+	/* the preamble: who we are, where this stream starts, its header */
+	s->hellolen = s->hellooff = 0;
+	if (!opt_syslog) {
+		free(s->hello);
+		if ((s->hello = malloc(WIRE_HEADMAX + s->basehdrlen + 1)) == NULL)
+			err(1, NULL);
+		s->hellolen = wire_put_hello(s->hello, s->id, s->session, s->base);
+		if (s->basehdrlen > 0)
+			memcpy(s->hello + s->hellolen, s->basehdr, s->basehdrlen);
+		s->hellolen += s->basehdrlen;
+		s->hello[s->hellolen++] = '\n';
+	}
+}
+
+/* the connection is gone (e: errno, 0 for a close): resend from base later */
+static void
+tcp_down(struct send *s, int e)
+{
+	if (s->fd >= 0)
+		close(s->fd);
+	s->fd = -1;
+	s->connecting = 0;
+	if (!s->down_told) {
+		if (e != 0)
+			warnx("%s: %s; retrying", s->where, strerror(e));
+		else
+			warnx("%s: closed by the collector; retrying", s->where);
+	}
+	s->down_told = 1;
+	s->sent = s->base;	/* syslog: written was released already */
+	s->next_try = now() + s->backoff;
+	s->backoff = s->backoff * 2 > BACKOFF_MAX ? BACKOFF_MAX : s->backoff * 2;
+}
+
+/* bytes up to offset off were taken: free them, track the header at base */
+static void
+release(struct send *s, uint64_t off)
+{
+	size_t i, k = 0;
+
+	if (off <= s->base || off > s->base + s->len)
+		return;
+	s->head += (size_t)(off - s->base);
+	s->len -= (size_t)(off - s->base);
+	s->base = off;
+	if (s->len == 0)
+		s->head = 0;
+	for (i = 0; i < s->nmarks; i++) {
+		if (s->marks[i].off < off) {
+			free(s->basehdr);
+			s->basehdr = s->marks[i].text;
+			s->basehdrlen = s->marks[i].len;
+			k = i + 1;
+		} else
+			break;
+	}
+	if (k > 0) {
+		memmove(s->marks, s->marks + k, (s->nmarks - k) *
+		    sizeof(*s->marks));
+		s->nmarks -= k;
+	}
+}
+
+/*
+ * Syslog: nothing acknowledges a message, so one is given up once written
+ * whole; a frame cut by a lost connection is sent again whole, so the next
+ * connection starts at a frame.
+ */
+static void
+frames_written(struct send *s)
+{
+	const char *p, *e, *nl;
+	uint64_t n;
+
+	for (;;) {
+		p = s->buf + s->head;
+		e = p + (s->sent - s->base);
+		if (opt_lf) {
+			if ((nl = memchr(p, '\n', (size_t)(e - p))) == NULL)
+				return;
+			release(s, s->base + (uint64_t)(nl + 1 - p));
+			continue;
+		}
+		for (n = 0; p < e && *p >= '0' && *p <= '9'; p++)
+			n = n * 10 + (uint64_t)(*p - '0');
+		if (p == e || n > (uint64_t)(e - p - 1))
+			return;
+		release(s, s->base + (uint64_t)(p + 1 - (s->buf + s->head)) + n);
+	}
+}
+
+/* write what is waiting; -1 with errno when the connection failed */
+static int
+tcp_write(struct send *s)
+{
+	ssize_t w;
+
+	while (s->hellooff < s->hellolen) {
+		w = write(s->fd, s->hello + s->hellooff, s->hellolen - s->hellooff);
+		if (w == -1)
+			return errno == EAGAIN || errno == EINTR ? 0 : -1;
+		s->hellooff += (size_t)w;
+	}
+	while (s->sent < s->base + s->len) {
+		w = write(s->fd, s->buf + s->head + (s->sent - s->base),
+		    (size_t)(s->base + s->len - s->sent));
+		if (w == -1)
+			return errno == EAGAIN || errno == EINTR ? 0 : -1;
+		s->sent += (uint64_t)w;
+		s->bytes += (uint64_t)w;
+		if (opt_syslog) {
+			frames_written(s);
+			if (now() - s->up_at >= 1)
+				s->backoff = BACKOFF_MIN;	/* it holds */
+		}
+	}
+	return 0;
+}
+
+/* read "#ack<TAB>OFFSET" lines, or the end of the connection */
+static void
+tcp_acks(struct send *s)
+{
+	ssize_t r;
+	char *nl, *p;
+	uint64_t off;
+
+	for (;;) {
+		r = read(s->fd, s->ack + s->acklen, sizeof(s->ack) - 1 - s->acklen);
+		if (r == -1) {
+			if (errno != EAGAIN && errno != EINTR)
+				tcp_down(s, errno);
+			return;
+		}
+		if (r == 0) {
+			if (s->eof_sent && s->len == 0) {
+				/* the collector took everything and closed */
+				close(s->fd);
+				s->fd = -1;
+				s->done = 1;
+			} else
+				tcp_down(s, 0);
+			return;
+		}
+		s->acklen += (size_t)r;
+		s->ack[s->acklen] = '\0';
+		p = s->ack;
+		while ((nl = strchr(p, '\n')) != NULL) {
+			*nl = '\0';
+			if (strncmp(p, "#ack\t", 5) == 0) {
+				off = strtoull(p + 5, NULL, 10);
+				if (off <= s->sent)
+					release(s, off);
+				/* a collector that takes data: retry soon next time */
+				s->backoff = BACKOFF_MIN;
+			}
+			p = nl + 1;
+		}
+		s->acklen -= (size_t)(p - s->ack);
+		memmove(s->ack, p, s->acklen);
+		if (s->acklen == sizeof(s->ack) - 1)
+			s->acklen = 0;	/* not ours: forget it */
+	}
+}
+
+/* 1 when s is printable ASCII without spaces (an id the wire takes) */
+static int
+printable(const char *s)
+{
+	for (; *s != '\0'; s++)
+		if ((unsigned char)*s <= ' ' || (unsigned char)*s >= 0x7f)
+			return 0;
+	return 1;
+}
+
+/* a number from the command line, or a usage error */
+static void
+need(int ok, const char *e)
+{
+	if (ok == -1) {
+		warnx("%s", e);
+		usage();
+	}
+}
+
+static void
+usage(void)
+{
+	fprintf(stderr,
+	    "usage: omph-send [--syslog [--framing octet|lf]] [--id name]\n"
+	    "                 [--max-datagram bytes] [--buffer bytes] [--rate lines]\n"
+	    "                 [--max-line bytes] udp://host:port | tcp://host:port\n");
+	exit(2);
+}

@@ -1,0 +1,532 @@
+#!/usr/bin/env bats
+# The network: omph-send shipping records to omph-collect --listen over UDP,
+# TCP and syslog (directly and through a real rsyslog relay), with loss,
+# reordering, restarts, --allow, junk and plain text.  Loopback only, a
+# free port per test.  Expected values come from awk over the raw log.
+bats_require_minimum_version 1.5.0
+load helper
+
+LOG=$DATA/combined/elastic-apache.log
+TAB=$(printf '\t')
+
+setup() {
+	T=$(mktemp -d "${TMPDIR:-/tmp}/omph-test.XXXXXX")
+	pids=
+	# the log's records (omph-parse rejects line 8899, cut off): 9999
+	omph-parse combined "$LOG" >"$T/r" 2>/dev/null
+	# hits per status, from the raw log without that line
+	sed 8899d "$LOG" | awk '{ print $9 }' | sort | uniq -c |
+	    awk '{ print $2 "\t" $1 }' | sort >"$T/want"
+}
+
+teardown() {
+	local p
+	for p in $pids; do
+		kill "$p" 2>/dev/null && wait "$p" 2>/dev/null
+	done
+	rm -rf "$T"
+}
+
+# free_port: a TCP port free on 127.0.0.1 now (used for UDP too)
+free_port() {
+	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+# collector NAME ARGS...: omph-collect ARGS --interval 0.2 in the background
+# into $T/NAME (stderr $T/NAME.err); pid in cpid.  Returns once the first
+# snapshot is out: its sockets are set up then.
+collector() {
+	local name=$1
+	shift
+	omph-collect --interval 0.2 "$@" </dev/null >"$T/$name" 2>"$T/$name.err" 3>&- &
+	cpid=$!
+	pids="$pids $cpid"
+	wait_until 5 grep -q '^#end$' "$T/$name"
+}
+
+# stop PID: SIGTERM, then its exit status in rc
+stop() {
+	kill -TERM "$1"
+	rc=0
+	wait "$1" || rc=$?
+}
+
+# last FILE: the last complete snapshot in FILE
+last() {
+	awk '/^#snapshot/ { s = "" } { s = s $0 "\n" } /^#end$/ { done = s }
+		END { printf "%s", done }' "$1"
+}
+
+# snap FILE NAME: the NAME= value of the last complete snapshot in FILE
+snap() {
+	last "$1" | awk -F'\t' -v f="$2" 'NR == 1 { for (i = 2; i <= NF; i++)
+		if (index($i, f "=") == 1) print substr($i, length(f) + 2) }'
+}
+
+# is FILE NAME VALUE: the last snapshot has NAME=VALUE (for wait_until)
+is() {
+	[ "$(snap "$1" "$2")" = "$3" ]
+}
+
+# at_least FILE NAME N: the last snapshot has NAME= N or more
+at_least() {
+	[ "$(snap "$1" "$2")" -ge "$3" ]
+}
+
+# sender FILE ID COLUMN: COLUMN of ID's #sender row, last snapshot in FILE
+sender() {
+	last "$1" | awk -F'\t' -v id="$2" -v c="$3" '
+		/^#sender\t/ { for (i = 1; i <= NF; i++) col[$i] = i; s = 1; next }
+		s && $1 == id { print $(col[c]) }'
+}
+
+# sender_is FILE ID COLUMN VALUE (for wait_until)
+sender_is() {
+	[ "$(sender "$1" "$2" "$3")" = "$4" ]
+}
+
+# hits FILE: "status<TAB>hits" of the last snapshot in FILE, sorted
+hits() {
+	last "$1" | awk -F'\t' '/^#event/ { exit } t && $1 != "*" { print $1 "\t" $2 }
+		/^#status\t/ { t = 1 }' | sort
+}
+
+# fresh FILE: wait for a snapshot begun after now
+fresh() {
+	wait_until 5 ends_gt "$1" "$(grep -c '^#end$' "$1")"
+}
+ends_gt() {
+	[ "$(grep -c '^#end$' "$1")" -gt "$2" ]
+}
+
+# clean FILE: no sanitizer report in a stderr file
+clean() {
+	! grep -Eq 'runtime error|Sanitizer|LeakSanitizer' "$1"
+}
+
+# udp_bound PORT: a UDP socket is bound to 127.0.0.1:PORT
+udp_bound() {
+	grep -q "^ *[0-9]*: 0100007F:$(printf %04X "$1") " /proc/net/udp
+}
+
+# exact FILE: the last snapshot has the raw log's hits per status, 9999
+exact() {
+	hits "$1" >"$T/got"
+	diff "$T/want" "$T/got"
+	[ "$(snap "$1" records)" = 9999 ]
+	[ "$(snap "$1" bad)" = 0 ]
+	[ "$(snap "$1" malformed)" = 0 ]
+}
+
+@test "UDP: the log's records arrive, exact per status, nothing lost" {
+	P=$(free_port)
+	collector c --listen udp://127.0.0.1:$P -k status
+	# a rate, so a small rmem_max (unprivileged CI) does not drop any
+	run --separate-stderr sh -c 'omph-parse combined "$1" 2>/dev/null |
+	    omph-send --id u1 --rate 50000 udp://127.0.0.1:$2' sh "$LOG" $P
+	[ "$status" -eq 0 ]
+	n=$(printf '%s\n' "$stderr" | sed -n 's/^omph-send: 10000 lines, \([0-9]*\) datagrams.*/\1/p')
+	[ "$n" -gt 1000 ]
+	wait_until 10 is "$T/c" records 9999
+	stop "$cpid"
+	[ "$rc" -eq 0 ]
+	exact "$T/c"
+	[ "$(snap "$T/c" senders)" = 1 ]
+	[ "$(snap "$T/c" datagrams)" = "$n" ]
+	[ "$(snap "$T/c" denied)" = 0 ]
+	[ "$(sender "$T/c" u1 kind)" = udp ]
+	[ "$(sender "$T/c" u1 records)" = 9999 ]
+	[ "$(sender "$T/c" u1 messages)" = "$n" ]
+	for c in lost repeated reordered bad noschema; do
+		[ "$(sender "$T/c" u1 $c)" = 0 ]
+	done
+	[ "$(snap "$T/c" final)" = 1 ]
+	clean "$T/c.err"
+}
+
+@test "TCP: the log's records arrive, exact per status" {
+	P=$(free_port)
+	collector c --listen tcp://127.0.0.1:$P -k status
+	run --separate-stderr omph-send --id t1 tcp://127.0.0.1:$P <"$T/r"
+	[ "$status" -eq 0 ]
+	# the sender exits once the collector took everything
+	wait_until 5 is "$T/c" records 9999
+	stop "$cpid"
+	[ "$rc" -eq 0 ]
+	exact "$T/c"
+	[ "$(sender "$T/c" t1 kind)" = tcp ]
+	[ "$(sender "$T/c" t1 records)" = 9999 ]
+	for c in lost repeated reordered bad noschema; do
+		[ "$(sender "$T/c" t1 $c)" = 0 ]
+	done
+	clean "$T/c.err"
+}
+
+@test "TCP: a sender started 2 s before its collector loses nothing" {
+	P=$(free_port)
+	omph-send --id early tcp://127.0.0.1:$P <"$T/r" 2>"$T/send.err" 3>&- &
+	spid=$!
+	pids="$pids $spid"
+	# the scenario itself: the collector comes up 2 s later
+	sleep 2
+	kill -0 "$spid"		# still there, retrying
+	grep -q 'Connection refused; retrying' "$T/send.err"
+	collector c --listen tcp://127.0.0.1:$P -k status
+	rc=0
+	wait "$spid" || rc=$?
+	[ "$rc" -eq 0 ]
+	grep -q "tcp://127.0.0.1:$P: connected" "$T/send.err"
+	grep -q '^omph-send: 10000 lines, .* 0 bytes dropped$' "$T/send.err"
+	wait_until 5 is "$T/c" records 9999
+	stop "$cpid"
+	[ "$rc" -eq 0 ]
+	exact "$T/c"
+	[ "$(sender "$T/c" early records)" = 9999 ]
+	clean "$T/c.err" && clean "$T/send.err"
+}
+
+@test "TCP: a collector restarted mid-stream: the two together have every record once" {
+	P=$(free_port)
+	collector c1 --listen tcp://127.0.0.1:$P -k status
+	c1=$cpid
+	omph-send --id mid --rate 4000 tcp://127.0.0.1:$P <"$T/r" 2>"$T/send.err" 3>&- &
+	spid=$!
+	pids="$pids $spid"
+	wait_until 10 at_least "$T/c1" records 2000
+	stop "$c1"
+	[ "$rc" -eq 0 ]
+	kill -0 "$spid"		# still sending: the restart is mid-stream
+	collector c2 --listen tcp://127.0.0.1:$P -k status
+	rc=0
+	wait "$spid" || rc=$?
+	[ "$rc" -eq 0 ]
+	grep -q '^omph-send: 10000 lines, 0 datagrams, [0-9]* bytes, 1 reconnects, 0 cut, 0 bytes dropped$' "$T/send.err"
+	n1=$(snap "$T/c1" records)
+	[ "$(snap "$T/c1" final)" = 1 ]
+	[ "$n1" -ge 2000 ] && [ "$n1" -lt 9999 ]
+	wait_until 5 is "$T/c2" records $((9999 - n1))
+	stop "$cpid"
+	[ "$rc" -eq 0 ]
+	# every record exactly once: SIGTERM acknowledged what c1 read
+	[ "$(snap "$T/c2" records)" = $((9999 - n1)) ]
+	cat <(hits "$T/c1") <(hits "$T/c2") |
+	    awk -F'\t' '{ n[$1] += $2 } END { for (k in n) print k "\t" n[k] }' |
+	    sort >"$T/got"
+	diff "$T/want" "$T/got"
+	[ "$(sender "$T/c2" mid noschema)" = 0 ]
+	[ "$(snap "$T/c2" bad)" = 0 ]
+	clean "$T/c1.err" && clean "$T/c2.err" && clean "$T/send.err"
+}
+
+# proxied SENDARGS PROXYARGS: omph-send SENDARGS through tests/net-udp-proxy.py
+# PROXYARGS into a collector ($T/c); the proxy's counts in $T/px as
+# variables (px_forwarded, px_dropped, ...)
+proxied() {
+	local sendargs=$1 proxyargs=$2 P Q kv
+	P=$(free_port)
+	Q=$(free_port)
+	collector c --listen udp://127.0.0.1:$P -k status
+	python3 "$TOP/tests/net-udp-proxy.py" $Q $P "$T/px" $proxyargs 2>"$T/px.err" 3>&- &
+	ppid=$!
+	pids="$pids $ppid"
+	wait_until 5 udp_bound $Q
+	omph-send --id px $sendargs udp://127.0.0.1:$Q <"$T/r" 2>"$T/send.err"
+	kill -TERM "$ppid"
+	wait "$ppid"
+	[ ! -s "$T/px.err" ]
+	for kv in $(cat "$T/px"); do
+		eval "px_${kv%%=*}=${kv#*=}"
+	done
+	[ "$px_missing" = 0 ]	# the proxy itself lost nothing
+	wait_until 10 sender_is "$T/c" px messages "$px_forwarded"
+	stop "$cpid"
+	[ "$rc" -eq 0 ]
+	clean "$T/c.err"
+}
+
+@test "UDP: datagrams dropped, swapped and duplicated are counted exactly" {
+	proxied "--rate 20000" "--drop-mod 10:9 --swap $(seq -s, 2 20 4000) --dup $(seq -s, 5 50 4000)"
+	# the proxy's choices happened, in numbers
+	[ "$px_dropped" -gt 150 ]
+	[ "$px_swapped" -gt 80 ]
+	[ "$px_duplicated" -gt 30 ]
+	[ "$px_noschema" = 0 ]
+	[ "$(sender "$T/c" px lost)" = "$px_dropped" ]
+	[ "$(sender "$T/c" px reordered)" = "$px_swapped" ]
+	[ "$(sender "$T/c" px repeated)" = "$px_duplicated" ]
+	[ "$(sender "$T/c" px noschema)" = 0 ]
+	[ "$(sender "$T/c" px bad)" = 0 ]
+	# records: only those of the datagrams delivered, each once
+	[ "$(sender "$T/c" px records)" = "$px_records" ]
+	[ "$(snap "$T/c" records)" = "$px_records" ]
+	[ "$px_records" -lt 9500 ]
+	[ $((px_records + px_lostlines)) -eq 9999 ]
+	[ "$(snap "$T/c" datagrams)" = "$px_forwarded" ]
+	[ "$(snap "$T/c" malformed)" = 0 ]
+}
+
+@test "UDP: records whose header datagram was lost count as noschema, not records" {
+	# slow enough that the header is sent again (once a second)
+	proxied "--rate 6000" "--drop 0"
+	[ "$px_noschema" -gt 0 ]
+	[ "$px_records" -gt 0 ]
+	[ "$(sender "$T/c" px noschema)" = "$px_noschema" ]
+	[ "$(sender "$T/c" px records)" = "$px_records" ]
+	[ "$(snap "$T/c" records)" = "$px_records" ]
+	[ $((px_noschema + px_records + px_lostlines)) -eq 9999 ]
+	# seq 0 was never seen: nothing below the first one is lost
+	[ "$(sender "$T/c" px lost)" = 0 ]
+	[ "$(snap "$T/c" bad)" = 0 ]
+}
+
+@test "--allow 10.0.0.0/8 denies 127.0.0.1 (UDP and TCP); --allow 127.0.0.1 accepts" {
+	P=$(free_port)
+	collector c --listen udp://127.0.0.1:$P --listen tcp://127.0.0.1:$P --allow 10.0.0.0/8 -k status
+	run --separate-stderr omph-send --rate 50000 udp://127.0.0.1:$P <"$T/r"
+	[ "$status" -eq 0 ]
+	n=$(printf '%s\n' "$stderr" | sed -n 's/^omph-send: 10000 lines, \([0-9]*\) datagrams.*/\1/p')
+	[ "$n" -gt 1000 ]
+	wait_until 10 is "$T/c" datagrams "$n"
+	# a TCP connection is closed at once
+	python3 "$TOP/tests/net-send.py" connect $P
+	wait_until 5 is "$T/c" denied $((n + 1))
+	stop "$cpid"
+	[ "$rc" -eq 0 ]
+	[ "$(snap "$T/c" records)" = 0 ]
+	[ "$(snap "$T/c" senders)" = 0 ]
+	[ "$(snap "$T/c" denied)" = $((n + 1)) ]
+	[ -z "$(last "$T/c" | sed -n '/^#sender/,/^#end/p' | sed '1d;$d')" ]
+
+	P=$(free_port)
+	collector c2 --listen udp://127.0.0.1:$P --allow 10.0.0.0/8 --allow 127.0.0.1 -k status
+	run --separate-stderr omph-send --id ok --rate 50000 udp://127.0.0.1:$P <"$T/r"
+	[ "$status" -eq 0 ]
+	wait_until 10 is "$T/c2" records 9999
+	stop "$cpid"
+	exact "$T/c2"
+	[ "$(snap "$T/c2" denied)" = 0 ]
+	[ "$(sender "$T/c2" ok records)" = 9999 ]
+	clean "$T/c.err" && clean "$T/c2.err"
+}
+
+@test "junk: random datagrams and streams, bad preambles, garbage syslog; then a good sender exact" {
+	P=$(free_port)
+	collector c --listen udp://127.0.0.1:$P --listen tcp://127.0.0.1:$P -k status
+	n=$(python3 "$TOP/tests/net-send.py" random-udp $P 250)
+	wait_until 10 is "$T/c" datagrams "$n"
+	python3 "$TOP/tests/net-send.py" random-tcp $P 50 >/dev/null
+	kill -0 "$cpid"
+	fresh "$T/c"
+	m0=$(snap "$T/c" malformed)
+	# crafted: each counted malformed
+	b=$(python3 "$TOP/tests/net-send.py" bad-udp $P)
+	[ "$b" -gt 40 ]
+	wait_until 10 is "$T/c" datagrams $((n + b))
+	t=$(python3 "$TOP/tests/net-send.py" bad-tcp $P)
+	fresh "$T/c"
+	[ "$(snap "$T/c" malformed)" = $((m0 + b + t)) ]
+	# a good sender over each transport, afterwards: every record
+	run --separate-stderr omph-send --id gu --rate 50000 udp://127.0.0.1:$P <"$T/r"
+	[ "$status" -eq 0 ]
+	run --separate-stderr omph-send --id gt tcp://127.0.0.1:$P <"$T/r"
+	[ "$status" -eq 0 ]
+	wait_until 10 sender_is "$T/c" gu records 9999
+	wait_until 10 sender_is "$T/c" gt records 9999
+	stop "$cpid"
+	[ "$rc" -eq 0 ]
+	for s in gu gt; do
+		for c in lost repeated reordered bad noschema; do
+			[ "$(sender "$T/c" $s $c)" = 0 ]
+		done
+	done
+	[ "$(snap "$T/c" malformed)" = $((m0 + b + t)) ]
+	# the statuses: twice the log's (random lines have no status column)
+	awk -F'\t' '{ print $1 "\t" 2 * $2 }' "$T/want" >"$T/want2"
+	hits "$T/c" | grep -v '^\\N' >"$T/got"
+	diff "$T/want2" "$T/got"
+	clean "$T/c.err"
+}
+
+@test "--syslog over UDP: exact totals" {
+	P=$(free_port)
+	collector c --listen udp://127.0.0.1:$P -k status
+	run --separate-stderr omph-send --syslog --id sy --rate 50000 udp://127.0.0.1:$P <"$T/r"
+	[ "$status" -eq 0 ]
+	wait_until 10 is "$T/c" records 9999
+	stop "$cpid"
+	exact "$T/c"
+	[ "$(sender "$T/c" sy kind)" = syslog ]
+	[ "$(sender "$T/c" sy records)" = 9999 ]
+	[ "$(sender "$T/c" sy noschema)" = 0 ]
+	clean "$T/c.err"
+}
+
+@test "--syslog over TCP, octet-counted: exact totals" {
+	P=$(free_port)
+	collector c --listen tcp://127.0.0.1:$P -k status
+	run --separate-stderr omph-send --syslog --id so tcp://127.0.0.1:$P <"$T/r"
+	[ "$status" -eq 0 ]
+	wait_until 10 is "$T/c" records 9999
+	stop "$cpid"
+	exact "$T/c"
+	[ "$(sender "$T/c" so kind)" = syslog ]
+	[ "$(sender "$T/c" so records)" = 9999 ]
+	clean "$T/c.err"
+}
+
+@test "--syslog --framing lf over TCP: exact totals" {
+	P=$(free_port)
+	collector c --listen tcp://127.0.0.1:$P -k status
+	run --separate-stderr omph-send --syslog --framing lf --id sl tcp://127.0.0.1:$P <"$T/r"
+	[ "$status" -eq 0 ]
+	wait_until 10 is "$T/c" records 9999
+	stop "$cpid"
+	exact "$T/c"
+	[ "$(sender "$T/c" sl kind)" = syslog ]
+	[ "$(sender "$T/c" sl records)" = 9999 ]
+	clean "$T/c.err"
+}
+
+# rsyslog CONFIG-LINES...: rsyslogd -n with its own config in $T, as the
+# current user, listening with imudp on 127.0.0.1:$P1; pid in rpid
+rsyslog() {
+	command -v rsyslogd >/dev/null || [ -x /usr/sbin/rsyslogd ] ||
+	    skip "rsyslogd is not installed"
+	{
+		printf 'global(workDirectory="%s")\n' "$T"
+		printf 'module(load="imudp")\n'
+		printf 'input(type="imudp" address="127.0.0.1" port="%s")\n' "$P1"
+		printf '%s\n' "$@"
+	} >"$T/rsyslog.conf"
+	PATH=$PATH:/usr/sbin rsyslogd -n -f "$T/rsyslog.conf" -i "$T/rsyslog.pid" \
+	    </dev/null >"$T/rsyslog.out" 2>"$T/rsyslog.err" 3>&- &
+	rpid=$!
+	pids="$pids $rpid"
+	wait_until 10 udp_bound "$P1"
+	# no privileges needed: it runs as we do
+	[ "$(ps -o user= -p "$rpid")" = "$(id -un)" ]
+}
+
+# file_lines FILE N: FILE has N lines or more
+file_lines() {
+	[ "$(wc -l <"$1" 2>/dev/null || echo 0)" -ge "$2" ]
+}
+
+@test "rsyslog: --syslog records arrive in its file, TABs as #011" {
+	P1=$(free_port)
+	rsyslog "*.* action(type=\"omfile\" file=\"$T/all.log\")"
+	run --separate-stderr omph-send --syslog --id rs --rate 20000 udp://127.0.0.1:$P1 <"$T/r"
+	[ "$status" -eq 0 ]
+	# the header once (under a second), then every record
+	wait_until 10 file_lines "$T/all.log" 10000
+	[ "$(grep -c " omph\[" "$T/all.log")" -eq 10000 ]
+	grep -q '#time#011client#011user#011method#011path' "$T/all.log"
+	! grep -q "$TAB" "$T/all.log"
+	# each message is its line, #011 for TAB (lines cut to fit a datagram
+	# compared as far as they go)
+	sed 's/^[^ ]* rs omph\[[0-9a-f]*\.[0-9a-f]*\] //; s/#011/\t/g' "$T/all.log" |
+	    cut -c 1-1000 >"$T/got"
+	cut -c 1-1000 "$T/r" | diff - "$T/got"
+	kill "$rpid"
+	wait "$rpid" || true
+	[ ! -s "$T/rsyslog.err" ]
+}
+
+@test "rsyslog relay: omph-send --syslog -> rsyslog -> omfwd (RFC 3164, #011) -> omph-collect, exact" {
+	P1=$(free_port)
+	P2=$(free_port)
+	collector c --listen udp://127.0.0.1:$P2 -k status
+	# default forwarding: RSYSLOG_TraditionalForwardFormat
+	rsyslog "*.* action(type=\"omfwd\" target=\"127.0.0.1\" port=\"$P2\" protocol=\"udp\")"
+	run --separate-stderr omph-send --syslog --id relayed --rate 20000 udp://127.0.0.1:$P1 <"$T/r"
+	[ "$status" -eq 0 ]
+	wait_until 20 is "$T/c" records 9999
+	stop "$cpid"
+	[ "$rc" -eq 0 ]
+	exact "$T/c"
+	# the relay's host name names the sender
+	[ "$(sender "$T/c" relayed kind)" = syslog ]
+	[ "$(sender "$T/c" relayed records)" = 9999 ]
+	[ "$(sender "$T/c" relayed noschema)" = 0 ]
+	[ "$(snap "$T/c" senders)" = 1 ]
+	clean "$T/c.err"
+	[ ! -s "$T/rsyslog.err" ]
+}
+
+@test "plain text over TCP and UDP: records with their headers inline" {
+	P=$(free_port)
+	collector c --listen udp://127.0.0.1:$P --listen tcp://127.0.0.1:$P -k status
+	printf '#status\tpath\n200\t/a\n404\t/b\n' |
+	    python3 "$TOP/tests/net-send.py" tcp $P
+	wait_until 5 is "$T/c" records 2
+	# UDP: a header of its own, columns the other way round; it holds
+	# for the next datagram from the same address
+	printf '#path\tstatus\n/c\t500\n/d\t200\n' | python3 "$TOP/tests/net-send.py" udp $P
+	wait_until 5 is "$T/c" records 4
+	printf '/e\t503\n' | python3 "$TOP/tests/net-send.py" udp $P
+	wait_until 5 is "$T/c" records 5
+	stop "$cpid"
+	[ "$rc" -eq 0 ]
+	printf '200\t2\n404\t1\n500\t1\n503\t1\n' | diff - <(hits "$T/c")
+	[ "$(snap "$T/c" bad)" = 0 ]
+	[ "$(snap "$T/c" malformed)" = 0 ]
+	[ "$(sender "$T/c" 127.0.0.1 records)" = 5 ]
+	clean "$T/c.err"
+}
+
+@test "usage: bad URLs and addresses are exit 2; a TCP port in use is exit 1" {
+	for a in "" ftp://x:1 udp://host tcp://127.0.0.1 udp:/127.0.0.1:1; do
+		run --separate-stderr omph-send $a </dev/null
+		[ "$status" -eq 2 ]
+		[[ "$stderr" == *"usage: omph-send"* ]]
+	done
+	run --separate-stderr omph-send udp://127.0.0.1:1 extra </dev/null
+	[ "$status" -eq 2 ]
+	for a in "--listen bogus" "--listen ftp://127.0.0.1:1" "--listen udp://127.0.0.1" \
+	    "--allow 300.1.1.1" "--allow 10.0.0.0/33" "--allow bogus"; do
+		run --separate-stderr omph-collect $a </dev/null
+		[ "$status" -eq 2 ]
+		[[ "$stderr" == *"usage: omph-collect"* ]]
+	done
+	P=$(free_port)
+	collector c --listen tcp://127.0.0.1:$P
+	run --separate-stderr omph-collect --listen tcp://127.0.0.1:$P </dev/null
+	[ "$status" -eq 1 ]
+	[[ "$stderr" == *"tcp://127.0.0.1:$P: Address already in use"* ]]
+	[ -z "$output" ]
+	kill -0 "$cpid"		# the first one goes on
+}
+
+@test "usage: a UDP port in use is exit 1 too" {
+	P=$(free_port)
+	collector c --listen udp://127.0.0.1:$P
+	run --separate-stderr timeout 1 omph-collect --listen udp://127.0.0.1:$P </dev/null
+	[ "$status" -eq 1 ]
+	[[ "$stderr" == *"udp://127.0.0.1:$P: Address already in use"* ]]
+}
+
+@test "omph-send stats on stderr: lines, datagrams, bytes; 0 dropped, or what was" {
+	P=$(free_port)
+	collector c --listen udp://127.0.0.1:$P --listen tcp://127.0.0.1:$P -k status
+	run --separate-stderr omph-send --rate 50000 udp://127.0.0.1:$P <"$T/r"
+	[ "$status" -eq 0 ]
+	[ -z "$output" ]
+	[[ "$stderr" =~ ^omph-send:\ 10000\ lines,\ ([0-9]+)\ datagrams,\ ([0-9]+)\ bytes,\ 0\ reconnects,\ 0\ cut,\ 0\ datagrams\ dropped$ ]]
+	n=${BASH_REMATCH[1]}
+	# every line once, plus a preamble per datagram
+	[ "${BASH_REMATCH[2]}" -gt "$(wc -c <"$T/r")" ]
+	wait_until 10 is "$T/c" datagrams "$n"
+	run --separate-stderr omph-send tcp://127.0.0.1:$P <"$T/r"
+	[ "$status" -eq 0 ]
+	# the stream is the input, byte for byte
+	[ "$stderr" = "omph-send: 10000 lines, 0 datagrams, $(wc -c <"$T/r") bytes, 0 reconnects, 0 cut, 0 bytes dropped" ]
+	wait_until 10 is "$T/c" records 19998
+	stop "$cpid"
+	[ "$rc" -eq 0 ]
+	# nothing listening: refused datagrams are counted, exit 1
+	run --separate-stderr omph-send udp://127.0.0.1:$P <"$T/r"
+	[ "$status" -eq 1 ]
+	[[ "$stderr" == *"udp://127.0.0.1:$P: Connection refused"* ]]
+	d=$(printf '%s\n' "$stderr" | sed -n 's/^omph-send: 10000 lines, .* \([0-9]*\) datagrams dropped$/\1/p')
+	[ "$d" -gt 0 ]
+}
