@@ -54,7 +54,7 @@ net_parse(const char *s, int defproto, struct net_addr *a, char *err,
 		}
 	}
 	if ((size_t)(he - h) >= sizeof(a->host) || strlen(colon + 1) == 0 ||
-	    strlen(colon + 1) >= sizeof(a->port) ||
+	    strlen(colon + 1) > 5 ||
 	    strspn(colon + 1, "0123456789") != strlen(colon + 1) ||
 	    atoi(colon + 1) < 1 || atoi(colon + 1) > 65535) {
 		snprintf(err, errlen, "%s: bad host or port (1-65535)", s);

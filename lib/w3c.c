@@ -255,8 +255,12 @@ gmt_offset(const char *p, size_t n)
 	if (n < 5 || (*p != '+' && *p != '-'))
 		return 0;
 	sign = *p == '-' ? -1 : 1;
-	if (sscanf(p + 1, "%2d%2d", &h, &m) != 2)
+	/* four digits, read within the n bytes there are: "+HHMM" */
+	if (p[1] < '0' || p[1] > '9' || p[2] < '0' || p[2] > '9' ||
+	    p[3] < '0' || p[3] > '9' || p[4] < '0' || p[4] > '9')
 		return 0;
+	h = (p[1] - '0') * 10 + (p[2] - '0');
+	m = (p[3] - '0') * 10 + (p[4] - '0');
 	return sign * (h * 3600L + m * 60L);
 }
 
