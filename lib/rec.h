@@ -59,8 +59,9 @@ int rec_put_row(struct out *o, const struct rec_val *const *v, int n);
 int rec_put_header(struct out *o, const char *const *names, int n);
 /*
  * Write one value as a JSON string, or as a bare number when numeric is set
- * and the value is a JSON number.  Invalid UTF-8 becomes U+FFFD, control
- * characters \u00XX.  An absent value writes null.
+ * and the value is a JSON number.  Control characters and bytes that are
+ * not UTF-8 become the text \xHH, as in rec_put.  An absent value writes
+ * null.
  */
 int rec_put_json(struct out *o, const struct rec_val *v, int numeric);
 

@@ -201,11 +201,28 @@ out:
 	return rv;
 }
 
+/*
+ * A path as the state file holds it: backslash, TAB, LF and CR escaped as
+ * in COPY, every other byte as it is, so that any path reads back the same
+ * (rec_put would write bytes that are not UTF-8 as text).
+ */
+static void
+put_path(struct out *o, const char *p)
+{
+	for (; *p != '\0'; p++)
+		switch (*p) {
+		case '\\': out_write(o, "\\\\", 2); break;
+		case '\t': out_write(o, "\\t", 2); break;
+		case '\n': out_write(o, "\\n", 2); break;
+		case '\r': out_write(o, "\\r", 2); break;
+		default: out_putc(o, *p); break;
+		}
+}
+
 int
 state_save(const char *file, const struct state *st)
 {
 	struct out *o = NULL;
-	struct rec_val v;
 	char *tmp = NULL, *dir = NULL, *slash, num[128];
 	size_t i;
 	int fd = -1, dfd, rv = -1, saved;
@@ -222,10 +239,7 @@ state_save(const char *file, const struct state *st)
 	for (i = 0; i < st->n; i++) {
 		const struct state_ent *e = &st->e[i];
 
-		v.p = e->path;
-		v.len = (uint32_t)strlen(e->path);
-		v.enc = REC_RAW;
-		rec_put(o, &v);
+		put_path(o, e->path);
 		snprintf(num, sizeof(num), "\t%" PRIu64 "\t%" PRIu64 "\t%u\t%016"
 		    PRIx64 "\t%" PRIu64 "\t%u\t%016" PRIx64 "\n", e->dev, e->ino,
 		    e->hlen, e->hhash, e->off, e->tlen, e->thash);

@@ -10,7 +10,8 @@
  *	omph-tail-state 1
  *	PATH<TAB>DEV<TAB>INO<TAB>HLEN<TAB>HHASH<TAB>OFFSET<TAB>TLEN<TAB>THASH
  *
- * PATH uses the record format's COPY escaping; hashes are 16 hex digits.
+ * PATH escapes backslash, TAB, LF and CR as COPY does and keeps every other
+ * byte as it is (a path need not be UTF-8); hashes are 16 hex digits.
  * state_save writes a temporary file beside the target, fsyncs it and
  * renames it over, so a crash leaves the old or the new file, never a mix.
  */

@@ -121,7 +121,9 @@ iso_frac(int64_t t, const char *frac, int flen, char *o)
 static int
 cached(struct tm_cache *c, const char *p, size_t len, char *out)
 {
-	if (c != NULL && c->keylen == len && memcmp(c->key, p, len) == 0) {
+	/* isolen is 0 in a cache that holds nothing yet */
+	if (c != NULL && c->isolen > 0 && c->keylen == len &&
+	    memcmp(c->key, p, len) == 0) {
 		memcpy(out, c->iso, (size_t)c->isolen);
 		return c->isolen;
 	}

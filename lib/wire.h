@@ -65,7 +65,7 @@ int wire_parse_hello(const char *p, size_t n, struct wire_hello *h);
 /*
  * Sequence accounting of one sender: lost counts the numbers not (yet)
  * seen below the highest seen; a late one fills its gap (reordered), one
- * seen before is repeated.  Numbers more than WIRE_SEQWIN below the highest
+ * seen before is repeated.  Numbers WIRE_SEQWIN or more below the highest
  * count as reordered without filling a gap.
  */
 struct wire_seq {

@@ -1,0 +1,197 @@
+/*
+ * libFuzzer target: lib/w3c (W3C extended log files).
+ *
+ * One struct w3c per input; every line, directive or data, goes to
+ * w3c_line.  A record is written with rec_put_row and rec_put_json into
+ * memory, as omph-parse would, and must keep its column count and carry no
+ * control byte.
+ *
+ * Each line is placed so that line[len] (writable, as w3c.h allows) is the
+ * last byte before an inaccessible page, and the bytes before the line are
+ * poisoned for AddressSanitizer.  A read past line[len] then faults even
+ * when libc does it (glibc's own string scans inside sscanf, strto* are not
+ * instrumented), and instrumented code reading before the line is reported
+ * by ASan as usual.
+ */
+#include <sys/mman.h>
+
+#include <sanitizer/asan_interface.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "out.h"
+#include "rec.h"
+#include "w3c.h"
+
+#define FENCE (1024 * 1024)	/* longest fenced line + 1; longer: malloc */
+
+static struct out *o;
+static char *fence;		/* FENCE bytes, then a PROT_NONE page */
+
+static void
+fail(const char *what, const char *p, size_t n)
+{
+	fprintf(stderr, "fuzz-w3c: %s: \"%.*s\"\n", what, (int)(n > 200 ? 200 : n),
+	    p);
+	abort();
+}
+
+static void
+setup(void)
+{
+	long pg = sysconf(_SC_PAGESIZE);
+	char *m;
+
+	if ((o = malloc(sizeof(*o))) == NULL)
+		abort();
+	m = mmap(NULL, FENCE + (size_t)pg, PROT_READ | PROT_WRITE,
+	    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (m == MAP_FAILED || mprotect(m + FENCE, (size_t)pg, PROT_NONE) == -1)
+		abort();
+	fence = m;
+	ASAN_POISON_MEMORY_REGION(fence, FENCE);
+}
+
+/* a copy of p[0..len) whose byte len is the last accessible one */
+static char *
+place(const char *p, size_t len, int *heap)
+{
+	char *l;
+
+	*heap = len + 1 > FENCE;
+	if (*heap) {
+		if ((l = malloc(len + 1)) == NULL)
+			abort();
+	} else {
+		/* the fence stays poisoned but for the line (ASan's shadow is
+		 * per 8 bytes: up to 7 bytes before it may stay readable) */
+		l = fence + FENCE - (len + 1);
+		ASAN_UNPOISON_MEMORY_REGION(l, len + 1);
+	}
+	memcpy(l, p, len);
+	l[len] = '\n';
+	return l;
+}
+
+/* a record line as rec writes it: no control byte but TAB, valid UTF-8;
+ * the number of TABs */
+static int
+clean_row(const char *p, size_t n, size_t *tabs)
+{
+	const unsigned char *s = (const unsigned char *)p, *e = s + n;
+	size_t len, i;
+	unsigned cp;
+
+	*tabs = 0;
+	while (s < e) {
+		if (*s == '\t') {
+			(*tabs)++;
+			s++;
+			continue;
+		}
+		if (*s < 0x20 || *s == 0x7f)
+			return 0;
+		if (*s < 0x80) {
+			s++;
+			continue;
+		}
+		if (*s >= 0xc2 && *s <= 0xdf)
+			len = 2, cp = *s & 0x1f;
+		else if (*s >= 0xe0 && *s <= 0xef)
+			len = 3, cp = *s & 0x0f;
+		else if (*s >= 0xf0 && *s <= 0xf4)
+			len = 4, cp = *s & 0x07;
+		else
+			return 0;
+		if ((size_t)(e - s) < len)
+			return 0;
+		for (i = 1; i < len; i++) {
+			if ((s[i] & 0xc0) != 0x80)
+				return 0;
+			cp = cp << 6 | (s[i] & 0x3f);
+		}
+		if ((len == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
+		    (len == 4 && (cp < 0x10000 || cp > 0x10ffff)))
+			return 0;
+		s += len;
+	}
+	return 1;
+}
+
+static void
+record(const struct rec_schema *sch, const struct rec_val *vals)
+{
+	const struct rec_val *row[REC_MAXF];
+	size_t n, tabs;
+	const char *w;
+	int i;
+
+	if (sch->n < 1 || sch->n > REC_MAXF)
+		fail("a record under a schema without columns", "", 0);
+	for (i = 0; i < sch->n; i++)
+		row[i] = &vals[i];
+	o->memlen = 0;
+	rec_put_row(o, row, sch->n);
+	if (out_flush(o) == -1)
+		abort();
+	w = o->mem;
+	n = o->memlen;
+	if (n < 1 || w[n - 1] != '\n' || !clean_row(w, n - 1, &tabs) ||
+	    tabs != (size_t)sch->n - 1)
+		fail("the record written is not one clean row", w, n);
+	for (i = 0; i < sch->n; i++)
+		rec_put_json(o, &vals[i], strcmp(sch->names[i], "status") == 0);
+	if (out_flush(o) == -1)
+		abort();
+	o->memlen = 0;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct rec_val vals[REC_MAXF];
+	struct w3c *w;
+	char *buf, *p, *e, *nl, *l, why[256];
+	size_t len;
+	int heap, rv;
+
+	if (o == NULL)
+		setup();
+	if ((buf = malloc(size + 1)) == NULL)
+		return 0;
+	memcpy(buf, data, size);
+	buf[size] = '\0';
+	if ((w = w3c_new()) == NULL) {
+		free(buf);
+		return 0;
+	}
+	out_init_mem(o);
+	for (p = buf, e = buf + size; p < e; p = nl + 1) {
+		if ((nl = memchr(p, '\n', (size_t)(e - p))) == NULL)
+			nl = e;
+		len = (size_t)(nl - p);
+		l = place(p, len, &heap);
+		why[0] = '\0';
+		rv = w3c_line(w, l, len, vals, why, sizeof(why));
+		if (rv == W3C_RECORD)
+			record(w3c_schema(w), vals);
+		else if (rv == -1 && (memchr(why, '\0', sizeof(why)) == NULL ||
+		    why[0] == '\0'))
+			fail("w3c_line failed without a reason", p, len);
+		else if (rv != W3C_DIRECTIVE && rv != -1)
+			fail("w3c_line returned something else", p, len);
+		if (heap)
+			free(l);
+		else
+			ASAN_POISON_MEMORY_REGION(l, len + 1);
+	}
+	out_free(o);
+	w3c_free(w);
+	free(buf);
+	return 0;
+}
