@@ -8,7 +8,8 @@
 # per target and exits non-zero if any target crashed, naming the input.
 #
 # CC_FUZZ names the compiler (default: clang, else clang-NN found on PATH);
-# FUZZ_TARGETS may name a subset ("wire tm").
+# FUZZ_TARGETS may name a subset ("wire tm"); FUZZ_SEED fixes libFuzzer's
+# random seed, so that a run can be repeated (CI sets it).
 cd "$(dirname "$0")/.." || exit 1
 
 secs=${1:-10}
@@ -152,8 +153,9 @@ for t in $targets; do
 	rm -rf "$corpus"
 	mkdir -p "$corpus"
 	[ "$nseeds" -gt 0 ] && cp "$seeds"/* "$corpus"/
+	# shellcheck disable=SC2086
 	"$bin" -max_total_time="$secs" -max_len=$maxlen -timeout=25 \
-	    -rss_limit_mb=2048 -print_final_stats=1 \
+	    ${FUZZ_SEED:+-seed=$FUZZ_SEED} -rss_limit_mb=2048 -print_final_stats=1 \
 	    -artifact_prefix="$out/$t-" "$corpus" >"$log" 2>&1
 	rc=$?
 	runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1)
