@@ -119,6 +119,11 @@ best "parse-collect-pipeline" "bin/omph-parse combined $log | bin/omph-collect -
 awk 'BEGIN {
 	getline m < "'$B'/t.mawk-count-status"; getline p < "'$B'/t.parse-collect-pipeline"
 	printf "parse|collect vs mawk: %.2fx (target >= 1.0)\n", m / p }'
+if [ -s "$B/t.goaccess" ]; then
+	awk 'BEGIN {
+		getline g < "'$B'/t.goaccess"; getline p < "'$B'/t.parse-collect-pipeline"
+		printf "parse|collect vs goaccess: %.1fx (target >= 20)\n", g / p }'
+fi
 
 # bounded memory: 1,000,000 distinct paths, one path with 10% of the hits
 awk 'BEGIN { print "#path"; srand(7); for (i = 0; i < 1000000; i++) print (i % 10 == 0 ? "/hot" : "/p" i) }' >$B/flood.tsv
