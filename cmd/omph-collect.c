@@ -241,7 +241,7 @@ main(int argc, char *argv[])
 	struct lr r;
 	struct lr_line l;
 	sigset_t orig;
-	struct timespec ts, now;
+	struct timespec ts;
 	char errbuf[512];
 	double next_tick = 0, t;
 	size_t v;
@@ -383,10 +383,8 @@ main(int argc, char *argv[])
 	/* listening, stdin is read too, unless it is a terminal */
 	in_active = opt_nlisten == 0 || !isatty(STDIN_FILENO);
 	net_setup(&co);
-	if (opt_interval > 0) {
-		clock_gettime(CLOCK_MONOTONIC, &now);
-		next_tick = (double)now.tv_sec + now.tv_nsec / 1e9 + opt_interval;
-	}
+	if (opt_interval > 0)
+		next_tick = tm_mono() + opt_interval;
 	for (;;) {
 		while (in_active && lr_next(&r, &l) == 1) {
 			co.in.lineno = r.lineno - 1;
@@ -407,8 +405,7 @@ main(int argc, char *argv[])
 			break;
 		ms = -1;
 		if (opt_interval > 0) {
-			clock_gettime(CLOCK_MONOTONIC, &now);
-			t = (double)now.tv_sec + now.tv_nsec / 1e9;
+			t = tm_mono();
 			if (t >= next_tick) {
 				if (opt_arrival)
 					agg_advance(&co.a, wall());

@@ -117,7 +117,6 @@ struct send {
 static void usage(void);
 static void need(int, const char *);
 static int printable(const char *);
-static double now(void);
 static void udp_line(struct send *, const char *, size_t, int);
 static int udp_flush(struct send *, int);
 static int tcp_line(struct send *, const char *, size_t);
@@ -237,7 +236,7 @@ main(int argc, char *argv[])
 	s.fd = -1;
 	s.tsec = INT64_MIN;
 	s.backoff = BACKOFF_MIN;
-	s.refilled = now();
+	s.refilled = tm_mono();
 	s.tokens = 1;
 	if (lr_init(&s.in, STDIN_FILENO, opt_max_line) == -1)
 		err(1, NULL);
@@ -260,7 +259,7 @@ main(int argc, char *argv[])
 			    s.cap - s.len < room_need)
 				break;	/* full: backpressure */
 			if (opt_rate > 0) {
-				t = now();
+				t = tm_mono();
 				s.tokens += (t - s.refilled) * opt_rate;
 				s.refilled = t;
 				if (s.tokens > opt_rate / 100 + 1)
@@ -291,9 +290,9 @@ main(int argc, char *argv[])
 			if (s.in.eof && s.ndg == 0 && !s.open)
 				break;
 		} else {
-			if (s.done || (s.eof_sent && now() >= s.linger_until))
+			if (s.done || (s.eof_sent && tm_mono() >= s.linger_until))
 				break;
-			if (s.fd == -1 && !s.connecting && now() >= s.next_try)
+			if (s.fd == -1 && !s.connecting && tm_mono() >= s.next_try)
 				tcp_connect(&s);
 			if (s.fd >= 0 && !s.connecting && tcp_write(&s) == -1)
 				tcp_down(&s, errno);
@@ -302,7 +301,7 @@ main(int argc, char *argv[])
 				/* everything taken: say we are done */
 				shutdown(s.fd, SHUT_WR);
 				s.eof_sent = 1;
-				s.linger_until = now() + LINGER;
+				s.linger_until = tm_mono() + LINGER;
 			}
 		}
 
@@ -329,11 +328,11 @@ main(int argc, char *argv[])
 		if (opt_rate > 0 && s.tokens < 1)
 			wait = (1 - s.tokens) / opt_rate;
 		if (s.addr.proto == NET_TCP && s.fd == -1) {
-			t = s.next_try - now();
+			t = s.next_try - tm_mono();
 			wait = wait < 0 || t < wait ? t : wait;
 		}
 		if (s.eof_sent) {
-			t = s.linger_until - now();
+			t = s.linger_until - tm_mono();
 			wait = wait < 0 || t < wait ? t : wait;
 		}
 		if (want_in && lr_ready(&s.in) != 0)
@@ -356,7 +355,7 @@ main(int argc, char *argv[])
 					tcp_down(&s, errno);
 				else {
 					s.connecting = 0;
-					s.up_at = now();
+					s.up_at = tm_mono();
 					if (s.connections++ > 0)
 						s.reconnects++;
 					if (s.down_told)
@@ -402,15 +401,6 @@ main(int argc, char *argv[])
 		free(s.marks[--s.nmarks].text);
 	free(s.marks);
 	return rv;
-}
-
-static double
-now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
 static void
@@ -492,7 +482,7 @@ udp_open(struct send *s)
 	s->dglen[s->ndg] = 0;
 	s->open = 1;
 	s->hdr_in = 0;
-	t = now();
+	t = tm_mono();
 	if (s->hdrlen > 0 && (s->hdr_told != s->schema || t - s->hdr_at >=
 	    HDR_EVERY) && s->prelen[s->ndg] + s->hdrlen + 1 <= opt_max_dgram) {
 		memcpy(d, s->hdr, s->hdrlen);
@@ -539,10 +529,10 @@ udp_line(struct send *s, const char *p, size_t len, int header)
 		if (header)
 			set_header(s, p, len);
 		if (s->hdrlen > 0 && (header || s->hdr_told != s->schema ||
-		    now() - s->hdr_at >= HDR_EVERY)) {
+		    tm_mono() - s->hdr_at >= HDR_EVERY)) {
 			udp_syslog_msg(s, s->hdr, s->hdrlen);
 			s->hdr_told = s->schema;
-			s->hdr_at = now();
+			s->hdr_at = tm_mono();
 		}
 		if (!header)
 			udp_syslog_msg(s, p, len);
@@ -667,15 +657,15 @@ tcp_line(struct send *s, const char *p, size_t len)
 		if (len > 0 && p[0] == '#')
 			set_header(s, p, len);
 		else if (s->hdrlen > 0 && (s->hdr_told != s->schema ||
-		    now() - s->hdr_at >= HDR_EVERY)) {
+		    tm_mono() - s->hdr_at >= HDR_EVERY)) {
 			s->hdr_told = s->schema;
-			s->hdr_at = now();
+			s->hdr_at = tm_mono();
 			if (tcp_line(s, s->hdr, s->hdrlen) == -1)
 				return -1;
 		}
 		if (len > 0 && p[0] == '#') {
 			s->hdr_told = s->schema;
-			s->hdr_at = now();
+			s->hdr_at = tm_mono();
 		}
 		if (room(s, len + WIRE_HEADMAX + 512 + 24) == -1) {
 			errno = ENOBUFS;
@@ -736,7 +726,7 @@ tcp_connect(struct send *s)
 		if (!s->down_told)
 			warnx("%s: %s; retrying", s->where, errbuf);
 		s->down_told = 1;
-		s->next_try = now() + s->backoff;
+		s->next_try = tm_mono() + s->backoff;
 		s->backoff = s->backoff * 2 > BACKOFF_MAX ? BACKOFF_MAX :
 		    s->backoff * 2;
 		return;
@@ -773,7 +763,7 @@ tcp_down(struct send *s, int e)
 	}
 	s->down_told = 1;
 	s->sent = s->base;	/* syslog: written was released already */
-	s->next_try = now() + s->backoff;
+	s->next_try = tm_mono() + s->backoff;
 	s->backoff = s->backoff * 2 > BACKOFF_MAX ? BACKOFF_MAX : s->backoff * 2;
 }
 
@@ -855,7 +845,7 @@ tcp_write(struct send *s)
 		s->bytes += (uint64_t)w;
 		if (opt_syslog) {
 			frames_written(s);
-			if (now() - s->up_at >= 1)
+			if (tm_mono() - s->up_at >= 1)
 				s->backoff = BACKOFF_MIN;	/* it holds */
 		}
 	}

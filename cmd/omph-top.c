@@ -42,6 +42,7 @@
 #include "out.h"
 #include "rec.h"
 #include "sig.h"
+#include "tm.h"
 
 #define MINW 20			/* below this many columns or lines: one line */
 #define MINH 3
@@ -414,15 +415,6 @@ static double
 frac(double x)
 {
 	return x - (double)(long long)x;
-}
-
-static double
-mono(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
 /* ---- parsing the snapshot stream ---- */
@@ -2381,7 +2373,7 @@ render(struct top *t, int w, int h, double now)
 static void
 frame(struct top *t)
 {
-	render(t, t->width, INT_MAX, mono());
+	render(t, t->width, INT_MAX, tm_mono());
 	out_write(t->out, "\n", 1);
 	t->frames++;
 	if (out_flush(t->out) == -1) {
@@ -2499,7 +2491,7 @@ draw(struct top *t)
 	}
 	getmaxyx(stdscr, h, w);
 	erase();
-	render(t, w, h, mono());
+	render(t, w, h, tm_mono());
 	refresh();
 }
 
@@ -2673,9 +2665,9 @@ run(struct top *t, const sigset_t *mask)
 	double now;
 	int n, di, ki, ms, rv;
 
-	in->since = mono();
+	in->since = tm_mono();
 	for (;;) {
-		now = mono();
+		now = tm_mono();
 		if (in->net && in->state == IN_DOWN && now >= in->retry)
 			input_connect(t, now);
 		if (t->done)
@@ -2711,7 +2703,7 @@ run(struct top *t, const sigset_t *mask)
 		}
 		if (sig_caught())
 			return 0;
-		now = mono();
+		now = tm_mono();
 		if (rv == 0)
 			t->dirty = 1;	/* the clock moved */
 		if (ki >= 0) {

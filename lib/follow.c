@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "follow.h"
+#include "tm.h"
 #include "lr.h"
 
 #define TAILK 64			/* bytes before pos checked on each read */
@@ -112,15 +113,6 @@ struct follow {
 	size_t ndropped;
 	size_t nopen;
 };
-
-static double
-now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 static void
 note(struct follow *f, const char *name, int what, int err, long long a)
@@ -560,7 +552,7 @@ new_file(struct follow *f, struct fname *n, const char *path, int fd,
 	t->ino = (uint64_t)st->st_ino;
 	t->pos = t->delivered = pos;
 	t->exported = -1;
-	t->grown = now();
+	t->grown = tm_mono();
 	t->wd = -1;
 	t->dirty = 1;
 	t->taillen = -1;	/* loaded by the first read */
@@ -837,7 +829,7 @@ read_file(struct follow *f, struct tfile *t)
 		len = (size_t)n - (size_t)k;
 		if (t->pos + (int64_t)len > t->seen) {
 			t->seen = t->pos + (int64_t)len;
-			t->grown = now();
+			t->grown = tm_mono();
 		}
 		if (len == 0)
 			break;
@@ -1004,7 +996,7 @@ check_name(struct follow *f, struct fname *n)
 			if (n->cur == t) {
 				t->draining = fstat(t->fd, &fst) == 0 &&
 				    fst.st_nlink == 0 ? 2 : 1;
-				t->grown = now();
+				t->grown = tm_mono();
 				n->cur = NULL;
 			}
 		}
@@ -1042,7 +1034,7 @@ check_name(struct follow *f, struct fname *n)
 			return -1;
 		if (n->cur == t) {
 			t->draining = 1;
-			t->grown = now();
+			t->grown = tm_mono();
 			n->cur = NULL;
 		}
 		note(f, n->path, FN_ROTATED, 0, 0);
@@ -1083,8 +1075,8 @@ follow_start(struct follow *f)
 		if (check_name(f, n) == -1)
 			return -1;
 	f->started = 1;
-	f->next_poll = now() + f->o.poll_interval;
-	f->next_slow = now() + SLOW_CHECK;
+	f->next_poll = tm_mono() + f->o.poll_interval;
+	f->next_slow = tm_mono() + SLOW_CHECK;
 	return 0;
 }
 
@@ -1098,7 +1090,7 @@ int
 follow_timeout(const struct follow *f)
 {
 	const struct tfile *t;
-	double next = f->next_poll, t0 = now();
+	double next = f->next_poll, t0 = tm_mono();
 	int ms;
 
 	if (f->ifd >= 0 && f->next_slow < next)
@@ -1234,7 +1226,7 @@ follow_run(struct follow *f)
 
 	if (f->ifd >= 0)
 		read_events(f);
-	t0 = now();
+	t0 = tm_mono();
 	if (t0 >= f->next_poll) {
 		polled = 1;
 		f->next_poll = t0 + f->o.poll_interval;
@@ -1276,7 +1268,7 @@ follow_run(struct follow *f)
 		if (!t->draining)
 			continue;
 		if (t->draining == 2 || (fstat(t->fd, &st) == 0 &&
-		    st.st_nlink == 0) || now() - t->grown >= f->o.rotate_wait) {
+		    st.st_nlink == 0) || tm_mono() - t->grown >= f->o.rotate_wait) {
 			if (read_file(f, t) == -1 || finish_file(f, t) == -1)
 				return -1;
 		}

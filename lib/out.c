@@ -17,19 +17,6 @@ out_stdfds(void)
 }
 
 void
-out_init(struct out *o, int fd)
-{
-	/* a pipe as large as one buffer: fewer switches between the stages */
-	(void)fcntl(fd, F_SETPIPE_SZ, OUT_BUFSZ);
-	o->fd = fd;
-	o->err = 0;
-	o->len = 0;
-	o->written = 0;
-	o->mem = NULL;
-	o->memlen = o->memcap = 0;
-}
-
-void
 out_init_mem(struct out *o)
 {
 	o->fd = OUT_MEM;
@@ -38,6 +25,15 @@ out_init_mem(struct out *o)
 	o->written = 0;
 	o->mem = NULL;
 	o->memlen = o->memcap = 0;
+}
+
+void
+out_init(struct out *o, int fd)
+{
+	out_init_mem(o);
+	o->fd = fd;
+	/* a pipe as large as one buffer: fewer switches between the stages */
+	(void)fcntl(fd, F_SETPIPE_SZ, OUT_BUFSZ);
 }
 
 void

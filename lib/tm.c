@@ -1,4 +1,5 @@
 #include <string.h>
+#include <time.h>
 
 #include "tm.h"
 
@@ -316,6 +317,15 @@ tm_epoch(const char *p, size_t len, char *out)
 	if (t > 253402300799LL)		/* past 9999-12-31T23:59:59Z */
 		return -1;
 	return iso_frac(t, p + i, flen, out);
+}
+
+double
+tm_mono(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
 int

@@ -28,6 +28,8 @@ struct tm_cache {
 int64_t tm_days(int64_t y, int m, int d);
 /* Format epoch seconds as ISO 8601 UTC without fraction; returns length. */
 int tm_iso(int64_t epoch, char *out);
+/* Seconds of the monotonic clock (for timers, never for records). */
+double tm_mono(void);
 /* 1 when p is what may follow the seconds there: "Z" or ".DIGITS Z". */
 int tm_iso_tail(const char *p, size_t len);
 /* Parse "YYYY-MM-DDTHH:MM:SS[.f]Z" (as written by tm_iso); -1 if not. */
