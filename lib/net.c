@@ -32,8 +32,24 @@ net_parse(const char *s, int defproto, struct net_addr *a, char *err,
 		snprintf(err, errlen, "%s: not udp://HOST:PORT or tcp://HOST:PORT",
 		    s);
 		goto fail;
-	} else
+	} else {
 		a->proto = defproto;
+		/* "PORT" or ":PORT" alone: this machine only (loopback) */
+		if (*hp == ':' || (*hp != '\0' && strspn(hp, "0123456789") ==
+		    strlen(hp))) {
+			if (*hp == ':')
+				hp++;
+			if (strlen(hp) == 0 || strlen(hp) > 5 ||
+			    strspn(hp, "0123456789") != strlen(hp) ||
+			    atoi(hp) < 1 || atoi(hp) > 65535) {
+				snprintf(err, errlen, "%s: bad port (1-65535)", s);
+				goto fail;
+			}
+			strcpy(a->host, "127.0.0.1");
+			strcpy(a->port, hp);
+			return 0;
+		}
+	}
 	if (*hp == '[') {
 		h = hp + 1;
 		if ((he = strchr(h, ']')) == NULL || he[1] != ':') {

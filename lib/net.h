@@ -34,7 +34,9 @@ struct net_cidr {
 
 /*
  * Parse "udp://HOST:PORT" or "tcp://HOST:PORT"; when defproto is not 0,
- * "HOST:PORT" alone is taken as that protocol.  -1 with a reason in err.
+ * "HOST:PORT" alone is taken as that protocol, and "PORT" or ":PORT" as
+ * that port on the loopback address 127.0.0.1 ("*:PORT" is every address).
+ * -1 with a reason in err.
  */
 int net_parse(const char *s, int defproto, struct net_addr *a, char *err,
     size_t errlen);
