@@ -530,3 +530,18 @@ file_lines() {
 	d=$(printf '%s\n' "$stderr" | sed -n 's/^omph-send: 10000 lines, .* \([0-9]*\) datagrams dropped$/\1/p')
 	[ "$d" -gt 0 ]
 }
+
+@test "--serve with a port alone listens on 127.0.0.1 only, and omph-top --connect PORT reads it" {
+	P=$(free_port)
+	# (a listener keeps it running: without one, the end of stdin ends it)
+	collector c --serve "$P" --listen "udp://127.0.0.1:$(free_port)"
+	hex=$(printf '%04X' "$P")
+	# /proc/net/tcp: the listening socket (state 0A) is 127.0.0.1 (0100007F)
+	awk -v p=":$hex" '$2 ~ p"$" && $4 == "0A" { print $2 }' /proc/net/tcp >"$T/bound"
+	[ "$(cat "$T/bound")" = "0100007F$(echo ":$hex")" ]
+	run --separate-stderr omph-top -b -n 1 --connect "$P"
+	[ "$status" -eq 0 ]
+	[[ "${lines[0]}" == "$P "* ]]
+	stop "$cpid"
+	[ "$rc" -eq 0 ]
+}
