@@ -8,7 +8,9 @@ PREFIX ?= /usr/local
 MANDIR ?= $(PREFIX)/share/man
 CFLAGS ?= -O2 -g
 VERSION = 0.1.0
-WARN = -std=c11 -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes
+# CI sets WERROR=-Werror: there, warnings are errors
+WERROR ?=
+WARN = -std=c11 -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes $(WERROR)
 DEFS = -D_GNU_SOURCE -DOMPH_VERSION=\"$(VERSION)\" -Ilib
 O = obj
 B = bin
