@@ -973,8 +973,10 @@ put_event(struct collect *co, const char *what, int rule, const char *key,
 static void
 senders(struct collect *co, struct out *o)
 {
-	static const char *const cols[] = { "records", "messages", "lost",
-	    "repeated", "reordered", "bad", "noschema" };
+	static const char *const cols[] = {
+		"records", "messages", "lost", "repeated", "reordered", "bad",
+		"noschema"
+	};
 	const struct sender *s;
 	struct rec_val v;
 	uint64_t n[7];

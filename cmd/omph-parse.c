@@ -338,7 +338,9 @@ out:
 static int
 try_auto(struct parse *ps, char *p, size_t len)
 {
-	static const char *const order[] = { "combined", "vcombined", "clf" };
+	static const char *const order[] = {
+		"combined", "vcombined", "clf"
+	};
 	char why[256];
 	size_t i;
 

@@ -220,6 +220,7 @@ static void ui_stop(struct top *);
 static void draw(struct top *);
 static void frame(struct top *);
 static void snap_free(struct snap *);
+static void top_free(struct top *);
 
 int
 main(int argc, char *argv[])
@@ -238,7 +239,7 @@ main(int argc, char *argv[])
 	char errbuf[256];
 	const char *cols;
 	size_t v;
-	int ch, i, rv;
+	int ch, rv;
 
 	while ((ch = getopt_long(argc, argv, "bn:h", longopts, NULL)) != -1) {
 		switch (ch) {
@@ -339,11 +340,23 @@ main(int argc, char *argv[])
 	}
 	if (t->in.net && t->in.fd >= 0)
 		close(t->in.fd);
+	top_free(t);
+	return rv;
+}
+
+/* free t and all it holds (not its out, not its descriptors); t may be NULL */
+static void
+top_free(struct top *t)
+{
+	size_t i;
+
+	if (t == NULL)
+		return;
 	lr_free(&t->in.r);
 	for (i = 0; i < 3; i++)
 		snap_free(&t->sn[i]);
-	for (v = 0; v < t->al.n; v++)
-		free(t->al.a[v].rule);
+	for (i = 0; t->al.a != NULL && i < t->al.n; i++)
+		free(t->al.a[i].rule);
 	free(t->al.a);
 	free(t->order);
 	free(t->selkey.p);
@@ -351,7 +364,6 @@ main(int argc, char *argv[])
 	free(t->c.p);
 	free(t->bl.p);
 	free(t);
-	return rv;
 }
 
 /* ---- memory ---- */

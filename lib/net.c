@@ -116,6 +116,18 @@ resolve(const struct net_addr *a, int passive, struct addrinfo **res,
 	return 0;
 }
 
+/* the end of a search over the addresses of res: fd, or -1 telling e */
+static int
+found(struct addrinfo *res, int fd, int e, char *err, size_t errlen)
+{
+	freeaddrinfo(res);
+	if (fd == -1) {
+		snprintf(err, errlen, "%s", strerror(e));
+		errno = e;
+	}
+	return fd;
+}
+
 int
 net_listen(const struct net_addr *a, int rcvbuf, char *err, size_t errlen)
 {
@@ -131,9 +143,8 @@ net_listen(const struct net_addr *a, int rcvbuf, char *err, size_t errlen)
 	if (ai == NULL)
 		ai = res;
 	for (; ai != NULL; ai = ai->ai_next) {
-		fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK |
-		    SOCK_CLOEXEC, 0);
-		if (fd == -1) {
+		if ((fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK |
+		    SOCK_CLOEXEC, 0)) == -1) {
 			e = errno;
 			continue;
 		}
@@ -155,12 +166,7 @@ net_listen(const struct net_addr *a, int rcvbuf, char *err, size_t errlen)
 		close(fd);
 		fd = -1;
 	}
-	freeaddrinfo(res);
-	if (fd == -1) {
-		snprintf(err, errlen, "%s", strerror(e));
-		errno = e;
-	}
-	return fd;
+	return found(res, fd, e, err, errlen);
 }
 
 int
@@ -179,9 +185,8 @@ net_connect(const struct net_addr *a, unsigned attempt, char *err,
 		first = first->ai_next;
 	for (ai = first, i = 0; i < n; i++,
 	    ai = ai->ai_next != NULL ? ai->ai_next : res) {
-		fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK |
-		    SOCK_CLOEXEC, 0);
-		if (fd == -1) {
+		if ((fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK |
+		    SOCK_CLOEXEC, 0)) == -1) {
 			e = errno;
 			continue;
 		}
@@ -194,12 +199,7 @@ net_connect(const struct net_addr *a, unsigned attempt, char *err,
 		close(fd);
 		fd = -1;
 	}
-	freeaddrinfo(res);
-	if (fd == -1) {
-		snprintf(err, errlen, "%s", strerror(e));
-		errno = e;
-	}
-	return fd;
+	return found(res, fd, e, err, errlen);
 }
 
 int

@@ -70,17 +70,6 @@ LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
 	}
 	out_free(t->out);
 	free(t->out);
-	lr_free(&t->in.r);
-	for (i = 0; i < 3; i++)
-		snap_free(&t->sn[i]);
-	for (i = 0; i < t->al.n; i++)
-		free(t->al.a[i].rule);
-	free(t->al.a);
-	free(t->order);
-	free(t->selkey.p);
-	free(t->u.p);
-	free(t->c.p);
-	free(t->bl.p);
-	free(t);
+	top_free(t);
 	return 0;
 }
