@@ -22,60 +22,10 @@
 #include "out.h"
 #include "rec.h"
 
+#define FUZZ_NAME "fuzz-logfmt"
+#include "check.h"
+
 static struct out *o;
-
-static void
-fail(const char *what, const char *p, size_t n)
-{
-	fprintf(stderr, "fuzz-logfmt: %s: \"%.*s\"\n", what,
-	    (int)(n > 200 ? 200 : n), p);
-	abort();
-}
-
-/* a record line as rec writes it: no control byte but TAB, valid UTF-8;
- * the number of TABs */
-static int
-clean_row(const char *p, size_t n, size_t *tabs)
-{
-	const unsigned char *s = (const unsigned char *)p, *e = s + n;
-	size_t len, i;
-	unsigned cp;
-
-	*tabs = 0;
-	while (s < e) {
-		if (*s == '\t') {
-			(*tabs)++;
-			s++;
-			continue;
-		}
-		if (*s < 0x20 || *s == 0x7f)
-			return 0;
-		if (*s < 0x80) {
-			s++;
-			continue;
-		}
-		if (*s >= 0xc2 && *s <= 0xdf)
-			len = 2, cp = *s & 0x1f;
-		else if (*s >= 0xe0 && *s <= 0xef)
-			len = 3, cp = *s & 0x0f;
-		else if (*s >= 0xf0 && *s <= 0xf4)
-			len = 4, cp = *s & 0x07;
-		else
-			return 0;
-		if ((size_t)(e - s) < len)
-			return 0;
-		for (i = 1; i < len; i++) {
-			if ((s[i] & 0xc0) != 0x80)
-				return 0;
-			cp = cp << 6 | (s[i] & 0x3f);
-		}
-		if ((len == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
-		    (len == 4 && (cp < 0x10000 || cp > 0x10ffff)))
-			return 0;
-		s += len;
-	}
-	return 1;
-}
 
 static void
 record(const struct rec_schema *sch, const struct rec_val *vals)
@@ -92,7 +42,7 @@ record(const struct rec_schema *sch, const struct rec_val *vals)
 		abort();
 	w = o->mem + mark;
 	n = o->memlen - mark;
-	if (n < 1 || w[n - 1] != '\n' || !clean_row(w, n - 1, &tabs) ||
+	if (n < 1 || w[n - 1] != '\n' || !clean_text(w, n - 1, &tabs) ||
 	    tabs != (size_t)sch->n - 1)
 		fail("the record written is not one clean row", w, n);
 	for (i = 0; i < sch->n; i++)
