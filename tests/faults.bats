@@ -7,13 +7,6 @@
 bats_require_minimum_version 1.5.0
 load helper
 
-# ppoll(2), where omph-tail and omph-collect wait in their main loop
-case $(uname -m) in
-x86_64) PPOLL=271 ;;
-aarch64 | riscv64) PPOLL=73 ;;
-*) PPOLL= ;;
-esac
-
 # fixtures shared by the tests, made once with the plain build
 setup_file() {
 	local d=$BATS_FILE_TMPDIR
@@ -42,42 +35,17 @@ setup() {
 }
 
 teardown() {
-	local p bad=0
+	local bad=0
 
 	exec 7>&-
 	touch "$T/stop" 2>/dev/null
-	for p in $pids; do
-		kill -TERM "$p" 2>/dev/null
-	done
-	for p in $pids; do
-		wait_until 5 gone "$p" || kill -KILL "$p" 2>/dev/null
-	done
 	# a sanitizer report from any background command fails the test
-	if grep -l -e 'Sanitizer' -e 'runtime error' "$T"/*.err 2>/dev/null; then
-		cat "$T"/*.err
-		bad=1
-	fi
+	stop_all || bad=1
 	rm -rf "$T"
 	return "$bad"
 }
 
 # ---------------------------------------------------------------- helpers
-
-# gone PID: PID has exited (a zombie counts)
-gone() {
-	[ ! -e "/proc/$1/stat" ] || grep -q '^[0-9]* (.*) [ZX] ' "/proc/$1/stat" 2>/dev/null
-}
-
-# looping PID: PID waits in ppoll, its main loop
-looping() {
-	local nr
-
-	if [ -z "$PPOLL" ]; then
-		sleep 0.5	# unknown architecture: give it time
-		return 0
-	fi
-	read -r nr _ <"/proc/$1/syscall" 2>/dev/null && [ "$nr" = "$PPOLL" ]
-}
 
 # sigready PID: PID catches SIGTERM: lib/sig has set its handler up
 sigready() {

@@ -32,3 +32,44 @@ field() {
 		/^#/ { for (i = 1; i <= NF; i++) { h = $i; sub(/^#/, "", h); col[h] = i }; next }
 		{ print $(col[name]) }'
 }
+
+# ppoll(2), where a started omph-tail or omph-collect waits in its main loop
+case $(uname -m) in
+x86_64) PPOLL=271 ;;
+aarch64 | riscv64) PPOLL=73 ;;
+*) PPOLL= ;;
+esac
+
+# gone PID: PID has exited (a zombie counts)
+gone() {
+	[ ! -e "/proc/$1/stat" ] || grep -q '^[0-9]* (.*) [ZX] ' "/proc/$1/stat" 2>/dev/null
+}
+
+# looping PID: PID waits in ppoll, its main loop: its files are open and
+# watched, its startup reading done
+looping() {
+	local nr
+
+	if [ -z "$PPOLL" ]; then
+		sleep 0.5	# unknown architecture: give it time
+		return 0
+	fi
+	read -r nr _ <"/proc/$1/syscall" 2>/dev/null && [ "$nr" = "$PPOLL" ]
+}
+
+# stop_all: TERM every pid in $pids (KILL those still there after 5 s),
+# then fail when a background command's $T/*.err holds a sanitizer report
+stop_all() {
+	local p
+
+	for p in $pids; do
+		kill -TERM "$p" 2>/dev/null
+	done
+	for p in $pids; do
+		wait_until 5 gone "$p" || kill -KILL "$p" 2>/dev/null
+	done
+	if grep -l -e 'Sanitizer' -e 'runtime error' "$T"/*.err 2>/dev/null; then
+		cat "$T"/*.err
+		return 1
+	fi
+}

@@ -11,13 +11,6 @@ POLL=--poll=0.05
 # the hot rotation loops wait for each new file to be seen: poll faster there
 FASTPOLL=--poll=0.01
 
-# ppoll(2), where a started omph-tail waits in its main loop
-case $(uname -m) in
-x86_64) PPOLL=271 ;;
-aarch64 | riscv64) PPOLL=73 ;;
-*) PPOLL= ;;
-esac
-
 setup() {
 	T=$(mktemp -d "${TMPDIR:-/tmp}/omph-test.XXXXXX")
 	pids=
@@ -25,39 +18,13 @@ setup() {
 }
 
 teardown() {
-	local p bad=0
+	local bad=0
 
 	exec 7>&-
-	for p in $pids; do
-		kill -TERM "$p" 2>/dev/null
-	done
-	for p in $pids; do
-		wait_until 5 gone "$p" || kill -KILL "$p" 2>/dev/null
-	done
 	# a sanitizer report from any background omph-tail fails the test
-	if grep -l -e 'Sanitizer' -e 'runtime error' "$T"/*.err 2>/dev/null; then
-		cat "$T"/*.err
-		bad=1
-	fi
+	stop_all || bad=1
 	rm -rf "$T"
 	return "$bad"
-}
-
-# gone PID: PID has exited (a zombie counts)
-gone() {
-	[ ! -e "/proc/$1/stat" ] || grep -q '^[0-9]* (.*) [ZX] ' "/proc/$1/stat" 2>/dev/null
-}
-
-# looping PID: PID waits in ppoll, its main loop: its files are open and
-# watched, its startup reading done
-looping() {
-	local nr
-
-	if [ -z "$PPOLL" ]; then
-		sleep 0.5	# unknown architecture: give it time
-		return 0
-	fi
-	read -r nr _ <"/proc/$1/syscall" 2>/dev/null && [ "$nr" = "$PPOLL" ]
 }
 
 # tail_bg NAME ARG...: omph-tail ARG... in the background (environment from
