@@ -73,3 +73,30 @@ stop_all() {
 		return 1
 	fi
 }
+
+# tail_bg NAME ARG...: omph-tail ARG... in the background (environment from
+# the array TAIL_ENV), output in $T/NAME.out, messages in $T/NAME.err; its pid
+# in $pid and $pids.  Returns once it is in its main loop.
+tail_bg() {
+	local name=$1
+
+	shift
+	env ${TAIL_ENV[@]+"${TAIL_ENV[@]}"} omph-tail "$@" \
+	    >"$T/$name.out" 2>"$T/$name.err" 3>&- &
+	pid=$!
+	pids="$pids $pid"
+	wait_until 10 looping "$pid"
+}
+
+# has FILE N: FILE has N lines or more
+has() {
+	local -a l
+
+	mapfile -t l 2>/dev/null <"$1" || return 1
+	[ "${#l[@]}" -ge "$2" ]
+}
+
+# saw FILE LINE: FILE holds the line LINE
+saw() {
+	grep -qxF -- "$2" "$1" 2>/dev/null
+}
