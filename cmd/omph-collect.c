@@ -241,7 +241,6 @@ main(int argc, char *argv[])
 	struct lr r;
 	struct lr_line l;
 	sigset_t orig;
-	struct timespec ts;
 	char errbuf[512];
 	double next_tick = 0, t;
 	size_t v;
@@ -436,11 +435,7 @@ main(int argc, char *argv[])
 			npfd = 1;
 		}
 		npfd += net_pollfds(&co, pfd + npfd);
-		if (ms >= 0) {
-			ts.tv_sec = ms / 1000;
-			ts.tv_nsec = (long)(ms % 1000) * 1000000L;
-		}
-		if (ppoll(pfd, (nfds_t)npfd, ms >= 0 ? &ts : NULL, &orig) == -1 &&
+		if (sig_poll(pfd, (nfds_t)npfd, ms, &orig) == -1 &&
 		    errno != EINTR)
 			err(1, "ppoll");
 		if (sig_caught())

@@ -145,7 +145,6 @@ main(int argc, char *argv[])
 	struct send s;
 	struct lr_line l;
 	struct pollfd pfd[2];
-	struct timespec ts;
 	sigset_t orig;
 	char errbuf[512];
 	double t, wait;
@@ -340,11 +339,7 @@ main(int argc, char *argv[])
 		if (wait < 0 && n == 0 && !want_in)
 			wait = 0.05;	/* nothing to wait on: should not happen */
 		ms = wait < 0 ? -1 : (int)(wait * 1000) + (wait > 0);
-		if (ms >= 0) {
-			ts.tv_sec = ms / 1000;
-			ts.tv_nsec = (long)(ms % 1000) * 1000000L;
-		}
-		if (ppoll(pfd, (nfds_t)n, ms >= 0 ? &ts : NULL, &orig) == -1 &&
+		if (sig_poll(pfd, (nfds_t)n, ms, &orig) == -1 &&
 		    errno != EINTR)
 			err(1, "ppoll");
 		if (sig_caught())

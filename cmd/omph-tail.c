@@ -81,7 +81,6 @@ main(int argc, char *argv[])
 	struct tail tl;
 	sigset_t orig;
 	struct pollfd pfd[2];
-	struct timespec ts;
 	struct stat sst;
 	struct rlimit rl;
 	char errbuf[256];
@@ -209,11 +208,7 @@ main(int argc, char *argv[])
 			pfd[npfd].fd = STDOUT_FILENO;
 			pfd[npfd++].events = 0;
 		}
-		if (ms >= 0) {
-			ts.tv_sec = ms / 1000;
-			ts.tv_nsec = (long)(ms % 1000) * 1000000L;
-		}
-		if (ppoll(pfd, (nfds_t)npfd, ms >= 0 ? &ts : NULL, &orig) == -1 &&
+		if (sig_poll(pfd, (nfds_t)npfd, ms, &orig) == -1 &&
 		    errno != EINTR)
 			err(1, "ppoll");
 		if (sig_caught())

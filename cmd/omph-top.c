@@ -2673,7 +2673,6 @@ run(struct top *t, const sigset_t *mask)
 {
 	struct input *in = &t->in;
 	struct pollfd pfd[2];
-	struct timespec ts;
 	double now;
 	int n, di, ki, ms, rv;
 
@@ -2704,11 +2703,7 @@ run(struct top *t, const sigset_t *mask)
 		if (n == 0 && in->state != IN_DOWN)
 			return t->rv;	/* batch: nothing more to come */
 		ms = wake_ms(t, now);
-		if (ms >= 0) {
-			ts.tv_sec = ms / 1000;
-			ts.tv_nsec = (long)(ms % 1000) * 1000000L;
-		}
-		rv = ppoll(pfd, (nfds_t)n, ms >= 0 ? &ts : NULL, mask);
+		rv = sig_poll(pfd, (nfds_t)n, ms, mask);
 		if (rv == -1 && errno != EINTR) {
 			ui_stop(t);
 			err(1, "ppoll");

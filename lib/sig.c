@@ -1,5 +1,7 @@
+#include <poll.h>
 #include <signal.h>
 #include <string.h>
+#include <time.h>
 
 #include "sig.h"
 
@@ -35,4 +37,16 @@ int
 sig_caught(void)
 {
 	return caught;
+}
+
+int
+sig_poll(struct pollfd *pfd, nfds_t n, int ms, const sigset_t *wait)
+{
+	struct timespec ts;
+
+	if (ms >= 0) {
+		ts.tv_sec = ms / 1000;
+		ts.tv_nsec = (long)(ms % 1000) * 1000000L;
+	}
+	return ppoll(pfd, n, ms >= 0 ? &ts : NULL, wait);
 }

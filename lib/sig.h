@@ -10,9 +10,15 @@
 #ifndef SIG_H
 #define SIG_H
 
+#include <poll.h>
 #include <signal.h>
 
 void sig_setup(sigset_t *wait);
 int sig_caught(void);
+/*
+ * ppoll(2) on n descriptors for at most ms milliseconds (-1: no limit) with
+ * the signal mask wait: what ppoll returns (-1 EINTR when a signal came).
+ */
+int sig_poll(struct pollfd *pfd, nfds_t n, int ms, const sigset_t *wait);
 
 #endif
