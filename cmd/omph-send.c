@@ -110,8 +110,10 @@ struct send {
 	uint64_t lines, dgrams, bytes, reconnects, cut, dropped;
 	unsigned long reports;
 	struct tm_cache tc;
-	int64_t tsec;
-	char ts[TM_ISOMAX];
+	int64_t tsec;			/* the second and header of pfx */
+	uint32_t pfx_schema;
+	char pfx[WIRE_HEADMAX + 256];	/* "<134>1 TS HOST omph PROCID - - " */
+	size_t pfxlen;
 };
 
 static void usage(void);
@@ -434,33 +436,35 @@ set_header(struct send *s, const char *p, size_t len)
 	}
 }
 
-/* the RFC 3339 time of now, cached per second */
-static const char *
-stamp(struct send *s)
-{
-	int64_t t = (int64_t)time(NULL);
-
-	if (t != s->tsec) {
-		s->tsec = t;
-		tm_iso(t, s->ts);
-	}
-	return s->ts;
-}
-
-/* one syslog message for a line into p (cap bytes); its length */
+/*
+ * One syslog message for a line into p (cap bytes); its length.  The part
+ * before the line changes only with the second and the header: it is
+ * formatted then, and copied for every line.
+ */
 static size_t
 syslog_msg(struct send *s, char *p, size_t cap, const char *line, size_t len)
 {
-	char procid[32];
+	int64_t t = (int64_t)time(NULL);
+	char procid[32], ts[TM_ISOMAX];
 	size_t n;
 
-	snprintf(procid, sizeof(procid), "%08" PRIx32 ".%08" PRIx32, s->session,
-	    s->schema);
-	n = wire_put_syslog(p, cap, SYSLOG_PRI, stamp(s), s->id, "omph", procid,
-	    line, len);
-	if (n == cap && len > 0)
+	if (t != s->tsec || s->schema != s->pfx_schema || s->pfxlen == 0) {
+		s->tsec = t;
+		s->pfx_schema = s->schema;
+		tm_iso(t, ts);
+		snprintf(procid, sizeof(procid), "%08" PRIx32 ".%08" PRIx32,
+		    s->session, s->schema);
+		s->pfxlen = wire_put_syslog(s->pfx, sizeof(s->pfx), SYSLOG_PRI,
+		    ts, s->id, "omph", procid, "", 0);
+	}
+	if (cap < s->pfxlen)
+		return 0;
+	memcpy(p, s->pfx, s->pfxlen);
+	n = len < cap - s->pfxlen ? len : cap - s->pfxlen;
+	memcpy(p + s->pfxlen, line, n);
+	if (n < len)
 		cut(s, cap);
-	return n;
+	return s->pfxlen + n;
 }
 
 /* --- UDP --- */
