@@ -115,8 +115,12 @@ $(B)/libfault.so: tests/fault.c
 sanitize:
 	$(MAKE) O=obj/san B=obj/san/bin CFLAGS="$(SANFLAGS)" LDFLAGS="-fsanitize=address,undefined" all
 
-# both passes of the bats suite: plain, then sanitized; ends "N passed, N failed"
-test: all sanitize
+# both passes of the bats suite: plain, then sanitized; ends "N passed,
+# N failed, N skipped".  tests/deps.sh first installs (as root) or names
+# every package the suite needs.
+test:
+	@sh tests/deps.sh test
+	@$(MAKE) all sanitize
 	@sh tests/run.sh
 
 bench: all
@@ -125,13 +129,18 @@ bench: all
 # libFuzzer targets (clang), each run FUZZ_SECONDS after its regression inputs
 FUZZ_SECONDS = 10
 fuzz:
+	@sh tests/deps.sh fuzz
 	@sh tests/fuzz.sh $(FUZZ_SECONDS)
 
 # one bench-size pipeline, tail | parse | collect, under valgrind
-valgrind: all
+valgrind:
+	@sh tests/deps.sh valgrind
+	@$(MAKE) all
 	@sh tests/valgrind.sh
 
-demo: all
+demo:
+	@sh tests/deps.sh demo
+	@$(MAKE) all
 	@sh tests/demo.sh
 
 install: all

@@ -56,6 +56,7 @@
 
 static const char *opt_keys[MAXKEYF];	/* -k */
 static int opt_nkeys;
+static int key_told[MAXKEYF];		/* a -k naming no column was told */
 static int opt_window;			/* --window */
 static int opt_arrival;			/* --clock arrival */
 static double opt_interval;		/* --interval */
@@ -518,6 +519,13 @@ header(struct cols *c, char *p, size_t len)
 			c->duration = i;
 #undef IS
 	}
+	/* a key that names no column: told once, its records go under \N */
+	for (j = 0; j < opt_nkeys; j++)
+		if (c->key[j] == -1 && !key_told[j]) {
+			key_told[j] = 1;
+			warnx("-k %s: no such column in the input's header; "
+			    "its records are counted under \\N", opt_keys[j]);
+		}
 }
 
 /* a line that is not a record: counted, the first ones told */

@@ -536,7 +536,8 @@ well_formed() {
 	} >"$T/in"
 	run --separate-stderr omph-collect <"$T/in"
 	[ "$status" -eq 0 ]
-	[ -z "$stderr" ]
+	# the third header has no path: told once
+	[ "$stderr" = "omph-collect: -k path: no such column in the input's header; its records are counted under \\N" ]
 	printf '%s\n' "$output" >"$T/out"
 	# key, hits, bytes, 2xx, 3xx, 4xx, 5xx, 4xx_ratio
 	rows <"$T/out" | cut -f 1,2,4-9 | tr '\t' ' ' | sort >"$T/got"
@@ -736,5 +737,18 @@ assert last["active"][0]["path"] == "/a" and last["active"][0]["rule"] == "5xx>0
 	run --separate-stderr bash -c '{ sleep 0.3; cat "$1"; } | omph-collect | true
 	    exit ${PIPESTATUS[1]}' sh "$T/in"
 	[ "$status" -eq 1 ]
+	[ -z "$stderr" ]
+}
+
+@test "a -k naming no column of the input is told once; its records go under \\N" {
+	printf '#path\tstatus\n/a\t200\n/b\t404\n#path\tstatus\n/c\t200\n' >"$T/in"
+	run --separate-stderr omph-collect -k nosuch -k status <"$T/in"
+	[ "$status" -eq 0 ]
+	[ "${#stderr_lines[@]}" -eq 1 ]
+	[[ "$stderr" == "omph-collect: -k nosuch: no such column in the input's header;"* ]]
+	echo "$output" | grep -q $'^\\\\N\t200\t2\t'
+	# a key that exists is never told
+	run --separate-stderr omph-collect -k status <"$T/in"
+	[ "$status" -eq 0 ]
 	[ -z "$stderr" ]
 }
