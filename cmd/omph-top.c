@@ -193,6 +193,7 @@ struct top {
 	int reorder;
 	int body;			/* key rows of the last layout */
 	struct buf u, c;		/* scratch: unescaped, cleaned text */
+	struct buf fb;			/* the text of a line's fields */
 	int utf8;
 	/* the terminal */
 	int ui, colors, dirty;
@@ -362,6 +363,7 @@ top_free(struct top *t)
 	free(t->selkey.p);
 	free(t->u.p);
 	free(t->c.p);
+	free(t->fb.p);
 	free(t->bl.p);
 	free(t);
 }
@@ -1296,17 +1298,75 @@ fmt_bytes(char *b, size_t n, double v)
 	snprintf(b, n, v < 9.95 ? "%.1f%c" : "%.0f%c", v, sfx[i]);
 }
 
+/*
+ * A rate of hits (or records) per second, for the eye: per second from 1/s
+ * up, else per minute, per hour or per day, whichever is 1 or more, so no
+ * exponent and at most 8 columns ("59.9/min"); below 0.01 a day, "<0.01/d".
+ */
 static void
 fmt_rate(char *b, size_t n, double v)
 {
-	if (v == 0)
-		snprintf(b, n, "0");
-	else if (v < 0.001)
-		snprintf(b, n, "%.1e", v);
-	else if (v < 100)
-		snprintf(b, n, "%.3g", v);
+	static const struct {
+		double secs;
+		const char *unit;
+	} u[] = { { 1, "/s" }, { 60, "/min" }, { 3600, "/h" }, { 86400, "/d" } };
+	char c[32];
+	double x = 0;
+	size_t i;
+
+	if (v <= 0) {
+		snprintf(b, n, "0/s");
+		return;
+	}
+	for (i = 0; i < sizeof(u) / sizeof(u[0]); i++)
+		if ((x = v * u[i].secs) >= 1)
+			break;
+	if (i == sizeof(u) / sizeof(u[0])) {
+		i--;
+		if (x < 0.005) {
+			snprintf(b, n, "<0.01/d");
+			return;
+		}
+	}
+	if (x >= 999.5)
+		fmt_count(c, sizeof(c), x, 4);
 	else
-		fmt_count(b, n, v, 6);
+		snprintf(c, sizeof(c), x >= 99.95 ? "%.0f" : x >= 9.995 ? "%.1f" :
+		    "%.2f", x);
+	snprintf(b, n, "%s%s", c, u[i].unit);
+}
+
+/*
+ * A value, such as an alert's metric, in up to 4 significant digits and
+ * without an exponent: trailing zeros dropped; below 0.000001, "<0.000001".
+ */
+static void
+fmt_num(char *b, size_t n, double v)
+{
+	double a = v < 0 ? -v : v, x;
+	size_t len;
+	int d;
+
+	if (v == 0 || a >= 1e15) {
+		snprintf(b, n, "%.0f", v);
+		return;
+	}
+	if (a < 0.0000005) {
+		snprintf(b, n, v < 0 ? "-<0.000001" : "<0.000001");
+		return;
+	}
+	for (d = 3, x = a; x >= 10 && d > 0; x /= 10)
+		d--;
+	for (x = a; x < 1 && d < 6; x *= 10)
+		d++;
+	snprintf(b, n, "%.*f", d, v);
+	if (strchr(b, '.') != NULL) {
+		len = strlen(b);
+		while (len > 0 && b[len - 1] == '0')
+			b[--len] = '\0';
+		if (len > 0 && b[len - 1] == '.')
+			b[--len] = '\0';
+	}
 }
 
 static void
@@ -1499,6 +1559,125 @@ ln_end(struct line *l)
 		ln_pad(l, l->w - l->x);
 	else if (l->x < l->w)
 		clrtoeol();
+}
+
+/*
+ * ---- lines of fields: what does not fit goes, whole, the least needed first
+ *
+ * A line is built as fields, each with a rank: 0 always shows (cut with an
+ * ellipsis if the line is too narrow even for those), higher ranks go first
+ * when the fields do not fit, the last of a rank first; FL_GLUE fields share
+ * the fate of the field before them.  A field's sep is written before it when
+ * a field shows before it.  The text is ours or already unescaped (it is made
+ * inert when written).  One line at a time: the text lives in t->fb.
+ */
+
+#define NFIELDS 40
+#define FL_GLUE (-1)
+
+struct field {
+	int rank, at;
+	const char *sep;		/* a literal */
+	size_t off, len;		/* in t->fb */
+	int cols, shown;
+};
+
+struct fields {
+	struct top *t;
+	struct field f[NFIELDS];
+	int n;
+};
+
+static void
+fl_start(struct top *t, struct fields *fs)
+{
+	fs->t = t;
+	fs->n = 0;
+	t->fb.len = 0;
+}
+
+/* a field of p[0..len); one past NFIELDS is left out */
+static void
+fl_addn(struct fields *fs, int rank, int at, const char *sep, const char *p,
+    size_t len)
+{
+	struct top *t = fs->t;
+	struct field *f;
+
+	if (fs->n == NFIELDS)
+		return;
+	f = &fs->f[fs->n++];
+	f->rank = rank;
+	f->at = at;
+	f->sep = sep;
+	f->off = t->fb.len;
+	f->len = len;
+	append(t, &t->fb, p, len);
+	t->c.len = 0;
+	f->cols = clean(t, &t->c, t->fb.p + f->off, len, -1);
+}
+
+static void
+fl_add(struct fields *fs, int rank, int at, const char *sep, const char *fmt,
+    ...)
+{
+	char b[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(b, sizeof(b), fmt, ap);
+	va_end(ap);
+	fl_addn(fs, rank, at, sep, b, strlen(b));
+}
+
+/* the columns the shown fields take */
+static int
+fl_cols(const struct fields *fs)
+{
+	int i, cols = 0, first = 1;
+
+	for (i = 0; i < fs->n; i++)
+		if (fs->f[i].shown) {
+			if (!first)
+				cols += (int)strlen(fs->f[i].sep);
+			cols += fs->f[i].cols;
+			first = 0;
+		}
+	return cols;
+}
+
+/* write the fields that fit in what is left of l */
+static void
+fl_put(struct line *l, struct fields *fs)
+{
+	struct top *t = fs->t;
+	int i, worst, rank, first = 1;
+
+	for (i = 0; i < fs->n; i++)
+		fs->f[i].shown = 1;
+	while (fl_cols(fs) > l->w - l->x) {
+		worst = -1;
+		rank = 0;
+		for (i = 0; i < fs->n; i++)
+			if (fs->f[i].shown && fs->f[i].rank > 0 &&
+			    fs->f[i].rank >= rank) {
+				worst = i;
+				rank = fs->f[i].rank;
+			}
+		if (worst < 0)
+			break;
+		fs->f[worst].shown = 0;
+		for (i = worst + 1; i < fs->n && fs->f[i].rank == FL_GLUE; i++)
+			fs->f[i].shown = 0;
+	}
+	for (i = 0; i < fs->n; i++) {
+		if (!fs->f[i].shown)
+			continue;
+		if (!first)
+			ln_text(l, AT_NONE, fs->f[i].sep);
+		ln_textn(l, fs->f[i].at, t->fb.p + fs->f[i].off, fs->f[i].len, -1);
+		first = 0;
+	}
 }
 
 /* ---- the view ---- */
@@ -1695,9 +1874,9 @@ clock_base(const struct top *t, double now)
 	return -1;
 }
 
-/* what the input is doing, with the since clock */
+/* what the input is doing, with the since clock, after its name */
 static void
-state_text(const struct top *t, char *b, size_t n, double now)
+state_fields(const struct top *t, struct fields *fs, double now)
 {
 	const struct input *in = &t->in;
 	char age[32], hms[16];
@@ -1710,138 +1889,234 @@ state_text(const struct top *t, char *b, size_t n, double now)
 	switch (in->state) {
 	case IN_LIVE:
 		if (!t->have_last && !t->have_pend)
-			snprintf(b, n, "%s, waiting for a snapshot (%s)",
-			    in->net ? "connected" : "open", age);
+			fl_add(fs, FL_GLUE, AT_NONE, "", ": %s, waiting for the "
+			    "first snapshot (%s)", in->net ? "connected" : "open",
+			    age);
 		else if (clock_base(t, now) >= 0)
-			snprintf(b, n, "%s, no snapshot for %s",
+			fl_add(fs, FL_GLUE, AT_NONE, "", ": %s, no snapshot for %s",
 			    in->net ? "connected" : "live", age);
 		else
-			snprintf(b, n, "%s", in->net ? "connected" : "live");
+			fl_add(fs, FL_GLUE, AT_NONE, "", ": %s",
+			    in->net ? "connected" : "live");
 		return;
 	case IN_ENDED:
-		if (in->err != 0)
-			snprintf(b, n, "read error at %s (%s ago): %s", hms, age,
-			    strerror(in->err));
-		else
-			snprintf(b, n, "input ended at %s (%s ago)", hms, age);
+		if (in->err != 0) {
+			fl_add(fs, FL_GLUE, AT_NONE, "", ": read error at %s "
+			    "(%s ago)", hms, age);
+			fl_add(fs, 1, AT_NONE, ": ", "%s", strerror(in->err));
+		} else
+			fl_add(fs, FL_GLUE, AT_NONE, "", ": input ended at %s "
+			    "(%s ago)", hms, age);
 		return;
 	case IN_CONNECTING:
 		if (in->since_wall != 0)
-			snprintf(b, n, "down since %s (%s), connecting", hms, age);
+			fl_add(fs, FL_GLUE, AT_NONE, "", ": down since %s (%s), "
+			    "connecting", hms, age);
 		else
-			snprintf(b, n, "connecting (%s)", age);
+			fl_add(fs, FL_GLUE, AT_NONE, "", ": connecting (%s)", age);
 		return;
 	case IN_DOWN:
-		snprintf(b, n, "down since %s (%s): %s; retry in %.1fs",
-		    in->since_wall != 0 ? hms : "start", age,
-		    in->err ? strerror(in->err) : "connection closed",
+		fl_add(fs, FL_GLUE, AT_NONE, "", ": down since %s (%s)",
+		    in->since_wall != 0 ? hms : "start", age);
+		fl_add(fs, 1, AT_NONE, ": ", "%s",
+		    in->err ? strerror(in->err) : "connection closed");
+		fl_add(fs, 2, AT_NONE, "; ", "retry in %.1fs",
 		    in->retry > now ? in->retry - now : 0.0);
 		return;
 	}
 }
 
+/*
+ * The seconds the rates of a totals snapshot are over, from the site's hits
+ * and rate: the span of the records' times; 0 when unknown.
+ */
+static double
+totals_span(const struct snap *s)
+{
+	const struct row *r = &s->srow;
+
+	if (s->window > 0 || !s->site || !(r->has & (1u << M_HITS)) ||
+	    !(r->has & (1u << M_RATE)) || r->m[M_HITS] <= 0 || r->m[M_RATE] <= 0)
+		return 0;
+	return r->m[M_HITS] / r->m[M_RATE] + 0.5;
+}
+
+/* the snapshot has a record time (not \N): the span is of log time */
+static int
+has_time(const struct snap *s)
+{
+	return s->time[0] != '\0' && strcmp(s->time, "\\N") != 0;
+}
+
+static const char *
+sort_text(const struct top *t)
+{
+	switch (t->sort) {
+	case S_INPUT:
+		return "in omph-collect's order";
+	case S_KEY:
+		return "sorted by key";
+	}
+	return NULL;
+}
+
+/*
+ * The title: the input and its state; what the figures are (the window, or
+ * totals and the span of log time they cover); the snapshot's time; the
+ * sort order; whether it is the final one.  What does not fit goes: whether
+ * final first, then the sort order, the time, the span.
+ */
 static void
 title(struct top *t, int y, int w, double now)
 {
 	const struct snap *s = t->have_last ? t->last : NULL;
+	struct fields fs;
 	struct line l;
-	char b[512];
+	char b[32];
+	double span;
 
 	ln_start(t, &l, y, w, opt_batch ? AT_NONE : AT_TITLE);
 	if (!opt_batch)
 		ln_text(&l, AT_NONE, " ");
-	ln_textn(&l, AT_NONE, t->in.name, strlen(t->in.name), -1);
-	if (!opt_batch) {
-		state_text(t, b, sizeof(b), now);
-		ln_fmt(&l, AT_NONE, ": %s", b);
-		if (t->paused)
-			ln_fmt(&l, AT_NONE, "  PAUSED (%zu newer)", t->newer);
-		if (t->filterlen > 0) {
-			ln_text(&l, AT_NONE, "  filter ");
-			ln_textn(&l, AT_NONE, t->filter, t->filterlen, -1);
-		}
+	fl_start(t, &fs);
+	fl_addn(&fs, 0, AT_NONE, "", t->in.name, strlen(t->in.name));
+	if (!opt_batch)
+		state_fields(t, &fs, now);
+	if (t->paused)
+		fl_add(&fs, 0, AT_NONE, "  ", "PAUSED, %zu newer (p: go on)",
+		    t->newer);
+	if (t->filterlen > 0) {
+		fl_add(&fs, 1, AT_NONE, "  ", "only keys holding \"");
+		fl_addn(&fs, FL_GLUE, AT_NONE, "", t->filter, t->filterlen);
+		fl_add(&fs, FL_GLUE, AT_NONE, "", "\"");
 	}
 	if (s != NULL) {
 		if (s->window > 0)
-			ln_fmt(&l, AT_NONE, "  window %ds", s->window);
-		else
-			ln_text(&l, AT_NONE, "  totals");
-		if (s->time[0] != '\0' && strcmp(s->time, "\\N") != 0) {
-			ln_text(&l, AT_NONE, "  time ");
-			ln_val(&l, AT_NONE, s->time, strlen(s->time), -1);
+			fl_add(&fs, 1, AT_NONE, "  ", "hits over the last %d s",
+			    s->window);
+		else {
+			fl_add(&fs, 1, AT_NONE, "  ", "hits over all input");
+			if ((span = totals_span(s)) > 0) {
+				fmt_age(b, sizeof(b), span);
+				fl_add(&fs, 2, AT_NONE, " ", "(%s %s)", b,
+				    has_time(s) ? "of log time" :
+				    "since omph-collect started");
+			}
+		}
+		if (has_time(s)) {
+			fl_add(&fs, 3, AT_NONE, "  ", "log time ");
+			unescape(t, &t->u, s->time, strlen(s->time));
+			fl_addn(&fs, FL_GLUE, AT_NONE, "", t->u.p, t->u.len);
 		}
 		if (s->final)
-			ln_text(&l, AT_NONE, "  final");
+			fl_add(&fs, 4, AT_NONE, "  ", "final report");
 	} else if (opt_batch)
-		ln_text(&l, AT_NONE, "  no snapshot");
+		fl_add(&fs, 0, AT_NONE, "  ", "no snapshot in the input");
 	if (!opt_batch)
-		ln_fmt(&l, AT_NONE, "  sort %s", sort_name(t->sort));
+		fl_add(&fs, 3, AT_NONE, "  ", "%s", sort_text(t) != NULL ?
+		    sort_text(t) : "sorted by ");
+	if (!opt_batch && sort_text(t) == NULL)
+		fl_add(&fs, FL_GLUE, AT_NONE, "", "%s", sort_name(t->sort));
+	fl_put(&l, &fs);
 	ln_end(&l);
 }
 
+static const char *
+plural(uint64_t n)
+{
+	return n == 1 ? "" : "s";
+}
+
+/*
+ * The statistics: records read and how fast they come, the keys, then what
+ * went wrong, only when something did (late records, bad lines, evicted
+ * keys; with --listen the senders, datagrams and what was turned away),
+ * fields of newer versions as name=value, and what omph-top could not read.
+ */
 static void
 stats(struct top *t, int y, int w)
 {
 	const struct snap *s = t->have_last ? t->last : NULL;
-	const struct row *r = s != NULL && s->site ? &s->srow : NULL;
+	struct fields fs;
 	struct line l;
-	char b[64], c[64];
-	size_t i;
+	char b[64], *f[64], *eq;
+	size_t fl[64], nl, vl;
+	int i, n, at;
 
 	ln_start(t, &l, y, w, AT_NONE);
+	fl_start(t, &fs);
 	if (s == NULL) {
-		if (t->ps.ignored > 0)
-			ln_fmt(&l, AT_DIM, "%llu lines are not snapshots "
-			    "(omph-collect writes them without -o json)",
-			    (unsigned long long)t->ps.ignored);
+		if (t->ps.ignored > 0) {
+			fl_add(&fs, 0, AT_DIM, "", "no snapshot in the %llu line%s "
+			    "read", (unsigned long long)t->ps.ignored,
+			    plural(t->ps.ignored));
+			fl_add(&fs, 1, AT_DIM, " ", "(omph-top reads "
+			    "omph-collect's tsv, not -o json)");
+		}
+		fl_put(&l, &fs);
 		ln_end(&l);
 		return;
 	}
-	ln_fmt(&l, AT_NONE, "records %llu", (unsigned long long)s->records);
+	fl_add(&fs, 0, AT_NONE, "", "%llu record%s read",
+	    (unsigned long long)s->records, plural(s->records));
 	if (t->has_rps) {
 		fmt_rate(b, sizeof(b), t->rps);
-		ln_fmt(&l, AT_NONE, " (%s/s)", b);
+		fl_add(&fs, 3, AT_NONE, " ", "(%s now)", b);
 	}
-	if (r != NULL && (r->has & (1u << M_HITS))) {
-		fmt_count(b, sizeof(b), r->m[M_HITS], 12);
-		ln_fmt(&l, AT_NONE, "  hits %s", b);
-		if (r->has & (1u << M_RATE)) {
-			fmt_rate(b, sizeof(b), r->m[M_RATE]);
-			ln_fmt(&l, AT_NONE, " (%s/s)", b);
+	fl_add(&fs, 2, AT_NONE, "  ", "%llu key%s", (unsigned long long)s->keys,
+	    plural(s->keys));
+	if (s->late > 0)
+		fl_add(&fs, 1, AT_4XX, "  ", "%llu late record%s dropped",
+		    (unsigned long long)s->late, plural(s->late));
+	if (s->bad > 0)
+		fl_add(&fs, 1, AT_4XX, "  ", "%llu bad input line%s",
+		    (unsigned long long)s->bad, plural(s->bad));
+	if (s->evicted > 0)
+		fl_add(&fs, 1, AT_4XX, "  ", "%llu key%s evicted (counts are "
+		    "estimates)", (unsigned long long)s->evicted,
+		    plural(s->evicted));
+	if (s->extra.len > 0) {
+		/* senders= and the counts of --listen, then any other field */
+		/* rec_split only reads; the arena stays as it is */
+		n = rec_split(s->arena.p + s->extra.off, s->extra.len, f, fl, 64);
+		if (n > 64)
+			n = 64;
+		for (i = 0; i < n; i++) {
+			unescape(t, &t->u, f[i], fl[i]);
+			if ((eq = memchr(t->u.p, '=', t->u.len)) == NULL)
+				continue;
+			nl = (size_t)(eq - t->u.p);
+			vl = t->u.len - nl - 1;
+			at = vl == 1 && eq[1] == '0' ? -1 : AT_4XX;
+#define NAME(x) (nl == sizeof(x) - 1 && memcmp(t->u.p, x, nl) == 0)
+			if (NAME("senders")) {
+				fl_addn(&fs, 2, AT_NONE, "  ", eq + 1, vl);
+				fl_add(&fs, FL_GLUE, AT_NONE, "", " sender%s",
+				    vl == 1 && eq[1] == '1' ? "" : "s");
+			} else if (NAME("datagrams")) {
+				fl_addn(&fs, 3, AT_NONE, "  ", eq + 1, vl);
+				fl_add(&fs, FL_GLUE, AT_NONE, "", " UDP datagrams");
+			} else if (NAME("denied") || NAME("malformed") ||
+			    NAME("refused")) {
+				if (at < 0)
+					continue;
+				fl_addn(&fs, 1, at, "  ", eq + 1, vl);
+				fl_add(&fs, FL_GLUE, at, "", " %s",
+				    NAME("denied") ? "denied by --allow" :
+				    NAME("malformed") ? "malformed" :
+				    "refused (too many)");
+			} else
+				fl_addn(&fs, 4, AT_NONE, "  ", t->u.p, t->u.len);
+#undef NAME
 		}
 	}
-	if (r != NULL && (r->has & (1u << M_4XX_RATIO))) {
-		fmt_pct(b, sizeof(b), r->m[M_4XX_RATIO]);
-		ln_text(&l, AT_NONE, "  4xx ");
-		ln_text(&l, r->m[M_4XX_RATIO] > 0 ? AT_4XX : AT_NONE, b);
-	}
-	if (r != NULL && (r->has & (1u << M_5XX_RATIO))) {
-		fmt_pct(b, sizeof(b), r->m[M_5XX_RATIO]);
-		ln_text(&l, AT_NONE, "  5xx ");
-		ln_text(&l, r->m[M_5XX_RATIO] > 0 ? AT_5XX : AT_NONE, b);
-	}
-	if (r != NULL && (r->has & (1u << M_P99))) {
-		fmt_secs(c, sizeof(c), r->m[M_P99]);
-		ln_fmt(&l, AT_NONE, "  p99 %s", c);
-	}
-	ln_fmt(&l, AT_NONE, "  keys %llu  late %llu  bad %llu  evicted %llu",
-	    (unsigned long long)s->keys, (unsigned long long)s->late,
-	    (unsigned long long)s->bad, (unsigned long long)s->evicted);
-	if (s->extra.len > 0) {
-		/* fields of newer versions, as name=value */
-		ln_text(&l, AT_NONE, "  ");
-		unescape(t, &t->u, s->arena.p + s->extra.off, s->extra.len);
-		for (i = 0; i < t->u.len; i++)
-			if (t->u.p[i] == '\t')
-				t->u.p[i] = ' ';
-		ln_textn(&l, AT_NONE, t->u.p, t->u.len, -1);
-	}
 	if (t->ps.broken > 0)
-		ln_fmt(&l, AT_DIM, "  cut snapshots %llu",
-		    (unsigned long long)t->ps.broken);
+		fl_add(&fs, 1, AT_DIM, "  ", "%llu snapshot%s cut short",
+		    (unsigned long long)t->ps.broken, plural(t->ps.broken));
 	if (t->ps.ignored > 0)
-		ln_fmt(&l, AT_DIM, "  ignored lines %llu",
-		    (unsigned long long)t->ps.ignored);
+		fl_add(&fs, 1, AT_DIM, "  ", "%llu line%s not understood",
+		    (unsigned long long)t->ps.ignored, plural(t->ps.ignored));
+	fl_put(&l, &fs);
 	ln_end(&l);
 }
 
@@ -1852,6 +2127,7 @@ bar(struct top *t, int y, int w)
 	const struct snap *s = t->have_last ? t->last : NULL;
 	const struct row *r = s != NULL && s->site ? &s->srow : NULL;
 	static const char digit[4] = { '2', '3', '4', '5' };
+	struct fields fs;
 	struct line l;
 	double n[4], sum = 0;
 	char b[32], cells[512];
@@ -1864,15 +2140,18 @@ bar(struct top *t, int y, int w)
 		sum += n[i];
 	}
 	if (sum <= 0) {
-		ln_text(&l, AT_DIM, "status: none yet");
+		ln_text(&l, AT_DIM, "status classes: no hits yet");
 		ln_end(&l);
 		return;
 	}
+	/* the error classes go last */
+	fl_start(t, &fs);
 	for (i = 0; i < 4; i++) {
 		fmt_pct(b, sizeof(b), n[i] / sum);
-		ln_fmt(&l, AT_2XX + i, "%s%c%s %s", i ? "  " : "", digit[i],
-		    "xx", b);
+		fl_add(&fs, i == 0 ? 1 : i == 1 ? 2 : 0, AT_2XX + i, "  ",
+		    "%cxx %s", digit[i], b);
 	}
+	fl_put(&l, &fs);
 	width = l.w - l.x - 2;
 	if (width > (int)sizeof(cells))
 		width = (int)sizeof(cells);
@@ -1900,7 +2179,7 @@ bar(struct top *t, int y, int w)
 	ln_end(&l);
 }
 
-/* hits/s over the last snapshots, newest right */
+/* hits/s (or records/s) over the last snapshots, newest right */
 static void
 spark(struct top *t, int y, int w)
 {
@@ -1918,12 +2197,14 @@ spark(struct top *t, int y, int w)
 
 	ln_start(t, &l, y, w, AT_NONE);
 	if (t->nhist == 0) {
-		ln_text(&l, AT_DIM, "hits/s: after two snapshots");
+		ln_text(&l, AT_DIM, "rate graph: from the second snapshot on");
 		ln_end(&l);
 		return;
 	}
+	/* with a window the site's hits/s, else the records/s read */
 	fmt_rate(b, sizeof(b), t->hist[(t->nhist - 1) % HIST]);
-	ln_fmt(&l, AT_NONE, "hits/s %-7s ", b);
+	ln_fmt(&l, AT_NONE, "%s %-8s ", t->have_last && t->last->window > 0 ?
+	    "hits" : "records", b);
 	width = l.w - l.x;
 	n = t->nhist < HIST ? t->nhist : HIST;
 	if (width <= 0)
@@ -1958,7 +2239,7 @@ tcol(int i)
 {
 	static const struct tcol cols[] = {
 		{ M_HITS, S_HITS, 8, "hits" },
-		{ M_RATE, -1, 8, "rate" },
+		{ M_RATE, -1, 9, "rate" },
 		{ M_BYTES, S_BYTES, 6, "bytes" },
 		{ M_4XX, S_4XX, 6, "4xx" },
 		{ M_5XX, S_5XX, 6, "5xx" },
@@ -2069,7 +2350,8 @@ table(struct top *t, int y, int w, int h)
 		return y;
 	if (!t->have_last) {
 		ln_start(t, &l, y++, w, AT_NONE);
-		ln_text(&l, AT_DIM, "  (no snapshot yet)");
+		ln_text(&l, AT_DIM, opt_batch ? "  (no snapshot)" :
+		    "  (waiting for the first snapshot of omph-collect)");
 		ln_end(&l);
 		return y;
 	}
@@ -2120,7 +2402,7 @@ senders(struct top *t, int y, int w, int h)
 	struct line l;
 	char *f[12];
 	size_t fl[12], i, nrow;
-	int width[12], n, c, k, cols;
+	int width[12], n, c, k, cols, fit, x0;
 
 	if (h <= 0)
 		return y;
@@ -2140,10 +2422,15 @@ senders(struct top *t, int y, int w, int h)
 				width[c] = k;
 		}
 	}
+	/* the columns that fit whole; the first is cut if need be */
+	for (fit = 1, x0 = width[0]; fit < 12 && x0 + 2 + width[fit] <= w; fit++)
+		x0 += 2 + width[fit];
 	for (i = 0; i <= nrow; i++) {
 		x = i == 0 ? &s->shdr : &s->snd[i - 1];
 		ln_start(t, &l, y++, w, AT_NONE);
 		n = rec_split(s->arena.p + x->off, x->len, f, fl, 12);
+		if (n > fit)
+			n = fit;
 		for (c = 0; c < n && c < 12; c++) {
 			if (c > 0)
 				ln_pad(&l, 2);
@@ -2182,6 +2469,7 @@ alerts(struct top *t, int y, int w, int h)
 {
 	const struct alerts *al = &t->al;
 	const struct alert *a;
+	struct fields fs;
 	struct line l;
 	size_t idx[MAXALERTS], i, n, nact = 0, sk = 0, tl;
 	const char *sel, *tm;
@@ -2197,45 +2485,50 @@ alerts(struct top *t, int y, int w, int h)
 	qsort_r(idx, al->n, sizeof(*idx), cmp_alerts, al->a);
 	n = opt_batch ? al->n : (size_t)h - 1 < al->n ? (size_t)h - 1 : al->n;
 	ln_start(t, &l, y++, w, AT_NONE);
+	fl_start(t, &fs);
 	if (al->n == 0)
-		ln_text(&l, AT_HEAD, "alerts: none");
+		fl_add(&fs, 0, AT_HEAD, "", "alerts: none");
 	else {
-		ln_fmt(&l, AT_HEAD, "alerts: %zu active, %zu resolved", nact,
-		    al->n - nact);
+		fl_add(&fs, 0, AT_HEAD, "", "alerts: %zu active, %zu resolved",
+		    nact, al->n - nact);
 		if (n < al->n)
-			ln_fmt(&l, AT_HEAD, " (%zu not shown)", al->n - n);
+			fl_add(&fs, 1, AT_HEAD, " ", "(%zu not shown)", al->n - n);
 		if (!opt_batch)
-			ln_text(&l, AT_DIM, "  c: clear the key's, C: all");
+			fl_add(&fs, 2, AT_DIM, "  ", "c clears the selected "
+			    "key's, C all");
 	}
+	fl_put(&l, &fs);
 	ln_end(&l);
 	sel = opt_batch ? NULL : selected(t, &sk);
 	for (i = 0; i < n; i++) {
 		a = &al->a[idx[i]];
 		at = a->active ? (a->ack ? AT_ACK : AT_ALERT) : AT_DIM;
 		ln_start(t, &l, y++, w, AT_NONE);
-		ln_text(&l, AT_NONE, sel != NULL && same_key(a->key, a->keylen,
-		    sel, sk) ? "> " : "  ");
-		ln_fmt(&l, at, "%-9s", a->active ? (a->ack ? "cleared" : "ACTIVE") :
-		    "resolved");
+		fl_start(t, &fs);
+		fl_add(&fs, 0, AT_NONE, "", sel != NULL && same_key(a->key,
+		    a->keylen, sel, sk) ? "> " : "  ");
+		fl_add(&fs, FL_GLUE, at, "", "%-9s", a->active ? (a->ack ?
+		    "cleared" : "ACTIVE") : "resolved");
+		/* when it was raised, and resolved: the records' times */
 		tm = short_time(a->since, &tl);
-		if (tl == 0)
-			ln_text(&l, AT_NONE, "?");
-		else
-			ln_val(&l, AT_NONE, tm, tl, 20);
+		unescape(t, &t->u, tm, tl > 20 ? 20 : tl);
+		fl_addn(&fs, 2, AT_NONE, "", tl == 0 ? "?" : t->u.p,
+		    tl == 0 ? 1 : t->u.len);
 		if (!a->active) {
-			ln_text(&l, AT_NONE, "-");
 			tm = short_time(a->until, &tl);
-			ln_val(&l, AT_NONE, tm, tl, 20);
+			unescape(t, &t->u, tm, tl > 20 ? 20 : tl);
+			fl_add(&fs, FL_GLUE, AT_NONE, "", "-");
+			fl_addn(&fs, FL_GLUE, AT_NONE, "", t->u.p, t->u.len);
 		}
-		ln_text(&l, AT_NONE, "  ");
-		ln_val(&l, at, a->rule, a->rulelen, -1);
+		unescape(t, &t->u, a->rule, a->rulelen);
+		fl_addn(&fs, 1, at, "  ", t->u.p, t->u.len);
 		if (a->has) {
-			snprintf(b, sizeof(b), " = %.4g", a->value);
-			ln_text(&l, AT_NONE, b);
+			fmt_num(b, sizeof(b), a->value);
+			fl_add(&fs, FL_GLUE, AT_NONE, "", " = %s", b);
 		}
-		ln_text(&l, AT_NONE, "  ");
 		key_text(t, &t->u, a->key, a->keylen);
-		ln_textn(&l, AT_NONE, t->u.p, t->u.len, -1);
+		fl_addn(&fs, 0, AT_NONE, "  ", t->u.p, t->u.len);
+		fl_put(&l, &fs);
 		ln_end(&l);
 	}
 	return y;
@@ -2244,6 +2537,7 @@ alerts(struct top *t, int y, int w, int h)
 static void
 footer(struct top *t, int y, int w)
 {
+	struct fields fs;
 	struct line l;
 
 	ln_start(t, &l, y, w, AT_NONE);
@@ -2252,9 +2546,17 @@ footer(struct top *t, int y, int w)
 		ln_textn(&l, AT_NONE, t->edit, t->editlen, l.w - l.x - 1);
 		ln_text(&l, AT_SEL, " ");
 		ln_text(&l, AT_DIM, "  Enter apply, Esc cancel");
-	} else
-		ln_text(&l, AT_DIM, "q quit  j/k move  s sort  / filter  "
-		    "p pause  c/C clear alerts  ? help");
+	} else {
+		fl_start(t, &fs);
+		fl_add(&fs, 0, AT_DIM, "", "q quit");
+		fl_add(&fs, 2, AT_DIM, "  ", "j/k move");
+		fl_add(&fs, 1, AT_DIM, "  ", "s sort");
+		fl_add(&fs, 1, AT_DIM, "  ", "/ filter");
+		fl_add(&fs, 2, AT_DIM, "  ", "p pause");
+		fl_add(&fs, 3, AT_DIM, "  ", "c/C clear alerts");
+		fl_add(&fs, 0, AT_DIM, "  ", "? help");
+		fl_put(&l, &fs);
+	}
 	ln_end(&l);
 }
 
@@ -2262,22 +2564,37 @@ static void
 help(struct top *t, int y, int w, int h)
 {
 	static const char *const lines[] = {
-		"Keys",
-		"  q           quit",
-		"  Up/Down j k move the selection (the site row is the first)",
-		"  PgUp PgDn   a page up or down; Home g, End G: first, last",
-		"  s           sort by the next column: input order, hits, bytes,",
-		"              4xx, 5xx, p99, key",
-		"  /           filter keys by a substring (any case): type it,",
-		"              Enter applies, Esc cancels, empty shows all",
-		"  p           pause the view; data is still read",
-		"  c           clear the alerts of the selected key",
-		"  C           clear all alerts",
-		"  Ctrl-L      redraw the screen",
-		"  ?           this help; any key closes it",
+		"Keys (any key closes this help)",
+		"  q            quit",
+		"  Up Down j k  move the selection; the site row (*) is the first",
+		"  PgUp PgDn    a page up or down; Home g, End G: first, last",
+		"  s            sort by the next column: omph-collect's order,",
+		"               hits, bytes, 4xx, 5xx, p99, key",
+		"  /            show only keys holding a text (any case): type",
+		"               it, Enter applies, Esc cancels, empty shows all",
+		"  p            pause the view; snapshots are still read",
+		"  c            clear the alerts of the selected key; C: all",
+		"  Ctrl-L       redraw the screen",
+		"",
+		"What is shown",
+		"  omph-collect counts the records (log lines) of each key, such",
+		"  as each path, over its window (the last N seconds of log time,",
+		"  --window) or over all its input (totals); each snapshot it",
+		"  writes replaces the screen.  The title says which.",
+		"  *            the whole site: every record",
+		"  hits         records of the key",
+		"  rate         hits per second (/s), or per minute, hour or day",
+		"               when fewer: over the window, or in totals over",
+		"               the span of log time of the records",
+		"  bytes        bytes sent (K, M, G: powers of 1024)",
+		"  4xx 5xx      answers with a client error (4xx) or a server",
+		"               error (5xx) status",
+		"  p99          99% of the requests took this long or less",
+		"  !            an alert of the key holds (.: cleared or over)",
 		"",
 		"Cleared alerts that still hold stay listed as cleared until",
 		"they resolve; resolved alerts stay listed until cleared.",
+		"man omph-top tells more.",
 		NULL
 	};
 	struct line l;
@@ -2285,7 +2602,7 @@ help(struct top *t, int y, int w, int h)
 
 	for (i = 0; lines[i] != NULL && y < h; i++) {
 		ln_start(t, &l, y++, w, AT_NONE);
-		ln_text(&l, i == 0 ? AT_HEAD : AT_NONE, lines[i]);
+		ln_text(&l, lines[i][0] != ' ' ? AT_HEAD : AT_NONE, lines[i]);
 		ln_end(&l);
 	}
 }

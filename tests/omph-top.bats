@@ -111,7 +111,7 @@ row() {
 	[[ "$(screen | grep -A1 -E '^  \* ' | tail -1)" =~ ^\ \ /hot\ +30\  ]]
 	showsre '^  \* +40 '
 	shows 'stdin: live'
-	shows 'window 60s'
+	shows 'hits over the last 60 s'
 	showsre '4xx 25\.0%'
 	# more traffic: the view follows at the next snapshot
 	for i in $(seq 50); do printf '2026-11-23T10:00:02Z\t/cold\t404\t10\n'; done >&5
@@ -134,9 +134,9 @@ row() {
 	wait_until 5 showsre 'ended at [0-9:]{8} \([1-9][0-9]*s ago\)'
 	alive
 	tm send-keys s
-	wait_until 5 shows 'sort hits'
+	wait_until 5 showsre '^  path +\*hits '
 	tm send-keys '?'
-	wait_until 5 shows 'clear all alerts'
+	wait_until 5 shows 'What is shown'
 	tm send-keys x
 	wait_until 5 shows '/favicon.ico'
 	alive
@@ -192,7 +192,8 @@ row() {
 	# wide characters are cut by columns: the numbers stay in place
 	[ "$(screen | grep -F '/visible' | wc -L)" -eq 80 ]
 	[ "$(screen | grep -F "$(printf '\xe4\xb8\xad')" | wc -L)" -eq 80 ]
-	screen | grep -qF "$(printf '\xe4\xb8\xad\xe2\x80\xa6')" 
+	# the key is cut in the column before the wide character that does not fit
+	screen | grep -F "$(printf '\xe4\xb8\xad')" | grep -qE "^  (/$(printf '\xe4\xb8\xad\xe6\x96\x87')){7}/$(printf '\xe2\x80\xa6')  +2 "
 	quits
 }
 
@@ -235,7 +236,7 @@ row() {
 	showsre 'ACTIVE +10:00:00  5xx_ratio>0.2 = 0.33  \*$'
 	showsre '^! /b '
 	showsre '^\. /a '
-	shows 'cut snapshots 1'
+	shows '1 snapshot cut short'
 	# /a is selected (the first key row): c clears its alert only
 	tm send-keys c
 	wait_until 5 shows 'alerts: 2 active, 1 resolved'
@@ -261,7 +262,7 @@ row() {
 	wait_until 5 shows 'filter: alpha'
 	shows '/beta'	# not applied before Enter
 	tm send-keys Enter
-	wait_until 5 shows 'filter alpha'
+	wait_until 5 shows 'only keys holding "alpha"'
 	! shows '/beta'
 	showsre '^  /alpha +4 '
 	showsre '^  /ALPHABET +2 '
@@ -270,7 +271,7 @@ row() {
 	tm send-keys -l zzz
 	wait_until 5 shows 'filter: alphazzz'
 	tm send-keys Escape
-	wait_until 5 shows 'filter alpha'
+	wait_until 5 shows 'only keys holding "alpha"'
 	! shows 'zzz'
 	tm send-keys / C-u
 	tm send-keys -l nothing-has-this
@@ -292,13 +293,13 @@ row() {
 	# input order, then by hits: /two first; by 5xx: still /two
 	[[ "$(screen | grep -A1 -E '^  \* ' | tail -1)" == "  /one "* ]]
 	tm send-keys s
-	wait_until 5 shows 'sort hits'
+	wait_until 5 shows 'sorted by hits'
 	[[ "$(screen | grep -A1 -E '^  \* ' | tail -1)" == "  /two "* ]]
 	tm send-keys p
-	wait_until 5 shows 'PAUSED (0 newer)'
+	wait_until 5 shows 'PAUSED, 0 newer'
 	snapshot 2026-11-23T10:00:01Z "$(row '*' 99 0 0)" "$(row /three 50 0 0)" \
 	    "#event${TAB}rule" >&5
-	wait_until 5 shows 'PAUSED (1 newer)'
+	wait_until 5 shows 'PAUSED, 1 newer'
 	shows '/two'
 	! shows '/three'
 	tm send-keys p
@@ -328,7 +329,7 @@ row() {
 	run --separate-stderr omph-top --batch -n 2 --width 100 <"$T/three"
 	[ "$status" -eq 0 ]
 	[ -z "$stderr" ]
-	[ "$(grep -c '^stdin  totals  time 2015-05-20T21:05:59Z  final$' <<<"$output")" -eq 2 ]
+	[ "$(grep -c '^stdin  hits over all input (3d11h of log time)  log time 2015-05-20T21:05:59Z  final report$' <<<"$output")" -eq 2 ]
 	[ "$(grep -cE '^  path +hits +rate +bytes +4xx +5xx$' <<<"$output")" -eq 2 ]
 	# line 8899 is cut off and not a record: awk leaves it out too
 	local top n total
@@ -342,7 +343,7 @@ row() {
 	{ cat "$T/three"; head -5 "$T/one"; } >"$T/cut"
 	run omph-top -b -n 10 <"$T/cut"
 	[ "$status" -eq 0 ]
-	[ "$(grep -c '^stdin  totals' <<<"$output")" -eq 3 ]
+	[ "$(grep -c '^stdin  hits over all input' <<<"$output")" -eq 3 ]
 	# COLUMNS sets the width
 	run env COLUMNS=40 omph-top -b <"$T/one"
 	[ "$(wc -L <<<"$output")" -le 40 ]
@@ -354,7 +355,7 @@ row() {
 	[ "$status" -eq 0 ]
 	[[ "$output" == "stdin  no snapshot"* ]]
 	omph-parse combined "$LOG" 2>/dev/null | omph-collect -o json | omph-top -b >"$T/out"
-	grep -q 'lines are not snapshots' "$T/out"
+	grep -q "no snapshot in the 1 line read (omph-top reads omph-collect's tsv, not -o json)" "$T/out"
 	{
 		head -c 3000 /dev/urandom
 		printf '\n#end\n#event\nraise\n#snapshot\n#end\n'
@@ -472,4 +473,105 @@ print(a.getsockname()[1], b.getsockname()[1])')
 	shows 'sender'
 	showsre '^127\.0\.0\.1 +text +127\.0\.0\.1:[0-9]+ +1 '
 	quits
+}
+
+# noexp FILE: no number in FILE is written with an exponent (9.1e-04)
+noexp() {
+	! grep -E '[0-9]e[-+]?[0-9]' "$1"
+}
+
+@test "the title says what the figures are; rates have units, never an exponent (real log, totals and --window)" {
+	omph-parse combined "$LOG" 2>/dev/null | omph-collect -n 30 >"$T/tot"
+	run --separate-stderr omph-top -b --width 100 <"$T/tot"
+	[ "$status" -eq 0 ]
+	printf '%s\n' "$output" >"$T/out"
+	noexp "$T/out"
+	# the log's records span 3 days 11 hours: the title says so
+	[ "$(head -1 "$T/out")" = 'stdin  hits over all input (3d11h of log time)  log time 2015-05-20T21:05:59Z  final report' ]
+	# rates per minute or per hour, as omph-collect's per-second rate says
+	local want
+	want=$(awk -F'\t' '$1 == "*" { printf "%.2f/min", $3 * 60 }' "$T/tot")
+	grep -qE "^  \\* +9999 +$want " "$T/out"
+	want=$(awk -F'\t' '$1 == "/favicon.ico" { printf "%.2f/h", $3 * 3600 }' "$T/tot")
+	grep -qE "^  /favicon.ico +807 +$want " "$T/out"
+	# a window of an hour: one hit is 1.00/h
+	omph-parse combined "$LOG" 2>/dev/null | omph-collect -n 30 --window 3600 >"$T/win"
+	omph-top -b --width 100 <"$T/win" >"$T/out"
+	noexp "$T/out"
+	[ "$(grep -c '^stdin  hits over the last 3600 s  log time ' "$T/out")" -ge 1 ]
+	grep -qE '^  /[^ ]+ +1 +1\.00/h ' "$T/out"
+	# the same on the screen, with the input's state and the sort order
+	cp "$T/tot" "$T/stdin"
+	top 140 40
+	wait_until 5 shows 'stdin: input ended at'
+	shows 'hits over all input (3d11h of log time)'
+	shows "in omph-collect's order"
+	screen >"$T/screen"
+	noexp "$T/screen"
+	grep -qE '^  /favicon.ico +807 +9\.72/h ' "$T/screen"
+	quits
+	cp "$T/win" "$T/stdin"
+	rm -f "$T/rc"
+	tm kill-server 2>/dev/null || true
+	top 140 40
+	wait_until 5 shows 'hits over the last 3600 s'
+	screen >"$T/screen"
+	noexp "$T/screen"
+	quits
+}
+
+# free_port: a TCP port free on 127.0.0.1 now (used for UDP too)
+free_port() {
+	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+# fits W: the screen, wrapped lines joined, is W columns or less; its title
+# and statistics lines have whole fields, none cut or written as name=value
+fits() {
+	local w=$1
+	tm capture-pane -p -J >"$T/screen" 2>/dev/null
+	[ "$(wc -L <"$T/screen")" -le "$w" ] &&
+	    ! head -2 "$T/screen" | grep -qF -e "$(printf '\xe2\x80\xa6')" -e '='
+}
+
+# full W: the screen is drawn for W columns: the table's header fills its line
+full() {
+	[ "$(tm capture-pane -p | grep '^  path ' | wc -L)" -eq "$1" ]
+}
+
+@test "every line fits the width, fields whole, at 200, 80 and 40 columns, with a network sender" {
+	local p w
+	p=$(free_port)
+	printf '%s\n' "exec </dev/null; omph-collect --window 60 --interval 0.2 --listen 'udp://127.0.0.1:$p' 2>'$T/cerr' | tee '$T/snaps' | '$OMPH_BIN/omph-top' 2>'$T/err'; echo \$? >'$T/rc'" >"$T/cmd"
+	tm -f /dev/null new-session -d -x 200 -y 40 "PATH='$PATH' sh '$T/cmd'"
+	wait_until 5 shows 'waiting for the first snapshot'
+	wait_until 5 shows 'status classes: no hits yet'
+	omph-parse combined "$LOG" 2>/dev/null |
+	    omph-send --id web1 --rate 50000 "udp://127.0.0.1:$p" 2>"$T/send.err"
+	wait_until 10 shows '9999 records read'
+	wait_until 5 shows '1 sender'
+	shows 'UDP datagrams'
+	showsre '^web1 +udp +127\.0\.0\.1:[0-9]+ +9999 '
+	for w in 200 80 40; do
+		tm resize-window -x "$w" -y 40
+		wait_until 5 full "$w"
+		fits "$w"
+		# the help screen too
+		tm send-keys '?'
+		wait_until 5 shows 'Keys (any key closes this help)'
+		fits "$w"
+		tm send-keys x
+		wait_until 5 full "$w"
+		fits "$w"
+	done
+	grep -qxE '9999 records read( \([^)]*\))?  60 keys  1 sender *' "$T/screen"
+	alive
+	quits
+	# batch frames of the same snapshots, at each width
+	for w in 200 80 40; do
+		omph-top -b --width "$w" <"$T/snaps" >"$T/out"
+		[ "$(wc -L <"$T/out")" -le "$w" ]
+		! grep -A1 '^stdin' "$T/out" | grep -qF -e "$(printf '\xe2\x80\xa6')" -e '='
+	done
+	grep -qE '^9999 records read  60 keys  1 sender  [0-9]+ UDP datagrams$' <(omph-top -b --width 200 <"$T/snaps")
 }

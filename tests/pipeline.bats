@@ -54,3 +54,44 @@ teardown() {
 	[ "$(cat "$T/r1" "$T/r2" | wc -l)" -eq 9999 ]
 	[ "$(cat "$T/r1" "$T/r2" | sort | uniq -d | wc -l)" -eq "$(omph-parse --no-header combined "$log" 2>/dev/null | sort | uniq -d | wc -l)" ]
 }
+
+# records_read: the records count of the dashboard on the demo's terminal
+records_read() {
+	tmux -L "$SOCK" capture-pane -p | sed -n 's/^\([0-9][0-9]*\) records\{0,1\} read.*/\1/p' | head -1
+}
+
+# grew N: the dashboard shows more than N records read
+grew() {
+	local n
+	n=$(records_read)
+	[ -n "$n" ] && [ "$n" -gt "$1" ]
+}
+
+@test "make demo ends with the live dashboard in a terminal and stops all it started; without one it prints the frame" {
+	SOCK=omphdemo$$_$BATS_TEST_NUMBER
+	printf '%s\n' "cd '$TOP' && OMPH_DEMO_SECONDS=4 CI= sh tests/demo.sh 2>'$T/err'; echo \$? >'$T/rc'; exec sleep 60" >"$T/cmd"
+	tmux -L "$SOCK" -f /dev/null new-session -d -x 100 -y 30 "OMPH_BIN='$OMPH_BIN' PATH='$PATH' sh '$T/cmd'"
+	pids="$(tmux -L "$SOCK" display -p '#{pid}')"
+	local sid n
+	sid=$(tmux -L "$SOCK" display -p '#{pane_pid}')
+	# the live dashboard of the demo's pipeline: its records grow
+	wait_until 15 eval 'tmux -L "$SOCK" capture-pane -p | grep -q "hits over the last 10 s"'
+	wait_until 5 grew 0
+	n=$(records_read)
+	wait_until 5 grew "$n"
+	# it ends by itself, exit 0, the terminal given back, nothing left running
+	wait_until 15 test -s "$T/rc"
+	[ "$(cat "$T/rc")" = 0 ]
+	[ "$(tmux -L "$SOCK" display -p '#{alternate_on} #{cursor_flag}')" = "0 1" ]
+	wait_until 5 eval '[ "$(pgrep -s "$sid" | grep -vx "$sid")" = "" ]' ||
+	    { ps -s "$sid" -o pid,args; false; }
+	tmux -L "$SOCK" capture-pane -p | grep -q 'press q to quit'
+	! grep -e Sanitizer -e 'runtime error' "$T/err"
+	tmux -L "$SOCK" kill-server
+	# no terminal: the static frame, at once
+	run sh "$TOP/tests/demo.sh" </dev/null
+	[ "$status" -eq 0 ]
+	grep -q '^stdin  hits over all input' <<<"$output"
+	grep -q '^alerts: ' <<<"$output"
+	! grep -q 'press q to quit' <<<"$output"
+}
