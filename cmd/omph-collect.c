@@ -179,7 +179,8 @@ struct collect {
 	char *keybuf;
 	size_t keycap;
 	int64_t started;		/* wall clock at start */
-	struct agg_key **sorted;
+	struct agg_key **sorted;	/* room for a.cap keys */
+	size_t sortcap;
 	struct feed in;			/* stdin */
 	struct out *snap;		/* one snapshot, in memory */
 	/* network */
@@ -370,7 +371,6 @@ main(int argc, char *argv[])
 	if (agg_init(&co.a, opt_max_keys, opt_window) == -1 ||
 	    (co.out = malloc(sizeof(*co.out))) == NULL ||
 	    (co.snap = malloc(sizeof(*co.snap))) == NULL ||
-	    (co.sorted = malloc(opt_max_keys * sizeof(*co.sorted))) == NULL ||
 	    lr_init(&r, STDIN_FILENO, 1024 * 1024) == -1)
 		err(1, NULL);
 	co.a.drop = on_drop;
@@ -1046,6 +1046,12 @@ report(struct collect *co, int64_t at, int final)
 
 	evaluate(co, at);
 	sp = span(co);
+	if (co->sortcap < co->a.cap) {
+		free(co->sorted);
+		if ((co->sorted = malloc(co->a.cap * sizeof(*co->sorted))) == NULL)
+			err(1, NULL);
+		co->sortcap = co->a.cap;
+	}
 	for (i = 0; i < co->a.hi; i++)
 		if (co->a.keys[i].used)
 			co->sorted[n++] = &co->a.keys[i];
