@@ -1055,7 +1055,8 @@ report(struct collect *co, int64_t at, int final)
 	for (i = 0; i < co->a.hi; i++)
 		if (co->a.keys[i].used)
 			co->sorted[n++] = &co->a.keys[i];
-	qsort(co->sorted, n, sizeof(*co->sorted), cmp_keys);
+	if (n > 1)
+		qsort(co->sorted, n, sizeof(*co->sorted), cmp_keys);
 	top = n < opt_top ? n : opt_top;
 	if (opt_json) {
 		out_write(o, "{\"time\":", 8);
