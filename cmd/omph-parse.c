@@ -13,6 +13,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
+#include <poll.h>
 #include <stdint.h>
 #include <signal.h>
 #include <stdio.h>
@@ -91,6 +92,7 @@ struct parse {
 	struct out *out, *rej;
 	uint64_t lines, records, rejected, blank;
 	int failed;			/* a file could not be read */
+	int watch_out;			/* stdout is a pipe: see its reader go */
 	int stop;			/* give up reading (auto found nothing) */
 };
 
@@ -98,6 +100,7 @@ static void usage(void);
 static void parse_free(struct parse *);
 static int setup_format(struct parse *, const char *);
 static void run_fd(struct parse *, int, const char *);
+static int wait_input(struct parse *, int);
 static void line(struct parse *, struct lr_line *, const char *, uint64_t);
 static void emit(struct parse *, const struct rec_schema *, const char *,
     size_t);
@@ -126,6 +129,7 @@ main(int argc, char *argv[])
 		{ NULL, 0, NULL, 0 }
 	};
 	struct parse ps;
+	struct stat st;
 	char errbuf[256];
 	int ch, i, fd, rv = 0;
 
@@ -195,6 +199,7 @@ main(int argc, char *argv[])
 	if ((ps.out = malloc(sizeof(*ps.out))) == NULL)
 		err(1, NULL);
 	out_init(ps.out, STDOUT_FILENO);
+	ps.watch_out = fstat(STDOUT_FILENO, &st) == 0 && S_ISFIFO(st.st_mode);
 	if (opt_fields != NULL && parse_fields(&ps, opt_fields) == -1)
 		usage();
 	if (setup_format(&ps, argv[0]) == -1)
@@ -333,6 +338,31 @@ parse_fields(struct parse *ps, const char *list)
 	return 0;
 }
 
+/*
+ * Wait until fd has input, or the reader of a stdout pipe goes away (POLLERR
+ * on our end): then the stage ends at once, as a write would have failed,
+ * with out->err EPIPE, and -1.  A pipeline whose last command quits thus
+ * ends even when its input stays idle.
+ */
+static int
+wait_input(struct parse *ps, int fd)
+{
+	struct pollfd pfd[2];
+
+	pfd[0].fd = fd;
+	pfd[0].events = POLLIN;
+	pfd[1].fd = STDOUT_FILENO;
+	pfd[1].events = 0;
+	while (poll(pfd, ps->watch_out ? 2 : 1, -1) == -1)
+		if (errno != EINTR && errno != EAGAIN)
+			return 0;	/* the read tells what is wrong */
+	if (ps->watch_out && (pfd[1].revents & (POLLERR | POLLHUP))) {
+		ps->out->err = EPIPE;
+		return -1;
+	}
+	return 0;
+}
+
 static void
 run_fd(struct parse *ps, int fd, const char *name)
 {
@@ -354,9 +384,13 @@ run_fd(struct parse *ps, int fd, const char *name)
 		}
 		if (r.eof)
 			break;
-		/* nothing more ready: let what we have go on */
-		if (ps->out->len > 0 && !lr_ready(&r) && out_flush(ps->out) == -1)
-			goto out;
+		if (!lr_ready(&r)) {
+			/* nothing more ready: let what we have go on */
+			if (ps->out->len > 0 && out_flush(ps->out) == -1)
+				goto out;
+			if (wait_input(ps, fd) == -1)
+				goto out;
+		}
 		if ((n = lr_fill(&r)) == -1) {
 			warn("%s", name);
 			ps->failed = 1;
