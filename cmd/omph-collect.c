@@ -11,6 +11,7 @@
  * stdin, the sockets and the interval timer; signals are taken only there.
  */
 #include <sys/socket.h>
+#include <sys/stat.h>
 
 #include <err.h>
 #include <errno.h>
@@ -180,7 +181,8 @@ struct collect {
 	char *keybuf;
 	size_t keycap;
 	int64_t started;		/* wall clock at start */
-	struct agg_key **sorted;
+	struct agg_key **sorted;	/* room for a.cap keys */
+	size_t sortcap;
 	struct feed in;			/* stdin */
 	struct out *snap;		/* one snapshot, in memory */
 	/* network */
@@ -237,7 +239,7 @@ main(int argc, char *argv[])
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
 	};
-	static struct pollfd pfd[1 + MAXLISTEN + 1 + MAXCONNS + MAXVIEWERS];
+	static struct pollfd pfd[1 + MAXLISTEN + 1 + MAXCONNS + MAXVIEWERS + 1];
 	struct collect co;
 	struct lr r;
 	struct lr_line l;
@@ -245,7 +247,8 @@ main(int argc, char *argv[])
 	char errbuf[512];
 	double next_tick = 0, t;
 	size_t v;
-	int ch, rv = 0, ms, npfd, in_active;
+	struct stat st;
+	int ch, rv = 0, ms, npfd, nnet, in_active, watch_out;
 
 	out_stdfds();
 	while ((ch = getopt_long(argc, argv, "k:n:o:hV", longopts, NULL)) != -1) {
@@ -371,7 +374,6 @@ main(int argc, char *argv[])
 	if (agg_init(&co.a, opt_max_keys, opt_window) == -1 ||
 	    (co.out = malloc(sizeof(*co.out))) == NULL ||
 	    (co.snap = malloc(sizeof(*co.snap))) == NULL ||
-	    (co.sorted = malloc(opt_max_keys * sizeof(*co.sorted))) == NULL ||
 	    lr_init(&r, STDIN_FILENO, 1024 * 1024) == -1)
 		err(1, NULL);
 	co.a.drop = on_drop;
@@ -382,6 +384,8 @@ main(int argc, char *argv[])
 	co.in.name = "stdin";
 	/* listening, stdin is read too, unless it is a terminal */
 	in_active = opt_nlisten == 0 || !isatty(STDIN_FILENO);
+	/* a pipe whose reader went away shows POLLERR on our end */
+	watch_out = fstat(STDOUT_FILENO, &st) == 0 && S_ISFIFO(st.st_mode);
 	net_setup(&co);
 	if (opt_interval > 0)
 		next_tick = tm_mono() + opt_interval;
@@ -435,13 +439,23 @@ main(int argc, char *argv[])
 			pfd[0].events = POLLIN;
 			npfd = 1;
 		}
-		npfd += net_pollfds(&co, pfd + npfd);
+		npfd += nnet = net_pollfds(&co, pfd + npfd);
+		if (watch_out) {
+			pfd[npfd].fd = STDOUT_FILENO;
+			pfd[npfd++].events = 0;
+		}
 		if (sig_poll(pfd, (nfds_t)npfd, ms, &orig) == -1 &&
 		    errno != EINTR)
 			err(1, "ppoll");
 		if (sig_caught())
 			continue;
-		net_events(&co, pfd + in_active, npfd - in_active);
+		if (watch_out && (pfd[npfd - 1].revents & (POLLERR | POLLHUP))) {
+			/* stdout's reader is gone: end now, quietly */
+			co.out->err = EPIPE;
+			rv = 1;
+			break;
+		}
+		net_events(&co, pfd + in_active, nnet);
 		if (in_active && (pfd[0].revents & (POLLIN | POLLHUP | POLLERR)) &&
 		    lr_fill(&r) == -1 && errno != EAGAIN && errno != EINTR) {
 			warn("stdin");
@@ -1054,10 +1068,17 @@ report(struct collect *co, int64_t at, int final)
 
 	evaluate(co, at);
 	sp = span(co);
+	if (co->sortcap < co->a.cap) {
+		free(co->sorted);
+		if ((co->sorted = malloc(co->a.cap * sizeof(*co->sorted))) == NULL)
+			err(1, NULL);
+		co->sortcap = co->a.cap;
+	}
 	for (i = 0; i < co->a.hi; i++)
 		if (co->a.keys[i].used)
 			co->sorted[n++] = &co->a.keys[i];
-	qsort(co->sorted, n, sizeof(*co->sorted), cmp_keys);
+	if (n > 1)
+		qsort(co->sorted, n, sizeof(*co->sorted), cmp_keys);
 	top = n < opt_top ? n : opt_top;
 	if (opt_json) {
 		out_write(o, "{\"time\":", 8);

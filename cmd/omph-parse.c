@@ -13,6 +13,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
+#include <poll.h>
 #include <stdint.h>
 #include <signal.h>
 #include <stdio.h>
@@ -29,6 +30,7 @@
 
 #define MAX_REPORTS 10
 #define AUTO_LINES 10
+#define NOFIELDS "no #Fields directive before this line"
 
 enum { F_LOGFMT, F_W3C, F_AUTO };
 
@@ -41,18 +43,34 @@ static int opt_json;			/* -o json */
 static const char *opt_rejects;		/* --rejects */
 static int opt_strict;			/* --strict */
 static size_t opt_maxline = 1024 * 1024; /* --max-line */
+static size_t opt_max_sources = 4096;	/* --max-sources */
 
-/* one input stream's parser state; W3C state is per tagged source */
+/*
+ * The W3C state of one tagged source (about 4 KiB).  At most
+ * --max-sources are held; a new one takes the place of the least recently
+ * seen, whose name hash goes to the forgotten set so that its records are
+ * rejected as forgotten, not as never announced.  Only a directive admits a
+ * source: records of a source without state never evict another.
+ */
 struct src {
 	char *name;
+	size_t len;
+	uint64_t hash;
 	struct w3c *w3c;
+	uint32_t prev, next;		/* LRU list: index + 1, 0 at the ends */
 };
 
 struct parse {
 	int kind;			/* F_LOGFMT or F_W3C once known */
 	struct lf_prog *lf;
-	struct src *srcs;		/* open-addressed by name (--tagged) */
+	struct src *srcs;		/* --tagged W3C sources, by index */
 	size_t nsrc, srccap;
+	uint32_t *srctab;		/* name hash -> index + 1, linear probing */
+	size_t srcmask;
+	uint32_t lru, mru;		/* least, most recently seen: index + 1 */
+	uint32_t *gone;			/* forgotten sources: hash >> 32 at hash */
+	size_t gonemask;
+	uint64_t forgotten;		/* sources evicted */
 	struct w3c *w3c;		/* untagged W3C state, reset per file */
 	char *tagbuf;			/* an escaped --tagged source, decoded */
 	size_t tagcap;
@@ -74,6 +92,7 @@ struct parse {
 	struct out *out, *rej;
 	uint64_t lines, records, rejected, blank;
 	int failed;			/* a file could not be read */
+	int watch_out;			/* stdout is a pipe: see its reader go */
 	int stop;			/* give up reading (auto found nothing) */
 };
 
@@ -81,12 +100,14 @@ static void usage(void);
 static void parse_free(struct parse *);
 static int setup_format(struct parse *, const char *);
 static void run_fd(struct parse *, int, const char *);
+static int wait_input(struct parse *, int);
 static void line(struct parse *, struct lr_line *, const char *, uint64_t);
 static void emit(struct parse *, const struct rec_schema *, const char *,
     size_t);
 static void reject(struct parse *, struct lr_line *, const char *, uint64_t,
     const char *, size_t, const char *);
-static struct w3c *source_w3c(struct parse *, const char *, size_t);
+static struct w3c *source_w3c(struct parse *, const char *, size_t, int,
+    int *);
 static int parse_fields(struct parse *, const char *);
 
 int
@@ -102,11 +123,13 @@ main(int argc, char *argv[])
 		{ "rejects", required_argument, NULL, 'r' },
 		{ "strict", no_argument, NULL, 'S' },
 		{ "max-line", required_argument, NULL, 'm' },
+		{ "max-sources", required_argument, NULL, 'M' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct parse ps;
+	struct stat st;
 	char errbuf[256];
 	int ch, i, fd, rv = 0;
 
@@ -154,6 +177,13 @@ main(int argc, char *argv[])
 				usage();
 			}
 			break;
+		case 'M':
+			if (opt_size("--max-sources", optarg, 1, 1000000,
+			    &opt_max_sources, errbuf, sizeof(errbuf)) == -1) {
+				warnx("%s", errbuf);
+				usage();
+			}
+			break;
 		case 'V':
 			printf("omph-parse %s\n", OMPH_VERSION);
 			return 0;
@@ -169,6 +199,7 @@ main(int argc, char *argv[])
 	if ((ps.out = malloc(sizeof(*ps.out))) == NULL)
 		err(1, NULL);
 	out_init(ps.out, STDOUT_FILENO);
+	ps.watch_out = fstat(STDOUT_FILENO, &st) == 0 && S_ISFIFO(st.st_mode);
 	if (opt_fields != NULL && parse_fields(&ps, opt_fields) == -1)
 		usage();
 	if (setup_format(&ps, argv[0]) == -1)
@@ -207,6 +238,10 @@ main(int argc, char *argv[])
 		    errno));
 		rv = 1;
 	}
+	if (ps.forgotten > 0)
+		warnx("the W3C directives of %llu sources were forgotten "
+		    "(--max-sources %zu)", (unsigned long long)ps.forgotten,
+		    opt_max_sources);
 	if (ps.kind == F_AUTO && ps.lines > ps.blank) {
 		warnx("auto: no known format in the first %d lines", AUTO_LINES);
 		rv = 1;
@@ -233,11 +268,13 @@ parse_free(struct parse *ps)
 
 	lf_free(ps->lf);
 	w3c_free(ps->w3c);
-	for (i = 0; i < ps->srccap; i++) {
+	for (i = 0; i < ps->nsrc; i++) {
 		free(ps->srcs[i].name);
 		w3c_free(ps->srcs[i].w3c);
 	}
 	free(ps->srcs);
+	free(ps->srctab);
+	free(ps->gone);
 	for (j = 0; j < ps->hdr_n; j++)
 		free((char *)ps->hdr[j]);
 	free(ps->fieldbuf);
@@ -301,6 +338,31 @@ parse_fields(struct parse *ps, const char *list)
 	return 0;
 }
 
+/*
+ * Wait until fd has input, or the reader of a stdout pipe goes away (POLLERR
+ * on our end): then the stage ends at once, as a write would have failed,
+ * with out->err EPIPE, and -1.  A pipeline whose last command quits thus
+ * ends even when its input stays idle.
+ */
+static int
+wait_input(struct parse *ps, int fd)
+{
+	struct pollfd pfd[2];
+
+	pfd[0].fd = fd;
+	pfd[0].events = POLLIN;
+	pfd[1].fd = STDOUT_FILENO;
+	pfd[1].events = 0;
+	while (poll(pfd, ps->watch_out ? 2 : 1, -1) == -1)
+		if (errno != EINTR && errno != EAGAIN)
+			return 0;	/* the read tells what is wrong */
+	if (ps->watch_out && (pfd[1].revents & (POLLERR | POLLHUP))) {
+		ps->out->err = EPIPE;
+		return -1;
+	}
+	return 0;
+}
+
 static void
 run_fd(struct parse *ps, int fd, const char *name)
 {
@@ -322,9 +384,13 @@ run_fd(struct parse *ps, int fd, const char *name)
 		}
 		if (r.eof)
 			break;
-		/* nothing more ready: let what we have go on */
-		if (ps->out->len > 0 && !lr_ready(&r) && out_flush(ps->out) == -1)
-			goto out;
+		if (!lr_ready(&r)) {
+			/* nothing more ready: let what we have go on */
+			if (ps->out->len > 0 && out_flush(ps->out) == -1)
+				goto out;
+			if (wait_input(ps, fd) == -1)
+				goto out;
+		}
 		if ((n = lr_fill(&r)) == -1) {
 			warn("%s", name);
 			ps->failed = 1;
@@ -375,7 +441,7 @@ line(struct parse *ps, struct lr_line *l, const char *name, uint64_t lineno)
 	size_t taglen = 0;
 	struct w3c *w;
 	char *t;
-	int rv;
+	int rv, gone;
 
 	ps->lines++;
 	if (opt_tagged) {
@@ -439,9 +505,17 @@ line(struct parse *ps, struct lr_line *l, const char *name, uint64_t lineno)
 		return;
 	}
 	/* W3C: directive state per tagged source, else per file */
-	if (opt_tagged)
-		w = source_w3c(ps, tag, taglen);
-	else if ((w = ps->w3c) == NULL && (w = ps->w3c = w3c_new()) == NULL)
+	if (opt_tagged) {
+		if ((w = source_w3c(ps, tag, taglen, *p == '#', &gone)) == NULL) {
+			if (gone)
+				snprintf(why, sizeof(why), "its W3C directives were "
+				    "forgotten (more than %zu sources, --max-sources): "
+				    "rejected until its next #Fields", opt_max_sources);
+			reject(ps, l, name, lineno, tag, taglen, gone ? why :
+			    NOFIELDS);
+			return;
+		}
+	} else if ((w = ps->w3c) == NULL && (w = ps->w3c = w3c_new()) == NULL)
 		err(1, NULL);
 	rv = w3c_line(w, p, len, ps->vals, why, sizeof(why));
 	if (rv == -1)
@@ -462,39 +536,184 @@ hash(const char *p, size_t n)
 	return h;
 }
 
-/* the W3C state of a tagged source, created on first sight */
-static struct w3c *
-source_w3c(struct parse *ps, const char *name, size_t n)
+/* take source i out of the LRU list */
+static void
+lru_unlink(struct parse *ps, uint32_t i)
 {
-	struct src *old, *s;
-	size_t i, oldcap;
+	struct src *s = &ps->srcs[i];
 
-	if (ps->nsrc * 2 >= ps->srccap) {
-		old = ps->srcs;
-		oldcap = ps->srccap;
-		ps->srccap = oldcap ? oldcap * 2 : 64;
-		if ((ps->srcs = calloc(ps->srccap, sizeof(*s))) == NULL)
-			err(1, NULL);
-		for (i = 0; i < oldcap; i++) {
-			if (old[i].name == NULL)
+	if (s->prev != 0)
+		ps->srcs[s->prev - 1].next = s->next;
+	else
+		ps->lru = s->next;
+	if (s->next != 0)
+		ps->srcs[s->next - 1].prev = s->prev;
+	else
+		ps->mru = s->prev;
+	s->prev = s->next = 0;
+}
+
+/* put source i at the most recent end of the LRU list */
+static void
+lru_push(struct parse *ps, uint32_t i)
+{
+	struct src *s = &ps->srcs[i];
+
+	s->prev = ps->mru;
+	s->next = 0;
+	if (ps->mru != 0)
+		ps->srcs[ps->mru - 1].next = i + 1;
+	else
+		ps->lru = i + 1;
+	ps->mru = i + 1;
+}
+
+/* the table position of the source named name (n bytes, hash h), or of
+ * the empty entry where it would go */
+static size_t
+src_pos(const struct parse *ps, const char *name, size_t n, uint64_t h)
+{
+	size_t i = h & ps->srcmask;
+	const struct src *s;
+
+	while (ps->srctab[i] != 0) {
+		s = &ps->srcs[ps->srctab[i] - 1];
+		if (s->hash == h && s->len == n && memcmp(s->name, name, n) == 0)
+			break;
+		i = (i + 1) & ps->srcmask;
+	}
+	return i;
+}
+
+/* take the entry at table position i out: backward-shift deletion */
+static void
+src_unlink(struct parse *ps, size_t i)
+{
+	size_t j = i, k;
+
+	for (;;) {
+		ps->srctab[i] = 0;
+		for (;;) {
+			j = (j + 1) & ps->srcmask;
+			if (ps->srctab[j] == 0)
+				return;
+			k = ps->srcs[ps->srctab[j] - 1].hash & ps->srcmask;
+			if (i <= j ? (i < k && k <= j) : (i < k || k <= j))
 				continue;
-			s = &ps->srcs[hash(old[i].name, strlen(old[i].name)) &
-			    (ps->srccap - 1)];
-			while (s->name != NULL)
-				s = s == &ps->srcs[ps->srccap - 1] ? ps->srcs : s + 1;
-			*s = old[i];
+			break;
 		}
-		free(old);
+		ps->srctab[i] = ps->srctab[j];
+		i = j;
 	}
-	s = &ps->srcs[hash(name, n) & (ps->srccap - 1)];
-	while (s->name != NULL) {
-		if (strlen(s->name) == n && memcmp(s->name, name, n) == 0)
-			return s->w3c;
-		s = s == &ps->srcs[ps->srccap - 1] ? ps->srcs : s + 1;
+}
+
+/* room for one more source: the arrays double up to --max-sources */
+static void
+src_grow(struct parse *ps)
+{
+	size_t cap, sz, i, j;
+	struct src *s;
+
+	if (ps->nsrc == ps->srccap) {
+		cap = ps->srccap ? ps->srccap * 2 : 64;
+		if (cap > opt_max_sources)
+			cap = opt_max_sources;
+		if ((s = reallocarray(ps->srcs, cap, sizeof(*s))) == NULL)
+			err(1, NULL);
+		ps->srcs = s;
+		ps->srccap = cap;
 	}
-	if ((s->name = strndup(name, n)) == NULL || (s->w3c = w3c_new()) == NULL)
+	if (ps->srctab != NULL && (ps->nsrc + 1) * 2 <= ps->srcmask + 1)
+		return;
+	sz = ps->srctab ? (ps->srcmask + 1) * 2 : 128;
+	free(ps->srctab);
+	if ((ps->srctab = calloc(sz, sizeof(*ps->srctab))) == NULL)
 		err(1, NULL);
-	ps->nsrc++;
+	ps->srcmask = sz - 1;
+	for (i = 0; i < ps->nsrc; i++) {
+		for (j = ps->srcs[i].hash & ps->srcmask; ps->srctab[j] != 0;
+		    j = (j + 1) & ps->srcmask)
+			;
+		ps->srctab[j] = (uint32_t)i + 1;
+	}
+}
+
+/*
+ * Forget the least recently seen source: its name's hash is kept in the
+ * forgotten set (direct-mapped, 4 * --max-sources entries: one forgotten
+ * long ago may drop out of it, and is then told as never announced).
+ * Returns its index, now free.
+ */
+static uint32_t
+src_evict(struct parse *ps)
+{
+	uint32_t i = ps->lru - 1;
+	struct src *s = &ps->srcs[i];
+	size_t sz;
+
+	if (ps->gone == NULL) {
+		for (sz = 64; sz < opt_max_sources * 4; sz *= 2)
+			;
+		if ((ps->gone = calloc(sz, sizeof(*ps->gone))) == NULL)
+			err(1, NULL);
+		ps->gonemask = sz - 1;
+		warnx("more than %zu W3C sources: the least recently seen one's "
+		    "directives are forgotten (--max-sources)", opt_max_sources);
+	}
+	ps->gone[s->hash & ps->gonemask] = (uint32_t)(s->hash >> 32) | 1;
+	ps->forgotten++;
+	src_unlink(ps, src_pos(ps, s->name, s->len, s->hash));
+	lru_unlink(ps, i);
+	/* a new state may reuse this one's memory: the columns are redone */
+	if (ps->sch == w3c_schema(s->w3c))
+		ps->sch = NULL;
+	w3c_free(s->w3c);
+	free(s->name);
+	return i;
+}
+
+/*
+ * The W3C state of a tagged source, made the most recently seen.  A source
+ * not held is admitted when create (a directive line), else NULL with *gone
+ * telling whether it was forgotten.
+ */
+static struct w3c *
+source_w3c(struct parse *ps, const char *name, size_t n, int create, int *gone)
+{
+	uint64_t h = hash(name, n);
+	uint32_t i;
+	size_t pos;
+	struct src *s;
+
+	*gone = 0;
+	if (ps->srctab != NULL && ps->srctab[pos = src_pos(ps, name, n, h)] != 0) {
+		i = ps->srctab[pos] - 1;
+		if (ps->mru != i + 1) {
+			lru_unlink(ps, i);
+			lru_push(ps, i);
+		}
+		return ps->srcs[i].w3c;
+	}
+	if (!create) {
+		*gone = ps->gone != NULL &&
+		    ps->gone[h & ps->gonemask] == ((uint32_t)(h >> 32) | 1);
+		return NULL;
+	}
+	if (ps->nsrc == opt_max_sources)
+		i = src_evict(ps);
+	else {
+		src_grow(ps);
+		i = (uint32_t)ps->nsrc++;
+	}
+	s = &ps->srcs[i];
+	memset(s, 0, sizeof(*s));
+	if ((s->name = malloc(n ? n : 1)) == NULL || (s->w3c = w3c_new()) == NULL)
+		err(1, NULL);
+	memcpy(s->name, name, n);
+	s->len = n;
+	s->hash = h;
+	ps->srctab[src_pos(ps, name, n, h)] = i + 1;
+	lru_push(ps, i);
 	return s->w3c;
 }
 
@@ -631,7 +850,7 @@ usage(void)
 	fprintf(stderr,
 	    "usage: omph-parse [-s name] [-o tsv|json] [--tagged] [--fields list]\n"
 	    "                  [--all-fields] [--no-header] [--rejects file] [--strict]\n"
-	    "                  [--max-line bytes] format [file ...]\n"
+	    "                  [--max-line bytes] [--max-sources n] format [file ...]\n"
 	    "format: clf | combined | vcombined | w3c | auto | apache:LOGFORMAT |\n"
 	    "        nginx:LOG_FORMAT\n");
 	exit(2);

@@ -40,7 +40,7 @@
 #define HDR_EVERY 1.0		/* seconds between header repeats */
 #define BACKOFF_MIN 0.1
 #define BACKOFF_MAX 2.0
-#define LINGER 10.0		/* seconds to wait for the collector's close */
+#define LINGER_CLOSE 10.0	/* seconds at most for the collector's close */
 #define SYSLOG_PRI 134		/* local0.info */
 
 static const char *opt_id;			/* --id */
@@ -51,6 +51,7 @@ static int opt_lf;				/* --framing lf */
 static int opt_lf_given;
 static double opt_rate;				/* --rate, 0: none */
 static size_t opt_max_line = 1024 * 1024;	/* --max-line */
+static double opt_linger = 30;			/* --linger */
 
 /* a header line held in the TCP buffer, at its stream offset */
 struct mark {
@@ -103,7 +104,8 @@ struct send {
 	uint64_t connections;
 	double up_at;			/* when this connection came up */
 	unsigned attempts;		/* connects tried: each address in turn */
-	double linger_until;
+	double end_by;			/* input ended: TCP gives up then */
+	double linger_until;		/* shutdown sent: wait for the close */
 	/* rate */
 	double tokens, refilled;
 	/* counts */
@@ -128,6 +130,7 @@ static int tcp_write(struct send *);
 static void tcp_acks(struct send *);
 static void set_header(struct send *, const char *, size_t);
 static void cut(struct send *, size_t);
+static uint64_t held_lines(const struct send *);
 
 int
 main(int argc, char *argv[])
@@ -140,6 +143,7 @@ main(int argc, char *argv[])
 		{ "framing", required_argument, NULL, 'f' },
 		{ "rate", required_argument, NULL, 'r' },
 		{ "max-line", required_argument, NULL, 'm' },
+		{ "linger", required_argument, NULL, 'L' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
@@ -151,7 +155,8 @@ main(int argc, char *argv[])
 	char errbuf[512];
 	double t, wait;
 	size_t v, room_need;
-	int ch, n, ms, rv = 0, want_in, sock_i, in_i;
+	uint64_t nlines, nbytes;
+	int ch, n, ms, rv = 0, want_in, sock_i, in_i, lingered = 0;
 
 	out_stdfds();
 	while ((ch = getopt_long(argc, argv, "hV", longopts, NULL)) != -1) {
@@ -196,6 +201,10 @@ main(int argc, char *argv[])
 		case 'm':
 			need(opt_size("--max-line", optarg, 256, 64 * 1024 * 1024,
 			    &opt_max_line, errbuf, sizeof(errbuf)), errbuf);
+			break;
+		case 'L':
+			need(opt_seconds("--linger", optarg, 0, 86400, &opt_linger,
+			    errbuf, sizeof(errbuf)), errbuf);
 			break;
 		case 'V':
 			printf("omph-send %s\n", OMPH_VERSION);
@@ -291,18 +300,33 @@ main(int argc, char *argv[])
 			if (s.in.eof && s.ndg == 0 && !s.open)
 				break;
 		} else {
-			if (s.done || (s.eof_sent && tm_mono() >= s.linger_until))
+			/*
+			 * The end of input: everything must be acknowledged
+			 * and the collector close within --linger, however
+			 * often it is down meanwhile.
+			 */
+			if (s.in.eof && s.end_by == 0)
+				s.end_by = tm_mono() + opt_linger;
+			if (s.done)
 				break;
+			if (s.in.eof && tm_mono() >= (s.eof_sent ?
+			    s.linger_until : s.end_by)) {
+				lingered = 1;
+				break;
+			}
 			if (s.fd == -1 && !s.connecting && tm_mono() >= s.next_try)
 				tcp_connect(&s);
 			if (s.fd >= 0 && !s.connecting && tcp_write(&s) == -1)
 				tcp_down(&s, errno);
-			if (s.in.eof && s.len == 0 && s.fd >= 0 && !s.connecting &&
+			if (s.in.eof && s.len == 0 && s.in.start == s.in.end &&
+			    s.fd >= 0 && !s.connecting &&
 			    s.hellooff == s.hellolen && !s.eof_sent) {
 				/* everything taken: say we are done */
 				shutdown(s.fd, SHUT_WR);
 				s.eof_sent = 1;
-				s.linger_until = tm_mono() + LINGER;
+				s.linger_until = tm_mono() + LINGER_CLOSE;
+				if (s.linger_until > s.end_by)
+					s.linger_until = s.end_by;
 			}
 		}
 
@@ -332,8 +356,10 @@ main(int argc, char *argv[])
 			t = s.next_try - tm_mono();
 			wait = wait < 0 || t < wait ? t : wait;
 		}
-		if (s.eof_sent) {
-			t = s.linger_until - tm_mono();
+		if (s.addr.proto == NET_TCP && s.in.eof) {
+			t = (s.eof_sent ? s.linger_until : s.end_by) - tm_mono();
+			if (t < 0)
+				t = 0;
 			wait = wait < 0 || t < wait ? t : wait;
 		}
 		if (want_in && lr_ready(&s.in) != 0)
@@ -374,11 +400,29 @@ main(int argc, char *argv[])
 	}
 	if (s.addr.proto == NET_UDP)
 		udp_flush(&s, 1);
-	if (s.addr.proto == NET_TCP && s.len > 0) {
-		/* stopped by a signal with lines not taken by the collector */
-		s.dropped += s.len;
-		warnx("%s: %zu bytes not delivered", s.where, s.len);
-		rv = 1;
+	if (s.addr.proto == NET_TCP) {
+		/*
+		 * Stopped by a signal, by --linger or a read error with lines
+		 * the collector did not acknowledge (written, with --syslog):
+		 * those in the buffer and those read but not yet taken.
+		 */
+		nlines = held_lines(&s);
+		nbytes = s.len;
+		while (lr_next(&s.in, &l) == 1) {
+			nlines++;
+			nbytes += l.len + 1;
+		}
+		if (nlines > 0 || nbytes > 0) {
+			s.dropped += nbytes;
+			if (lingered)
+				warnx("%s: %" PRIu64 " lines (%" PRIu64 " bytes) not "
+				    "delivered within --linger %g", s.where, nlines,
+				    nbytes, opt_linger);
+			else
+				warnx("%s: %" PRIu64 " lines (%" PRIu64 " bytes) not "
+				    "delivered", s.where, nlines, nbytes);
+			rv = 1;
+		}
 	}
 	if (s.fd >= 0)
 		close(s.fd);
@@ -907,6 +951,35 @@ printable(const char *s)
 	return 1;
 }
 
+/*
+ * Lines in the TCP buffer, not acknowledged (with --syslog not written): LF
+ * terminated, or octet-counted syslog frames (the header repeats of
+ * --syslog count as lines too).
+ */
+static uint64_t
+held_lines(const struct send *s)
+{
+	const char *p = s->buf + s->head, *e = p + s->len, *nl;
+	uint64_t k = 0, n;
+
+	if (s->len == 0)
+		return 0;
+	if (!opt_syslog || opt_lf) {
+		for (; (nl = memchr(p, '\n', (size_t)(e - p))) != NULL; p = nl + 1)
+			k++;
+		return k + (p < e);
+	}
+	while (p < e) {
+		for (n = 0; p < e && *p >= '0' && *p <= '9'; p++)
+			n = n * 10 + (uint64_t)(*p - '0');
+		if (p == e || n > (uint64_t)(e - p - 1))
+			return k + 1;	/* cut: cannot be, counted */
+		p += 1 + n;
+		k++;
+	}
+	return k;
+}
+
 /* a number from the command line, or a usage error */
 static void
 need(int ok, const char *e)
@@ -923,6 +996,7 @@ usage(void)
 	fprintf(stderr,
 	    "usage: omph-send [--syslog [--framing octet|lf]] [--id name]\n"
 	    "                 [--max-datagram bytes] [--buffer bytes] [--rate lines]\n"
-	    "                 [--max-line bytes] udp://host:port | tcp://host:port\n");
+	    "                 [--max-line bytes] [--linger seconds]\n"
+	    "                 udp://host:port | tcp://host:port\n");
 	exit(2);
 }

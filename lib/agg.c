@@ -45,23 +45,14 @@ rnd(struct agg *a)
 int
 agg_init(struct agg *a, size_t max, int window)
 {
-	size_t tabsz = 16, i;
+	size_t i;
 
 	memset(a, 0, sizeof(*a));
 	a->max = max;
 	a->window = window;
 	a->first = a->newest = INT64_MIN;
 	a->rng = 0x9e3779b97f4a7c15ULL;
-	while (tabsz < max * 2)
-		tabsz *= 2;
-	a->tabmask = tabsz - 1;
-	if ((a->keys = calloc(max, sizeof(*a->keys))) == NULL ||
-	    (a->freel = malloc(max * sizeof(*a->freel))) == NULL ||
-	    (a->tab = calloc(tabsz, sizeof(*a->tab))) == NULL)
-		goto fail;
-	for (i = 0; i < max; i++)
-		a->freel[i] = (uint32_t)(max - 1 - i);
-	a->nfree = max;
+	/* the key slots and the table grow with the keys seen, up to max */
 	if (window > 0) {
 		if ((a->ring = calloc((size_t)window, sizeof(*a->ring))) == NULL)
 			goto fail;
@@ -83,7 +74,7 @@ agg_free(struct agg *a)
 
 	if (a == NULL)
 		return;
-	for (i = 0; a->keys != NULL && i < a->max; i++) {
+	for (i = 0; a->keys != NULL && i < a->hi; i++) {
 		free(a->keys[i].key);
 		hist_free(&a->keys[i].h);
 	}
@@ -161,6 +152,62 @@ free_slot(struct agg *a, uint32_t s)
 	a->n--;
 }
 
+/*
+ * Room for one more slot: the slot arrays double (up to max) when every
+ * slot below cap has been used.  -1 on ENOMEM, nothing changed.
+ */
+static int
+grow_slots(struct agg *a)
+{
+	struct agg_key *k;
+	uint32_t *f;
+	size_t cap;
+
+	if (a->nfree > 0 || a->hi < a->cap)
+		return 0;
+	cap = a->cap < 64 ? 64 : a->cap * 2;
+	if (cap > a->max)
+		cap = a->max;
+	if ((k = realloc(a->keys, cap * sizeof(*k))) == NULL)
+		return -1;
+	a->keys = k;
+	memset(k + a->cap, 0, (cap - a->cap) * sizeof(*k));
+	if ((f = realloc(a->freel, cap * sizeof(*f))) == NULL)
+		return -1;	/* keys is larger: harmless, cap unchanged */
+	a->freel = f;
+	a->cap = cap;
+	return 0;
+}
+
+/*
+ * Keep the table at most half full with one more key: double it and put
+ * every key in again.  -1 on ENOMEM, nothing changed.
+ */
+static int
+grow_table(struct agg *a)
+{
+	size_t sz = a->tab == NULL ? 0 : a->tabmask + 1, i, s;
+	uint32_t *t;
+
+	if ((a->n + 1) * 2 <= sz)
+		return 0;
+	sz = sz == 0 ? 128 : sz * 2;
+	if ((t = calloc(sz, sizeof(*t))) == NULL)
+		return -1;
+	free(a->tab);
+	a->tab = t;
+	a->tabmask = sz - 1;
+	for (s = 0; s < a->hi; s++) {
+		if (!a->keys[s].used)
+			continue;
+		for (i = a->keys[s].hash & a->tabmask; t[i] != 0;
+		    i = (i + 1) & a->tabmask)
+			;
+		t[i] = (uint32_t)s + 1;
+	}
+	return 0;
+}
+
 /* slot of key, admitting it (evicting when full); -1 on ENOMEM */
 static long
 lookup(struct agg *a, const char *key, size_t len, int64_t sec)
@@ -172,13 +219,13 @@ lookup(struct agg *a, const char *key, size_t len, int64_t sec)
 	char *nk;
 
 	(void)sec;
-	while (a->tab[i] != 0) {
+	while (a->tab != NULL && a->tab[i] != 0) {
 		k = &a->keys[a->tab[i] - 1];
 		if (k->hash == h && k->len == len && memcmp(k->key, key, len) == 0)
 			return (long)(a->tab[i] - 1);
 		i = (i + 1) & a->tabmask;
 	}
-	if (a->nfree == 0) {
+	if (a->nfree == 0 && a->hi == a->max) {
 		/* full: evict the smallest of a sample */
 		best = UINT32_MAX;
 		for (j = 0; j < AGG_SAMPLE; j++) {
@@ -193,12 +240,13 @@ lookup(struct agg *a, const char *key, size_t len, int64_t sec)
 		inherit = a->keys[best].c.hits;
 		free_slot(a, best);
 		a->evicted++;
-		/* the table changed: find the free position again */
-		i = h & a->tabmask;
-		while (a->tab[i] != 0)
-			i = (i + 1) & a->tabmask;
-	}
-	s = a->freel[a->nfree - 1];
+	} else if (grow_slots(a) == -1 || grow_table(a) == -1)
+		return -1;
+	/* the table changed: find the free position again */
+	i = h & a->tabmask;
+	while (a->tab[i] != 0)
+		i = (i + 1) & a->tabmask;
+	s = a->nfree > 0 ? a->freel[a->nfree - 1] : (uint32_t)a->hi;
 	k = &a->keys[s];
 	if (k->cap < len || k->key == NULL) {
 		size_t cap = len < 32 ? 32 : len;
@@ -208,9 +256,10 @@ lookup(struct agg *a, const char *key, size_t len, int64_t sec)
 		k->key = nk;
 		k->cap = (uint32_t)cap;
 	}
-	a->nfree--;
-	if (s >= a->hi)
-		a->hi = (size_t)s + 1;
+	if (a->nfree > 0)
+		a->nfree--;
+	else
+		a->hi++;
 	memcpy(k->key, key, len);
 	k->len = (uint32_t)len;
 	k->hash = h;

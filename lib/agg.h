@@ -17,7 +17,10 @@
  * A second keeps one delta per key counted in it; deltas of keys since
  * evicted are dropped when a second holds max of them, so the window holds
  * at most about 2 * max * window deltas however many keys arrive.
- * Slots are used lowest first: scans need go no further than hi.
+ * Slots are used lowest first: scans need go no further than hi.  Memory
+ * and time follow the keys seen, not max: the slots and the hash table
+ * start empty and double as keys arrive (at most max slots, a table of
+ * at most 4 * max entries), and nothing walks past hi.
  *
  * Nothing here allocates per record except when a key is new or a second's
  * table grows; the drop callback is told before a key's slot is freed or
@@ -55,9 +58,10 @@ struct agg_sec;
 struct agg {
 	size_t max;
 	size_t n;			/* keys in use */
-	struct agg_key *keys;		/* max slots */
+	struct agg_key *keys;		/* cap slots (cap <= max), by slot */
+	size_t cap;
 	size_t hi;			/* slots below hi have been used */
-	uint32_t *freel;		/* free slots */
+	uint32_t *freel;		/* slots below hi freed since */
 	size_t nfree;
 	uint32_t *tab;			/* hash -> slot + 1, linear probing */
 	size_t tabmask;
@@ -71,13 +75,18 @@ struct agg {
 	void *droparg;
 };
 
-/* Set up a for at most max keys (>= 1), window seconds (0: totals). */
+/*
+ * Set up a for at most max keys (>= 1), window seconds (0: totals).  No key
+ * memory is taken before the first key; -1 on ENOMEM.
+ */
 int agg_init(struct agg *a, size_t max, int window);
 void agg_free(struct agg *a);
 /*
  * Count one record: key (len bytes), its second (in totals mode INT64_MIN
  * when the record has none: counted, first and newest untouched), status (0 when unknown), bytes, duration in microseconds (-1 when none).
  * Returns 0, 1 when the record was late, -1 on ENOMEM (not counted).
+ * A new key may move a->keys (it grows): pointers into it taken before the
+ * call are stale after it; slot numbers stay.
  */
 int agg_add(struct agg *a, const char *key, size_t len, int64_t sec,
     int status, uint64_t bytes, int64_t dur_us);

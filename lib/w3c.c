@@ -12,6 +12,13 @@ enum {
 	K_DUR
 };
 
+#define NAMES_MAX 8192		/* bytes of column names of one #Fields */
+
+/*
+ * One stream's state, kept per source by omph-parse --tagged: what is held
+ * is sized to its #Fields and its longest line, not to the limits, so that
+ * many sources cost little (about 4 KiB each).
+ */
 struct w3c {
 	struct rec_schema schema;
 	int nin;			/* values per record (#Fields count) */
@@ -21,8 +28,8 @@ struct w3c {
 	int dur_places;			/* 3: time-taken in ms; 0: seconds */
 	char date[11];			/* from #Date, "" if none */
 	long gmtoff;			/* from #GMT-Offset, seconds east */
-	size_t namelen;
-	char names[8192];
+	size_t namelen, namecap;		/* namecap <= NAMES_MAX */
+	char *names;			/* the column names, NUL-terminated */
 	struct tm_cache tc;
 	char *tok[REC_MAXF + 1];
 	size_t toklen[REC_MAXF + 1];
@@ -43,6 +50,7 @@ w3c_free(struct w3c *w)
 	if (w == NULL)
 		return;
 	free(w->qbuf);
+	free(w->names);
 	free(w);
 }
 
@@ -98,7 +106,7 @@ new_col(struct w3c *w, const char *name, size_t n)
 {
 	char *d;
 
-	if (w->schema.n == REC_MAXF || w->namelen + n + 1 > sizeof(w->names))
+	if (w->schema.n == REC_MAXF || w->namelen + n + 1 > w->namecap)
 		return -1;
 	d = w->names + w->namelen;
 	memcpy(d, name, n);
@@ -121,7 +129,8 @@ tokens(struct w3c *w, char *p, char *e, int max)
 	char *s, *q;
 
 	if ((size_t)(e - p) > w->qcap) {
-		size_t cap = (size_t)(e - p) < 4096 ? 4096 : (size_t)(e - p);
+		/* rounded up: lines a few bytes longer do not each realloc */
+		size_t cap = ((size_t)(e - p) | 511) + 1;
 
 		if ((q = realloc(w->qbuf, cap)) == NULL)
 			return -1;
@@ -198,6 +207,21 @@ fields(struct w3c *w, char *p, char *e, char *why, size_t whylen)
 	if (n > REC_MAXF) {
 		snprintf(why, whylen, "#Fields names more than %d fields", REC_MAXF);
 		return -1;
+	}
+	/* room for every name, canonical (at most 8 bytes) or its own */
+	for (i = 0, j = 6; i < n; i++)
+		j += (w->toklen[i] < 8 ? 8 : w->toklen[i]) + 1;
+	if (j > NAMES_MAX)
+		j = NAMES_MAX;
+	if (j > w->namecap) {
+		char *nb;
+
+		if ((nb = realloc(w->names, j)) == NULL) {
+			snprintf(why, whylen, "out of memory");
+			return -1;
+		}
+		w->names = nb;
+		w->namecap = j;
 	}
 	for (i = 0; i < n; i++)
 		if (w->toklen[i] > 7 && strncasecmp(w->tok[i], "x-edge-", 7) == 0)

@@ -545,3 +545,61 @@ file_lines() {
 	stop "$cpid"
 	[ "$rc" -eq 0 ]
 }
+
+@test "omph-send --linger: at the end of input a collector that never comes is waited for SECONDS, then the lines not delivered are told, exit 1" {
+	P=$(free_port)
+	t0=$(date +%s%N)
+	run --separate-stderr timeout 10 omph-send --linger 1 "tcp://127.0.0.1:$P" < <(printf '#path\n/x\n')
+	t1=$(date +%s%N)
+	echo "$status $(((t1 - t0) / 1000000)) ms: $stderr"
+	[ "$status" -eq 1 ]
+	[ $((t1 - t0)) -ge 1000000000 ] && [ $((t1 - t0)) -lt 4000000000 ]
+	[ "${stderr_lines[0]}" = "omph-send: tcp://127.0.0.1:$P: Connection refused; retrying" ]
+	[ "${stderr_lines[1]}" = "omph-send: tcp://127.0.0.1:$P: 2 lines (9 bytes) not delivered within --linger 1" ]
+	[ "${stderr_lines[2]}" = "omph-send: 2 lines, 0 datagrams, 0 bytes, 0 reconnects, 0 cut, 9 bytes dropped" ]
+	# 0: no wait at all
+	t0=$(date +%s%N)
+	run --separate-stderr timeout 10 omph-send --linger 0 "tcp://127.0.0.1:$P" < <(printf '#path\n/x\n/y\n')
+	t1=$(date +%s%N)
+	[ "$status" -eq 1 ]
+	[ $((t1 - t0)) -lt 1000000000 ]
+	[ "${stderr_lines[1]}" = "omph-send: tcp://127.0.0.1:$P: 3 lines (12 bytes) not delivered within --linger 0" ]
+	# SIGTERM before the end of input: told the same way
+	mkfifo "$T/fifo"
+	omph-send --linger 1 "tcp://127.0.0.1:$P" <"$T/fifo" 2>"$T/send.err" &
+	spid=$!
+	exec 6>"$T/fifo"
+	printf '#path\n/x\n' >&6
+	# the lines are taken: the pipe is empty, omph-send waits in ppoll
+	wait_until 5 eval '[ "$(python3 -c "import fcntl, struct, termios
+print(struct.unpack(\"i\", fcntl.ioctl(6, termios.FIONREAD, bytes(4)))[0])")" = 0 ] && looping "$spid"'
+	kill -TERM "$spid"
+	rc=0
+	wait "$spid" || rc=$?
+	exec 6>&-
+	cat "$T/send.err"
+	[ "$rc" -eq 1 ]
+	grep -qxF "omph-send: tcp://127.0.0.1:$P: 2 lines (9 bytes) not delivered" "$T/send.err"
+	# a range-checked number of seconds
+	for bad in -1 x 86401; do
+		run --separate-stderr omph-send --linger "$bad" "tcp://127.0.0.1:$P" </dev/null
+		[ "$status" -eq 2 ]
+		[[ "${stderr_lines[0]}" == "omph-send: --linger: "* ]]
+	done
+}
+
+@test "omph-send --linger: a collector that comes back within it gets every line, exit 0" {
+	P=$(free_port)
+	{ printf '#path\tstatus\n'; for i in 1 2 3 4 5; do printf '/l%d\t200\n' "$i"; done; } >"$T/in"
+	omph-send --linger 20 "tcp://127.0.0.1:$P" <"$T/in" 2>"$T/send.err" &
+	spid=$!
+	wait_until 5 grep -q 'retrying' "$T/send.err"
+	collector c --listen "tcp://127.0.0.1:$P" -k path
+	rc=0
+	wait "$spid" || rc=$?
+	cat "$T/send.err"
+	[ "$rc" -eq 0 ]
+	grep -q "^omph-send: 6 lines, 0 datagrams, [0-9]* bytes, 0 reconnects, 0 cut, 0 bytes dropped$" "$T/send.err"
+	wait_until 10 is "$T/c" records 5
+	stop "$cpid"
+}

@@ -752,3 +752,45 @@ assert last["active"][0]["path"] == "/a" and last["active"][0]["rule"] == "5xx>0
 	[ "$status" -eq 0 ]
 	[ -z "$stderr" ]
 }
+
+@test "--max-keys 100000000 on a small input: memory and time follow the keys seen" {
+	[ -x /usr/bin/time ] || skip "no /usr/bin/time to measure the peak RSS"
+	awk 'BEGIN { print "#path\tstatus"; for (i = 0; i < 1000; i++) print "/p" (i % 300) "\t200" }' >"$T/in"
+	# a plain build must not even reserve the whole table (sanitizers
+	# reserve address space of their own: no limit there)
+	case $OMPH_BIN in
+	*/san/*) lim=unlimited ;;
+	*) lim=$((1024 * 1024)) ;;	# KiB
+	esac
+	run --separate-stderr bash -c 'ulimit -v "$1"; shift; exec timeout 10 /usr/bin/time -f "rss %M time %e" -o "$1" omph-collect --max-keys 100000000 -n 2 <"$2"' \
+	    sh "$lim" "$T/rss" "$T/in"
+	echo "$stderr"
+	cat "$T/rss"
+	[ "$status" -eq 0 ]
+	printf '%s\n' "$output" >"$T/out"
+	[ "$(snap keys <"$T/out")" = 300 ]
+	[ "$(snap evicted <"$T/out")" = 0 ]
+	[ "$(val '*' hits <"$T/out")" = 1000 ]
+	rss=$(awk '$1 == "rss" { print $2 }' "$T/rss")
+	secs=$(awk '$1 == "rss" { print $4 }' "$T/rss")
+	[ "$rss" -lt $((64 * 1024)) ]
+	awk -v s="$secs" 'BEGIN { exit !(s < 1) }'
+}
+
+@test "keys grow past many table sizes and evict at --max-keys, also in a window" {
+	awk 'BEGIN { print "#time\tpath\tstatus"
+		for (i = 0; i < 50000; i++) print "2026-01-01T00:00:" sprintf("%02d", i % 60) "Z\t/k" i "\t200"
+		for (i = 0; i < 5000; i++) print "2026-01-01T00:00:59Z\t/hot\t200" }' >"$T/in"
+	run --separate-stderr omph-collect --max-keys 40000 -n 1 <"$T/in"
+	[ "$status" -eq 0 ]
+	printf '%s\n' "$output" >"$T/out"
+	[ "$(snap keys <"$T/out")" = 40000 ]
+	[ "$(snap evicted <"$T/out")" = 10001 ]
+	[ "$(val '*' hits <"$T/out")" = 55000 ]
+	[ "$(rows <"$T/out" | sed -n 2p | cut -f 1)" = /hot ]
+	run --separate-stderr omph-collect --max-keys 100000 --window 30 -n 1 <"$T/in"
+	[ "$status" -eq 0 ]
+	printf '%s\n' "$output" >"$T/out"
+	[ "$(snap evicted <"$T/out")" = 0 ]
+	[ "$(rows <"$T/out" | sed -n 2p | cut -f 1)" = /hot ]
+}

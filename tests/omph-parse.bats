@@ -714,6 +714,56 @@ $(tsv web2 83.149.9.216 200)" ]
 	[ "${stderr_lines[1]}" = "omph-parse: 1 of 3 lines rejected" ]
 }
 
+@test "--tagged w3c: 30,000 sources stay in bounded memory, the least recently seen forgotten and told" {
+	[ -x /usr/bin/time ] || skip "no /usr/bin/time to measure the peak RSS"
+	awk 'BEGIN { for (i = 0; i < 30000; i++) {
+		printf "s%d\t#Fields: date time cs-uri-stem sc-status\n", i
+		printf "s%d\t2020-01-01 00:00:00 /a%d 200\n", i, i } }' >"$T/in"
+	run --separate-stderr /usr/bin/time -f 'rss %M' -o "$T/rss" omph-parse --tagged --no-header --fields source,path w3c "$T/in"
+	[ "$status" -eq 0 ]
+	[ "$(printf '%s\n' "$output" | wc -l)" -eq 30000 ]
+	[ "${lines[29999]}" = "$(printf 's29999\t/a29999')" ]
+	rss=$(awk '$1 == "rss" { print $2 }' "$T/rss")
+	echo "peak RSS $rss KiB; $stderr"
+	# sanitizers hold freed memory in quarantine: only the plain build's
+	# figure says what the program keeps
+	case $OMPH_BIN in
+	*/san/*) ;;
+	*) [ "$rss" -lt $((64 * 1024)) ] ;;
+	esac
+	[ "${stderr_lines[0]}" = "omph-parse: more than 4096 W3C sources: the least recently seen one's directives are forgotten (--max-sources)" ]
+	[ "${stderr_lines[1]}" = "omph-parse: the W3C directives of 25904 sources were forgotten (--max-sources 4096)" ]
+}
+
+@test "--tagged w3c --max-sources: a forgotten source's records are rejected as such until its #Fields comes again" {
+	{
+		printf 'a\t#Fields: date time cs-uri-stem sc-status\n'
+		printf 'a\t2020-01-01 00:00:00 /a1 200\n'
+		printf 'b\t#Fields: date time sc-status cs-uri-stem\n'
+		printf 'b\t2020-01-01 00:00:00 404 /b1\n'
+		printf 'c\t#Fields: date time cs-uri-stem\n'	# a is forgotten
+		printf 'b\t2020-01-01 00:00:01 500 /b2\n'
+		printf 'a\t2020-01-01 00:00:01 /a2 200\n'	# not misparsed
+		printf 'a\t#Fields: date time cs-uri-stem sc-status\n'	# c goes
+		printf 'a\t2020-01-01 00:00:02 /a3 200\n'
+		printf 'b\t2020-01-01 00:00:02 200 /b3\n'
+		printf 'c\t2020-01-01 00:00:02 /c1\n'
+	} >"$T/in"
+	run --separate-stderr omph-parse --tagged --max-sources 2 --no-header --fields source,path,status w3c "$T/in"
+	[ "$status" -eq 0 ]
+	[ "$output" = "$(printf 'a\t/a1\t200\nb\t/b1\t404\nb\t/b2\t500\na\t/a3\t200\nb\t/b3\t200')" ]
+	[ "$stderr" = "omph-parse: more than 2 W3C sources: the least recently seen one's directives are forgotten (--max-sources)
+omph-parse: a ($T/in:7): its W3C directives were forgotten (more than 2 sources, --max-sources): rejected until its next #Fields
+omph-parse: c ($T/in:11): its W3C directives were forgotten (more than 2 sources, --max-sources): rejected until its next #Fields
+omph-parse: the W3C directives of 2 sources were forgotten (--max-sources 2)
+omph-parse: 2 of 7 lines rejected" ]
+	for bad in 0 1000001 x; do
+		run --separate-stderr omph-parse --tagged --max-sources "$bad" w3c </dev/null
+		[ "$status" -eq 2 ]
+		[[ "${stderr_lines[0]}" = "omph-parse: --max-sources: "* ]]
+	done
+}
+
 # --- columns and output ---------------------------------------------------
 
 @test "--fields: exactly those columns in that order, a name the format lacks is a column of \\N" {

@@ -95,3 +95,38 @@ grew() {
 	grep -q '^alerts: ' <<<"$output"
 	! grep -q 'press q to quit' <<<"$output"
 }
+
+# ends_fast PIPELINE: run the shell PIPELINE (on an idle $T/idle.log) under
+# timeout 3; it must end in under a second; leftovers are killed by pid
+ends_fast() {
+	local t0 t1 rc=0 p
+
+	head -n 5 "$DATA/combined/elastic-apache.log" >"$T/idle.log"
+	t0=$(date +%s%N)
+	timeout 3 sh -c "$1" "$T/idle.log" 2>"$T/err" || rc=$?
+	t1=$(date +%s%N)
+	for p in $(pgrep -f "$T/idle.log"); do
+		kill "$p" 2>/dev/null
+	done
+	echo "rc $rc, $(((t1 - t0) / 1000000)) ms; $(cat "$T/err")"
+	[ "$rc" -ne 124 ]
+	[ $((t1 - t0)) -lt 1000000000 ]
+	# quietly, as for any closed pipe
+	! grep -v -e '^omph-collect: ' "$T/err" | grep -q .
+	! grep -q -e Sanitizer -e 'runtime error' "$T/err"
+}
+
+@test "a reader gone: omph-tail | omph-parse | true ends at once on an idle log" {
+	ends_fast 'omph-tail "$0" | omph-parse combined | true'
+	ends_fast 'omph-tail "$0" | omph-parse combined | sleep 0.3'
+	ends_fast 'omph-tail "$0" | omph-parse --tagged combined - | sleep 0.3'
+}
+
+@test "a reader gone: omph-collect in the middle, or last before the reader, ends at once" {
+	ends_fast 'omph-tail "$0" | omph-parse combined | omph-collect | sleep 0.3'
+	ends_fast 'omph-tail "$0" | omph-parse combined | omph-collect --window 60 --interval 30 | sleep 0.3'
+	# a reader that read a snapshot and quits (as omph-top does on q)
+	ends_fast 'omph-tail "$0" | omph-parse combined | omph-collect --window 60 --interval 0.1 | head -n 1 >/dev/null'
+	port=$(python3 -c 'import socket; s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+	ends_fast "omph-tail \"\$0\" | omph-parse combined | omph-collect --listen udp://127.0.0.1:$port --window 60 --interval 30 | sleep 0.3"
+}
