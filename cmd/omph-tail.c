@@ -58,6 +58,7 @@ static int on_line(void *, const char *, const char *, size_t, int);
 static int on_flush(void *);
 static void on_note(void *, const char *, int, int, long long);
 static void save_state(struct tail *);
+static int final_save(struct tail *);
 
 int
 main(int argc, char *argv[])
@@ -221,12 +222,13 @@ main(int argc, char *argv[])
 done:
 	if (out_flush(tl.out) == -1)
 		goto closed;
-	save_state(&tl);
 	rv = tl.failed;
+	if (final_save(&tl) == -1)
+		rv = 1;
 	goto out;
 closed:
 	/* stdout is gone: keep what was written, say nothing */
-	save_state(&tl);
+	final_save(&tl);
 	rv = 1;
 out:
 	if (tl.cuts + tl.nuls > 0 && tl.reports > MAX_REPORTS)
@@ -257,6 +259,30 @@ save_state(struct tail *tl)
 	if (tl->save_errno != 0)
 		warnx("%s: state saved again", opt_state);
 	tl->save_errno = 0;
+}
+
+/*
+ * The save at exit: -1 when it failed, told even if an earlier failure of
+ * the same kind was (the next run writes again what this one wrote since
+ * the last good save, so the exit status is 1).
+ */
+static int
+final_save(struct tail *tl)
+{
+	int told = tl->save_errno;
+
+	if (opt_state == NULL)
+		return 0;
+	save_state(tl);
+	if (tl->save_errno == 0)
+		return 0;
+	if (told == tl->save_errno) {
+		/* told once already, during the run: now it counts */
+		errno = told;
+		warn("%s: cannot save state (the previous one is kept)",
+		    opt_state);
+	}
+	return -1;
 }
 
 static int
@@ -338,6 +364,11 @@ on_note(void *arg, const char *name, int what, int e, long long a)
 	case FN_STATE_TRUNC:
 		warnx("%s: truncated since the state was saved, reading from "
 		    "its start", name);
+		return;
+	case FN_LOST:
+		warnx("%s: the file read before is not found (compressed, moved "
+		    "or deleted): lines written to it after offset %lld, if any, "
+		    "are lost", name, a);
 		return;
 	case FN_FOUND_ROTATED:
 		if (opt_verbose)

@@ -621,7 +621,7 @@ bad_state() {
 	[ "$output" = "$(cat "$T/a.log")" ]
 	[[ "$stderr" == "omph-tail: $T/s: "*"; starting without state" ]] ||
 	    [[ "$stderr" == "omph-tail: $T/a.log: truncated since the state was saved, reading from its start" ]]
-	[ "$(head -n 1 "$T/s")" = 'omph-tail-state 1' ]
+	[ "$(head -n 1 "$T/s")" = 'omph-tail-state 2' ]
 	run --separate-stderr omph-tail --state "$T/s" --once "$T/a.log"
 	[ "$status" -eq 0 ]
 	[ -z "$output" ]
@@ -648,7 +648,8 @@ field_set() {
 	head -c 17 "$T/good" >"$T/s"; bad_state 'magic line without its newline'
 	head -c $((len - 20)) "$T/good" >"$T/s"; bad_state 'cut in the middle of the entry'
 	head -c $((len - 1)) "$T/good" >"$T/s"; bad_state 'entry without its newline'
-	{ echo 'omph-tail-state 2'; tail -n +2 "$T/good"; } >"$T/s"; bad_state 'another version'
+	{ echo 'omph-tail-state 3'; tail -n +2 "$T/good"; } >"$T/s"; bad_state 'another version'
+	{ echo 'omph-tail-state 1'; tail -n +2 "$T/good"; } >"$T/s"; bad_state 'version 1 with a ROLE field'
 	{ cat "$T/good"; echo; } >"$T/s"; bad_state 'an empty line'
 	field_set 6 -5 >"$T/s"; bad_state 'negative offset'
 	field_set 6 +5 >"$T/s"; bad_state 'signed offset'
@@ -666,8 +667,10 @@ field_set() {
 	field_set 8 123456789abcdef0123 >"$T/s"; bad_state 'tail hash too long'
 	field_set 1 '' >"$T/s"; bad_state 'empty path'
 	sed '2s/^[^\t]*\t/\\N\t/' "$T/good" >"$T/s"; bad_state 'path \N (absent)'
-	sed '2s/$/\textra/' "$T/good" >"$T/s"; bad_state 'nine fields'
-	sed '2s/\t[^\t]*$//' "$T/good" >"$T/s"; bad_state 'seven fields'
+	sed '2s/$/\textra/' "$T/good" >"$T/s"; bad_state 'ten fields'
+	sed '2s/\t[^\t]*$//' "$T/good" >"$T/s"; bad_state 'eight fields'
+	field_set 9 old >"$T/s"; bad_state 'an unknown role'
+	field_set 9 '' >"$T/s"; bad_state 'an empty role'
 	# a valid entry, then a bad one: the whole file is ignored, the valid
 	# entry too
 	{ cat "$T/good"; printf 'x\ty\n'; } >"$T/s"; bad_state 'a bad second entry'
@@ -767,3 +770,4 @@ u.sendto(b"#omph1\t" + b"i" * 200 + b"\t0000abcd\t1\t00000000\n#path\n/x\n",
 	[ -z "$(sender "$T/c.out" big records)" ]
 	[ "$(kv "$T/c.out" senders)" -eq 2 ]
 }
+
