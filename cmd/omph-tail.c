@@ -47,6 +47,8 @@ struct tail {
 	struct follow *f;
 	struct state st;
 	unsigned long cuts, nuls, reports;
+	uint64_t whole;			/* out->written at the last flush: it
+					 * ends the lines counted delivered */
 	int save_errno;			/* last state save error told */
 	int failed;			/* --once: a file could not be read */
 	int started;			/* the first look at every name is done */
@@ -59,6 +61,7 @@ static int on_flush(void *);
 static void on_note(void *, const char *, int, int, long long);
 static void save_state(struct tail *);
 static int final_save(struct tail *);
+static void tell_cut(struct tail *);
 
 int
 main(int argc, char *argv[])
@@ -227,7 +230,8 @@ done:
 		rv = 1;
 	goto out;
 closed:
-	/* stdout is gone: keep what was written, say nothing */
+	/* stdout is gone (quietly) or failed: keep what was written */
+	tell_cut(&tl);
 	final_save(&tl);
 	rv = 1;
 out:
@@ -299,6 +303,7 @@ on_line(void *arg, const char *name, const char *p, size_t len, int flags)
 	if (tl->out->len > 0 && tl->out->len + need > sizeof(tl->out->buf)) {
 		if (out_flush(tl->out) == -1)
 			return -1;
+		tl->whole = tl->out->written;
 		rv = 1;
 	}
 	if (opt_tag) {
@@ -320,7 +325,37 @@ on_flush(void *arg)
 {
 	struct tail *tl = arg;
 
-	return out_flush(tl->out);
+	if (out_flush(tl->out) == -1)
+		return -1;
+	tl->whole = tl->out->written;
+	return 0;
+}
+
+/*
+ * A write to stdout failed.  A reader that went away (EPIPE) is not told.
+ * Otherwise (a full disk, EIO) the output is cut back to the end of the
+ * last line counted delivered, so it ends with a whole line and the next
+ * run (with --state) goes on right after it; what cannot be cut (a pipe, a
+ * device, a file written on by another) is told with the size of the part
+ * of a line left at its end.
+ */
+static void
+tell_cut(struct tail *tl)
+{
+	const char *e = strerror(tl->out->err);
+	long long at;
+
+	if (tl->out->err == 0 || tl->out->err == EPIPE)
+		return;
+	if (tl->out->written == tl->whole)
+		warnx("standard output: %s", e);
+	else if (out_cut(tl->out, tl->whole, &at) == 0)
+		warnx("standard output: %s; cut back to its last whole line, at "
+		    "offset %lld", e, at);
+	else
+		warnx("standard output: %s; its last %llu bytes, which may end "
+		    "inside a line, are not counted as written", e,
+		    (unsigned long long)(tl->out->written - tl->whole));
 }
 
 static void

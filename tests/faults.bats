@@ -771,3 +771,46 @@ u.sendto(b"#omph1\t" + b"i" * 200 + b"\t0000abcd\t1\t00000000\n#path\n/x\n",
 	[ "$(kv "$T/c.out" senders)" -eq 2 ]
 }
 
+# ---------------------------------------------------------------- 8. full disk under stdout
+
+# ends_whole FILE: FILE is empty or ends with a newline
+ends_whole() {
+	[ ! -s "$1" ] || [ -z "$(tail -c 1 "$1" | tr -d '\n')" ]
+}
+
+t_full_stdout() {
+	local rc
+
+	seq -f 'line %06g' 1 100000 >"$T/a.log"
+	mkdir "$T/out"
+	# 300,005 bytes fit (not a whole number of 12-byte lines): the write
+	# that fills the disk is short, then ENOSPC
+	run --separate-stderr env "${FAULT[@]}" OMPH_FAULT_FULL="300005:$T/out/" \
+	    sh -c 'exec "$@" >"$0"' "$T/out/o" omph-tail "$@" --state "$T/s" \
+	    --once "$T/a.log"
+	echo "status $status, stderr: $stderr, output $(size "$T/out/o") bytes"
+	[ "$status" -eq 1 ]
+	[[ "$stderr" == "omph-tail: standard output: No space left on device; cut back to its last whole line, at offset "* ]]
+	# whole lines only, the first ones, and the state resumes right there
+	ends_whole "$T/out/o"
+	head -c "$(size "$T/out/o")" "$T/a.log" | cmp - "$T/out/o"
+	[ "$(state_off "$T/s" "$T/a.log")" = "$(size "$T/out/o")" ]
+	# space again: appended, the next run's output completes it exactly
+	omph-tail "$@" --state "$T/s" --once "$T/a.log" >>"$T/out/o"
+	cmp "$T/a.log" "$T/out/o"
+	# the same in follow mode
+	TAIL_ENV=("${FAULT[@]}" OMPH_FAULT_FULL="300005:$T/t.out")
+	tail_bg t "$@" --from-start --state "$T/s2" "$T/a.log" || true
+	wait_until 5 gone "$pid"
+	rc=0
+	wait "$pid" || rc=$?
+	forget "$pid"
+	cat "$T/t.err"
+	[ "$rc" -eq 1 ]
+	grep -qF "omph-tail: standard output: No space left on device; cut back to its last whole line" "$T/t.err"
+	ends_whole "$T/t.out"
+	head -c "$(size "$T/t.out")" "$T/a.log" | cmp - "$T/t.out"
+	[ "$(state_off "$T/s2" "$T/a.log")" = "$(size "$T/t.out")" ]
+}
+@test "a full disk under omph-tail's stdout: no half line, cut back to the last whole one, the state right there (inotify)" { t_full_stdout; }
+@test "a full disk under omph-tail's stdout: no half line, cut back to the last whole one, the state right there (poll)" { t_full_stdout --poll=0.05; }
