@@ -47,6 +47,8 @@ struct tail {
 	struct follow *f;
 	struct state st;
 	unsigned long cuts, nuls, reports;
+	uint64_t whole;			/* out->written at the last flush: it
+					 * ends the lines counted delivered */
 	int save_errno;			/* last state save error told */
 	int failed;			/* --once: a file could not be read */
 	int started;			/* the first look at every name is done */
@@ -58,6 +60,8 @@ static int on_line(void *, const char *, const char *, size_t, int);
 static int on_flush(void *);
 static void on_note(void *, const char *, int, int, long long);
 static void save_state(struct tail *);
+static int final_save(struct tail *);
+static void tell_cut(struct tail *);
 
 int
 main(int argc, char *argv[])
@@ -221,12 +225,14 @@ main(int argc, char *argv[])
 done:
 	if (out_flush(tl.out) == -1)
 		goto closed;
-	save_state(&tl);
 	rv = tl.failed;
+	if (final_save(&tl) == -1)
+		rv = 1;
 	goto out;
 closed:
-	/* stdout is gone: keep what was written, say nothing */
-	save_state(&tl);
+	/* stdout is gone (quietly) or failed: keep what was written */
+	tell_cut(&tl);
+	final_save(&tl);
 	rv = 1;
 out:
 	if (tl.cuts + tl.nuls > 0 && tl.reports > MAX_REPORTS)
@@ -259,6 +265,30 @@ save_state(struct tail *tl)
 	tl->save_errno = 0;
 }
 
+/*
+ * The save at exit: -1 when it failed, told even if an earlier failure of
+ * the same kind was (the next run writes again what this one wrote since
+ * the last good save, so the exit status is 1).
+ */
+static int
+final_save(struct tail *tl)
+{
+	int told = tl->save_errno;
+
+	if (opt_state == NULL)
+		return 0;
+	save_state(tl);
+	if (tl->save_errno == 0)
+		return 0;
+	if (told == tl->save_errno) {
+		/* told once already, during the run: now it counts */
+		errno = told;
+		warn("%s: cannot save state (the previous one is kept)",
+		    opt_state);
+	}
+	return -1;
+}
+
 static int
 on_line(void *arg, const char *name, const char *p, size_t len, int flags)
 {
@@ -273,6 +303,7 @@ on_line(void *arg, const char *name, const char *p, size_t len, int flags)
 	if (tl->out->len > 0 && tl->out->len + need > sizeof(tl->out->buf)) {
 		if (out_flush(tl->out) == -1)
 			return -1;
+		tl->whole = tl->out->written;
 		rv = 1;
 	}
 	if (opt_tag) {
@@ -294,7 +325,37 @@ on_flush(void *arg)
 {
 	struct tail *tl = arg;
 
-	return out_flush(tl->out);
+	if (out_flush(tl->out) == -1)
+		return -1;
+	tl->whole = tl->out->written;
+	return 0;
+}
+
+/*
+ * A write to stdout failed.  A reader that went away (EPIPE) is not told.
+ * Otherwise (a full disk, EIO) the output is cut back to the end of the
+ * last line counted delivered, so it ends with a whole line and the next
+ * run (with --state) goes on right after it; what cannot be cut (a pipe, a
+ * device, a file written on by another) is told with the size of the part
+ * of a line left at its end.
+ */
+static void
+tell_cut(struct tail *tl)
+{
+	const char *e = strerror(tl->out->err);
+	long long at;
+
+	if (tl->out->err == 0 || tl->out->err == EPIPE)
+		return;
+	if (tl->out->written == tl->whole)
+		warnx("standard output: %s", e);
+	else if (out_cut(tl->out, tl->whole, &at) == 0)
+		warnx("standard output: %s; cut back to its last whole line, at "
+		    "offset %lld", e, at);
+	else
+		warnx("standard output: %s; its last %llu bytes, which may end "
+		    "inside a line, are not counted as written", e,
+		    (unsigned long long)(tl->out->written - tl->whole));
 }
 
 static void
@@ -338,6 +399,11 @@ on_note(void *arg, const char *name, int what, int e, long long a)
 	case FN_STATE_TRUNC:
 		warnx("%s: truncated since the state was saved, reading from "
 		    "its start", name);
+		return;
+	case FN_LOST:
+		warnx("%s: the file read before is not found (compressed, moved "
+		    "or deleted): lines written to it after offset %lld, if any, "
+		    "are lost", name, a);
 		return;
 	case FN_FOUND_ROTATED:
 		if (opt_verbose)

@@ -50,6 +50,7 @@ struct tfile {
 	int skipping;		/* inside the tail of a cut line */
 	int64_t nulrun;		/* NUL bytes skipped at a line start, untold */
 	int draining;		/* 1 renamed away, 2 deleted: close when done */
+	int finishing;		/* finish_file: read it all, however much */
 	int dirty;
 	double grown;		/* when it last grew */
 	int wd;			/* inotify watch, -1 when polled */
@@ -71,6 +72,10 @@ struct fname {
 	int have_res;		/* 1: res is a state entry to resume from;
 				 * 2: res is where a read error left us */
 	struct state_ent res;
+	struct state_ent *rot;	/* rotated entries to resume (paths NULL) */
+	size_t nrot;
+	int rotdirty;		/* its rotated files changed since the export */
+	int lost;		/* its file went away: export "no file" */
 };
 
 struct fdir {
@@ -179,6 +184,8 @@ close_file(struct follow *f, struct tfile *t)
 		}
 	if (t->name != NULL && t->name->cur == t)
 		t->name->cur = NULL;
+	else if (t->name != NULL)
+		t->name->rotdirty = 1;	/* its rotated entry goes */
 	if (t->wd >= 0 && f->ifd >= 0) {
 		/* another file may hold the same watch (one inode): keep it */
 		if (t->wd < f->wdcap && f->wdmap[t->wd].p == t) {
@@ -209,6 +216,7 @@ follow_free(struct follow *f)
 		f->names = n->next;
 		free(n->path);
 		free(n->dir);
+		free(n->rot);
 		free(n);
 	}
 	while ((d = f->dirs) != NULL) {
@@ -307,6 +315,7 @@ add_name(struct follow *f, const char *path, int fromglob)
 	struct fname *n, **pp;
 	struct state_ent *e;
 	char *slash;
+	size_t i;
 
 	for (pp = &f->names; *pp != NULL; pp = &(*pp)->next)
 		if (strcmp((*pp)->path, path) == 0) {
@@ -338,6 +347,18 @@ add_name(struct follow *f, const char *path, int fromglob)
 		n->res = *e;
 		n->res.path = NULL;
 		n->have_res = 1;
+	}
+	for (i = 0; i < f->res.n; i++) {
+		struct state_ent *r;
+
+		e = &f->res.e[i];
+		if (!e->rotated || strcmp(e->path, path) != 0)
+			continue;
+		if ((r = realloc(n->rot, (n->nrot + 1) * sizeof(*r))) == NULL)
+			break;	/* ENOMEM: that file is not resumed */
+		n->rot = r;
+		n->rot[n->nrot] = *e;
+		n->rot[n->nrot++].path = NULL;
 	}
 	n->remote = is_remote(n->dir);
 	if (!n->remote)
@@ -415,20 +436,6 @@ pread_full(int fd, void *buf, size_t n, int64_t off)
 		got += (size_t)r;
 	}
 	return (ssize_t)got;
-}
-
-/* hash of up to max bytes at off: length in *len; -1 on read error */
-static int
-hash_at(int fd, int64_t off, uint32_t max, uint32_t *len, uint64_t *h)
-{
-	char buf[STATE_TAIL > STATE_HEAD ? STATE_TAIL : STATE_HEAD];
-	ssize_t r;
-
-	if ((r = pread_full(fd, buf, max, off)) == -1)
-		return -1;
-	*len = (uint32_t)r;
-	*h = state_hash(STATE_HASH0, buf, (size_t)r);
-	return 0;
 }
 
 /* set t->tail from the file: the bytes before t->pos.  -1 on a read
@@ -585,117 +592,163 @@ find_file(struct follow *f, uint64_t dev, uint64_t ino)
 	return NULL;
 }
 
-/* 1 if the open file fd is the one res describes (head bytes match) */
-static int
-same_identity(int fd, const struct stat *st, const struct state_ent *res)
-{
-	uint32_t len;
-	uint64_t h;
-
-	if ((uint64_t)st->st_dev != res->dev || (uint64_t)st->st_ino != res->ino)
-		return 0;
-	if (hash_at(fd, 0, res->hlen, &len, &h) == -1)
-		return 0;
-	return len == res->hlen && h == res->hhash;
-}
-
-/* 1 if the bytes before res->off are the ones hashed */
-static int
-same_tail(int fd, const struct state_ent *res)
-{
-	uint32_t len;
-	uint64_t h;
-
-	if (hash_at(fd, (int64_t)res->off - res->tlen, res->tlen, &len, &h) == -1)
-		return 0;
-	return len == res->tlen && h == res->thash;
-}
-
 /*
- * The file of res under another name in n's directory, found after a
- * restart: renamed (same device and inode, same head), or copied before a
- * truncation (a name starting with n's, same head, and the bytes before
- * res->off unchanged).  Returns its descriptor with *out and path set, or
- * -1.
+ * An old file of n in n's directory, found after a restart (not the file
+ * under the name, not one open already): renamed (same device, inode and
+ * head; an entry without head by its device and inode), or, with copies,
+ * copied before a truncation (a name starting with n's, the same head, which
+ * an entry without head never has, and the bytes before res->off unchanged;
+ * the newest of such copies).  A renamed file wins over copies.  Returns its
+ * descriptor with *out and path set, or -1.
  */
 static int
-find_rotated(struct fname *n, const struct state_ent *res, struct stat *out,
-    char *path)
+find_old(struct follow *f, struct fname *n, const struct state_ent *res,
+    int copies, struct stat *out, char *path)
 {
 	DIR *d;
 	struct dirent *de;
 	struct stat st;
+	char cpath[PATH_MAX];
 	size_t blen = strlen(n->base);
-	int fd = -1, cand, renamed, copied;
-	uint32_t len;
-	uint64_t h;
+	int fd = -1, cfd = -1, cand, renamed, copied;
 
-	if ((d = opendir(n->dir)) == NULL)
+	if ((res->dev == 0 && res->ino == 0) || (d = opendir(n->dir)) == NULL)
 		return -1;
 	while (fd == -1 && (de = readdir(d)) != NULL) {
 		if (strcmp(de->d_name, n->base) == 0)
 			continue;
 		renamed = de->d_ino == res->ino;
-		copied = strncmp(de->d_name, n->base, blen) == 0;
+		copied = copies && res->hlen > 0 &&
+		    strncmp(de->d_name, n->base, blen) == 0;
 		if (!renamed && !copied)
 			continue;
-		if ((size_t)snprintf(path, PATH_MAX, "%s/%s", n->dir,
+		if ((size_t)snprintf(cpath, PATH_MAX, "%s/%s", n->dir,
 		    de->d_name) >= PATH_MAX)
 			continue;
-		if ((cand = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		if ((cand = open(cpath, O_RDONLY | O_CLOEXEC)) == -1)
 			continue;
-		if (fstat(cand, &st) == 0 && S_ISREG(st.st_mode) &&
-		    (same_identity(cand, &st, res) || ((uint64_t)st.st_ino !=
-		    res->ino && (int64_t)res->off <= (int64_t)st.st_size &&
-		    hash_at(cand, 0, res->hlen, &len, &h) == 0 &&
-		    len == res->hlen && h == res->hhash && same_tail(cand, res)))) {
+		if (fstat(cand, &st) == -1 || !S_ISREG(st.st_mode) ||
+		    find_file(f, (uint64_t)st.st_dev, (uint64_t)st.st_ino) != NULL) {
+			close(cand);
+			continue;
+		}
+		if (state_same_file(res, cand, &st)) {
+			if (cfd >= 0)
+				close(cfd);
+			cfd = -1;
 			fd = cand;
 			*out = st;
+			memcpy(path, cpath, PATH_MAX);
+		} else if (copied && (uint64_t)st.st_ino != res->ino &&
+		    state_same_head(res, cand) && state_same_tail(res, cand, &st) &&
+		    (cfd < 0 || st.st_mtim.tv_sec > out->st_mtim.tv_sec ||
+		    (st.st_mtim.tv_sec == out->st_mtim.tv_sec &&
+		    st.st_mtim.tv_nsec > out->st_mtim.tv_nsec))) {
+			if (cfd >= 0)
+				close(cfd);
+			cfd = cand;
+			*out = st;
+			memcpy(path, cpath, PATH_MAX);
 		} else
 			close(cand);
 	}
 	closedir(d);
-	return fd;
+	return fd >= 0 ? fd : cfd;
+}
+
+/* seconds since fd's file was last modified (0 when in the future) */
+static double
+idle_for(int fd, struct stat *st)
+{
+	struct timespec now;
+	double age;
+
+	if (fstat(fd, st) == -1 || clock_gettime(CLOCK_REALTIME, &now) == -1)
+		return 0;
+	age = (double)(now.tv_sec - st->st_mtim.tv_sec) +
+	    (double)(now.tv_nsec - st->st_mtim.tv_nsec) / 1e9;
+	return age > 0 ? age : 0;
 }
 
 /*
- * Read the rest of a file found rotated while we were down (fd at path),
- * under n, before n's current file; with --once it is finished at once.
+ * A rotated file is finished when it is deleted or has not been modified
+ * for rotate_wait seconds: its writer let go of it.
+ */
+static int
+finished(struct follow *f, struct tfile *t)
+{
+	struct stat st;
+	double idle = idle_for(t->fd, &st);
+
+	return t->draining == 2 || st.st_nlink == 0 || idle >= f->o.rotate_wait;
+}
+
+/*
+ * Read the rest of an old file of n found after a restart (fd at path),
+ * from res->off when its bytes before it are unchanged, else from 0, before
+ * n's current file.  It drains like a file rotated under our eyes, its last
+ * growth taken from its modification time; with --once it is finished now
+ * only when finished() says so, else kept (in the state) for the next run.
  */
 static void
-drain_found(struct follow *f, struct fname *n, const char *path, int fd,
-    const struct stat *st)
+drain_found(struct follow *f, struct fname *n, const struct state_ent *res,
+    const char *path, int fd, const struct stat *st)
 {
 	struct tfile *old;
+	struct stat fst;
 	int64_t opos = 0;
 
-	if ((int64_t)n->res.off <= (int64_t)st->st_size && same_tail(fd, &n->res))
-		opos = (int64_t)n->res.off;
+	if (state_same_tail(res, fd, st))
+		opos = (int64_t)res->off;
 	note(f, n->path, FN_FOUND_ROTATED, 0, (long long)opos);
 	if ((old = new_file(f, n, path, fd, st, opos)) == NULL) {
 		close(fd);
 		return;
 	}
 	old->draining = 1;
-	if (read_file(f, old) == -1 || (f->o.once && finish_file(f, old) == -1))
+	old->grown = tm_mono() - idle_for(fd, &fst);
+	n->rotdirty = 1;
+	if (f->o.once && finished(f, old)) {
+		if (finish_file(f, old) == -1)
+			f->stop = 1;
+	} else if (read_file(f, old) == -1)
 		f->stop = 1;
 }
 
-/* hashes for an exported entry of t */
+/*
+ * The rotated files of n that the state says were not finished: each is
+ * looked for by its identity in n's directory and drained; one not found
+ * any more is told (what was written to it since is lost).
+ */
+static void
+resume_rotated(struct follow *f, struct fname *n)
+{
+	struct stat st;
+	char path[PATH_MAX];
+	size_t i;
+	int fd;
+
+	for (i = 0; i < n->nrot && !f->stop; i++) {
+		if ((fd = find_old(f, n, &n->rot[i], 0, &st, path)) >= 0)
+			drain_found(f, n, &n->rot[i], path, fd, &st);
+		else if (find_file(f, n->rot[i].dev, n->rot[i].ino) == NULL)
+			note(f, n->path, FN_LOST, 0, (long long)n->rot[i].off);
+	}
+	free(n->rot);
+	n->rot = NULL;
+	n->nrot = 0;
+	n->rotdirty = 1;
+}
+
+/* t's entry: its identity and the hashes at its delivered offset */
 static int
 export_file(struct tfile *t, struct state_ent *e)
 {
-	int64_t off = t->delivered;
-	uint32_t tl = off < STATE_TAIL ? (uint32_t)off : STATE_TAIL;
+	struct stat st;
 
-	e->dev = t->dev;
-	e->ino = t->ino;
-	e->off = (uint64_t)off;
-	if (hash_at(t->fd, 0, STATE_HEAD, &e->hlen, &e->hhash) == -1 ||
-	    hash_at(t->fd, off - tl, tl, &e->tlen, &e->thash) == -1 ||
-	    e->tlen != tl)
+	if (fstat(t->fd, &st) == -1)
 		return -1;
-	return 0;
+	return state_ident(e, t->fd, &st, (uint64_t)t->delivered);
 }
 
 
@@ -729,17 +782,18 @@ open_name(struct follow *f, struct fname *n)
 		n->have_res = 0;
 		same = (uint64_t)st.st_dev == n->res.dev &&
 		    (uint64_t)st.st_ino == n->res.ino;
-		if (same && same_identity(fd, &st, &n->res) &&
-		    (int64_t)n->res.off <= (int64_t)st.st_size &&
-		    same_tail(fd, &n->res)) {
+		if (same && state_same_file(&n->res, fd, &st) &&
+		    state_same_tail(&n->res, fd, &st)) {
 			pos = (int64_t)n->res.off;
 			note(f, n->path, FN_RESUMED, 0, (long long)pos);
 		} else {
 			/* rotated or copied and truncated while we were down */
 			if (same)
 				note(f, n->path, FN_STATE_TRUNC, 0, 0);
-			if ((ofd = find_rotated(n, &n->res, &ost, opath)) >= 0)
-				drain_found(f, n, opath, ofd, &ost);
+			if ((ofd = find_old(f, n, &n->res, 1, &ost, opath)) >= 0)
+				drain_found(f, n, &n->res, opath, ofd, &ost);
+			else if (!same && (n->res.dev != 0 || n->res.ino != 0))
+				note(f, n->path, FN_LOST, 0, (long long)n->res.off);
 		}
 	} else if (n->initial && f->o.start == FOLLOW_END)
 		pos = after_last_lf(f, fd, (int64_t)st.st_size,
@@ -803,7 +857,7 @@ emit(struct follow *f, struct tfile *t, char *p, size_t len, int flags)
 static int
 read_file(struct follow *f, struct tfile *t)
 {
-	size_t budget = f->o.once ? SIZE_MAX : BUDGET, len;
+	size_t budget = f->o.once || t->finishing ? SIZE_MAX : BUDGET, len;
 	ssize_t n;
 	int k, any, got;
 	char *data, *p, *e, *nl;
@@ -908,23 +962,40 @@ read_file(struct follow *f, struct tfile *t)
 	return 0;
 }
 
-/* a file closed for good: its unterminated last line is handed out */
+/*
+ * A file closed for good: read to its end, every line handed out as its
+ * own line, then its unterminated last line, if any, as one (FOLLOW_NOEOL).
+ * Lines that arrive while we look are read as lines too (a few times over:
+ * a writer that never stops does not hold us here); the tail of a cut line
+ * is dropped.  Returns 0 (the file is closed), -1 when the output failed.
+ */
 static int
 finish_file(struct follow *f, struct tfile *t)
 {
-	ssize_t n;
-	int rv = 0;
+	ssize_t n = 0;
+	int rv = 0, tries;
 
-	if (!t->skipping && (n = pread_full(t->fd, f->buf, f->o.max_line,
-	    t->pos)) > 0) {
-		if (emit(f, t, f->buf, (size_t)n, FOLLOW_NOEOL) == -1 ||
-		    f->cb.flush(f->cb.arg) == -1)
-			rv = -1;
-		else
-			t->pos = t->delivered = t->pos + n;
+	t->finishing = 1;
+	for (tries = 0; tries < 4; tries++) {
+		if ((rv = read_file(f, t)) != 0)
+			break;
+		if (t->skipping || (n = pread_full(t->fd, f->buf, f->o.max_line,
+		    t->pos)) <= 0)
+			break;
+		if (memchr(f->buf, '\n', (size_t)n) == NULL) {
+			if (emit(f, t, f->buf, (size_t)n, FOLLOW_NOEOL) == -1 ||
+			    f->cb.flush(f->cb.arg) == -1)
+				rv = -1;
+			else
+				t->pos = t->delivered = t->pos + n;
+			break;
+		}
+		/* it grew since: its new lines first */
 	}
+	if (rv == -2 || n == -1)
+		note(f, t->name->path, FN_ERROR, errno, 0);
 	close_file(f, t);
-	return rv;
+	return rv == -1 ? -1 : 0;
 }
 
 /* read t; on a read error tell it, close it and let its name retry */
@@ -987,6 +1058,12 @@ check_name(struct follow *f, struct fname *n)
 	struct tfile *t;
 
 	n->dirty = 0;
+	if (n->nrot > 0) {
+		/* first look: the rotated files the last run left unfinished */
+		resume_rotated(f, n);
+		if (f->stop)
+			return -1;
+	}
 	if (stat(n->path, &st) == -1) {
 		int e = errno;
 
@@ -998,6 +1075,7 @@ check_name(struct follow *f, struct fname *n)
 				    fst.st_nlink == 0 ? 2 : 1;
 				t->grown = tm_mono();
 				n->cur = NULL;
+				n->lost = n->rotdirty = 1;
 			}
 		}
 		if (n->fromglob && (e == ENOENT || e == ENOTDIR)) {
@@ -1036,6 +1114,7 @@ check_name(struct follow *f, struct fname *n)
 			t->draining = 1;
 			t->grown = tm_mono();
 			n->cur = NULL;
+			n->lost = n->rotdirty = 1;
 		}
 		note(f, n->path, FN_ROTATED, 0, 0);
 		n->initial = 0;
@@ -1047,9 +1126,12 @@ check_name(struct follow *f, struct fname *n)
 			t->name->cur = NULL;
 		if (t->name != n)
 			t->exported = -1;	/* not in the state under n */
+		if (t->name->cur != t)
+			t->name->rotdirty = 1;	/* not a rotated file any more */
 		t->name = n;
 		t->draining = 0;
 		n->cur = t;
+		n->lost = 0;
 		n->initial = 0;
 		return read_or_drop(f, t);
 	}
@@ -1063,6 +1145,7 @@ check_name(struct follow *f, struct fname *n)
 		return f->stop ? -1 : 0;
 	}
 	n->cur = t;
+	n->lost = 0;
 	return f->stop ? -1 : read_or_drop(f, t);
 }
 
@@ -1267,9 +1350,10 @@ follow_run(struct follow *f)
 		next = t->next;
 		if (!t->draining)
 			continue;
-		if (t->draining == 2 || (fstat(t->fd, &st) == 0 &&
-		    st.st_nlink == 0) || tm_mono() - t->grown >= f->o.rotate_wait) {
-			if (read_file(f, t) == -1 || finish_file(f, t) == -1)
+		/* (one with more to read than a turn's budget waits a turn) */
+		if (!t->dirty && (t->draining == 2 || (fstat(t->fd, &st) == 0 &&
+		    st.st_nlink == 0) || tm_mono() - t->grown >= f->o.rotate_wait)) {
+			if (finish_file(f, t) == -1)
 				return -1;
 		}
 	}
@@ -1277,45 +1361,89 @@ follow_run(struct follow *f)
 	return f->stop ? -1 : 0;
 }
 
+/* 1 if n's entries in an exported state would change, its files aside */
+static int
+name_dirty(const struct fname *n)
+{
+	return n->rotdirty || (n->lost && n->cur == NULL && n->have_res == 0) ||
+	    (n->cur != NULL && n->cur->exported != n->cur->delivered);
+}
+
+/*
+ * n's entries: the current one (its file, or "no file" when the file went
+ * away and nothing replaced it yet), and one "rotated" entry per file of n
+ * still draining, so that the next run goes on with them.  A name without
+ * files keeps its entries as they are (a missing name, a parked file).
+ */
+static int
+export_name(struct follow *f, struct fname *n, struct state *st)
+{
+	struct tfile *t;
+	struct state_ent e;
+
+	memset(&e, 0, sizeof(e));
+	e.path = n->path;
+	if (n->cur != NULL && n->cur->exported != n->cur->delivered) {
+		if (export_file(n->cur, &e) == 0) {
+			if (state_put(st, &e) == -1)
+				return -1;
+			n->cur->exported = n->cur->delivered;
+		}
+	} else if (n->cur == NULL && n->lost && n->have_res == 0) {
+		e.thash = e.hhash = STATE_HASH0;	/* "no file" */
+		if (state_put(st, &e) == -1)
+			return -1;
+		n->lost = 0;
+	}
+	if (!n->rotdirty)
+		return 0;
+	state_del_rotated(st, n->path);
+	for (t = f->files; t != NULL; t = t->next) {
+		if (t->name != n || t == n->cur)
+			continue;
+		memset(&e, 0, sizeof(e));
+		e.path = n->path;
+		e.rotated = 1;
+		if (export_file(t, &e) == -1)
+			continue;	/* unreadable: the next run cannot use it */
+		if (state_put(st, &e) == -1)
+			return -1;
+		t->exported = t->delivered;
+	}
+	n->rotdirty = 0;
+	return 0;
+}
+
 int
 follow_export(struct follow *f, struct state *st)
 {
 	struct fname *n;
-	struct tfile *t, *pick;
-	struct state_ent e;
+	struct tfile *t;
 
 	while (f->ndropped > 0) {
 		state_del(st, f->dropped[--f->ndropped]);
 		free(f->dropped[f->ndropped]);
 	}
-	for (n = f->names; n != NULL; n = n->next) {
-		pick = n->cur;
-		if (pick == NULL)
-			for (t = f->files; t != NULL; t = t->next)
-				if (t->name == n)
-					pick = t;
-		if (pick == NULL)
-			continue;
-		if (pick->exported == pick->delivered)
-			continue;	/* its entry in st is up to date */
-		memset(&e, 0, sizeof(e));
-		e.path = n->path;
-		if (export_file(pick, &e) == -1)
-			continue;
-		if (state_put(st, &e) == -1)
+	for (t = f->files; t != NULL; t = t->next)
+		if (t != t->name->cur && t->exported != t->delivered)
+			t->name->rotdirty = 1;
+	for (n = f->names; n != NULL; n = n->next)
+		if (name_dirty(n) && export_name(f, n, st) == -1)
 			return -1;
-		pick->exported = pick->delivered;
-	}
 	return 0;
 }
 
 int
 follow_dirty(const struct follow *f)
 {
+	const struct fname *n;
 	const struct tfile *t;
 
 	for (t = f->files; t != NULL; t = t->next)
 		if (t->exported != t->delivered)
+			return 1;
+	for (n = f->names; n != NULL; n = n->next)
+		if (name_dirty(n))
 			return 1;
 	return 0;
 }

@@ -12,6 +12,14 @@
  *    retargeted symlink, delete and recreate) is read from its start; the old
  *    file stays open and is read while it grows, until rotate_wait seconds
  *    pass without growth (a deleted one is closed as soon as it is drained);
+ *  - after a restart, the file of a name's state entry found under another
+ *    name in its directory (same inode and head; a copy: same head and tail,
+ *    never for an entry without head) is drained first, and so are the
+ *    name's "rotated" entries (files the last run still drained), their
+ *    last growth taken from their modification time; with once, such a file
+ *    is finished only when deleted or not modified for rotate_wait, else it
+ *    stays open, unfinished, and is exported as a rotated entry for the next
+ *    run.  A file not found is told (FN_LOST); no other is read for it;
  *  - a file that shrinks below our offset, or whose bytes before the offset
  *    change (truncated and rewritten between two looks), is read from 0;
  *  - a missing name (or directory) is waited for; read errors are reported,
@@ -19,8 +27,9 @@
  *    is still the same file;
  *  - a line longer than max_line is cut there (FOLLOW_CUT) and the rest up to
  *    its LF skipped; NUL bytes are dropped; a partial last line waits for its
- *    LF, except in a file that is closed for good, whose last bytes are then
- *    handed out as a line (FOLLOW_NOEOL);
+ *    LF, except in a file that is closed for good, which is read to its end
+ *    line by line and whose last bytes are then handed out as a line
+ *    (FOLLOW_NOEOL);
  *  - a file opened past its start whose first byte is '#' (W3C) first gets
  *    its latest block of '#' directive lines before that point.
  *
@@ -57,7 +66,10 @@ enum {
 	FN_POLLING,	/* err is errno: inotify unusable here, polling */
 	FN_RESUMED,	/* state entry matched: resumed at arg */
 	FN_FOUND_ROTATED, /* rotated while down: remainder read from a file */
-	FN_STATE_TRUNC	/* truncated while down: read from 0 */
+	FN_STATE_TRUNC,	/* truncated while down: read from 0 */
+	FN_LOST		/* the file the state names, or one of its rotated
+			 * files, is not found: what was written to it after
+			 * arg is lost */
 };
 
 struct follow_opts {
@@ -107,9 +119,14 @@ int follow_timeout(const struct follow *f);
  * asked to stop.
  */
 int follow_run(struct follow *f);
-/* Offsets delivered so far, one entry per name with a file read. */
+/*
+ * Offsets delivered so far into st: per name with a file read, its current
+ * entry (device and inode 0 when its file went away and none came yet) and
+ * one rotated entry per file of it still draining.  Names without files
+ * keep their entries.  -1 ENOMEM.
+ */
 int follow_export(struct follow *f, struct state *st);
-/* 1 when some name's delivered offset moved since the last export. */
+/* 1 when an export would change st (an offset moved, a file came or went). */
 int follow_dirty(const struct follow *f);
 /* Files open now (current and draining). */
 size_t follow_nopen(const struct follow *f);

@@ -1,3 +1,5 @@
+#include <sys/stat.h>
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -108,5 +110,44 @@ out_write_slow(struct out *o, const void *p, size_t n)
 		return write_all(o, p, n);
 	memcpy(o->buf, p, n);
 	o->len = n;
+	return 0;
+}
+
+int
+out_cut(struct out *o, uint64_t keep, long long *at)
+{
+	struct stat st;
+	off_t end, to;
+	uint64_t back;
+
+	if (keep > o->written) {
+		errno = EINVAL;
+		return -1;
+	}
+	back = o->written - keep;
+	if (o->fd == OUT_MEM) {
+		o->memlen -= back < o->memlen ? back : o->memlen;
+		o->written = keep;
+		*at = (long long)o->memlen;
+		return 0;
+	}
+	if (fstat(o->fd, &st) == -1)
+		return -1;
+	if (!S_ISREG(st.st_mode)) {
+		errno = ESPIPE;
+		return -1;
+	}
+	if ((end = lseek(o->fd, 0, SEEK_CUR)) == -1)
+		return -1;
+	if (end != st.st_size || (uint64_t)end < back) {
+		errno = EBUSY;
+		return -1;
+	}
+	to = end - (off_t)back;
+	if (back > 0 && (ftruncate(o->fd, to) == -1 ||
+	    lseek(o->fd, to, SEEK_SET) == -1))
+		return -1;
+	o->written = keep;
+	*at = (long long)to;
 	return 0;
 }

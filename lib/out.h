@@ -49,6 +49,16 @@ void out_init_mem(struct out *o);
 void out_free(struct out *o);
 /* Write everything buffered.  Returns 0, or -1 with o->err set (EPIPE...). */
 int out_flush(struct out *o);
+/*
+ * After a failed write: take back what was written past keep, a value of
+ * o->written the caller knows to end a whole record (a line), so that the
+ * output does not end with part of one.  Only a regular file that ends
+ * where our last write did (nobody wrote past us) can be cut: it is
+ * truncated there.  Returns 0 with the offset the file now ends at in *at,
+ * also when nothing was past keep; -1 when it cannot be cut, with errno
+ * (ESPIPE: not a regular file; EBUSY: the file goes on past our writes).
+ */
+int out_cut(struct out *o, uint64_t keep, long long *at);
 /* Slow path of out_write: flushes as needed; n may exceed the buffer. */
 int out_write_slow(struct out *o, const void *p, size_t n);
 

@@ -12,7 +12,8 @@
 #include "rec.h"
 #include "state.h"
 
-#define MAGIC "omph-tail-state 1"
+#define MAGIC1 "omph-tail-state 1"	/* 8 fields, current entries only */
+#define MAGIC "omph-tail-state 2"	/* and ROLE */
 
 uint64_t
 state_hash(uint64_t h, const void *p, size_t n)
@@ -38,26 +39,59 @@ state_free(struct state *st)
 	st->n = st->cap = 0;
 }
 
+/* the entry e would replace: the same path and role (and file if rotated) */
+static struct state_ent *
+find_same(const struct state *st, const struct state_ent *e)
+{
+	size_t i;
+
+	for (i = 0; i < st->n; i++)
+		if (strcmp(st->e[i].path, e->path) == 0 &&
+		    st->e[i].rotated == e->rotated && (!e->rotated ||
+		    (st->e[i].dev == e->dev && st->e[i].ino == e->ino)))
+			return &st->e[i];
+	return NULL;
+}
+
 struct state_ent *
 state_find(const struct state *st, const char *path)
 {
 	size_t i;
 
 	for (i = 0; i < st->n; i++)
-		if (strcmp(st->e[i].path, path) == 0)
+		if (!st->e[i].rotated && strcmp(st->e[i].path, path) == 0)
 			return &st->e[i];
 	return NULL;
+}
+
+/* remove the entries of path: all, or the rotated ones only */
+static void
+del(struct state *st, const char *path, int rotated_only)
+{
+	size_t i = 0;
+
+	while (i < st->n) {
+		struct state_ent *e = &st->e[i];
+
+		if (strcmp(e->path, path) != 0 || (rotated_only && !e->rotated)) {
+			i++;
+			continue;
+		}
+		free(e->path);
+		*e = st->e[--st->n];
+	}
 }
 
 void
 state_del(struct state *st, const char *path)
 {
-	struct state_ent *e;
+	del(st, path, 0);
+}
 
-	if ((e = state_find(st, path)) == NULL)
-		return;
-	free(e->path);
-	*e = st->e[--st->n];
+void
+state_del_rotated(struct state *st, const char *path)
+{
+	del(st, path, 1);
 }
 
 int
@@ -66,7 +100,7 @@ state_put(struct state *st, const struct state_ent *e)
 	struct state_ent *d, *ne;
 	char *path;
 
-	if ((d = state_find(st, e->path)) != NULL) {
+	if ((d = find_same(st, e)) != NULL) {
 		path = d->path;
 		*d = *e;
 		d->path = path;
@@ -102,17 +136,25 @@ field_u64(const char *p, size_t n, int base, uint64_t *v)
 	return errno != 0 || *end != '\0' ? -1 : 0;
 }
 
+/* one entry of a file of version 1 (8 fields) or 2 (9, with ROLE) */
 static int
-parse_line(char *line, size_t len, struct state_ent *e)
+parse_line(char *line, size_t len, int version, struct state_ent *e)
 {
-	char *f[9];
-	size_t fl[9];
+	char *f[10];
+	size_t fl[10];
 	uint64_t v[8];
 	long plen;
-	int i;
+	int i, nf = version == 1 ? 8 : 9;
 
-	if (rec_split(line, len, f, fl, 9) != 8)
+	if (rec_split(line, len, f, fl, 10) != nf)
 		return -1;
+	e->rotated = 0;
+	if (nf == 9) {
+		if (fl[8] == 7 && memcmp(f[8], "rotated", 7) == 0)
+			e->rotated = 1;
+		else if (fl[8] != 7 || memcmp(f[8], "current", 7) != 0)
+			return -1;
+	}
 	for (i = 1; i < 8; i++)
 		if (field_u64(f[i], fl[i], i == 4 || i == 7 ? 16 : 10, &v[i]) == -1)
 			return -1;
@@ -140,7 +182,7 @@ state_load(const char *file, struct state *st, char *err, size_t errlen)
 	char *buf = NULL, *p, *nl, *end;
 	size_t cap = 0, len = 0;
 	ssize_t n;
-	int fd, rv = -1;
+	int fd, rv = -1, version;
 	unsigned long lineno = 1;
 
 	if ((fd = open(file, O_RDONLY | O_CLOEXEC)) == -1) {
@@ -173,7 +215,12 @@ state_load(const char *file, struct state *st, char *err, size_t errlen)
 	}
 	buf[len] = '\0';
 	end = buf + len;
-	if (len < sizeof(MAGIC) || memcmp(buf, MAGIC "\n", sizeof(MAGIC)) != 0) {
+	if (len >= sizeof(MAGIC) && memcmp(buf, MAGIC "\n", sizeof(MAGIC)) == 0)
+		version = 2;
+	else if (len >= sizeof(MAGIC1) &&
+	    memcmp(buf, MAGIC1 "\n", sizeof(MAGIC1)) == 0)
+		version = 1;
+	else {
 		snprintf(err, errlen, "not an omph-tail state file");
 		goto out;
 	}
@@ -183,7 +230,7 @@ state_load(const char *file, struct state *st, char *err, size_t errlen)
 			snprintf(err, errlen, "line %lu: truncated", lineno);
 			goto out;
 		}
-		if (parse_line(p, (size_t)(nl - p), &e) == -1) {
+		if (parse_line(p, (size_t)(nl - p), version, &e) == -1) {
 			snprintf(err, errlen, "line %lu: malformed entry", lineno);
 			goto out;
 		}
@@ -241,8 +288,9 @@ state_save(const char *file, const struct state *st)
 
 		put_path(o, e->path);
 		snprintf(num, sizeof(num), "\t%" PRIu64 "\t%" PRIu64 "\t%u\t%016"
-		    PRIx64 "\t%" PRIu64 "\t%u\t%016" PRIx64 "\n", e->dev, e->ino,
-		    e->hlen, e->hhash, e->off, e->tlen, e->thash);
+		    PRIx64 "\t%" PRIu64 "\t%u\t%016" PRIx64 "\t%s\n", e->dev,
+		    e->ino, e->hlen, e->hhash, e->off, e->tlen, e->thash,
+		    e->rotated ? "rotated" : "current");
 		out_puts(o, num);
 	}
 	if (out_flush(o) == -1) {
@@ -281,4 +329,84 @@ out:
 	free(o);
 	errno = saved;
 	return rv;
+}
+
+/* pread all of n bytes at off (fewer only at end of file); -1 on error */
+static ssize_t
+pread_full(int fd, void *buf, size_t n, uint64_t off)
+{
+	size_t got = 0;
+	ssize_t r;
+
+	while (got < n) {
+		r = pread(fd, (char *)buf + got, n - got, (off_t)(off + got));
+		if (r == -1 && errno == EINTR)
+			continue;
+		if (r == -1)
+			return -1;
+		if (r == 0)
+			break;
+		got += (size_t)r;
+	}
+	return (ssize_t)got;
+}
+
+/* hash of up to max bytes at off: length in *len; -1 on read error */
+static int
+hash_at(int fd, uint64_t off, uint32_t max, uint32_t *len, uint64_t *h)
+{
+	char buf[STATE_TAIL > STATE_HEAD ? STATE_TAIL : STATE_HEAD];
+	ssize_t r;
+
+	if ((r = pread_full(fd, buf, max, off)) == -1)
+		return -1;
+	*len = (uint32_t)r;
+	*h = state_hash(STATE_HASH0, buf, (size_t)r);
+	return 0;
+}
+
+int
+state_same_head(const struct state_ent *e, int fd)
+{
+	uint32_t len;
+	uint64_t h;
+
+	return e->hlen > 0 && hash_at(fd, 0, e->hlen, &len, &h) == 0 &&
+	    len == e->hlen && h == e->hhash;
+}
+
+int
+state_same_file(const struct state_ent *e, int fd, const struct stat *st)
+{
+	if ((uint64_t)st->st_dev != e->dev || (uint64_t)st->st_ino != e->ino ||
+	    (e->dev == 0 && e->ino == 0))
+		return 0;
+	return e->hlen == 0 || state_same_head(e, fd);
+}
+
+int
+state_same_tail(const struct state_ent *e, int fd, const struct stat *st)
+{
+	uint32_t len;
+	uint64_t h;
+
+	if (e->off > (uint64_t)st->st_size || e->tlen > e->off ||
+	    hash_at(fd, e->off - e->tlen, e->tlen, &len, &h) == -1)
+		return 0;
+	return len == e->tlen && h == e->thash;
+}
+
+int
+state_ident(struct state_ent *e, int fd, const struct stat *st, uint64_t off)
+{
+	uint32_t tl = off < STATE_TAIL ? (uint32_t)off : STATE_TAIL;
+
+	e->dev = (uint64_t)st->st_dev;
+	e->ino = (uint64_t)st->st_ino;
+	e->off = off;
+	if (hash_at(fd, 0, STATE_HEAD, &e->hlen, &e->hhash) == -1 ||
+	    hash_at(fd, off - tl, tl, &e->tlen, &e->thash) == -1 ||
+	    e->tlen != tl)
+		return -1;
+	return 0;
 }

@@ -5,18 +5,28 @@
  * (device, inode, and a hash of its first hlen bytes, which survives inode
  * reuse), the offset just past the last complete line written, and a hash of
  * the tlen bytes before that offset (which tells a file truncated and grown
- * again).  The file is text, one entry per line:
+ * again).  A name may also have "rotated" entries: files renamed away from
+ * it that were not finished yet (a server may still write into them), each
+ * with the same fields.  The file is text, one entry per line:
  *
- *	omph-tail-state 1
- *	PATH<TAB>DEV<TAB>INO<TAB>HLEN<TAB>HHASH<TAB>OFFSET<TAB>TLEN<TAB>THASH
+ *	omph-tail-state 2
+ *	PATH<TAB>DEV<TAB>INO<TAB>HLEN<TAB>HHASH<TAB>OFFSET<TAB>TLEN<TAB>THASH<TAB>ROLE
  *
- * PATH escapes backslash, TAB, LF and CR as COPY does and keeps every other
- * byte as it is (a path need not be UTF-8); hashes are 16 hex digits.
+ * ROLE is "current" (at most one per PATH) or "rotated" (at most one per
+ * PATH, DEV and INO).  A file of version 1 (the same without ROLE, current
+ * entries only) loads too; state_save always writes version 2.  PATH
+ * escapes backslash, TAB, LF and CR as COPY does and keeps every other byte
+ * as it is (a path need not be UTF-8); hashes are 16 hex digits.
  * state_save writes a temporary file beside the target, fsyncs it and
  * renames it over, so a crash leaves the old or the new file, never a mix.
+ *
+ * An entry with device and inode 0 is "no file": the name had one, which is
+ * gone, so whatever file comes under it is new (read from its start).
  */
 #ifndef STATE_H
 #define STATE_H
+
+#include <sys/stat.h>
 
 #include <stddef.h>
 #include <stdint.h>
@@ -30,6 +40,7 @@ struct state_ent {
 	uint32_t hlen, tlen;
 	uint64_t hhash, thash;
 	uint64_t off;
+	int rotated;		/* 1: a rotated file of path, not finished */
 };
 
 struct state {
@@ -49,12 +60,39 @@ uint64_t state_hash(uint64_t h, const void *p, size_t n);
 int state_load(const char *file, struct state *st, char *err, size_t errlen);
 /* Write st atomically to file.  -1 with errno; the old file is intact. */
 int state_save(const char *file, const struct state *st);
-/* The entry of path, or NULL. */
+/* The current entry of path, or NULL. */
 struct state_ent *state_find(const struct state *st, const char *path);
-/* Add or replace the entry of e->path (the path is copied).  -1 ENOMEM. */
+/*
+ * Add or replace the entry of e->path (the path is copied): the current
+ * one, or with e->rotated the rotated one of the same device and inode.
+ * -1 ENOMEM.
+ */
 int state_put(struct state *st, const struct state_ent *e);
-/* Remove the entry of path, if any (the order of the others may change). */
+/* Remove every entry of path (the order of the others may change). */
 void state_del(struct state *st, const char *path);
+/* Remove the rotated entries of path only. */
+void state_del_rotated(struct state *st, const char *path);
 void state_free(struct state *st);
+
+/*
+ * Identity checks of an open file fd (fstat in st) against an entry; a read
+ * error counts as "not the same".
+ *
+ * state_same_file: the same device, inode and head (an entry without head,
+ * hlen 0, is told by its device and inode alone).
+ * state_same_head: the same first hlen bytes, hlen > 0: an entry without a
+ * head is never the same as a file it does not name by its inode.
+ * state_same_tail: the file is at least off bytes long and the tlen bytes
+ * before off are the ones hashed.
+ */
+int state_same_file(const struct state_ent *e, int fd, const struct stat *st);
+int state_same_head(const struct state_ent *e, int fd);
+int state_same_tail(const struct state_ent *e, int fd, const struct stat *st);
+/*
+ * Fill e's identity (device, inode, head) and tail hash from fd, for an
+ * offset off.  -1 on a read error, or when the file is shorter than off.
+ */
+int state_ident(struct state_ent *e, int fd, const struct stat *st,
+    uint64_t off);
 
 #endif

@@ -11,6 +11,12 @@
  *  OMPH_FAULT_ENOSPC=FLAGFILE:SUBSTR  write/fsync on a descriptor whose path
  *                                  contains SUBSTR fail with ENOSPC while
  *                                  FLAGFILE exists
+ *  OMPH_FAULT_FULL=BYTES:SUBSTR    a disk that fills up: writes to
+ *                                  descriptors whose path contains SUBSTR
+ *                                  take BYTES bytes in all (the write that
+ *                                  reaches the limit is short), then fail
+ *                                  with ENOSPC, as write(2) does on a full
+ *                                  file system
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
@@ -41,6 +47,33 @@ matches(const char *var, int fd)
 		return 0;
 	path[n] = '\0';
 	return strstr(path, colon + 1) != NULL;
+}
+
+/* the bytes a write of n to fd may take under OMPH_FAULT_FULL: n when the
+ * fault is off or fd does not match */
+static size_t
+room(int fd, size_t n)
+{
+	static unsigned long long used;
+	const char *v = getenv("OMPH_FAULT_FULL"), *colon;
+	char link[64], path[4096];
+	unsigned long long max, left;
+	ssize_t len;
+
+	if (v == NULL || (colon = strchr(v, ':')) == NULL)
+		return n;
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	if ((len = readlink(link, path, sizeof(path) - 1)) <= 0)
+		return n;
+	path[len] = '\0';
+	if (strstr(path, colon + 1) == NULL)
+		return n;
+	max = strtoull(v, NULL, 10);
+	left = used < max ? max - used : 0;
+	if (n > left)
+		n = (size_t)left;
+	used += n;
+	return n;
 }
 
 #define REAL(name) \
@@ -79,10 +112,19 @@ read(int fd, void *buf, size_t n)
 ssize_t
 write(int fd, const void *buf, size_t n)
 {
+	size_t k;
+
 	REAL(write);
 	if (matches("OMPH_FAULT_ENOSPC", fd)) {
 		errno = ENOSPC;
 		return -1;
+	}
+	if (n > 0 && (k = room(fd, n)) < n) {
+		if (k == 0) {
+			errno = ENOSPC;
+			return -1;
+		}
+		n = k;		/* short: what fits */
 	}
 	return real_write(fd, buf, n);
 }

@@ -621,7 +621,7 @@ bad_state() {
 	[ "$output" = "$(cat "$T/a.log")" ]
 	[[ "$stderr" == "omph-tail: $T/s: "*"; starting without state" ]] ||
 	    [[ "$stderr" == "omph-tail: $T/a.log: truncated since the state was saved, reading from its start" ]]
-	[ "$(head -n 1 "$T/s")" = 'omph-tail-state 1' ]
+	[ "$(head -n 1 "$T/s")" = 'omph-tail-state 2' ]
 	run --separate-stderr omph-tail --state "$T/s" --once "$T/a.log"
 	[ "$status" -eq 0 ]
 	[ -z "$output" ]
@@ -648,7 +648,8 @@ field_set() {
 	head -c 17 "$T/good" >"$T/s"; bad_state 'magic line without its newline'
 	head -c $((len - 20)) "$T/good" >"$T/s"; bad_state 'cut in the middle of the entry'
 	head -c $((len - 1)) "$T/good" >"$T/s"; bad_state 'entry without its newline'
-	{ echo 'omph-tail-state 2'; tail -n +2 "$T/good"; } >"$T/s"; bad_state 'another version'
+	{ echo 'omph-tail-state 3'; tail -n +2 "$T/good"; } >"$T/s"; bad_state 'another version'
+	{ echo 'omph-tail-state 1'; tail -n +2 "$T/good"; } >"$T/s"; bad_state 'version 1 with a ROLE field'
 	{ cat "$T/good"; echo; } >"$T/s"; bad_state 'an empty line'
 	field_set 6 -5 >"$T/s"; bad_state 'negative offset'
 	field_set 6 +5 >"$T/s"; bad_state 'signed offset'
@@ -666,8 +667,10 @@ field_set() {
 	field_set 8 123456789abcdef0123 >"$T/s"; bad_state 'tail hash too long'
 	field_set 1 '' >"$T/s"; bad_state 'empty path'
 	sed '2s/^[^\t]*\t/\\N\t/' "$T/good" >"$T/s"; bad_state 'path \N (absent)'
-	sed '2s/$/\textra/' "$T/good" >"$T/s"; bad_state 'nine fields'
-	sed '2s/\t[^\t]*$//' "$T/good" >"$T/s"; bad_state 'seven fields'
+	sed '2s/$/\textra/' "$T/good" >"$T/s"; bad_state 'ten fields'
+	sed '2s/\t[^\t]*$//' "$T/good" >"$T/s"; bad_state 'eight fields'
+	field_set 9 old >"$T/s"; bad_state 'an unknown role'
+	field_set 9 '' >"$T/s"; bad_state 'an empty role'
 	# a valid entry, then a bad one: the whole file is ignored, the valid
 	# entry too
 	{ cat "$T/good"; printf 'x\ty\n'; } >"$T/s"; bad_state 'a bad second entry'
@@ -767,3 +770,47 @@ u.sendto(b"#omph1\t" + b"i" * 200 + b"\t0000abcd\t1\t00000000\n#path\n/x\n",
 	[ -z "$(sender "$T/c.out" big records)" ]
 	[ "$(kv "$T/c.out" senders)" -eq 2 ]
 }
+
+# ---------------------------------------------------------------- 8. full disk under stdout
+
+# ends_whole FILE: FILE is empty or ends with a newline
+ends_whole() {
+	[ ! -s "$1" ] || [ -z "$(tail -c 1 "$1" | tr -d '\n')" ]
+}
+
+t_full_stdout() {
+	local rc
+
+	seq -f 'line %06g' 1 100000 >"$T/a.log"
+	mkdir "$T/out"
+	# 300,005 bytes fit (not a whole number of 12-byte lines): the write
+	# that fills the disk is short, then ENOSPC
+	run --separate-stderr env "${FAULT[@]}" OMPH_FAULT_FULL="300005:$T/out/" \
+	    sh -c 'exec "$@" >"$0"' "$T/out/o" omph-tail "$@" --state "$T/s" \
+	    --once "$T/a.log"
+	echo "status $status, stderr: $stderr, output $(size "$T/out/o") bytes"
+	[ "$status" -eq 1 ]
+	[[ "$stderr" == "omph-tail: standard output: No space left on device; cut back to its last whole line, at offset "* ]]
+	# whole lines only, the first ones, and the state resumes right there
+	ends_whole "$T/out/o"
+	head -c "$(size "$T/out/o")" "$T/a.log" | cmp - "$T/out/o"
+	[ "$(state_off "$T/s" "$T/a.log")" = "$(size "$T/out/o")" ]
+	# space again: appended, the next run's output completes it exactly
+	omph-tail "$@" --state "$T/s" --once "$T/a.log" >>"$T/out/o"
+	cmp "$T/a.log" "$T/out/o"
+	# the same in follow mode
+	TAIL_ENV=("${FAULT[@]}" OMPH_FAULT_FULL="300005:$T/t.out")
+	tail_bg t "$@" --from-start --state "$T/s2" "$T/a.log" || true
+	wait_until 5 gone "$pid"
+	rc=0
+	wait "$pid" || rc=$?
+	forget "$pid"
+	cat "$T/t.err"
+	[ "$rc" -eq 1 ]
+	grep -qF "omph-tail: standard output: No space left on device; cut back to its last whole line" "$T/t.err"
+	ends_whole "$T/t.out"
+	head -c "$(size "$T/t.out")" "$T/a.log" | cmp - "$T/t.out"
+	[ "$(state_off "$T/s2" "$T/a.log")" = "$(size "$T/t.out")" ]
+}
+@test "a full disk under omph-tail's stdout: no half line, cut back to the last whole one, the state right there (inotify)" { t_full_stdout; }
+@test "a full disk under omph-tail's stdout: no half line, cut back to the last whole one, the state right there (poll)" { t_full_stdout --poll=0.05; }

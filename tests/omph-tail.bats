@@ -534,8 +534,8 @@ t_state_once() {
 	[ "$status" -eq 0 ]
 	[ "$output" = "$(seq -f 'line %g' 1 5)" ]
 	[ -z "$stderr" ]
-	[ "$(head -n 1 "$T/s")" = 'omph-tail-state 1' ]
-	awk -F'\t' -v p="$T/a.log" 'NR == 2 && NF == 8 && $1 == p { ok = 1 } END { exit !ok }' "$T/s"
+	[ "$(head -n 1 "$T/s")" = 'omph-tail-state 2' ]
+	awk -F'\t' -v p="$T/a.log" 'NR == 2 && NF == 9 && $1 == p && $9 == "current" { ok = 1 } END { exit !ok }' "$T/s"
 	seq -f 'line %g' 6 8 >>"$T/a.log"
 	run --separate-stderr omph-tail "$@" --state "$T/s" --once "$T/a.log"
 	[ "$status" -eq 0 ]
@@ -555,6 +555,8 @@ t_state_rotated() {
 	printf 'three\nhalf' >>"$T/a.log"
 	mv "$T/a.log" "$T/a.log.1"
 	printf 'four\nfive\nsix' >"$T/a.log"
+	# rotated a while ago: not modified for --rotate-wait (5 s)
+	touch -d '-10 seconds' "$T/a.log.1"
 	run --separate-stderr omph-tail "$@" -v --state "$T/s" --once "$T/a.log"
 	[ "$status" -eq 0 ]
 	# the old file is done with: its unterminated line is written; the
@@ -650,6 +652,187 @@ t_state_sigterm() {
 }
 @test "--state: SIGTERM, then a restart writes exactly the new lines (inotify)" { t_state_sigterm; }
 @test "--state: SIGTERM, then a restart writes exactly the new lines (poll)" { t_state_sigterm $POLL; }
+
+t_state_empty_log() {
+	# an empty log leaves an entry without head: nothing to tell a copy by
+	printf 'archive-line\n' >"$T/app.log.5"
+	printf 'gzip bytes' | gzip >"$T/app.log.4.gz"
+	: >"$T/app.log"
+	run --separate-stderr omph-tail "$@" --state "$T/s" --once "$T/app.log"
+	[ "$status" -eq 0 ]
+	[ -z "$output" ]
+	echo real >>"$T/app.log"
+	mv "$T/app.log" "$T/app.log.1"
+	: >"$T/app.log"
+	run --separate-stderr omph-tail "$@" --state "$T/s" --once "$T/app.log"
+	echo "status $status, output: $output, stderr: $stderr"
+	[ "$status" -eq 0 ]
+	# the renamed file is found by its inode, no other one by its name
+	[ "$output" = real ]
+	[ -z "$stderr" ]
+	# the rotated file compressed away before the next run: not found,
+	# told, and no other file taken for it
+	echo more >>"$T/app.log"
+	mv "$T/app.log" "$T/app.log.2"
+	: >"$T/app.log"
+	gzip "$T/app.log.2"	# (after: the new file does not reuse its inode)
+	run --separate-stderr omph-tail "$@" --state "$T/s" --once "$T/app.log"
+	echo "status $status, output: $output, stderr: $stderr"
+	[ "$status" -eq 0 ]
+	[ -z "$output" ]
+	[[ "$stderr" == "omph-tail: $T/app.log: the file read before is not found"* ]]
+	echo new >>"$T/app.log"
+	run --separate-stderr omph-tail "$@" --state "$T/s" --once "$T/app.log"
+	[ "$output" = new ]
+	[ -z "$stderr" ]
+}
+@test "--state: an empty log's entry matches no other file after a rotation (inotify)" { t_state_empty_log; }
+@test "--state: an empty log's entry matches no other file after a rotation (poll)" { t_state_empty_log $POLL; }
+
+# rotated STATE: how many rotated entries STATE holds
+rotated() {
+	awk -F'\t' 'NR > 1 && $9 == "rotated"' "$1" | wc -l
+}
+
+t_once_rotated_written() {
+	printf 'a1\n' >"$T/a.log"
+	# the server holds its log open, and writes on into the renamed file
+	# until it is told to reopen it
+	exec 7>>"$T/a.log"
+	run --separate-stderr omph-tail "$@" --state "$T/s" --once "$T/a.log"
+	[ "$output" = a1 ]
+	mv "$T/a.log" "$T/a.log.1"
+	echo a2 >&7
+	echo b1 >"$T/a.log"
+	run --separate-stderr omph-tail "$@" --state "$T/s" --once "$T/a.log"
+	[ "$status" -eq 0 ]
+	[ "$output" = "$(printf 'a2\nb1')" ]
+	[ -z "$stderr" ]
+	# written to the rotated file after that run: the next run reads it
+	echo a3 >&7
+	echo b2 >>"$T/a.log"
+	run --separate-stderr omph-tail "$@" --state "$T/s" --once "$T/a.log"
+	echo "status $status, output: $output, stderr: $stderr"
+	[ "$status" -eq 0 ]
+	[ "$output" = "$(printf 'a3\nb2')" ]
+	[ "$(rotated "$T/s")" -eq 1 ]
+	# rotated again meanwhile: the unfinished file is found under its new
+	# name; an unterminated last line waits while the file may grow
+	mv "$T/a.log.1" "$T/a.log.2"
+	mv "$T/a.log" "$T/a.log.1"
+	echo c1 >"$T/a.log"
+	printf 'a4\na' >&7
+	run --separate-stderr omph-tail "$@" --state "$T/s" --once "$T/a.log"
+	[ "$status" -eq 0 ]
+	[ "$output" = "$(printf 'a4\nc1')" ]
+	# a live run takes the unfinished files over and drains them
+	tail_bg t "$@" --state "$T/s" "$T/a.log"
+	printf '5\n' >&7
+	wait_until 5 saw "$T/t.out" a5
+	kill -TERM "$pid"
+	wait "$pid"
+	forget "$pid"
+	[ "$(rotated "$T/s")" -eq 2 ]
+	# the server let go of them: not modified for --rotate-wait, they are
+	# finished, their unterminated last line written, their entries gone
+	printf 'a6' >&7
+	exec 7>&-
+	touch -d '-10 seconds' "$T/a.log.1" "$T/a.log.2"
+	run --separate-stderr omph-tail "$@" --state "$T/s" --once "$T/a.log"
+	[ "$status" -eq 0 ]
+	[ "$output" = a6 ]
+	[ "$(rotated "$T/s")" -eq 0 ]
+	run --separate-stderr omph-tail "$@" --state "$T/s" --once "$T/a.log"
+	[ -z "$output" ]
+	[ -z "$stderr" ]
+}
+@test "--once: what the server writes into the rotated file after a run is read by the next one (inotify)" { t_once_rotated_written; }
+@test "--once: what the server writes into the rotated file after a run is read by the next one (poll)" { t_once_rotated_written $POLL; }
+
+t_state_v1() {
+	local ino
+
+	seq -f 'line %g' 1 5 >"$T/a.log"
+	ino=$(stat -c %i "$T/a.log")
+	# a state file of version 1 (no ROLE), as earlier releases wrote it
+	omph-tail "$@" --state "$T/s" --once "$T/a.log" >/dev/null
+	{ echo 'omph-tail-state 1'; awk -F'\t' -v OFS='\t' 'NR > 1 { NF = 8; print }' "$T/s"; } >"$T/s1"
+	mv "$T/s1" "$T/s"
+	seq -f 'line %g' 6 7 >>"$T/a.log"
+	run --separate-stderr omph-tail "$@" --state "$T/s" --once "$T/a.log"
+	[ "$status" -eq 0 ]
+	[ "$output" = "$(seq -f 'line %g' 6 7)" ]
+	[ -z "$stderr" ]
+	[ "$(head -n 1 "$T/s")" = 'omph-tail-state 2' ]
+	awk -F'\t' -v i="$ino" 'NR == 2 && NF == 9 && $3 == i && $9 == "current" { ok = 1 } END { exit !ok }' "$T/s"
+}
+@test "--state: a state file of version 1 still loads (inotify)" { t_state_v1; }
+@test "--state: a state file of version 1 still loads (poll)" { t_state_v1 $POLL; }
+
+t_sigterm_unsaved() {
+	local rc
+
+	mkdir "$T/sd"
+	printf 'x\n' >"$T/a.log"
+	tail_bg t "$@" --state "$T/sd/s" "$T/a.log"
+	echo a1 >>"$T/a.log"
+	wait_until 5 saw "$T/t.out" a1
+	wait_until 5 test -s "$T/sd/s"
+	echo a2 >>"$T/a.log"
+	wait_until 5 saw "$T/t.out" a2
+	# the state directory is gone (or read-only) when the state is saved
+	# at exit
+	rm -rf "$T/sd"
+	kill -TERM "$pid"
+	rc=0
+	wait "$pid" || rc=$?
+	forget "$pid"
+	cat "$T/t.err"
+	[ "$rc" -eq 1 ]
+	grep -qF "omph-tail: $T/sd/s: cannot save state" "$T/t.err"
+	if [ "$(id -u)" -ne 0 ]; then
+		mkdir "$T/ro"
+		tail_bg t2 "$@" --state "$T/ro/s" "$T/a.log"
+		chmod a-w "$T/ro"
+		kill -TERM "$pid"
+		rc=0
+		wait "$pid" || rc=$?
+		forget "$pid"
+		chmod u+w "$T/ro"
+		[ "$rc" -eq 1 ]
+		grep -qF "omph-tail: $T/ro/s: cannot save state" "$T/t2.err"
+	fi
+}
+@test "--state: SIGTERM when the state cannot be saved: told, exit 1 (inotify)" { t_sigterm_unsaved; }
+@test "--state: SIGTERM when the state cannot be saved: told, exit 1 (poll)" { t_sigterm_unsaved $POLL; }
+
+t_finish_lines() {
+	local n=3500000
+
+	printf 'x\n' >"$T/a.log"
+	printf 'x\n' >"$T/b.log"
+	tail_bg t "$@" -H --rotate-wait 0 "$T/a.log" "$T/b.log"
+	# more than the follower reads of one file at a time (8 MiB), three
+	# times over, left unread when the files are closed for good
+	kill -STOP "$pid"
+	seq -w 1 "$n" >>"$T/a.log"
+	seq -w 1 "$n" >>"$T/b.log"
+	mv "$T/a.log" "$T/a.log.1"
+	rm "$T/b.log"
+	kill -CONT "$pid"
+	wait_until 20 has "$T/t.out" $((2 * n))
+	echo END >"$T/a.log"
+	wait_until 5 saw "$T/t.out" "$T/a.log	END"
+	# every line once, on a line of its own, with its prefix
+	run awk -F'\t' '$1 != a && $1 != b { bad++ } END { print bad + 0, NR }' \
+	    a="$T/a.log" b="$T/b.log" "$T/t.out"
+	echo "unprefixed and lines: $output"
+	[ "$output" = "0 $((2 * n + 1))" ]
+	seq -w 1 "$n" | diff - <(grep -F "$T/b.log	" "$T/t.out" | cut -f 2)
+	{ seq -w 1 "$n"; echo END; } | diff - <(grep -F "$T/a.log	" "$T/t.out" | cut -f 2)
+}
+@test "a file closed for good with much left: every line on its own, prefixed (inotify)" { t_finish_lines; }
+@test "a file closed for good with much left: every line on its own, prefixed (poll)" { t_finish_lines $POLL; }
 
 # complete FILE: FILE's lines without an unterminated last one (a write cut
 # by kill -9)

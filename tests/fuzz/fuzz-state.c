@@ -5,7 +5,8 @@
  * /proc/self/fd/N into a zeroed struct state.  Checked, as state.h says: a
  * file that does not load leaves the state empty; one that loads has
  * entries with a non-empty path, hlen <= STATE_HEAD, tlen <= STATE_TAIL and
- * tlen <= offset, no path twice.  A loaded state is then saved with
+ * tlen <= offset, no current entry twice for a path, no rotated entry twice
+ * for a path, device and inode.  A loaded state is then saved with
  * state_save (into a private directory under /dev/shm or /tmp) and loaded
  * again, and must come back the same.
  */
@@ -69,11 +70,13 @@ check(const struct state *st)
 		if (e->hlen > STATE_HEAD || e->tlen > STATE_TAIL ||
 		    e->tlen > e->off)
 			fail("an entry out of range", e->path);
-		if (state_find(st, e->path) != e)
+		if (!e->rotated && state_find(st, e->path) != e)
 			fail("a path twice, or state_find misses it", e->path);
 		for (j = 0; j < i; j++)
-			if (strcmp(st->e[j].path, e->path) == 0)
-				fail("a path twice", e->path);
+			if (strcmp(st->e[j].path, e->path) == 0 &&
+			    st->e[j].rotated == e->rotated && (!e->rotated ||
+			    (st->e[j].dev == e->dev && st->e[j].ino == e->ino)))
+				fail("an entry twice", e->path);
 	}
 }
 
@@ -132,7 +135,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (strcmp(a->path, b->path) != 0 || a->dev != b->dev ||
 		    a->ino != b->ino || a->hlen != b->hlen || a->tlen != b->tlen ||
 		    a->hhash != b->hhash || a->thash != b->thash ||
-		    a->off != b->off)
+		    a->off != b->off || a->rotated != b->rotated)
 			fail("a saved state loads different", a->path);
 	}
 	state_free(&st2);
