@@ -97,6 +97,7 @@ struct parse {
 };
 
 static void usage(void);
+static _Noreturn void help(void);
 static void parse_free(struct parse *);
 static int setup_format(struct parse *, const char *);
 static void run_fd(struct parse *, int, const char *);
@@ -137,6 +138,7 @@ main(int argc, char *argv[])
 	/* a reader that went away is a write error (EPIPE): exit 1 quietly */
 	signal(SIGPIPE, SIG_IGN);
 	memset(&ps, 0, sizeof(ps));
+	argv[0] = (char *)"omph-parse";	/* getopt says "omph-parse: ...", as we do */
 	while ((ch = getopt_long(argc, argv, "s:o:hV", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 's':
@@ -188,6 +190,7 @@ main(int argc, char *argv[])
 			printf("omph-parse %s\n", OMPH_VERSION);
 			return 0;
 		case 'h':
+			help();
 		default:
 			usage();
 		}
@@ -854,4 +857,40 @@ usage(void)
 	    "format: clf | combined | vcombined | w3c | auto | apache:LOGFORMAT |\n"
 	    "        nginx:LOG_FORMAT\n");
 	exit(2);
+}
+
+/* --help: the synopsis and every option, a line each, on stdout; exit 0 */
+static _Noreturn void
+help(void)
+{
+	printf(
+	    "usage: omph-parse [-s name] [-o tsv|json] [--tagged] [--fields list]\n"
+	    "                  [--all-fields] [--no-header] [--rejects file] [--strict]\n"
+	    "                  [--max-line bytes] [--max-sources n] format [file ...]\n"
+	    "format: clf | combined | vcombined | w3c | auto | apache:LOGFORMAT |\n"
+	    "        nginx:LOG_FORMAT\n"
+	    "\n"
+	    "Turn web server log lines into records: TAB-separated fields with a # header.\n"
+	    "\n"
+	    "  -s, --source=NAME      the name of stdin in messages and the source field\n"
+	    "  -o, --output=tsv|json  records as TSV (default) or one JSON object a line\n"
+	    "      --tagged           input lines are \"NAME<TAB>line\", as omph-tail -H\n"
+	    "                         writes; W3C directives are kept per NAME\n"
+	    "      --fields=LIST      only these fields, in this order (comma-separated)\n"
+	    "      --all-fields       also the format's fields that have no canonical name\n"
+	    "      --no-header        no # header line\n"
+	    "      --rejects=FILE     append the lines that are not understood to FILE\n"
+	    "      --strict           exit 1 at the first line that is not understood\n"
+	    "      --max-line=BYTES   lines longer than this are rejected (default 64 KiB)\n"
+	    "      --max-sources=N    with --tagged, keep the W3C state of at most N\n"
+	    "                         sources (default 4096)\n"
+	    "  -h, --help             print this help and exit\n"
+	    "  -V, --version          print the version and exit\n"
+	    "\n"
+	    "Exit status: 0 ok, 1 failure (or a rejected line with --strict), 2 usage.\n"
+	    "See omph-parse(1) and omph(7).\n"
+);
+	if (fflush(stdout) == EOF || ferror(stdout))
+		err(1, "stdout");
+	exit(0);
 }

@@ -55,6 +55,7 @@ struct tail {
 };
 
 static void usage(void);
+static _Noreturn void help(void);
 static void need(int, const char *);
 static int on_line(void *, const char *, const char *, size_t, int);
 static int on_flush(void *);
@@ -94,7 +95,8 @@ main(int argc, char *argv[])
 
 	out_stdfds();
 	memset(&tl, 0, sizeof(tl));
-	while ((ch = getopt_long(argc, argv, "n:Hvh", longopts, NULL)) != -1) {
+	argv[0] = (char *)"omph-tail";	/* getopt says "omph-tail: ...", as we do */
+	while ((ch = getopt_long(argc, argv, "n:HvhV", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'n':
 			need(opt_size("-n", optarg, 0, 100000000, &v, errbuf,
@@ -134,6 +136,7 @@ main(int argc, char *argv[])
 			printf("omph-tail %s\n", OMPH_VERSION);
 			return 0;
 		case 'h':
+			help();
 		default:
 			usage();
 		}
@@ -454,4 +457,37 @@ usage(void)
 	    "                 [--state file] [--once] [--rotate-wait seconds]\n"
 	    "                 [--max-line bytes] file|glob ...\n");
 	exit(2);
+}
+
+/* --help: the synopsis and every option, a line each, on stdout; exit 0 */
+static _Noreturn void
+help(void)
+{
+	printf(
+	    "usage: omph-tail [-Hv] [-n lines | --from-start] [--poll[=seconds]]\n"
+	    "                 [--state file] [--once] [--rotate-wait seconds]\n"
+	    "                 [--max-line bytes] file|glob ...\n"
+	    "\n"
+	    "Follow log files by name, as tail -F does, through rotation and truncation.\n"
+	    "\n"
+	    "  -H, --with-filename    prefix each line with its file name and a TAB\n"
+	    "  -n, --lines=N          start with the last N lines of each file\n"
+	    "      --from-start       start at the beginning of each file\n"
+	    "      --poll[=SECONDS]   look at the files every SECONDS (default 1) instead\n"
+	    "                         of using inotify\n"
+	    "      --state=FILE       resume from the offsets saved in FILE; save them there\n"
+	    "      --once             read what is there now, save the state, exit (cron)\n"
+	    "      --rotate-wait=SECONDS\n"
+	    "                         keep reading a rotated file this long (default 5)\n"
+	    "      --max-line=BYTES   cut lines longer than BYTES (default 1 MiB)\n"
+	    "  -v, --verbose          tell rotations, truncations and new files on stderr\n"
+	    "  -h, --help             print this help and exit\n"
+	    "  -V, --version          print the version and exit\n"
+	    "\n"
+	    "Exit status: 0 ok, 1 failure (an unsaved state, a failed write), 2 usage.\n"
+	    "See omph-tail(1).\n"
+);
+	if (fflush(stdout) == EOF || ferror(stdout))
+		err(1, "stdout");
+	exit(0);
 }

@@ -214,6 +214,7 @@ struct line {
 };
 
 static void usage(void);
+static _Noreturn void long_help(void);
 static void need(int, const char *);
 static int run(struct top *, const sigset_t *);
 static void ui_start(struct top *);
@@ -242,7 +243,8 @@ main(int argc, char *argv[])
 	size_t v;
 	int ch, rv;
 
-	while ((ch = getopt_long(argc, argv, "bn:h", longopts, NULL)) != -1) {
+	argv[0] = (char *)"omph-top";	/* getopt says "omph-top: ...", as we do */
+	while ((ch = getopt_long(argc, argv, "bn:hV", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'b':
 			opt_batch = 1;
@@ -262,12 +264,16 @@ main(int argc, char *argv[])
 			printf("omph-top %s\n", OMPH_VERSION);
 			return 0;
 		case 'h':
+			long_help();
 		default:
 			usage();
 		}
 	}
-	if (optind != argc)
+	if (optind != argc) {
+		warnx("%s: extra operand: snapshots are read from stdin or "
+		    "--connect", argv[optind]);
 		usage();
+	}
 	if (!opt_batch && (opt_count != 0 || opt_width != 0)) {
 		warnx("-n and --width need -b");
 		usage();
@@ -3073,4 +3079,31 @@ usage(void)
 	    "usage: omph-top [--connect host:port]\n"
 	    "       omph-top -b [-n count] [--width columns] [--connect host:port]\n");
 	exit(2);
+}
+
+/* --help: the synopsis and every option, a line each, on stdout; exit 0 */
+static _Noreturn void
+long_help(void)
+{
+	printf(
+	    "usage: omph-top [--connect host:port]\n"
+	    "       omph-top -b [-n count] [--width columns] [--connect host:port]\n"
+	    "\n"
+	    "A live dashboard of the snapshots omph-collect writes (stdin or --connect).\n"
+	    "\n"
+	    "      --connect=HOST:PORT  read the snapshots from omph-collect --serve over\n"
+	    "                           TCP, reconnecting when it goes away\n"
+	    "  -b, --batch              write text frames to stdout instead of the screen\n"
+	    "  -n, --count=N            with -b, stop after N frames\n"
+	    "      --width=COLUMNS      with -b, the width of the frames (default\n"
+	    "                           $COLUMNS or 80)\n"
+	    "  -h, --help               print this help and exit\n"
+	    "  -V, --version            print the version and exit\n"
+	    "\n"
+	    "Keys: q quit, j/k move, s sort, / filter, p pause, c/C clear alerts, ? help.\n"
+	    "Exit status: 0 ok, 1 failure, 2 usage.  See omph-top(1).\n"
+);
+	if (fflush(stdout) == EOF || ferror(stdout))
+		err(1, "stdout");
+	exit(0);
 }

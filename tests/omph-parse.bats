@@ -815,11 +815,11 @@ print(len(rs))' "$T/out" "$want"
 
 # --- usage and errors -----------------------------------------------------
 
-@test "usage: no FORMAT, --help, a bad -o: exit 2 with the usage" {
+@test "usage: no FORMAT, a bad option, a bad -o: exit 2 with the usage" {
 	run --separate-stderr omph-parse
 	[ "$status" -eq 2 ]
 	[[ "$stderr" = *"usage: omph-parse"* ]]
-	run --separate-stderr omph-parse --help
+	run --separate-stderr omph-parse --bogus combined
 	[ "$status" -eq 2 ]
 	[[ "$stderr" = *"usage: omph-parse"* ]]
 	run --separate-stderr omph-parse -o xml combined

@@ -987,14 +987,14 @@ t_usage() {
 	[ "$status" -eq 2 ]
 	run --separate-stderr omph-tail "$@" --max-line 255 "$T/a.log"
 	[ "$status" -eq 2 ]
-	run --separate-stderr omph-tail "$@" --help
+	run --separate-stderr omph-tail "$@" --bogus "$T/a.log"
 	[ "$status" -eq 2 ]
 	[[ "$output$stderr" == *"usage: omph-tail"* ]]
 	run --separate-stderr omph-tail "$@"
 	[ "$status" -eq 2 ]
 }
-@test "usage: out-of-range numbers and --help exit 2 with a message (inotify)" { t_usage; }
-@test "usage: out-of-range numbers and --help exit 2 with a message (poll)" { t_usage $POLL; }
+@test "usage: out-of-range numbers and bad options exit 2 with a message (inotify)" { t_usage; }
+@test "usage: out-of-range numbers and bad options exit 2 with a message (poll)" { t_usage $POLL; }
 
 t_signals() {
 	local sig rc
