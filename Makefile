@@ -146,8 +146,8 @@ demo:
 install: all
 	mkdir -p $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man7
 	for c in $(CMDS); do cp $(B)/$$c $(DESTDIR)$(PREFIX)/bin/$$c && chmod 755 $(DESTDIR)$(PREFIX)/bin/$$c || exit 1; done
-	cp $(MAN1) $(DESTDIR)$(MANDIR)/man1/
-	cp $(MAN7) $(DESTDIR)$(MANDIR)/man7/
+	for m in $(MAN1); do sed 's/^\.Os.*/.Os Omphalos $(VERSION)/' $$m >$(DESTDIR)$(MANDIR)/man1/$${m#man/} || exit 1; done
+	for m in $(MAN7); do sed 's/^\.Os.*/.Os Omphalos $(VERSION)/' $$m >$(DESTDIR)$(MANDIR)/man7/$${m#man/} || exit 1; done
 
 uninstall:
 	for c in $(CMDS); do rm -f $(DESTDIR)$(PREFIX)/bin/$$c; done
