@@ -1,6 +1,7 @@
 #!/usr/bin/env bats
 # omph-parse --no-header output loads unchanged into a real PostgreSQL
 # server: a throw-away instance on a Unix socket in a temp dir, no TCP.
+# README.md's PostgreSQL examples run here, against it.
 bats_require_minimum_version 1.5.0
 load helper
 
@@ -18,6 +19,7 @@ setup_file() {
 	$as "$PGBIN/pg_ctl" -D "$PGD/data" -l "$PGD/pg.log" -w -t 60 \
 	    -o "-k $PGD -c listen_addresses= -p 5439" start >/dev/null
 	export PGBIN PGD PGHOST=$PGD PGPORT=5439 PGUSER=omph PGDATABASE=postgres
+	export PSQLRC=/dev/null
 	export as
 }
 
@@ -65,4 +67,65 @@ make_table() {
 	[ "$status" -eq 0 ]
 	[ "$(sql "SELECT path = E'/a\\tb\\\\c' FROM e")" = t ]
 	[ "$(sql "SELECT agent = E'say \"hi\" \\\\x1b[2J \\\\xff' FROM e")" = t ]
+}
+
+@test "README.md: the PostgreSQL examples print what README.md shows" {
+	local l failed=""
+
+	# a database of their own, the blocks in README order, as a reader
+	# runs them
+	sql "CREATE DATABASE readme"
+	for l in $(sh "$TOP/tests/examples.sh" blocks "$TOP/README.md" |
+	    awk -F'\t' '$2 == "needs:postgres" { print $1 }'); do
+		PGDATABASE=readme sh "$TOP/tests/examples.sh" run "$TOP/README.md" "$l" ||
+		    failed="$failed $l"
+	done
+	echo "blocks that differ, by line:${failed:- none}"
+	[ -z "$failed" ]
+}
+
+# readme_json_copy: the psql command with which README.md loads -o json
+# records into a jsonb column, taken from README.md
+readme_json_copy() {
+	grep '^ *psql -c "\\copy docs FROM STDIN WITH (FORMAT csv' "$TOP/README.md" |
+	    sed 's/^ *//'
+}
+
+@test "-o json loads into jsonb as README.md shows: quote, backslash, TAB, control and invalid UTF-8 exact" {
+	cmd=$(readme_json_copy)
+	[ -n "$cmd" ]
+	sql "DROP TABLE IF EXISTS docs; CREATE TABLE docs (doc jsonb)"
+	printf '1.2.3.4 - - [10/Oct/2000:13:55:36 -0700] "GET /a\tb\\\\c HTTP/1.1" 200 5 "-" "say \\"hi\\" \033[2J \377"\n' >"$T/log"
+	omph-parse -o json combined "$T/log" >"$T/json"
+	# plain \copy (text format) takes the JSON's backslashes as its own
+	# escapes: refused (a real TAB inside a JSON string)
+	run --separate-stderr psql -X -v ON_ERROR_STOP=1 -c '\copy docs FROM STDIN' <"$T/json"
+	[ "$status" -ne 0 ]
+	[[ "$stderr" == *"invalid input syntax for type json"* ]]
+	run --separate-stderr sh -c "$cmd" <"$T/json"
+	[ "$status" -eq 0 ]
+	[ "$output" = "COPY 1" ]
+	[ "$(sql "SELECT doc->>'path' = E'/a\\tb\\\\c' FROM docs")" = t ]
+	[ "$(sql "SELECT doc->>'agent' = E'say \"hi\" \\\\x1b[2J \\\\xff' FROM docs")" = t ]
+	[ "$(sql "SELECT doc->'status' = '200'::jsonb AND doc->'bytes' = '5'::jsonb FROM docs")" = t ]
+	# the whole document, as jsonb prints it back
+	[ "$(sql "SELECT doc FROM docs")" = '{"path": "/a\tb\\c", "time": "2000-10-10T20:55:36Z", "agent": "say \"hi\" \\x1b[2J \\xff", "bytes": 5, "client": "1.2.3.4", "method": "GET", "status": 200, "protocol": "HTTP/1.1"}' ]
+}
+
+@test "HEADER MATCH: a W3C log whose #Fields change loads only with a fixed --fields list" {
+	sql "DROP TABLE IF EXISTS w; CREATE TABLE w (time timestamptz,
+	    client text, status int, path text)"
+	log=$DATA/w3c/beats-iis-test.log
+	[ "$(grep -c '^#Fields' "$log")" = 3 ]
+	# every #Fields change is a new header line: COPY reads the second
+	# as a record
+	run --separate-stderr sh -c 'omph-parse w3c "$1" 2>/dev/null | sed "1s/^#//" |
+	    psql -X -c "\\copy w (time, client, status, path) FROM STDIN WITH (HEADER MATCH)"' sh "$log"
+	[ "$status" -ne 0 ]
+	[ "$(sql 'SELECT count(*) FROM w')" = 0 ]
+	run --separate-stderr sh -c 'omph-parse --fields time,client,status,path w3c "$1" 2>/dev/null |
+	    sed "1s/^#//" | psql -X -c "\\copy w FROM STDIN WITH (HEADER MATCH)"' sh "$log"
+	[ "$status" -eq 0 ]
+	[ "$output" = "COPY 3" ]
+	[ "$(sql 'SELECT count(*) FROM w')" = 3 ]
 }

@@ -1,0 +1,270 @@
+#!/bin/sh
+# examples.sh: the examples of a Markdown file (README.md) as tests, so that
+# what the file shows is what the commands print.
+#
+#   examples.sh blocks FILE      one line per indented code block of FILE:
+#                                LINE<TAB>KIND<TAB>REASON (see below)
+#   examples.sh run FILE LINE    run the block that starts at LINE, in a new
+#                                temp dir; print a diff and exit 1 when the
+#                                output is not the one FILE shows
+#
+# A block is what Markdown shows as one code box: lines indented by four
+# spaces (or a TAB), after a blank line, blank lines inside included.  It is
+# an example when its first line starts with "$ ": each "$ " line is a
+# command, the line after a command ending in "|" or "\" continues it, every
+# other line is the expected output, stdout and stderr as a terminal shows
+# them, blank lines too, compared byte for byte (trailing spaces too: psql
+# ends a header line with one).  A Markdown block cannot end in a blank
+# line: blank lines at the end of the output are not compared.
+# The HTML comment just before a block (blank lines between allowed) says
+# what is special about it:
+#   <!-- not run: REASON -->   not an example (a diagram, a crontab line,
+#                              paths of a server): must have no "$ " line
+#   <!-- needs: NAME -->       an example run only where the server NAME is
+#                              (postgres: tests/postgres.bats runs them)
+# KIND is then run, not-run, needs:NAME, unmarked (no "$ " line and no
+# marker) or bad (a marker on a block it does not fit, a "$ " line after a
+# first line that is not one); REASON is the marker's text.
+#
+# How a block runs: bash (the shell behind the "$ " prompt) runs its commands
+# as one script, in order, in a new temp dir where every file under $DATA
+# (the real logs of ../shared/data) is there by its base name, with the
+# commands under test first on PATH (OMPH_BIN), stdin /dev/null, stdout and
+# stderr into one file, in the order they were written, as on a terminal.
+# A command ending in "&" is waited for until it waits in ppoll(2), its main
+# loop (its sockets are bound then), as a person typing the next command
+# gives it the time to; at the end the block's background jobs are waited
+# for.  Job control is off, so no "[1] PID" or "Done" lines.  A block gets 60
+# seconds.  Its exit status is not compared: the output is.
+#
+# What differs between runs and is normalised, in the output and in the
+# expected text alike (nothing else is):
+# - ports: each 127.0.0.1:PORT in the commands becomes a free port of the
+#   machine for the run, and back to PORT in the output;
+# - in a table whose "#" header has a column "addr", the port after the last
+#   ":" of that column (a sender's ephemeral source port) becomes PORT;
+# - in a table whose header has a column "last" (when a sender was last
+#   heard from, wall-clock time), the value becomes TIME.
+#
+# The code blocks of FILE must be plain indented blocks (no ``` fences).
+top=$(cd "$(dirname "$0")/.." && pwd)
+DATA=${DATA:-$top/../shared/data}
+OMPH_BIN=${OMPH_BIN:-$top/bin}
+
+usage() {
+	echo "usage: examples.sh blocks FILE | run FILE LINE" >&2
+	exit 2
+}
+
+# split FILE [LINE MODE]: without LINE, the list of blocks; with LINE, of the
+# block at LINE the script (MODE script) or the expected output (MODE want)
+split() {
+	awk -v at="${2:-0}" -v mode="${3:-blocks}" '
+	function marker(s) {
+		if (s ~ /^<!-- not run: .* -->$/) {
+			mkind = "not-run"
+			sub(/^<!-- not run: /, "", s)
+		} else if (s ~ /^<!-- needs: [a-z]+ -->$/) {
+			sub(/^<!-- needs: /, "", s)
+			sub(/ -->$/, "", s)
+			mkind = "needs:" s
+		} else
+			return 0
+		sub(/ -->$/, "", s)
+		mreason = s
+		return 1
+	}
+	function endblock(   i, kind, cmds, first) {
+		first = blk[1] ~ /^\$ /
+		cmds = 0
+		for (i = 1; i <= n; i++)
+			if (blk[i] ~ /^\$ /)
+				cmds++
+		if (mkind == "not-run")
+			kind = cmds ? "bad" : "not-run"
+		else if (cmds && !first)
+			kind = "bad"
+		else if (mkind != "")
+			kind = cmds ? mkind : "bad"
+		else
+			kind = cmds ? "run" : "unmarked"
+		if (mode == "blocks")
+			printf "%d\t%s\t%s\n", start, kind, mreason
+		else if (start == at)
+			emit()
+		n = 0
+		mkind = mreason = ""
+	}
+	# the script or the expected output of blk[1..n]
+	function emit(   i, l, cont, c) {
+		cont = 0
+		for (i = 1; i <= n; i++) {
+			l = blk[i]
+			if (cont) {
+				if (mode == "script")
+					print l
+			} else if (l ~ /^\$ /) {
+				l = substr(l, 3)
+				if (mode == "script")
+					print l
+			} else {
+				if (mode == "want")
+					print l
+				continue
+			}
+			c = l
+			sub(/[ \t]+$/, "", c)
+			cont = c ~ /[|\\]$/
+			if (!cont && c ~ /[^&]&$/ && mode == "script")
+				print "__ready $!"
+		}
+		found = 1
+	}
+	{
+		indented = $0 ~ /^(    |\t)/
+		blank = $0 ~ /^[ \t]*$/
+		if (n > 0 && (indented || blank)) {
+			l = $0
+			if (blank)
+				l = ""
+			else
+				sub(/^(    |\t)/, "", l)
+			blk[++n] = l
+		} else if (n == 0 && indented && prevblank) {
+			start = NR
+			l = $0
+			sub(/^(    |\t)/, "", l)
+			blk[n = 1] = l
+		} else {
+			if (n > 0) {
+				while (n > 0 && blk[n] == "")
+					n--
+				endblock()
+			}
+			if (!blank && !marker($0))
+				mkind = mreason = ""
+		}
+		prevblank = blank
+	}
+	END {
+		if (n > 0) {
+			while (n > 0 && blk[n] == "")
+				n--
+			endblock()
+		}
+		if (mode != "blocks" && !found) {
+			printf "examples.sh: no code block starts at line %d\n", at \
+			    >"/dev/stderr"
+			exit 1
+		}
+	}' "$1"
+}
+
+# normalise: the filter for what varies between runs (see above)
+normalise() {
+	awk -F'\t' -v OFS='\t' '
+	/^#/ {
+		addr = last = 0
+		for (i = 1; i <= NF; i++) {
+			if ($i == "addr")
+				addr = i
+			if ($i == "last")
+				last = i
+		}
+		print
+		next
+	}
+	{
+		if (addr && addr <= NF)
+			sub(/:[0-9]+$/, ":PORT", $addr)
+		if (last && last <= NF)
+			$last = "TIME"
+		print
+	}'
+}
+
+# free_port: a TCP port free on 127.0.0.1 now (for UDP too)
+free_port() {
+	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+# ppoll(2), the system call of every command's main loop
+case $(uname -m) in
+x86_64) ppoll=271 ;;
+aarch64 | riscv64) ppoll=73 ;;
+*) ppoll= ;;
+esac
+
+# subst FROM TO: the sed(1) commands that make 127.0.0.1:FROM 127.0.0.1:TO
+subst() {
+	printf 's/127\\.0\\.0\\.1:%s$/127.0.0.1:%s/\n' "$1" "$2"
+	printf 's/127\\.0\\.0\\.1:%s\\([^0-9]\\)/127.0.0.1:%s\\1/g\n' "$1" "$2"
+}
+
+run() {
+	file=$1
+	line=$2
+	d=$(mktemp -d "${TMPDIR:-/tmp}/omph-example.XXXXXX") || exit 1
+	trap 'rm -rf "$d"' EXIT
+	mkdir "$d/run"
+	for f in "$DATA"/*/*; do
+		ln -s "$f" "$d/run/${f##*/}"
+	done
+	split "$file" "$line" script >"$d/cmds" || exit 1
+	split "$file" "$line" want >"$d/want" || exit 1
+	# ports of the commands: free ones for the run, back in the output
+	: >"$d/ports.sed"
+	: >"$d/back.sed"
+	# shellcheck disable=SC2013 # port numbers, one a word
+	for p in $(grep -o '127\.0\.0\.1:[0-9][0-9]*' "$d/cmds" | sort -u | cut -d: -f2); do
+		q=$(free_port) || exit 1
+		subst "$p" "$q" >>"$d/ports.sed"
+		subst "$q" "$p" >>"$d/back.sed"
+	done
+	{
+		cat <<-EOF
+		# __ready PID: PID waits in ppoll(2), or 10 s passed
+		__ready() {
+			local i=0 nr
+			if [ -z "$ppoll" ]; then
+				sleep 1
+				return
+			fi
+			while [ \$i -lt 200 ]; do
+				read -r nr _ 2>/dev/null </proc/\$1/syscall || return
+				[ "\$nr" = "$ppoll" ] && return
+				sleep 0.05
+				i=\$((i + 1))
+			done
+		}
+		EOF
+		sed -f "$d/ports.sed" "$d/cmds"
+		echo wait
+	} >"$d/script"
+	(cd "$d/run" && PATH=$OMPH_BIN:$top/bin:$PATH \
+	    timeout -k 5 60 bash "$d/script" </dev/null >"$d/out" 2>&1)
+	# without the blank lines at the end
+	sed -f "$d/back.sed" "$d/out" | normalise |
+	    awk '/^$/ { b++; next } { for (; b > 0; b--) print ""; print }' >"$d/got"
+	normalise <"$d/want" >"$d/want.n"
+	if ! diff -u --label "$file:$line (shown)" --label "$file:$line (printed)" \
+	    "$d/want.n" "$d/got"; then
+		echo "ran:"
+		grep -v '^__ready ' "$d/cmds" | sed 's/^/	/'
+		exit 1
+	fi
+}
+
+case $1 in
+blocks)
+	[ $# -eq 2 ] || usage
+	split "$2"
+	;;
+run)
+	[ $# -eq 3 ] || usage
+	run "$2" "$3"
+	;;
+*)
+	usage
+	;;
+esac
