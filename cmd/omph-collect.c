@@ -30,6 +30,7 @@
 
 #include "agg.h"
 #include "alert.h"
+#include "conn.h"
 #include "lr.h"
 #include "net.h"
 #include "opt.h"
@@ -45,12 +46,16 @@
 #define EXIT_ALERT 3
 #define MAXLISTEN 16
 #define MAXALLOW 64
-#define MAXCONNS 512		/* TCP senders at once; more are refused */
+#define MAXCONNS 16384		/* --max-conns at most */
 #define MAXSENDERS 1024		/* remembered; the longest silent goes */
 #define MAXSCHEMAS 4		/* headers remembered per sender */
 #define MAXVIEWERS 64
 #define VIEWER_MAX (16 * 1024 * 1024)	/* a slower viewer is dropped */
 #define CONN_MAXLINE (1024 * 1024)
+#define CONN_READ (64 * 1024)	/* a connection's buffer grows by at least */
+#define CONN_BUFMAX (CONN_MAXLINE + CONN_READ)
+#define CONN_TURNS 16		/* reads of one connection per wakeup */
+#define ACCEPT_TURNS 64		/* connections taken per wakeup */
 #define UDP_BATCH 32
 #define UDP_TURNS 16		/* batches read per wakeup, then the others */
 #define RCVBUF (16 * 1024 * 1024)
@@ -76,6 +81,9 @@ static struct net_cidr opt_allow[MAXALLOW];	/* --allow */
 static int opt_nallow;
 static struct net_addr opt_serve;	/* --serve */
 static int opt_has_serve;
+/* --max-conns, --max-conns-per-addr, --handshake-timeout, --idle-timeout,
+ * --max-buffer */
+static struct conn_lim opt_lim = { 512, 64, 10, 3600, 64 * 1024 * 1024 };
 
 /* where the fields we need are in the current header */
 struct cols {
@@ -131,6 +139,8 @@ enum { C_NEW, C_OMPH, C_OCTET, C_LF, C_TEXT };
 
 /* a TCP connection */
 struct conn {
+	struct conn_ent ent;		/* first: its place in co->ct */
+	int pi;				/* its pollfd, -1: not polled */
 	int fd;
 	int kind;
 	int stage;			/* C_OMPH: 0 hello, 1 header, 2 data */
@@ -188,8 +198,10 @@ struct collect {
 	/* network */
 	struct listener lis[MAXLISTEN + 1];
 	int nlis;
-	struct conn *conns[MAXCONNS];
-	int nconns;
+	struct conn_tab ct;		/* the TCP connections */
+	uint64_t shed, timedout;
+	int rcvbuf;			/* the smallest UDP receive buffer */
+	int vwk;			/* the first viewer's pollfd */
 	struct viewer vw[MAXVIEWERS];
 	int nvw;
 	char *last;			/* the latest snapshot, for new viewers */
@@ -208,7 +220,7 @@ static void bad(struct collect *, struct feed *, const char *);
 static void record(struct collect *, struct feed *, char *, size_t);
 static void line(struct collect *, struct feed *, char *, size_t);
 static void net_setup(struct collect *);
-static int net_pollfds(struct collect *, struct pollfd *);
+static int net_pollfds(struct collect *, struct pollfd *, int *);
 static void net_events(struct collect *, struct pollfd *, int);
 static void net_close(struct collect *);
 static void emit(struct collect *);
@@ -216,6 +228,9 @@ static void report(struct collect *, int64_t, int);
 static void evaluate(struct collect *, int64_t);
 static void on_drop(void *, struct agg_key *);
 static int64_t wall(void);
+
+/* long options without a letter */
+enum { O_MAXCONNS = 1001, O_PERADDR, O_HANDSHAKE, O_IDLE, O_MAXBUF };
 
 int
 main(int argc, char *argv[])
@@ -235,6 +250,11 @@ main(int argc, char *argv[])
 		{ "listen", required_argument, NULL, 'l' },
 		{ "allow", required_argument, NULL, 'L' },
 		{ "serve", required_argument, NULL, 's' },
+		{ "max-conns", required_argument, NULL, O_MAXCONNS },
+		{ "max-conns-per-addr", required_argument, NULL, O_PERADDR },
+		{ "handshake-timeout", required_argument, NULL, O_HANDSHAKE },
+		{ "idle-timeout", required_argument, NULL, O_IDLE },
+		{ "max-buffer", required_argument, NULL, O_MAXBUF },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
@@ -351,6 +371,29 @@ main(int argc, char *argv[])
 			}
 			opt_has_serve = 1;
 			break;
+		case O_MAXCONNS:
+			need(opt_size("--max-conns", optarg, 1, MAXCONNS,
+			    &opt_lim.max, errbuf, sizeof(errbuf)), errbuf);
+			break;
+		case O_PERADDR:
+			need(opt_size("--max-conns-per-addr", optarg, 1, MAXCONNS,
+			    &opt_lim.per_addr, errbuf, sizeof(errbuf)), errbuf);
+			break;
+		case O_HANDSHAKE:
+			need(opt_seconds("--handshake-timeout", optarg, 0.1, 3600,
+			    &opt_lim.handshake, errbuf, sizeof(errbuf)), errbuf);
+			break;
+		case O_IDLE:
+			need(opt_seconds("--idle-timeout", optarg, 0, 604800,
+			    &opt_lim.idle, errbuf, sizeof(errbuf)), errbuf);
+			break;
+		case O_MAXBUF:
+			/* at least one connection's longest line, and the rest */
+			need(opt_size("--max-buffer", optarg, 2 * CONN_BUFMAX,
+			    SIZE_MAX / 2 < ((size_t)16 << 30) ? SIZE_MAX / 2 :
+			    (size_t)16 << 30, &opt_lim.budget, errbuf,
+			    sizeof(errbuf)), errbuf);
+			break;
 		case 'V':
 			printf("omph-collect %s\n", OMPH_VERSION);
 			return 0;
@@ -439,7 +482,7 @@ main(int argc, char *argv[])
 			pfd[0].events = POLLIN;
 			npfd = 1;
 		}
-		npfd += nnet = net_pollfds(&co, pfd + npfd);
+		npfd += nnet = net_pollfds(&co, pfd + npfd, &ms);
 		if (watch_out) {
 			pfd[npfd].fd = STDOUT_FILENO;
 			pfd[npfd++].events = 0;
@@ -1095,6 +1138,10 @@ report(struct collect *co, int64_t at, int final)
 			    ",\"refused\":%" PRIu64 ",", co->dgrams, co->denied,
 			    co->malformed, co->refused);
 			out_puts(o, num);
+			snprintf(num, sizeof(num), "\"conns\":%zu,\"shed\":%"
+			    PRIu64 ",\"timedout\":%" PRIu64 ",\"rcvbuf\":%d,",
+			    co->ct.live, co->shed, co->timedout, co->rcvbuf);
+			out_puts(o, num);
 		}
 		out_puts(o, "\"total\":");
 		put_row(co, &co->a.total, 1);
@@ -1128,6 +1175,10 @@ report(struct collect *co, int64_t at, int final)
 			    PRIu64 "\tdenied=%" PRIu64 "\tmalformed=%" PRIu64
 			    "\trefused=%" PRIu64, co->nsnd, co->dgrams, co->denied,
 			    co->malformed, co->refused);
+			out_puts(o, num);
+			snprintf(num, sizeof(num), "\tconns=%zu\tshed=%" PRIu64
+			    "\ttimedout=%" PRIu64 "\trcvbuf=%d", co->ct.live,
+			    co->shed, co->timedout, co->rcvbuf);
 			out_puts(o, num);
 		}
 		out_putc(o, '\n');
@@ -1506,17 +1557,24 @@ udp_read(struct collect *co, int fd)
 	}
 }
 
+/*
+ * Close c: its descriptor and buffer go at once, and it leaves the counts of
+ * co->ct; the struct itself goes at the sweep that ends net_events.
+ */
 static void
-conn_free(struct collect *co, int i)
+conn_drop(struct collect *co, struct conn *c)
 {
-	struct conn *c = co->conns[i];
-
+	if (c->ent.dead)
+		return;
 	if (c->snd != NULL)
 		c->snd->conns--;
+	c->snd = NULL;
 	close(c->fd);
+	c->fd = -1;
 	free(c->buf);
-	free(c);
-	co->conns[i] = co->conns[--co->nconns];
+	c->buf = NULL;
+	c->cap = c->start = c->end = 0;
+	conn_del(&co->ct, &c->ent);
 }
 
 /* tell an omph sender what we took (whole lines up to off) */
@@ -1651,19 +1709,84 @@ conn_frames(struct collect *co, struct conn *c, int at_eof)
 	}
 }
 
-/* read a connection; -1 when it is to be closed */
+/*
+ * Room in c's buffer for a read: the bytes not taken yet moved to the
+ * front, and the buffer grown (to CONN_BUFMAX at most) while the budget of
+ * --max-buffer lets it, shedding the connections that hold the most.  -1
+ * when c itself is to go.
+ */
+static int
+conn_space(struct collect *co, struct conn *c)
+{
+	struct conn_ent *v;
+	size_t want;
+	char *p;
+
+	if (c->start > 0) {
+		memmove(c->buf, c->buf + c->start, c->end - c->start);
+		c->end -= c->start;
+		c->start = 0;
+	}
+	if (c->cap - c->end >= CONN_READ / 4 || c->cap == CONN_BUFMAX)
+		return 0;
+	want = c->end + CONN_READ > c->cap * 2 ? c->end + CONN_READ : c->cap * 2;
+	if (want > CONN_BUFMAX)
+		want = CONN_BUFMAX;
+	while ((v = conn_room(&co->ct, &c->ent, want - c->cap)) != NULL) {
+		co->shed++;
+		if (v == &c->ent)
+			return -1;
+		conn_drop(co, (struct conn *)v);
+	}
+	if ((p = realloc(c->buf, want)) == NULL) {
+		co->shed++;
+		return -1;
+	}
+	c->buf = p;
+	c->cap = want;
+	conn_held(&co->ct, &c->ent, want);
+	return 0;
+}
+
+/* after reading: c keeps only the memory its bytes not taken yet need */
+static void
+conn_shrink(struct collect *co, struct conn *c)
+{
+	size_t n = c->end - c->start, want;
+	char *p;
+
+	if (n == 0) {
+		free(c->buf);
+		c->buf = NULL;
+		c->cap = c->start = c->end = 0;
+	} else if (c->cap - n > CONN_READ) {
+		memmove(c->buf, c->buf + c->start, n);
+		c->start = 0;
+		c->end = n;
+		want = (n + 4095) & ~(size_t)4095;
+		if ((p = realloc(c->buf, want)) == NULL)
+			return;
+		c->buf = p;
+		c->cap = want;
+	} else
+		return;
+	conn_held(&co->ct, &c->ent, c->cap);
+}
+
+/*
+ * Read a connection; -1 when it is to be closed.  The buffer is there only
+ * while bytes wait in it (a line not whole yet), under the budget.  The
+ * connection is established once a first whole line or frame was taken.
+ */
 static int
 conn_read(struct collect *co, struct conn *c)
 {
 	ssize_t r;
-	int rv;
+	int turn;
 
-	for (;;) {
-		if (c->start > 0 && (c->end == c->cap || c->start == c->end)) {
-			memmove(c->buf, c->buf + c->start, c->end - c->start);
-			c->end -= c->start;
-			c->start = 0;
-		}
+	for (turn = 0; turn < CONN_TURNS; turn++) {
+		if (conn_space(co, c) == -1)
+			return -1;
 		if (c->end == c->cap) {
 			if (c->kind == C_OCTET || c->kind == C_NEW) {
 				co->malformed++;
@@ -1687,46 +1810,67 @@ conn_read(struct collect *co, struct conn *c)
 			conn_ack(c);
 			return -1;
 		}
+		conn_heard(&c->ent, tm_mono());
 		c->end += (size_t)r;
-		if ((rv = conn_frames(co, c, 0)) == -1)
+		if (conn_frames(co, c, 0) == -1)
 			return -1;
-		if ((size_t)r < c->cap / 4)
+		if (c->start > 0)
+			conn_est(&c->ent);
+		if ((size_t)r < CONN_READ / 4)
 			break;	/* probably all there is; let others in */
 	}
 	conn_ack(c);
+	conn_shrink(co, c);
 	return 0;
 }
 
+/*
+ * Take the connections waiting on lfd, as --allow, --max-conns and
+ * --max-conns-per-addr let (see lib/conn.h): each may shed one not yet
+ * established, or be refused.
+ */
 static void
 accept_conn(struct collect *co, int lfd)
 {
 	struct sockaddr_storage ss;
+	struct conn_ent *v;
 	struct conn *c;
-	int fd;
+	double now = tm_mono();
+	int fd, turn;
 
-	if ((fd = net_accept(lfd, &ss)) == -1)
-		return;
-	if (!allowed((struct sockaddr *)&ss)) {
-		co->denied++;
-		close(fd);
-		return;
+	for (turn = 0; turn < ACCEPT_TURNS; turn++) {
+		if ((fd = conn_accept(&co->ct, lfd, &ss, now)) == -1)
+			return;
+		if (!allowed((struct sockaddr *)&ss)) {
+			co->denied++;
+			close(fd);
+			conn_spare(&co->ct);
+			continue;
+		}
+		if ((c = calloc(1, sizeof(*c))) == NULL) {
+			co->refused++;
+			close(fd);
+			conn_spare(&co->ct);
+			continue;
+		}
+		c->fd = fd;
+		c->pi = -1;
+		conn_ent_init(&c->ent, (struct sockaddr *)&ss, now);
+		while ((v = conn_admit(&co->ct, &c->ent)) != NULL &&
+		    v != &c->ent) {
+			conn_drop(co, (struct conn *)v);
+			co->shed++;
+		}
+		if (v != NULL) {
+			co->refused++;
+			close(fd);
+			free(c);
+			conn_spare(&co->ct);
+			continue;
+		}
+		net_ntop((struct sockaddr *)&ss, c->peer, sizeof(c->peer));
+		c->feed.name = c->peer;
 	}
-	if (co->nconns == MAXCONNS || (c = calloc(1, sizeof(*c))) == NULL) {
-		co->refused++;
-		close(fd);
-		return;
-	}
-	c->fd = fd;
-	c->cap = CONN_MAXLINE + 64 * 1024;
-	if ((c->buf = malloc(c->cap)) == NULL) {
-		free(c);
-		close(fd);
-		co->refused++;
-		return;
-	}
-	net_ntop((struct sockaddr *)&ss, c->peer, sizeof(c->peer));
-	c->feed.name = c->peer;
-	co->conns[co->nconns++] = c;
 }
 
 static void
@@ -1761,14 +1905,17 @@ accept_viewer(struct collect *co, int lfd)
 	struct sockaddr_storage ss;
 	int fd;
 
-	if ((fd = net_accept(lfd, &ss)) == -1)
+	if ((fd = conn_accept(&co->ct, lfd, &ss, tm_mono())) == -1)
 		return;
-	if (!allowed((struct sockaddr *)&ss) || co->nvw == MAXVIEWERS) {
-		if (co->nvw == MAXVIEWERS)
-			co->refused++;
-		else
+	/* (out of descriptors: a viewer does not shed a connection) */
+	if (!allowed((struct sockaddr *)&ss) || co->nvw == MAXVIEWERS ||
+	    co->ct.fdshort) {
+		if (!allowed((struct sockaddr *)&ss))
 			co->denied++;
+		else
+			co->refused++;
 		close(fd);
+		conn_spare(&co->ct);
 		return;
 	}
 	memset(&co->vw[co->nvw], 0, sizeof(co->vw[0]));
@@ -1818,11 +1965,25 @@ emit(struct collect *co)
 	co->snap->memlen = 0;
 }
 
+/* a size for messages: "4 MiB", "208 KiB", "1000 bytes" */
+static const char *
+size_str(long n, char *buf, size_t len)
+{
+	if (n >= 1024 * 1024 && n % (1024 * 1024) == 0)
+		snprintf(buf, len, "%ld MiB", n / (1024 * 1024));
+	else if (n >= 1024 && n % 1024 == 0)
+		snprintf(buf, len, "%ld KiB", n / 1024);
+	else
+		snprintf(buf, len, "%ld bytes", n);
+	return buf;
+}
+
 static void
 net_setup(struct collect *co)
 {
-	char errbuf[512], where[300];
-	int i, fd;
+	char errbuf[512], where[300], num[32];
+	long need, have;
+	int i, fd, got, tcp = opt_has_serve;
 
 	for (i = 0; i < opt_nlisten; i++) {
 		if ((fd = net_listen(&opt_listen[i], opt_listen[i].proto == NET_UDP ?
@@ -1832,6 +1993,21 @@ net_setup(struct collect *co)
 		co->lis[co->nlis].fd = fd;
 		co->lis[co->nlis].proto = opt_listen[i].proto;
 		co->lis[co->nlis++].serve = 0;
+		if (opt_listen[i].proto == NET_TCP) {
+			tcp = 1;
+			continue;
+		}
+		/* the system cuts the buffer to net.core.rmem_max silently */
+		if ((got = net_rcvbuf(fd)) == -1)
+			continue;
+		if (got < RCVBUF)
+			warnx("%s: receive buffer %s, not %d MiB; raise "
+			    "net.core.rmem_max (sysctl -w net.core.rmem_max=%d)",
+			    net_str(&opt_listen[i], where, sizeof(where)),
+			    size_str(got, num, sizeof(num)), RCVBUF / (1024 * 1024),
+			    RCVBUF);
+		if (co->rcvbuf == 0 || got < co->rcvbuf)
+			co->rcvbuf = got;
 	}
 	if (opt_has_serve) {
 		if ((fd = net_listen(&opt_serve, 0, errbuf, sizeof(errbuf))) == -1)
@@ -1840,6 +2016,15 @@ net_setup(struct collect *co)
 		co->lis[co->nlis].fd = fd;
 		co->lis[co->nlis].proto = NET_TCP;
 		co->lis[co->nlis++].serve = 1;
+	}
+	conn_init(&co->ct, &opt_lim);
+	if (tcp) {
+		/* a descriptor for each connection, viewer and listener */
+		need = (long)opt_lim.max + MAXVIEWERS + MAXLISTEN + 32;
+		if ((have = conn_fdlimit(need)) != -1 && have < need)
+			warnx("ulimit -n %ld is below the %ld descriptors of "
+			    "--max-conns %zu: when they run out, connections are "
+			    "shed or refused", have, need, opt_lim.max);
 	}
 	if (opt_nlisten > 0) {
 		if ((co->snd = calloc(MAXSENDERS, sizeof(*co->snd))) == NULL ||
@@ -1850,24 +2035,48 @@ net_setup(struct collect *co)
 	}
 }
 
-/* the descriptors to wait on, in the order net_events reads them */
+/*
+ * The descriptors to wait on, in the order net_events reads them, and in
+ * *ms the wait shortened to the next connection timeout.
+ */
 static int
-net_pollfds(struct collect *co, struct pollfd *p)
+net_pollfds(struct collect *co, struct pollfd *p, int *ms)
 {
-	int i, n = 0;
+	struct conn *c;
+	double now = tm_mono(), until, d;
+	size_t j;
+	int i, n = 0, paused, t;
 
+	paused = conn_paused(&co->ct, now, &until);
 	for (i = 0; i < co->nlis; i++) {
 		p[n].fd = co->lis[i].fd;
+		/* out of descriptors: a readable listener would spin */
+		p[n++].events = paused && co->lis[i].proto == NET_TCP ? 0 :
+		    POLLIN;
+	}
+	for (j = 0; j < co->ct.n; j++) {
+		c = (struct conn *)co->ct.ent[j];
+		c->pi = -1;
+		if (c->ent.dead)
+			continue;
+		c->pi = n;
+		p[n].fd = c->fd;
 		p[n++].events = POLLIN;
 	}
-	for (i = 0; i < co->nconns; i++) {
-		p[n].fd = co->conns[i]->fd;
-		p[n++].events = POLLIN;
-	}
+	co->vwk = n;
 	for (i = 0; i < co->nvw; i++) {
 		p[n].fd = co->vw[i].fd;
 		p[n++].events = POLLIN | (co->vw[i].off < co->vw[i].len ?
 		    POLLOUT : 0);
+	}
+	d = conn_deadline(&co->ct);
+	if (paused && (d == 0 || until < d))
+		d = until;
+	if (d > 0) {
+		t = d <= now ? 0 : d - now > 86400 ? 86400000 :
+		    (int)((d - now) * 1000) + 1;
+		if (*ms < 0 || t < *ms)
+			*ms = t;
 	}
 	return n;
 }
@@ -1875,7 +2084,10 @@ net_pollfds(struct collect *co, struct pollfd *p)
 static void
 net_events(struct collect *co, struct pollfd *p, int n)
 {
-	int i, k = 0, nconns = co->nconns, nvw = co->nvw;
+	struct conn_ent *e;
+	struct conn *c;
+	size_t j;
+	int i, k = 0, nvw = co->nvw;
 	char junk[512];
 
 	(void)n;
@@ -1889,11 +2101,21 @@ net_events(struct collect *co, struct pollfd *p, int n)
 		else
 			accept_conn(co, co->lis[i].fd);
 	}
-	/* connections and viewers as they were when polled (new ones last) */
-	for (i = nconns - 1; i >= 0; i--)
-		if (p[k + i].revents && conn_read(co, co->conns[i]) == -1)
-			conn_free(co, i);
-	k += nconns;
+	/* the connections polled (not those new, nor those shed since) */
+	for (j = 0; j < co->ct.n; j++) {
+		c = (struct conn *)co->ct.ent[j];
+		if (!c->ent.dead && c->pi >= 0 && p[c->pi].revents &&
+		    conn_read(co, c) == -1)
+			conn_drop(co, c);
+	}
+	/* --handshake-timeout, --idle-timeout */
+	for (j = 0; (e = conn_expired(&co->ct, tm_mono(), &j)) != NULL;) {
+		conn_drop(co, (struct conn *)e);
+		co->timedout++;
+	}
+	while ((e = conn_sweep(&co->ct)) != NULL)
+		free(e);
+	k = co->vwk;
 	for (i = nvw - 1; i >= 0; i--) {
 		if (p[k + i].revents & (POLLERR | POLLHUP) ||
 		    ((p[k + i].revents & POLLIN) &&
@@ -1906,12 +2128,18 @@ net_events(struct collect *co, struct pollfd *p, int n)
 static void
 net_close(struct collect *co)
 {
+	struct conn_ent *e;
+	size_t j;
 	int i;
 
-	while (co->nconns > 0) {
-		conn_ack(co->conns[co->nconns - 1]);
-		conn_free(co, co->nconns - 1);
-	}
+	for (j = 0; j < co->ct.n; j++)
+		if (!co->ct.ent[j]->dead) {
+			conn_ack((struct conn *)co->ct.ent[j]);
+			conn_drop(co, (struct conn *)co->ct.ent[j]);
+		}
+	while ((e = conn_sweep(&co->ct)) != NULL)
+		free(e);
+	conn_fini(&co->ct);
 	for (i = 0; i < co->nvw; i++)
 		viewer_write(&co->vw[i]);
 	while (co->nvw > 0)
@@ -1942,6 +2170,9 @@ usage(void)
 	    "                    [--interval seconds] [-n top] [--sort metric]\n"
 	    "                    [--alert rule]... [--alert-total rule]...\n"
 	    "                    [--alert-min-hits n] [--max-keys n] [-o tsv|json]\n"
-	    "                    [--listen url]... [--allow cidr]... [--serve addr:port]\n");
+	    "                    [--listen url]... [--allow cidr]... [--serve addr:port]\n"
+	    "                    [--max-conns n] [--max-conns-per-addr n]\n"
+	    "                    [--handshake-timeout seconds] [--idle-timeout seconds]\n"
+	    "                    [--max-buffer bytes]\n");
 	exit(2);
 }

@@ -170,6 +170,17 @@ net_listen(const struct net_addr *a, int rcvbuf, char *err, size_t errlen)
 }
 
 int
+net_rcvbuf(int fd)
+{
+	int v = 0;
+	socklen_t len = sizeof(v);
+
+	if (getsockopt(fd, SOL_SOCKET, SO_RCVBUF, &v, &len) == -1)
+		return -1;
+	return v / 2;
+}
+
+int
 net_connect(const struct net_addr *a, unsigned attempt, char *err,
     size_t errlen)
 {

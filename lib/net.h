@@ -44,9 +44,18 @@ int net_parse(const char *s, int defproto, struct net_addr *a, char *err,
 const char *net_str(const struct net_addr *a, char *buf, size_t len);
 /*
  * A socket bound to a (TCP: listening).  For UDP, rcvbuf asks for that
- * receive buffer (0: leave it).  -1 with a reason in err.
+ * receive buffer (0: leave it): SO_RCVBUFFORCE, which passes
+ * net.core.rmem_max with CAP_NET_ADMIN, else SO_RCVBUF, which the system
+ * cuts to net.core.rmem_max without a word; net_rcvbuf tells what was
+ * obtained.  -1 with a reason in err.
  */
 int net_listen(const struct net_addr *a, int rcvbuf, char *err, size_t errlen);
+/*
+ * The receive buffer of fd in the bytes of SO_RCVBUF as asked: half what
+ * getsockopt(2) tells, which the system doubled for its bookkeeping.  -1
+ * with errno.
+ */
+int net_rcvbuf(int fd);
 /*
  * A socket connecting to a (UDP: connected, so send() needs no address).
  * The connect may still be in progress (TCP): poll for POLLOUT, then

@@ -42,11 +42,27 @@ sig_caught(void)
 int
 sig_poll(struct pollfd *pfd, nfds_t n, int ms, const sigset_t *wait)
 {
+	static const struct timespec now;
 	struct timespec ts;
+	sigset_t set;
+	int rv, sig;
 
 	if (ms >= 0) {
 		ts.tv_sec = ms / 1000;
 		ts.tv_nsec = (long)(ms % 1000) * 1000000L;
 	}
-	return ppoll(pfd, n, ms >= 0 ? &ts : NULL, wait);
+	rv = ppoll(pfd, n, ms >= 0 ? &ts : NULL, wait);
+	/*
+	 * ppoll() with a descriptor ready returns it, and leaves a signal
+	 * pending and blocked: a loop that always has one ready (a flood of
+	 * connections) would never see SIGTERM.  Take it here.
+	 */
+	if (rv > 0 && caught == 0) {
+		sigemptyset(&set);
+		sigaddset(&set, SIGINT);
+		sigaddset(&set, SIGTERM);
+		if ((sig = sigtimedwait(&set, NULL, &now)) > 0)
+			caught = sig;
+	}
+	return rv;
 }

@@ -18,6 +18,8 @@ int sig_caught(void);
 /*
  * ppoll(2) on n descriptors for at most ms milliseconds (-1: no limit) with
  * the signal mask wait: what ppoll returns (-1 EINTR when a signal came).
+ * A signal that came while descriptors were ready is taken too, so that a
+ * loop always busy still sees it in sig_caught.
  */
 int sig_poll(struct pollfd *pfd, nfds_t n, int ms, const sigset_t *wait);
 

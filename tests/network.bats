@@ -603,3 +603,165 @@ print(struct.unpack(\"i\", fcntl.ioctl(6, termios.FIONREAD, bytes(4)))[0])")" = 
 	wait_until 10 is "$T/c" records 5
 	stop "$cpid"
 }
+
+# flood NAME MODE N ADDRS SECONDS [SIZE]: tests/net-flood.py in the
+# background, into $T/NAME; returns once its connections are open
+flood() {
+	local name=$1
+	shift
+	python3 "$TOP/tests/net-flood.py" "$1" "$P" "${@:2}" >"$T/$name" 2>&1 3>&- &
+	pids="$pids $!"
+	wait_until 20 grep -q '^ready$' "$T/$name"
+}
+
+# hwm PID: the peak resident memory of PID, in KiB
+hwm() {
+	awk '$1 == "VmHWM:" { print $2 }' "/proc/$1/status"
+}
+
+@test "TCP: 2000 silent connections do not lock out a real sender, and are counted" {
+	P=$(free_port)
+	collector c --listen tcp://127.0.0.1:$P -k status
+	# 1500 from 100 other addresses (over --max-conns 512), 500 from the
+	# real sender's own (over --max-conns-per-addr 64); kept up meanwhile
+	flood f1 silent 1500 100 30
+	flood f2 silent 500 0 30
+	run --separate-stderr timeout 10 omph-send --id real tcp://127.0.0.1:$P <"$T/r"
+	[ "$status" -eq 0 ]
+	wait_until 5 sender_is "$T/c" real records 9999
+	fresh "$T/c"
+	[ "$(snap "$T/c" conns)" -le 512 ]
+	[ "$(snap "$T/c" shed)" -gt 1500 ]
+	# SIGTERM is taken while the flood keeps it busy
+	t0=$(date +%s%N)
+	stop "$cpid"
+	[ "$rc" -eq 0 ]
+	[ $(($(date +%s%N) - t0)) -lt 2000000000 ]
+	exact "$T/c"
+	for c in lost repeated reordered bad noschema; do
+		[ "$(sender "$T/c" real $c)" = 0 ]
+	done
+	clean "$T/c.err"
+}
+
+@test "TCP: 500 connections holding a 1 MB partial line: memory stays bounded, a real sender exact" {
+	P=$(free_port)
+	# (the sanitizer's quarantine of freed memory would count as resident)
+	ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}quarantine_size_mb=4 \
+	    collector c --listen tcp://127.0.0.1:$P -k status
+	base=$(hwm "$cpid")
+	# 5 from each of 100 addresses: under both connection caps, so only
+	# the buffer budget (--max-buffer, 64 MiB) holds them (till the end:
+	# at their end, the lines cut would be bad lines)
+	flood f partial 500 100 60 1000000
+	run --separate-stderr timeout 10 omph-send --id real tcp://127.0.0.1:$P <"$T/r"
+	[ "$status" -eq 0 ]
+	wait_until 5 sender_is "$T/c" real records 9999
+	peak=$(hwm "$cpid")
+	echo "resident: $base KiB at start, $peak KiB at the peak"
+	[ "$peak" -lt $((base + (64 + 32) * 1024)) ]
+	[ "$(snap "$T/c" shed)" -gt 0 ]
+	stop "$cpid"
+	[ "$rc" -eq 0 ]
+	exact "$T/c"
+	clean "$T/c.err"
+}
+
+@test "TCP: --handshake-timeout closes the silent, --idle-timeout the idle; both counted as timedout" {
+	P=$(free_port)
+	collector c --listen tcp://127.0.0.1:$P -k status \
+	    --handshake-timeout 0.5 --idle-timeout 1
+	# a plain text sender that says its header and a record, then nothing
+	exec 4<>/dev/tcp/127.0.0.1/$P
+	printf '#status\n200\n' >&4
+	wait_until 5 is "$T/c" records 1
+	[ "$(snap "$T/c" conns)" = 1 ]
+	# 10 that say nothing: closed after half a second, opened again
+	flood f silent 10 0 30
+	wait_until 5 at_least "$T/c" timedout 20
+	# the idle one went after a second
+	wait_until 5 sender_is "$T/c" 127.0.0.1 records 1
+	run timeout 5 cat <&4
+	[ "$status" -eq 0 ]
+	exec 4<&-
+	stop "$cpid"
+	[ "$rc" -eq 0 ]
+	[ "$(snap "$T/c" shed)" = 0 ]
+	[ "$(snap "$T/c" refused)" = 0 ]
+	clean "$T/c.err"
+}
+
+@test "TCP: out of descriptors (ulimit -n 64), 300 silent connections: a real sender exact, no spin" {
+	P=$(free_port)
+	(ulimit -n 64 && exec omph-collect --interval 0.2 --listen tcp://127.0.0.1:$P \
+	    -k status </dev/null >"$T/c" 2>"$T/c.err" 3>&-) &
+	cpid=$!
+	pids="$pids $cpid"
+	wait_until 5 grep -q '^#end$' "$T/c"
+	flood f silent 300 30 30
+	fpid=$!
+	run --separate-stderr timeout 10 omph-send --id real tcp://127.0.0.1:$P <"$T/r"
+	[ "$status" -eq 0 ]
+	wait_until 5 sender_is "$T/c" real records 9999
+	kill "$fpid"
+	# 300 more that stay, waiting to be taken: no busy loop on them
+	flood f2 hold 300 30 30
+	sleep 0.5
+	t1=$(awk '{ print $14 + $15 }' "/proc/$cpid/stat")
+	sleep 1
+	t2=$(awk '{ print $14 + $15 }' "/proc/$cpid/stat")
+	echo "CPU ticks in a second: $((t2 - t1))"
+	[ $((t2 - t1)) -lt $(($(getconf CLK_TCK) / 4)) ]
+	[ "$(snap "$T/c" shed)" -gt 0 ]
+	stop "$cpid"
+	[ "$rc" -eq 0 ]
+	exact "$T/c"
+	grep -q '^omph-collect: ulimit -n 64 is below the' "$T/c.err"
+	clean "$T/c.err"
+}
+
+@test "UDP: the receive buffer obtained is told at the start, and is rcvbuf= in each snapshot" {
+	max=$(cat /proc/sys/net/core/rmem_max)
+	want=$((16 * 1024 * 1024))
+	# without the right to pass net.core.rmem_max (CAP_NET_ADMIN)
+	nocap=
+	if [ "$(id -u)" = 0 ]; then
+		command -v setpriv >/dev/null || skip "no setpriv(1) to drop CAP_NET_ADMIN"
+		nocap="setpriv --inh-caps=-net_admin --bounding-set=-net_admin"
+	fi
+	P=$(free_port)
+	$nocap omph-collect --interval 0.2 --listen udp://127.0.0.1:$P </dev/null \
+	    >"$T/c" 2>"$T/c.err" 3>&- &
+	cpid=$!
+	pids="$pids $cpid"
+	wait_until 5 grep -q '^#end$' "$T/c"
+	if [ "$max" -lt "$want" ]; then
+		[ "$(snap "$T/c" rcvbuf)" = "$max" ]
+		[ "$(grep -c 'receive buffer' "$T/c.err")" = 1 ]
+		grep -q "^omph-collect: udp://127.0.0.1:$P: receive buffer .*, not 16 MiB; raise net.core.rmem_max (sysctl -w net.core.rmem_max=16777216)$" "$T/c.err"
+		[ "$max" != 4194304 ] || grep -q 'receive buffer 4 MiB, not 16 MiB' "$T/c.err"
+	else
+		[ "$(snap "$T/c" rcvbuf)" = "$want" ]
+	fi
+	stop "$cpid"
+	[ "$rc" -eq 0 ]
+	# with the right (root), the whole 16 MiB, and nothing to say
+	if [ "$(id -u)" = 0 ]; then
+		collector c2 --listen udp://127.0.0.1:$P
+		[ "$(snap "$T/c2" rcvbuf)" = "$want" ]
+		! grep -q 'receive buffer' "$T/c2.err"
+	fi
+}
+
+@test "usage: --max-conns, --max-conns-per-addr, --handshake-timeout, --idle-timeout, --max-buffer are range-checked" {
+	for a in "--max-conns 0" "--max-conns 16385" "--max-conns-per-addr 0" \
+	    "--handshake-timeout 0" "--handshake-timeout 3601" "--idle-timeout -1" \
+	    "--idle-timeout 604801" "--max-buffer 2M" "--max-buffer 17G" "--max-conns x"; do
+		run --separate-stderr omph-collect $a </dev/null
+		[ "$status" -eq 2 ]
+		[[ "$stderr" == *"usage: omph-collect"* ]]
+	done
+	run --separate-stderr omph-collect --max-conns 16k --max-conns-per-addr 1 \
+	    --handshake-timeout 0.1 --idle-timeout 0 --max-buffer 2176k </dev/null
+	[ "$status" -eq 0 ]
+}
