@@ -495,7 +495,7 @@ syslog_msg(struct send *s, char *p, size_t cap, const char *line, size_t len)
 	if (t != s->tsec || s->schema != s->pfx_schema || s->pfxlen == 0) {
 		s->tsec = t;
 		s->pfx_schema = s->schema;
-		tm_iso(t, ts);
+		ts[tm_iso(t, ts)] = '\0';	/* tm_iso writes no NUL */
 		snprintf(procid, sizeof(procid), "%08" PRIx32 ".%08" PRIx32,
 		    s->session, s->schema);
 		s->pfxlen = wire_put_syslog(s->pfx, sizeof(s->pfx), SYSLOG_PRI,
@@ -505,6 +505,9 @@ syslog_msg(struct send *s, char *p, size_t cap, const char *line, size_t len)
 		return 0;
 	memcpy(p, s->pfx, s->pfxlen);
 	n = len < cap - s->pfxlen ? len : cap - s->pfxlen;
+	/* a cut line ends on a character, not inside a UTF-8 sequence */
+	while (n > 0 && n < len && ((unsigned char)line[n] & 0xc0) == 0x80)
+		n--;
 	memcpy(p + s->pfxlen, line, n);
 	if (n < len)
 		cut(s, cap);
