@@ -39,6 +39,7 @@ static int opt_tagged;			/* --tagged */
 static const char *opt_fields;		/* --fields */
 static int opt_all;			/* --all-fields */
 static int opt_noheader;		/* --no-header */
+static int opt_plainheader;		/* --plain-header */
 static int opt_json;			/* -o json */
 static const char *opt_rejects;		/* --rejects */
 static int opt_strict;			/* --strict */
@@ -83,6 +84,7 @@ struct parse {
 	const char *outname[REC_MAXF];
 	int outsrc[REC_MAXF];		/* schema column, -1 absent, -2 source */
 	int hdr_n;			/* header last written */
+	int hdr_written;		/* a header line was written */
 	const char *hdr[REC_MAXF];
 	char *fieldbuf;			/* --fields storage */
 	const char *want[REC_MAXF];	/* --fields list */
@@ -120,6 +122,7 @@ main(int argc, char *argv[])
 		{ "fields", required_argument, NULL, 'f' },
 		{ "all-fields", no_argument, NULL, 'a' },
 		{ "no-header", no_argument, NULL, 'H' },
+		{ "plain-header", no_argument, NULL, 'P' },
 		{ "output", required_argument, NULL, 'o' },
 		{ "rejects", required_argument, NULL, 'r' },
 		{ "strict", no_argument, NULL, 'S' },
@@ -155,6 +158,9 @@ main(int argc, char *argv[])
 			break;
 		case 'H':
 			opt_noheader = 1;
+			break;
+		case 'P':
+			opt_plainheader = 1;
 			break;
 		case 'o':
 			if (strcmp(optarg, "json") == 0)
@@ -199,6 +205,11 @@ main(int argc, char *argv[])
 	argv += optind;
 	if (argc < 1)
 		usage();
+	if (opt_plainheader && (opt_noheader || opt_json)) {
+		warnx("--plain-header is for TSV with a header: not with %s",
+		    opt_noheader ? "--no-header" : "-o json");
+		usage();
+	}
 	if ((ps.out = malloc(sizeof(*ps.out))) == NULL)
 		err(1, NULL);
 	out_init(ps.out, STDOUT_FILENO);
@@ -780,9 +791,25 @@ header(struct parse *ps)
 	for (i = 0; i < ps->nout; i++)
 		if ((ps->hdr[i] = strdup(ps->outname[i])) == NULL)
 			err(1, NULL);
+	/*
+	 * A header without '#' is the first line of the output for a loader
+	 * that reads names there (COPY ... HEADER MATCH, ClickHouse
+	 * TabSeparatedWithNames); a second one would be loaded as a record.
+	 */
+	if (opt_plainheader && ps->hdr_written) {
+		out_flush(ps->out);
+		errx(1, "the columns changed mid-stream (a W3C #Fields line); "
+		    "--plain-header writes its header once: fix the columns "
+		    "with --fields");
+	}
 	ps->hdr_n = ps->nout;
-	if (!opt_noheader && !opt_json)
-		rec_put_header(ps->out, ps->hdr, ps->hdr_n);
+	if (!opt_noheader && !opt_json) {
+		if (opt_plainheader)
+			rec_put_names(ps->out, ps->hdr, ps->hdr_n);
+		else
+			rec_put_header(ps->out, ps->hdr, ps->hdr_n);
+		ps->hdr_written = 1;
+	}
 }
 
 static void
@@ -852,8 +879,8 @@ usage(void)
 {
 	fprintf(stderr,
 	    "usage: omph-parse [-s name] [-o tsv|json] [--tagged] [--fields list]\n"
-	    "                  [--all-fields] [--no-header] [--rejects file] [--strict]\n"
-	    "                  [--max-line bytes] [--max-sources n] format [file ...]\n"
+	    "                  [--all-fields] [--no-header | --plain-header] [--rejects file]\n"
+	    "                  [--strict] [--max-line bytes] [--max-sources n] format [file ...]\n"
 	    "format: clf | combined | vcombined | w3c | auto | apache:LOGFORMAT |\n"
 	    "        nginx:LOG_FORMAT\n");
 	exit(2);
@@ -865,8 +892,8 @@ help(void)
 {
 	printf(
 	    "usage: omph-parse [-s name] [-o tsv|json] [--tagged] [--fields list]\n"
-	    "                  [--all-fields] [--no-header] [--rejects file] [--strict]\n"
-	    "                  [--max-line bytes] [--max-sources n] format [file ...]\n"
+	    "                  [--all-fields] [--no-header | --plain-header] [--rejects file]\n"
+	    "                  [--strict] [--max-line bytes] [--max-sources n] format [file ...]\n"
 	    "format: clf | combined | vcombined | w3c | auto | apache:LOGFORMAT |\n"
 	    "        nginx:LOG_FORMAT\n"
 	    "\n"
@@ -879,6 +906,8 @@ help(void)
 	    "      --fields=LIST      only these fields, in this order (comma-separated)\n"
 	    "      --all-fields       also the format's fields that have no canonical name\n"
 	    "      --no-header        no # header line\n"
+	    "      --plain-header     the header line without its #, written once\n"
+	    "                         (COPY ... HEADER MATCH, TabSeparatedWithNames)\n"
 	    "      --rejects=FILE     append the lines that are not understood to FILE\n"
 	    "      --strict           exit 1 at the first line that is not understood\n"
 	    "      --max-line=BYTES   lines longer than this are rejected (default 64 KiB)\n"

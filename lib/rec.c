@@ -289,10 +289,17 @@ rec_put_row(struct out *o, const struct rec_val *const *v, int n)
 int
 rec_put_header(struct out *o, const char *const *names, int n)
 {
+	if (out_putc(o, '#') == -1)
+		return -1;
+	return rec_put_names(o, names, n);
+}
+
+int
+rec_put_names(struct out *o, const char *const *names, int n)
+{
 	struct rec_val v;
 	int i;
 
-	out_putc(o, '#');
 	for (i = 0; i < n; i++) {
 		if (i > 0)
 			out_putc(o, '\t');

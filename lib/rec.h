@@ -57,6 +57,8 @@ int rec_put(struct out *o, const struct rec_val *v);
 int rec_put_row(struct out *o, const struct rec_val *const *v, int n);
 /* Write a header line "#a<TAB>b...<LF>" for n names. */
 int rec_put_header(struct out *o, const char *const *names, int n);
+/* The same without the '#': "a<TAB>b...<LF>", for loaders that match names. */
+int rec_put_names(struct out *o, const char *const *names, int n);
 /*
  * Write one value as a JSON string, or as a bare number when numeric is set
  * and the value is a JSON number.  Control characters and bytes that are

@@ -863,3 +863,25 @@ print(len(rs))' "$T/out" "$want"
 	# it stops at the failed write: the rejects file holds at most line 8899
 	[ ! -s "$T/rej" ] || sed -n 8899p "$ELASTIC" | cmp - "$T/rej"
 }
+
+@test "--plain-header: the header without its #, once; a change of columns stops with exit 1" {
+	run --separate-stderr omph-parse --plain-header --fields time,status combined "$DATA/combined/elastic-apache.log"
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = "time	status" ]
+	[ "$(grep -c '^#' <<<"$output")" = 0 ]
+	[ "${#lines[@]}" -eq 10000 ]
+	# the W3C log has three #Fields: what came before the change is written
+	run --separate-stderr omph-parse --plain-header w3c "$DATA/w3c/beats-iis-test.log"
+	[ "$status" -eq 1 ]
+	[[ "$stderr" == *"omph-parse: the columns changed mid-stream (a W3C #Fields line); --plain-header writes its header once: fix the columns with --fields"* ]]
+	[[ "${lines[0]}" == "time	"* ]]
+	[ "${#lines[@]}" -eq 2 ]
+	run --separate-stderr omph-parse --plain-header --fields time,path w3c "$DATA/w3c/beats-iis-test.log"
+	[ "$status" -eq 0 ]
+	[ "${#lines[@]}" -eq 4 ]
+	for o in --no-header "-o json"; do
+		run --separate-stderr omph-parse --plain-header $o combined /dev/null
+		[ "$status" -eq 2 ]
+		[[ "$stderr" == "omph-parse: --plain-header is for TSV with a header"* ]]
+	done
+}
