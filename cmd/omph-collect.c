@@ -4,8 +4,10 @@
  * alerts raised and resolved per key and for the whole site.
  *
  * Input: records on stdin, headers anywhere, and with --listen records
- * from omph-send, syslog relays or plain text over UDP and TCP (man/omph.7,
- * "On the network"), each source with its own header.  Output: reports in
+ * from omph-send, syslog relays or (on a "+text" listener) plain text over
+ * UDP and TCP (man/omph.7, "On the network"), each source with its own
+ * header; with --secret only omph-send's, each datagram, stream preamble
+ * and frame with a valid SipHash tag (lib/wire.h).  Output: reports in
  * the snapshot format of man/omph.7 (or JSON lines) on stdout and, with
  * --serve, to every viewer connected.  One thread, one ppoll() loop over
  * stdin, the sockets and the interval timer; signals are taken only there.
@@ -47,8 +49,11 @@
 #define MAXLISTEN 16
 #define MAXALLOW 64
 #define MAXCONNS 16384		/* --max-conns at most */
-#define MAXSENDERS 1024		/* remembered; the longest silent goes */
-#define MAXSCHEMAS 4		/* headers remembered per sender */
+#define MAXSENDERS 1024		/* remembered; see sender() for who goes */
+#define MAXSESSIONS 4		/* sessions remembered per sender */
+#define MAXSCHEMAS 4		/* headers remembered per session */
+#define PROVEN 4		/* messages that establish a sender, a session */
+#define STALE 600		/* seconds silent: an established sender may go */
 #define MAXVIEWERS 64
 #define VIEWER_MAX (16 * 1024 * 1024)	/* a slower viewer is dropped */
 #define CONN_MAXLINE (1024 * 1024)
@@ -76,7 +81,10 @@ static size_t opt_min_hits = 20;	/* --alert-min-hits */
 static size_t opt_max_keys = 100000;	/* --max-keys */
 static int opt_json;			/* -o json */
 static struct net_addr opt_listen[MAXLISTEN];	/* --listen */
+static int opt_text[MAXLISTEN];		/* ... a "+text" one */
 static int opt_nlisten;
+static uint8_t opt_key[WIRE_KEYLEN];	/* --secret */
+static const uint8_t *skey;		/* opt_key, or NULL */
 static struct net_cidr opt_allow[MAXALLOW];	/* --allow */
 static int opt_nallow;
 static struct net_addr opt_serve;	/* --serve */
@@ -118,7 +126,25 @@ struct schema {
 	struct cols c;
 };
 
-/* a network sender: accounting, sequence numbers, headers */
+/*
+ * A session of a sender (one run of omph-send): its sequence numbers,
+ * headers and stream position.  A sender keeps MAXSESSIONS, so that a
+ * stranger's datagrams under its name start sessions of their own beside
+ * the real one, never in its place (see session_of()).
+ */
+struct session {
+	int used;
+	uint32_t id;
+	uint64_t msgs;			/* datagrams, messages, streams */
+	uint64_t at;			/* co->clock when last heard */
+	uint64_t taken;			/* TCP: its stream read up to here */
+	struct wire_seq seq;
+	uint64_t lost, repeated, reordered;	/* of seq, in the sender's */
+	struct schema sch[MAXSCHEMAS];	/* most recent first */
+	int nsch;
+};
+
+/* a network sender: accounting, sessions */
 struct sender {
 	int used;
 	char name[WIRE_IDMAX + 80];
@@ -126,11 +152,10 @@ struct sender {
 	char addr[64];			/* where it last sent from */
 	uint32_t hash;
 	uint64_t records, msgs, bad, noschema;
-	struct wire_seq seq;
-	uint32_t session;
+	uint64_t lost, repeated, reordered;	/* over all its sessions */
 	int64_t last;			/* wall clock, last heard */
-	struct schema sch[MAXSCHEMAS];	/* most recent first */
-	int nsch;
+	uint64_t at;			/* co->clock when last heard */
+	struct session ses[MAXSESSIONS];
 	struct feed feed;		/* headers inline (text, plain syslog) */
 	int conns;			/* TCP connections on it: not evicted */
 };
@@ -145,6 +170,12 @@ struct conn {
 	int kind;
 	int stage;			/* C_OMPH: 0 hello, 1 header, 2 data */
 	int skipping;			/* inside a line too long */
+	int text;			/* its listener takes plain text */
+	int framed;			/* C_OMPH: a tagged hello, frames */
+	char hello[WIRE_HEADMAX];	/* C_OMPH: the hello line, stage 1 */
+	size_t hellolen;
+	uint64_t htag;			/* its tag */
+	uint32_t session;		/* C_OMPH: its session */
 	char peer[64];
 	char *buf;
 	size_t cap, start, end;
@@ -209,13 +240,14 @@ struct collect {
 	struct sender *snd;		/* MAXSENDERS */
 	uint32_t *sndtab;		/* hash -> index + 1 */
 	int nsnd;
+	uint64_t clock;			/* counts messages: who was heard last */
 	char *udpbuf;			/* UDP_BATCH datagrams */
 	uint64_t dgrams, denied, malformed, refused;
 };
 
 static void usage(void);
 static void need(int, const char *);
-static void header(struct cols *, char *, size_t);
+static int header(struct cols *, char *, size_t);
 static void bad(struct collect *, struct feed *, const char *);
 static void record(struct collect *, struct feed *, char *, size_t);
 static void line(struct collect *, struct feed *, char *, size_t);
@@ -255,6 +287,7 @@ main(int argc, char *argv[])
 		{ "handshake-timeout", required_argument, NULL, O_HANDSHAKE },
 		{ "idle-timeout", required_argument, NULL, O_IDLE },
 		{ "max-buffer", required_argument, NULL, O_MAXBUF },
+		{ "secret", required_argument, NULL, 'x' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
@@ -264,7 +297,8 @@ main(int argc, char *argv[])
 	struct lr r;
 	struct lr_line l;
 	sigset_t orig;
-	char errbuf[512];
+	char errbuf[512], url[300];
+	const char *secret = NULL;
 	double next_tick = 0, t;
 	size_t v;
 	struct stat st;
@@ -345,11 +379,18 @@ main(int argc, char *argv[])
 				warnx("--listen: at most %d", MAXLISTEN);
 				usage();
 			}
-			if (net_parse(optarg, 0, &opt_listen[opt_nlisten++], errbuf,
+			/* "udp+text://...": plain text taken there too */
+			opt_text[opt_nlisten] = (strncmp(optarg, "udp+text://",
+			    11) == 0 || strncmp(optarg, "tcp+text://", 11) == 0);
+			snprintf(url, sizeof(url), "%.3s%s", optarg, optarg +
+			    (opt_text[opt_nlisten] ? 8 : 3));
+			if (net_parse(opt_text[opt_nlisten] ? url : optarg, 0,
+			    &opt_listen[opt_nlisten], errbuf,
 			    sizeof(errbuf)) == -1) {
 				warnx("--listen: %s", errbuf);
 				usage();
 			}
+			opt_nlisten++;
 			break;
 		case 'L':
 			if (opt_nallow == MAXALLOW) {
@@ -394,6 +435,9 @@ main(int argc, char *argv[])
 			    (size_t)16 << 30, &opt_lim.budget, errbuf,
 			    sizeof(errbuf)), errbuf);
 			break;
+		case 'x':
+			secret = optarg;
+			break;
 		case 'V':
 			printf("omph-collect %s\n", OMPH_VERSION);
 			return 0;
@@ -409,6 +453,18 @@ main(int argc, char *argv[])
 	if (opt_arrival && opt_window == 0) {
 		warnx("--clock arrival needs --window");
 		usage();
+	}
+	for (v = 0; v < (size_t)opt_nlisten; v++)
+		if (opt_text[v] && secret != NULL) {
+			warnx("--secret takes only tagged omph-send input: no "
+			    "+text listener");
+			usage();
+		}
+	if (secret != NULL) {
+		if (wire_read_secret(secret, opt_key, errbuf,
+		    sizeof(errbuf)) == -1)
+			errx(1, "--secret %s", errbuf);
+		skey = opt_key;
 	}
 
 	sig_setup(&orig);
@@ -545,14 +601,27 @@ wall(void)
 	return (int64_t)time(NULL);
 }
 
-/* a header line (without its '#'): find our columns */
-static void
+/*
+ * A header line (without its '#'): find our columns.  Its names must be
+ * field names, printable ASCII without spaces (man/omph.7): else it is no
+ * header, c holds none (c->n 0) and -1 is returned.
+ */
+static int
 header(struct cols *c, char *p, size_t len)
 {
 	char *f[REC_MAXF];
-	size_t fl[REC_MAXF];
+	size_t fl[REC_MAXF], k;
 	int n, i, j;
 
+	for (k = 0; k < len; k++)
+		if (((unsigned char)p[k] <= ' ' || (unsigned char)p[k] >= 0x7f) &&
+		    p[k] != '\t')
+			break;
+	if (len == 0 || k < len || p[0] == '\t' || p[len - 1] == '\t' ||
+	    memmem(p, len, "\t\t", 2) != NULL) {
+		c->n = 0;
+		return -1;
+	}
 	n = rec_split(p, len, f, fl, REC_MAXF);
 	if (n > REC_MAXF)
 		n = REC_MAXF;
@@ -583,7 +652,10 @@ header(struct cols *c, char *p, size_t len)
 			warnx("-k %s: no such column in the input's header; "
 			    "its records are counted under \\N", opt_keys[j]);
 		}
+	return 0;
 }
+
+#define NOT_HEADER "a header line whose names are not printable field names"
 
 /* a line that is not a record: counted, the first ones told */
 static void
@@ -607,9 +679,10 @@ line(struct collect *co, struct feed *fd, char *p, size_t len)
 	fd->lineno++;
 	if (len > 0 && p[len - 1] == '\r')
 		len--;
-	if (len > 0 && p[0] == '#')
-		header(&fd->c, p + 1, len - 1);
-	else if (len > 0)
+	if (len > 0 && p[0] == '#') {
+		if (header(&fd->c, p + 1, len - 1) == -1)
+			bad(co, fd, NOT_HEADER);
+	} else if (len > 0)
 		record(co, fd, p, len);
 }
 
@@ -1054,9 +1127,9 @@ senders(struct collect *co, struct out *o)
 			continue;
 		n[0] = s->records;
 		n[1] = s->msgs;
-		n[2] = s->seq.lost;
-		n[3] = s->seq.repeated;
-		n[4] = s->seq.reordered;
+		n[2] = s->lost;
+		n[3] = s->repeated;
+		n[4] = s->reordered;
 		n[5] = s->bad;
 		n[6] = s->noschema;
 		v.p = s->name;
@@ -1287,17 +1360,21 @@ snd_rehash(struct collect *co)
 }
 
 /*
- * The sender called name (len bytes), created when new: when the table is
- * full the one silent longest (and without a connection) is forgotten.
- * NULL when every sender has a connection.
+ * The sender called name (len bytes), created when new.  When the table is
+ * full, one without a TCP connection is forgotten: the one heard from
+ * longest ago of those not yet established (fewer than PROVEN messages),
+ * else of the established ones silent for STALE seconds; a stranger never
+ * takes the place of a sender that is established and active.  NULL when
+ * none can go.
  */
 static struct sender *
 sender(struct collect *co, const char *name, size_t len, const char *kind,
     const struct sockaddr *from)
 {
-	struct sender *s;
+	struct sender *s, *o;
 	uint32_t h, *slot;
-	int i, old = -1;
+	int64_t now = wall();
+	int i, old = -1, est, oest = 0;
 
 	if (len >= sizeof(s->name))
 		len = sizeof(s->name) - 1;
@@ -1307,10 +1384,17 @@ sender(struct collect *co, const char *name, size_t len, const char *kind,
 		if (co->nsnd < MAXSENDERS)
 			i = co->nsnd++;
 		else {
-			for (i = 0; i < co->nsnd; i++)
-				if (co->snd[i].conns == 0 && (old == -1 ||
-				    co->snd[i].last < co->snd[old].last))
+			for (i = 0; i < co->nsnd; i++) {
+				o = &co->snd[i];
+				est = o->msgs >= PROVEN;
+				if (o->conns > 0 || (est && now - o->last < STALE))
+					continue;
+				if (old == -1 || (oest && !est) || (oest == est &&
+				    o->at < co->snd[old].at)) {
 					old = i;
+					oest = est;
+				}
+			}
 			if (old == -1)
 				return NULL;
 			i = old;
@@ -1330,7 +1414,8 @@ sender(struct collect *co, const char *name, size_t len, const char *kind,
 			*slot = (uint32_t)i + 1;
 	} else
 		s = &co->snd[*slot - 1];
-	s->last = wall();
+	s->last = now;
+	s->at = ++co->clock;
 	if (from != NULL)
 		net_ntop(from, s->addr, sizeof(s->addr));
 	return s;
@@ -1348,46 +1433,103 @@ sender_at(struct collect *co, const struct sockaddr *from, const char *kind)
 	return sender(co, a, strlen(a), kind, from);
 }
 
-static struct cols *
-schema_find(struct sender *s, uint32_t h)
+/* session id of sender s, if it is remembered */
+static struct session *
+session_find(struct sender *s, uint32_t id)
 {
 	int i;
 
-	for (i = 0; i < s->nsch; i++)
-		if (s->sch[i].hash == h)
-			return &s->sch[i].c;
+	for (i = 0; i < MAXSESSIONS; i++)
+		if (s->ses[i].used && s->ses[i].id == id)
+			return &s->ses[i];
+	return NULL;
+}
+
+/*
+ * Session id of sender s, new when it is not remembered: in a free place,
+ * else in that of the session heard from longest ago of those with fewer
+ * than PROVEN messages, else of all.  So a stranger's datagrams under a
+ * sender's name (without --secret) start sessions of their own, that push
+ * out each other, never the sender's own; and a new run of omph-send has
+ * its place at once.  A session forgotten keeps its counts in the sender's.
+ */
+static struct session *
+session_of(struct collect *co, struct sender *s, uint32_t id)
+{
+	struct session *ss, *o;
+	int i;
+
+	if ((ss = session_find(s, id)) == NULL) {
+		for (i = 0; i < MAXSESSIONS; i++) {
+			o = &s->ses[i];
+			if (!o->used) {
+				ss = o;
+				break;
+			}
+			if (ss == NULL || (o->msgs < PROVEN) > (ss->msgs < PROVEN) ||
+			    ((o->msgs < PROVEN) == (ss->msgs < PROVEN) &&
+			    o->at < ss->at))
+				ss = o;
+		}
+		memset(ss, 0, sizeof(*ss));
+		ss->used = 1;
+		ss->id = id;
+		wire_seq_reset(&ss->seq, skey != NULL);
+	}
+	ss->at = co->clock;
+	return ss;
+}
+
+/* sequence number seq of session ss; 1 when it is a repeat, to drop */
+static int
+session_seq(struct sender *s, struct session *ss, uint64_t seq)
+{
+	int r = wire_seq_add(&ss->seq, seq);
+
+	/* differences: lost goes down when a late one comes */
+	s->lost += ss->seq.lost - ss->lost;
+	s->repeated += ss->seq.repeated - ss->repeated;
+	s->reordered += ss->seq.reordered - ss->reordered;
+	ss->lost = ss->seq.lost;
+	ss->repeated = ss->seq.repeated;
+	ss->reordered = ss->seq.reordered;
+	return r;
+}
+
+static struct cols *
+schema_find(struct session *ss, uint32_t h)
+{
+	int i;
+
+	for (i = 0; i < ss->nsch; i++)
+		if (ss->sch[i].hash == h)
+			return &ss->sch[i].c;
 	return NULL;
 }
 
 /*
  * Header text p (len, with its '#') announced as SCHEMA h: first in the
- * list, which keeps the MAXSCHEMAS announced most recently.
+ * list, which keeps the MAXSCHEMAS announced most recently.  -1 (nothing
+ * kept) when it names no columns.
  */
-static void
-schema_put(struct sender *s, uint32_t h, char *p, size_t len)
+static int
+schema_put(struct session *ss, uint32_t h, char *p, size_t len)
 {
+	struct cols c;
 	int i;
 
-	for (i = 0; i < s->nsch && s->sch[i].hash != h; i++)
+	if (header(&c, p + 1, len - 1) == -1)
+		return -1;
+	for (i = 0; i < ss->nsch && ss->sch[i].hash != h; i++)
 		;
-	if (i == s->nsch && s->nsch < MAXSCHEMAS)
-		s->nsch++;
+	if (i == ss->nsch && ss->nsch < MAXSCHEMAS)
+		ss->nsch++;
 	if (i == MAXSCHEMAS)
 		i--;	/* the oldest goes */
-	memmove(s->sch + 1, s->sch, (size_t)i * sizeof(*s->sch));
-	s->sch[0].hash = h;
-	header(&s->sch[0].c, p + 1, len - 1);
-}
-
-/* a new session of a sender: sequence numbers and headers start over */
-static void
-new_session(struct sender *s, uint32_t session)
-{
-	if (s->session == session && (s->seq.init || s->nsch > 0))
-		return;
-	s->session = session;
-	wire_seq_reset(&s->seq);
-	s->nsch = 0;
+	memmove(ss->sch + 1, ss->sch, (size_t)i * sizeof(*ss->sch));
+	ss->sch[0].hash = h;
+	ss->sch[0].c = c;
+	return 0;
 }
 
 /* the lines of p (n bytes, the last LF optional) into feed fd */
@@ -1404,15 +1546,19 @@ lines(struct collect *co, struct feed *fd, char *p, size_t n)
 	}
 }
 
-/* records under a SCHEMA of a sender: its header first when it comes */
+/* records under a SCHEMA of a session: its header first when it comes */
 static void
-schema_lines(struct collect *co, struct sender *s, uint32_t h, char *p,
-    size_t n, uint64_t lineno)
+schema_lines(struct collect *co, struct sender *s, struct session *ss,
+    uint32_t h, char *p, size_t n, uint64_t lineno)
 {
 	struct feed fd;
 	struct cols *c;
 	char *nl, *e = p + n;
 
+	memset(&fd, 0, sizeof(fd));
+	fd.name = s->name;
+	fd.lineno = lineno;
+	fd.snd = s;
 	if (n > 0 && p[0] == '#') {
 		if ((nl = memchr(p, '\n', n)) == NULL)
 			nl = e;
@@ -1420,12 +1566,13 @@ schema_lines(struct collect *co, struct sender *s, uint32_t h, char *p,
 			co->malformed++;
 			return;
 		}
-		schema_put(s, h, p, (size_t)(nl - p));
+		if (schema_put(ss, h, p, (size_t)(nl - p)) == -1)
+			bad(co, &fd, NOT_HEADER);
 		p = nl < e ? nl + 1 : e;
 	}
 	if (p == e)
 		return;
-	if ((c = schema_find(s, h)) == NULL) {
+	if ((c = schema_find(ss, h)) == NULL) {
 		/* its header was lost: never read under another */
 		for (; p < e; p++)
 			if (*p == '\n')
@@ -1434,11 +1581,7 @@ schema_lines(struct collect *co, struct sender *s, uint32_t h, char *p,
 			s->noschema++;
 		return;
 	}
-	memset(&fd, 0, sizeof(fd));
 	fd.c = *c;
-	fd.name = s->name;
-	fd.lineno = lineno;
-	fd.snd = s;
 	lines(co, &fd, p, (size_t)(e - p));
 }
 
@@ -1448,6 +1591,7 @@ syslog_msg(struct collect *co, char *p, size_t n, const struct sockaddr *from)
 {
 	struct wire_syslog m;
 	struct sender *s;
+	struct session *ss;
 	char name[WIRE_IDMAX + 80];
 	uint32_t session, h;
 	int k;
@@ -1472,8 +1616,9 @@ syslog_msg(struct collect *co, char *p, size_t n, const struct sockaddr *from)
 	    m.procidlen == 17 && m.procid[8] == '.' &&
 	    sscanf(m.procid, "%8" SCNx32 ".%8" SCNx32, &session, &h) == 2) {
 		/* ours: the header by its SCHEMA, never another */
-		new_session(s, session);
-		schema_lines(co, s, h, m.msg, m.msglen, s->msgs);
+		ss = session_of(co, s, session);
+		ss->msgs++;
+		schema_lines(co, s, ss, h, m.msg, m.msglen, s->msgs);
 		return;
 	}
 	/* anyone else's: headers and records in the order they come */
@@ -1481,12 +1626,27 @@ syslog_msg(struct collect *co, char *p, size_t n, const struct sockaddr *from)
 	line(co, &s->feed, m.msg, m.msglen);
 }
 
-/* one datagram */
+/* 1 when a tagged TIME is within WIRE_FRESH seconds of our clock */
+static int
+fresh(int64_t t)
+{
+	int64_t now = wall();
+
+	return t >= now - WIRE_FRESH && t <= now + WIRE_FRESH;
+}
+
+/*
+ * One datagram; text: its listener takes plain text.  With --secret only
+ * a datagram of omph-send with a valid tag and a fresh TIME is read, the
+ * others are denied.
+ */
 static void
-datagram(struct collect *co, char *p, size_t n, const struct sockaddr *from)
+datagram(struct collect *co, char *p, size_t n, const struct sockaddr *from,
+    int text)
 {
 	struct wire_dgram d;
 	struct sender *s;
+	struct session *ss;
 
 	co->dgrams++;
 	if (!allowed(from)) {
@@ -1494,23 +1654,43 @@ datagram(struct collect *co, char *p, size_t n, const struct sockaddr *from)
 		return;
 	}
 	if (n >= WIRE_MAGICLEN && memcmp(p, WIRE_MAGIC, WIRE_MAGICLEN) == 0) {
-		if (wire_parse_dgram(p, n, &d) == -1) {
+		/* whole lines, exactly LEN bytes of them */
+		if (wire_parse_dgram(p, n, &d) == -1 || (d.bodylen > 0 &&
+		    d.body[d.bodylen - 1] != '\n')) {
 			co->malformed++;
+			return;
+		}
+		if (skey != NULL && (!wire_dgram_ok(p, &d, skey) ||
+		    !fresh(d.time))) {
+			co->denied++;
 			return;
 		}
 		if ((s = sender(co, d.id, d.idlen, "udp", from)) == NULL) {
 			co->refused++;
 			return;
 		}
-		new_session(s, d.session);
+		ss = session_of(co, s, d.session);
+		ss->msgs++;
 		s->msgs++;
-		if (wire_seq_add(&s->seq, d.seq))
+		if (session_seq(s, ss, d.seq))
 			return;	/* seen before: counted once */
-		schema_lines(co, s, d.schema, d.body, d.bodylen, d.seq);
+		schema_lines(co, s, ss, d.schema, d.body, d.bodylen, d.seq);
+		return;
+	}
+	if (n >= WIRE_MAGICLEN && memcmp(p, WIRE_OLDMAGIC, WIRE_MAGICLEN) == 0) {
+		co->malformed++;	/* version 1: no length to check */
+		return;
+	}
+	if (skey != NULL) {
+		co->denied++;	/* no tag */
 		return;
 	}
 	if (n > 0 && p[0] == '<') {
 		syslog_msg(co, p, n, from);
+		return;
+	}
+	if (!text) {
+		co->malformed++;	/* not asked for: not taken as lines */
 		return;
 	}
 	/* plain text: lines under the headers this address sent */
@@ -1522,6 +1702,18 @@ datagram(struct collect *co, char *p, size_t n, const struct sockaddr *from)
 	lines(co, &s->feed, p, n);
 }
 
+/* 1 when listening descriptor fd takes plain text ("+text") */
+static int
+listener_text(const struct collect *co, int fd)
+{
+	int i;
+
+	for (i = 0; i < co->nlis && i < opt_nlisten; i++)
+		if (co->lis[i].fd == fd)
+			return opt_text[i];
+	return 0;
+}
+
 /* read what a UDP socket has, a few batches at a time */
 static void
 udp_read(struct collect *co, int fd)
@@ -1529,7 +1721,7 @@ udp_read(struct collect *co, int fd)
 	struct mmsghdr mm[UDP_BATCH];
 	struct iovec iov[UDP_BATCH];
 	struct sockaddr_storage from[UDP_BATCH];
-	int i, k, turn;
+	int i, k, turn, text = listener_text(co, fd);
 
 	for (turn = 0; turn < UDP_TURNS; turn++) {
 		for (i = 0; i < UDP_BATCH; i++) {
@@ -1550,7 +1742,7 @@ udp_read(struct collect *co, int fd)
 				continue;
 			}
 			datagram(co, co->udpbuf + (size_t)i * 65536, mm[i].msg_len,
-			    (struct sockaddr *)&from[i]);
+			    (struct sockaddr *)&from[i], text);
 		}
 		if (k < UDP_BATCH)
 			return;
@@ -1582,29 +1774,158 @@ static void
 conn_ack(struct conn *c)
 {
 	char a[64];
-	int n;
+	size_t n;
 
 	if (c->kind != C_OMPH || c->stage != 2 || c->acked == c->off)
 		return;
-	n = snprintf(a, sizeof(a), "#ack\t%" PRIu64 "\n", c->off);
+	n = wire_put_ack(a, c->off, c->htag, c->framed ? skey : NULL);
 	/* a full socket skips this one: the next carries a later offset */
-	if (write(c->fd, a, (size_t)n) == n)
+	if (write(c->fd, a, n) == (ssize_t)n)
 		c->acked = c->off;
 }
 
 /*
+ * One line of an omph stream (len bytes, eol: 1 when its LF is there),
+ * starting at offset c->off.  A record its session's streams had before
+ * (a resend after a reconnection, a replay) is not read twice.
+ */
+static void
+stream_line(struct collect *co, struct conn *c, char *p, size_t len,
+    size_t eol)
+{
+	struct session *ss;
+
+	c->off += len + eol;
+	c->snd->msgs++;
+	if ((ss = session_find(c->snd, c->session)) != NULL) {
+		if (c->off <= ss->taken && len > 0 && p[0] != '#') {
+			c->feed.lineno++;
+			return;
+		}
+		if (c->off > ss->taken)
+			ss->taken = c->off;
+	}
+	line(co, &c->feed, p, len);
+}
+
+/*
+ * The hello line (stage 0) and the header line (stage 1, p: len bytes) of
+ * an omph stream: its sender and session.  With --secret the two must
+ * carry the hello's tag and a fresh TIME.  0, or -1 to close (counted).
+ */
+static int
+conn_hello(struct collect *co, struct conn *c, char *p, size_t len)
+{
+	struct wire_hello h;
+	struct sockaddr_storage ss;
+	struct session *se;
+	socklen_t sl = sizeof(ss);
+
+	if (c->stage == 0) {
+		if (wire_parse_hello(p, len, &h) == -1 ||
+		    len >= sizeof(c->hello)) {
+			co->malformed++;
+			return -1;
+		}
+		if (skey != NULL && !h.tagged) {
+			co->denied++;
+			return -1;
+		}
+		memcpy(c->hello, p, len);
+		c->hellolen = len;
+		c->framed = h.tagged;
+		c->stage = 1;
+		return 0;
+	}
+	wire_parse_hello(c->hello, c->hellolen, &h);
+	if (skey != NULL && (!wire_hello_ok(c->hello, &h, p, len, skey) ||
+	    !fresh(h.time))) {
+		co->denied++;
+		return -1;
+	}
+	memset(&ss, 0, sizeof(ss));
+	getpeername(c->fd, (struct sockaddr *)&ss, &sl);
+	if ((c->snd = sender(co, h.id, h.idlen, "tcp",
+	    (struct sockaddr *)&ss)) == NULL) {
+		co->refused++;
+		return -1;
+	}
+	c->snd->conns++;
+	se = session_of(co, c->snd, h.session);
+	se->msgs++;
+	c->session = h.session;
+	c->htag = h.tag;
+	c->feed.name = c->snd->name;
+	c->feed.snd = c->snd;
+	c->off = c->acked = h.offset;
+	/* the header in force at the offset, or an empty line */
+	if (len > 0 && p[0] == '#' && header(&c->feed.c, p + 1, len - 1) == -1)
+		bad(co, &c->feed, NOT_HEADER);
+	c->stage = 2;
+	return 0;
+}
+
+/*
+ * A frame of a tagged stream at p: "LEN<TAB>TAG<LF>" and LEN bytes of whole
+ * lines.  Returns 1 when one was read, 0 when more must come, -1 to close
+ * (counted: malformed, or denied for a tag not ours).
+ */
+static int
+conn_frame(struct collect *co, struct conn *c, char *p, char *e, int at_eof)
+{
+	char *nl, *q, *r;
+	size_t flen;
+	uint64_t ftag;
+
+	if ((nl = memchr(p, '\n', (size_t)(e - p) < WIRE_FRAMEHEAD ?
+	    (size_t)(e - p) : WIRE_FRAMEHEAD)) == NULL) {
+		if ((size_t)(e - p) < WIRE_FRAMEHEAD && !at_eof)
+			return 0;
+		co->malformed++;
+		return -1;
+	}
+	if (wire_parse_frame(p, (size_t)(nl - p), &flen, &ftag) == -1 ||
+	    flen > CONN_MAXLINE + 1) {
+		co->malformed++;
+		return -1;
+	}
+	q = nl + 1;
+	if ((size_t)(e - q) < flen) {
+		if (!at_eof)
+			return 0;
+		co->malformed++;
+		return -1;
+	}
+	if (q[flen - 1] != '\n') {
+		co->malformed++;
+		return -1;
+	}
+	if (skey != NULL && wire_frame_tag(c->htag, c->off, q, flen, skey) !=
+	    ftag) {
+		co->denied++;
+		return -1;
+	}
+	c->start = (size_t)(q + flen - c->buf);
+	for (r = q; r < q + flen; r = nl + 1) {
+		nl = memchr(r, '\n', (size_t)(q + flen - r));
+		stream_line(co, c, r, (size_t)(nl - r), 1);
+	}
+	return 1;
+}
+
+/*
  * The frames in c's buffer: returns 0, -1 when the connection is to be
- * closed (not ours, malformed).  at_eof: the rest is a last frame.
+ * closed (not ours, malformed, denied).  at_eof: the rest is a last frame.
  */
 static int
 conn_frames(struct collect *co, struct conn *c, int at_eof)
 {
-	struct wire_hello h;
 	struct sockaddr_storage ss;
 	socklen_t sl = sizeof(ss);
 	char *p, *e, *nl, *sp;
-	size_t len;
+	size_t len, have;
 	unsigned long flen;
+	int r;
 
 	for (;;) {
 		p = c->buf + c->start;
@@ -1612,27 +1933,47 @@ conn_frames(struct collect *co, struct conn *c, int at_eof)
 		if (p == e)
 			return 0;
 		if (c->kind == C_NEW) {
-			if ((size_t)(e - p) < WIRE_MAGICLEN && !at_eof &&
-			    memcmp(p, WIRE_MAGIC, (size_t)(e - p)) == 0)
+			have = (size_t)(e - p);
+			if (have < WIRE_MAGICLEN && !at_eof &&
+			    (memcmp(p, WIRE_MAGIC, have) == 0 ||
+			    memcmp(p, WIRE_OLDMAGIC, have) == 0))
 				return 0;	/* wait for more */
-			if ((size_t)(e - p) >= WIRE_MAGICLEN &&
+			if (have >= WIRE_MAGICLEN &&
 			    memcmp(p, WIRE_MAGIC, WIRE_MAGICLEN) == 0)
 				c->kind = C_OMPH;
-			else if (*p >= '1' && *p <= '9')
+			else if (have >= WIRE_MAGICLEN &&
+			    memcmp(p, WIRE_OLDMAGIC, WIRE_MAGICLEN) == 0) {
+				co->malformed++;	/* version 1 */
+				return -1;
+			} else if (skey != NULL) {
+				co->denied++;	/* nothing else carries a tag */
+				return -1;
+			} else if (*p >= '1' && *p <= '9')
 				c->kind = C_OCTET;
 			else if (*p == '<')
 				c->kind = C_LF;
-			else {
+			else if (!c->text) {
+				co->malformed++;	/* plain text not asked for */
+				return -1;
+			} else {
 				c->kind = C_TEXT;
 				memset(&ss, 0, sizeof(ss));
 				getpeername(c->fd, (struct sockaddr *)&ss, &sl);
 				if ((c->snd = sender_at(co, (struct sockaddr *)&ss,
-				    "text")) == NULL)
+				    "text")) == NULL) {
+					co->refused++;
 					return -1;
+				}
 				c->snd->conns++;
 				c->feed.name = c->snd->name;
 				c->feed.snd = c->snd;
 			}
+		}
+		if (c->kind == C_OMPH && c->stage == 2 && c->framed &&
+		    !c->skipping) {
+			if ((r = conn_frame(co, c, p, e, at_eof)) <= 0)
+				return r;
+			continue;
 		}
 		if (c->kind == C_OCTET) {
 			/* "LEN MSG" */
@@ -1680,32 +2021,11 @@ conn_frames(struct collect *co, struct conn *c, int at_eof)
 			c->snd->msgs++;
 			line(co, &c->feed, p, len);
 		}
-		else if (c->stage == 0) {
-			if (wire_parse_hello(p, len, &h) == -1) {
-				co->malformed++;
+		else if (c->stage < 2) {
+			if (conn_hello(co, c, p, len) == -1)
 				return -1;
-			}
-			memset(&ss, 0, sizeof(ss));
-			getpeername(c->fd, (struct sockaddr *)&ss, &sl);
-			if ((c->snd = sender(co, h.id, h.idlen, "tcp",
-			    (struct sockaddr *)&ss)) == NULL)
-				return -1;
-			c->snd->conns++;
-			new_session(c->snd, h.session);
-			c->feed.name = c->snd->name;
-			c->feed.snd = c->snd;
-			c->off = c->acked = h.offset;
-			c->stage = 1;
-		} else if (c->stage == 1) {
-			/* the header in force at the offset, or an empty line */
-			if (len > 0 && p[0] == '#')
-				header(&c->feed.c, p + 1, len - 1);
-			c->stage = 2;
-		} else {
-			c->snd->msgs++;
-			line(co, &c->feed, p, len);
-			c->off += len + (nl < e);
-		}
+		} else
+			stream_line(co, c, p, len, nl < e);
 	}
 }
 
@@ -1868,6 +2188,7 @@ accept_conn(struct collect *co, int lfd)
 			conn_spare(&co->ct);
 			continue;
 		}
+		c->text = listener_text(co, lfd);
 		net_ntop((struct sockaddr *)&ss, c->peer, sizeof(c->peer));
 		c->feed.name = c->peer;
 	}
@@ -2173,6 +2494,6 @@ usage(void)
 	    "                    [--listen url]... [--allow cidr]... [--serve addr:port]\n"
 	    "                    [--max-conns n] [--max-conns-per-addr n]\n"
 	    "                    [--handshake-timeout seconds] [--idle-timeout seconds]\n"
-	    "                    [--max-buffer bytes]\n");
+	    "                    [--max-buffer bytes] [--secret file]\n");
 	exit(2);
 }

@@ -7,8 +7,10 @@
  * travels as a schema hash in every datagram and as a line in the first
  * datagram after it changes and once a second.  TCP: one stream, kept in a
  * buffer until the collector acknowledges it, resent after a reconnect;
- * when the buffer is full stdin is not read (backpressure).  One thread, one
- * ppoll() loop over stdin and the socket.
+ * when the buffer is full stdin is not read (backpressure).  With --secret
+ * every datagram, the stream's preamble and frames and the collector's
+ * acks carry a SipHash tag (lib/wire.h).  One thread, one ppoll() loop
+ * over stdin and the socket.
  */
 #include <sys/random.h>
 #include <sys/socket.h>
@@ -52,6 +54,8 @@ static int opt_lf_given;
 static double opt_rate;				/* --rate, 0: none */
 static size_t opt_max_line = 1024 * 1024;	/* --max-line */
 static double opt_linger = 30;			/* --linger */
+static uint8_t opt_key[WIRE_KEYLEN];		/* --secret */
+static const uint8_t *skey;			/* opt_key, or NULL */
 
 /* a header line held in the TCP buffer, at its stream offset */
 struct mark {
@@ -76,15 +80,21 @@ struct send {
 	uint32_t hdr_told;		/* schema last sent as a line */
 	int hdr_warned;
 	double hdr_at;			/* when */
-	/* UDP: datagrams built in dg[], BATCH at a time */
+	/*
+	 * UDP: datagrams built in dg[], BATCH at a time.  The preamble of
+	 * one, its sequence number with it, is written once, when it is
+	 * complete (udp_close); until then room[] keeps space for it.
+	 */
 	char *dg;
 	size_t dglen[BATCH];
 	char pre[BATCH][WIRE_HEADMAX];
-	size_t prelen[BATCH];
+	size_t prelen[BATCH];		/* 0: a syslog message, no preamble */
+	size_t preroom[BATCH];		/* the longest its preamble can be */
+	uint32_t dgschema[BATCH];
 	int ndg;			/* complete datagrams waiting */
 	int open;			/* dg[ndg] is being filled */
 	int hdr_in;			/* ... and begins with the header */
-	uint64_t seq;
+	uint64_t seq;			/* the next datagram's number */
 	/* TCP: stream bytes [base, base + len) kept in buf[head..] */
 	char *buf;
 	size_t cap, head, len;
@@ -95,6 +105,11 @@ struct send {
 	size_t basehdrlen;
 	char *hello;			/* preamble of this connection */
 	size_t hellolen, hellooff;
+	uint64_t htag;			/* its tag (--secret) */
+	char frame[WIRE_FRAMEHEAD];	/* --secret: the frame line being sent */
+	size_t framelen, frameoff;
+	uint64_t frame_end;		/* stream offset where its bytes end */
+	int ack_warned;
 	char ack[256];
 	size_t acklen;
 	double next_try, backoff;
@@ -144,6 +159,7 @@ main(int argc, char *argv[])
 		{ "rate", required_argument, NULL, 'r' },
 		{ "max-line", required_argument, NULL, 'm' },
 		{ "linger", required_argument, NULL, 'L' },
+		{ "secret", required_argument, NULL, 'k' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
@@ -156,7 +172,8 @@ main(int argc, char *argv[])
 	double t, wait;
 	size_t v, room_need;
 	uint64_t nlines, nbytes;
-	int ch, n, ms, rv = 0, want_in, sock_i, in_i, lingered = 0;
+	int ch, n, ms, rv = 0, want_in, sock_i, in_i, lingered = 0, ready;
+	const char *secret = NULL;
 
 	out_stdfds();
 	while ((ch = getopt_long(argc, argv, "hV", longopts, NULL)) != -1) {
@@ -206,6 +223,9 @@ main(int argc, char *argv[])
 			need(opt_seconds("--linger", optarg, 0, 86400, &opt_linger,
 			    errbuf, sizeof(errbuf)), errbuf);
 			break;
+		case 'k':
+			secret = optarg;
+			break;
 		case 'V':
 			printf("omph-send %s\n", OMPH_VERSION);
 			return 0;
@@ -224,6 +244,22 @@ main(int argc, char *argv[])
 	if (opt_lf_given && !opt_syslog) {
 		warnx("--framing is for --syslog");
 		usage();
+	}
+	if (secret != NULL && opt_syslog) {
+		warnx("--secret is for the omph wire format, not --syslog");
+		usage();
+	}
+	if (secret != NULL && s.addr.proto == NET_TCP &&
+	    opt_max_line > 1024 * 1024) {
+		warnx("--secret over TCP: --max-line is at most 1 MiB, what a "
+		    "collector's frame holds");
+		usage();
+	}
+	if (secret != NULL) {
+		if (wire_read_secret(secret, opt_key, errbuf,
+		    sizeof(errbuf)) == -1)
+			errx(1, "--secret %s", errbuf);
+		skey = opt_key;
 	}
 	/* room for a line and its header message, framed, twice over */
 	room_need = opt_syslog ? 2 * (opt_max_line + WIRE_HEADMAX + 600) :
@@ -291,11 +327,12 @@ main(int argc, char *argv[])
 		}
 		if (sig_caught())
 			break;
+		/* one look at stdin per turn: every decision below agrees */
+		ready = lr_ready(&s.in);
 		if (s.addr.proto == NET_UDP) {
 			/* input idle (or ended): what we have leaves now */
-			if (s.in.eof || lr_ready(&s.in) == 0 || s.ndg == BATCH)
-				if (udp_flush(&s, s.in.eof || lr_ready(&s.in) == 0) ==
-				    -1)
+			if (s.in.eof || !ready || s.ndg == BATCH)
+				if (udp_flush(&s, s.in.eof || !ready) == -1)
 					break;
 			if (s.in.eof && s.ndg == 0 && !s.open)
 				break;
@@ -336,7 +373,7 @@ main(int argc, char *argv[])
 		want_in = !s.in.eof && (s.addr.proto == NET_UDP ||
 		    s.cap - s.len >= room_need) &&
 		    (opt_rate == 0 || s.tokens >= 1);
-		if (want_in && lr_ready(&s.in) == 0) {
+		if (want_in && !ready) {
 			pfd[n].fd = STDIN_FILENO;
 			pfd[n].events = POLLIN;
 			in_i = n++;
@@ -362,7 +399,7 @@ main(int argc, char *argv[])
 				t = 0;
 			wait = wait < 0 || t < wait ? t : wait;
 		}
-		if (want_in && lr_ready(&s.in) != 0)
+		if (want_in && ready)
 			wait = 0;
 		if (wait < 0 && n == 0 && !want_in)
 			wait = 0.05;	/* nothing to wait on: should not happen */
@@ -388,8 +425,7 @@ main(int argc, char *argv[])
 			} else if (pfd[sock_i].revents & (POLLIN | POLLHUP | POLLERR))
 				tcp_acks(&s);
 		}
-		if ((want_in && lr_ready(&s.in) != 0) ||
-		    (in_i >= 0 && pfd[in_i].revents)) {
+		if ((want_in && ready) || (in_i >= 0 && pfd[in_i].revents)) {
 			if (lr_fill(&s.in) == -1 && errno != EAGAIN &&
 			    errno != EINTR) {
 				warn("stdin");
@@ -516,21 +552,30 @@ syslog_msg(struct send *s, char *p, size_t cap, const char *line, size_t len)
 
 /* --- UDP --- */
 
-/* start datagram ndg: its preamble, and the header line when due */
+/*
+ * Start datagram ndg: room for its preamble, and the header line when due.
+ * Its preamble is written when it is complete; only one datagram is open at
+ * a time, so the number it will have is s->seq.
+ */
 static void
 udp_open(struct send *s)
 {
 	char *d = s->dg + (size_t)s->ndg * opt_max_dgram;
+	char pre[WIRE_HEADMAX];
 	double t;
 
-	s->prelen[s->ndg] = wire_put_dgram(s->pre[s->ndg], s->id, s->session,
-	    s->seq++, s->hdrlen > 0 ? s->schema : 0);
+	s->dgschema[s->ndg] = s->hdrlen > 0 ? s->schema : 0;
+	/* LEN at its longest; a tag is 16 digits in place of "-" */
+	s->preroom[s->ndg] = wire_put_dgram(pre, s->id, s->session, s->seq,
+	    s->dgschema[s->ndg], (int64_t)time(NULL), NULL,
+	    opt_max_dgram, NULL) + (skey != NULL ? 15 : 0);
+	s->prelen[s->ndg] = 0;
 	s->dglen[s->ndg] = 0;
 	s->open = 1;
 	s->hdr_in = 0;
 	t = tm_mono();
 	if (s->hdrlen > 0 && (s->hdr_told != s->schema || t - s->hdr_at >=
-	    HDR_EVERY) && s->prelen[s->ndg] + s->hdrlen + 1 <= opt_max_dgram) {
+	    HDR_EVERY) && s->preroom[s->ndg] + s->hdrlen + 1 <= opt_max_dgram) {
 		memcpy(d, s->hdr, s->hdrlen);
 		d[s->hdrlen] = '\n';
 		s->dglen[s->ndg] = s->hdrlen + 1;
@@ -540,10 +585,18 @@ udp_open(struct send *s)
 	}
 }
 
-/* datagram ndg is complete */
+/*
+ * Datagram ndg is complete: its preamble, with the next sequence number,
+ * the only place one is taken.
+ */
 static void
 udp_close(struct send *s)
 {
+	int i = s->ndg;
+
+	s->prelen[i] = wire_put_dgram(s->pre[i], s->id, s->session, s->seq++,
+	    s->dgschema[i], (int64_t)time(NULL), s->dg + (size_t)i *
+	    opt_max_dgram, s->dglen[i], skey);
 	s->open = 0;
 	s->ndg++;
 }
@@ -599,7 +652,7 @@ udp_line(struct send *s, const char *p, size_t len, int header)
 			udp_open(s);
 		}
 		d = s->dg + (size_t)s->ndg * opt_max_dgram;
-		room = opt_max_dgram - s->prelen[s->ndg] - s->dglen[s->ndg];
+		room = opt_max_dgram - s->preroom[s->ndg] - s->dglen[s->ndg];
 		if (len + 1 <= room)
 			break;
 		if (s->dglen[s->ndg] == (s->hdr_in ? s->hdrlen + 1 : 0)) {
@@ -616,9 +669,10 @@ udp_line(struct send *s, const char *p, size_t len, int header)
 }
 
 /*
- * Send the complete datagrams (and the open one when all is set).  A full
- * socket buffer waits; a refused port (no collector yet) drops them, counted.
- * Returns 0, -1 on a fatal send error.
+ * Send the complete datagrams (and the open one when all is set; else it
+ * stays open, moved to the first slot).  A full socket buffer waits; a
+ * refused port (no collector yet) drops them, counted.  Returns 0, -1 on
+ * a fatal send error.
  */
 static int
 udp_flush(struct send *s, int all)
@@ -669,7 +723,16 @@ udp_flush(struct send *s, int all)
 		warn("%s", s->where);
 		s->dropped += (uint64_t)(s->ndg - done);
 		s->ndg = 0;
+		s->open = 0;
 		return -1;
+	}
+	if (s->open && s->ndg > 0) {
+		/* the open one goes on in slot 0 */
+		memmove(s->dg, s->dg + (size_t)s->ndg * opt_max_dgram,
+		    s->dglen[s->ndg]);
+		s->dglen[0] = s->dglen[s->ndg];
+		s->preroom[0] = s->preroom[s->ndg];
+		s->dgschema[0] = s->dgschema[s->ndg];
 	}
 	s->ndg = 0;
 	return 0;
@@ -779,13 +842,16 @@ tcp_connect(struct send *s)
 	}
 	s->connecting = 1;
 	s->sent = s->base;
+	s->framelen = s->frameoff = 0;
+	s->frame_end = s->base;
 	/* the preamble: who we are, where this stream starts, its header */
 	s->hellolen = s->hellooff = 0;
 	if (!opt_syslog) {
 		free(s->hello);
 		if ((s->hello = malloc(WIRE_HEADMAX + s->basehdrlen + 1)) == NULL)
 			err(1, NULL);
-		s->hellolen = wire_put_hello(s->hello, s->id, s->session, s->base);
+		s->hellolen = wire_put_hello(s->hello, s->id, s->session, s->base,
+		    (int64_t)time(NULL), s->basehdr, s->basehdrlen, skey, &s->htag);
 		if (s->basehdrlen > 0)
 			memcpy(s->hello + s->hellolen, s->basehdr, s->basehdrlen);
 		s->hellolen += s->basehdrlen;
@@ -870,11 +936,32 @@ frames_written(struct send *s)
 	}
 }
 
+/*
+ * --secret: the frame line for the bytes from s->sent, whole lines up to
+ * WIRE_FRAMEMAX (a longer line alone; the buffer holds whole lines only).
+ */
+static void
+tcp_frame(struct send *s)
+{
+	const char *p = s->buf + s->head + (s->sent - s->base), *lf;
+	size_t avail = (size_t)(s->base + s->len - s->sent), n = avail;
+
+	if (n > WIRE_FRAMEMAX) {
+		if ((lf = memrchr(p, '\n', WIRE_FRAMEMAX)) == NULL)
+			lf = memchr(p + WIRE_FRAMEMAX, '\n', avail - WIRE_FRAMEMAX);
+		n = lf != NULL ? (size_t)(lf + 1 - p) : avail;
+	}
+	s->framelen = wire_put_frame(s->frame, s->htag, s->sent, p, n, skey);
+	s->frameoff = 0;
+	s->frame_end = s->sent + n;
+}
+
 /* write what is waiting; -1 with errno when the connection failed */
 static int
 tcp_write(struct send *s)
 {
 	ssize_t w;
+	uint64_t end;
 
 	while (s->hellooff < s->hellolen) {
 		w = write(s->fd, s->hello + s->hellooff, s->hellolen - s->hellooff);
@@ -883,8 +970,22 @@ tcp_write(struct send *s)
 		s->hellooff += (size_t)w;
 	}
 	while (s->sent < s->base + s->len) {
+		end = s->base + s->len;
+		if (skey != NULL) {
+			if (s->frameoff == s->framelen && s->sent == s->frame_end)
+				tcp_frame(s);
+			while (s->frameoff < s->framelen) {
+				w = write(s->fd, s->frame + s->frameoff,
+				    s->framelen - s->frameoff);
+				if (w == -1)
+					return errno == EAGAIN || errno == EINTR ?
+					    0 : -1;
+				s->frameoff += (size_t)w;
+			}
+			end = s->frame_end;
+		}
 		w = write(s->fd, s->buf + s->head + (s->sent - s->base),
-		    (size_t)(s->base + s->len - s->sent));
+		    (size_t)(end - s->sent));
 		if (w == -1)
 			return errno == EAGAIN || errno == EINTR ? 0 : -1;
 		s->sent += (uint64_t)w;
@@ -924,16 +1025,20 @@ tcp_acks(struct send *s)
 			return;
 		}
 		s->acklen += (size_t)r;
-		s->ack[s->acklen] = '\0';
 		p = s->ack;
-		while ((nl = strchr(p, '\n')) != NULL) {
-			*nl = '\0';
-			if (strncmp(p, "#ack\t", 5) == 0) {
-				off = strtoull(p + 5, NULL, 10);
+		while ((nl = memchr(p, '\n', (size_t)(s->ack + s->acklen -
+		    p))) != NULL) {
+			if (wire_parse_ack(p, (size_t)(nl - p), s->htag, skey,
+			    &off) == 0) {
 				if (off <= s->sent)
 					release(s, off);
 				/* a collector that takes data: retry soon next time */
 				s->backoff = BACKOFF_MIN;
+			} else if (skey != NULL && !s->ack_warned) {
+				warnx("%s: an answer without a valid tag ignored "
+				    "(the collector's --secret is not ours)",
+				    s->where);
+				s->ack_warned = 1;
 			}
 			p = nl + 1;
 		}
@@ -999,7 +1104,7 @@ usage(void)
 	fprintf(stderr,
 	    "usage: omph-send [--syslog [--framing octet|lf]] [--id name]\n"
 	    "                 [--max-datagram bytes] [--buffer bytes] [--rate lines]\n"
-	    "                 [--max-line bytes] [--linger seconds]\n"
+	    "                 [--max-line bytes] [--linger seconds] [--secret file]\n"
 	    "                 udp://host:port | tcp://host:port\n");
 	exit(2);
 }

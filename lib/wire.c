@@ -1,7 +1,13 @@
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "siphash.h"
 #include "wire.h"
 
 uint32_t
@@ -82,13 +88,119 @@ valid_id(const char *p, size_t n)
 	return 1;
 }
 
+/* "-" or 16 hexadecimal digits */
+static int
+tag64(const char *p, size_t n, int *tagged, uint64_t *v)
+{
+	uint32_t hi, lo;
+
+	*v = 0;
+	*tagged = 0;
+	if (n == 1 && p[0] == '-')
+		return 0;
+	if (n != 16 || hex32(p, 8, &hi) == -1 || hex32(p + 8, 8, &lo) == -1)
+		return -1;
+	*v = (uint64_t)hi << 32 | lo;
+	*tagged = 1;
+	return 0;
+}
+
+/* the TAG field for a tag, or "-" without a key */
+static const char *
+tagtext(char *buf, const uint8_t *key, uint64_t tag)
+{
+	if (key == NULL)
+		return "-";
+	snprintf(buf, 17, "%016" PRIx64, tag);
+	return buf;
+}
+
+int
+wire_read_secret(const char *path, uint8_t *key, char *err, size_t errlen)
+{
+	struct stat st;
+	char buf[80];
+	ssize_t n;
+	size_t len = 0, i;
+	uint32_t w;
+	int fd, zero = 1;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY)) == -1) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
+		snprintf(err, errlen, "%s: not a regular file", path);
+		goto fail;
+	}
+	if (st.st_mode & (S_IRWXG | S_IRWXO)) {
+		snprintf(err, errlen, "%s: others than its owner may read or "
+		    "write it (chmod 600)", path);
+		goto fail;
+	}
+	while (len < sizeof(buf) && (n = read(fd, buf + len,
+	    sizeof(buf) - len)) != 0) {
+		if (n == -1) {
+			if (errno == EINTR)
+				continue;
+			snprintf(err, errlen, "%s: %s", path, strerror(errno));
+			goto fail;
+		}
+		len += (size_t)n;
+	}
+	close(fd);
+	if (len > 0 && buf[len - 1] == '\n')
+		len--;
+	for (i = 0; i < len; i++)
+		if (buf[i] >= 'A' && buf[i] <= 'F')
+			buf[i] = (char)(buf[i] - 'A' + 'a');
+	if (len != 2 * WIRE_KEYLEN) {
+		snprintf(err, errlen, "%s: not a key of 32 hexadecimal digits "
+		    "(one from: openssl rand -hex 16)", path);
+		return -1;
+	}
+	for (i = 0; i < WIRE_KEYLEN; i += 4) {
+		if (hex32(buf + 2 * i, 8, &w) == -1) {
+			snprintf(err, errlen, "%s: not a key of 32 hexadecimal "
+			    "digits (one from: openssl rand -hex 16)", path);
+			return -1;
+		}
+		key[i] = (uint8_t)(w >> 24);
+		key[i + 1] = (uint8_t)(w >> 16);
+		key[i + 2] = (uint8_t)(w >> 8);
+		key[i + 3] = (uint8_t)w;
+		zero &= w == 0;
+	}
+	if (zero) {
+		snprintf(err, errlen, "%s: a key of zeros", path);
+		return -1;
+	}
+	return 0;
+fail:
+	close(fd);
+	return -1;
+}
+
 size_t
 wire_put_dgram(char *buf, const char *id, uint32_t session, uint64_t seq,
-    uint32_t schema)
+    uint32_t schema, int64_t time, const char *body, size_t bodylen,
+    const uint8_t *key)
 {
-	return (size_t)snprintf(buf, WIRE_HEADMAX, WIRE_MAGIC "%.*s\t%08" PRIx32
-	    "\t%" PRIu64 "\t%08" PRIx32 "\n", WIRE_IDMAX, id, session, seq,
-	    schema);
+	struct siphash h;
+	char t[17];
+	int n;
+
+	n = snprintf(buf, WIRE_HEADMAX, WIRE_MAGIC "%.*s\t%08" PRIx32 "\t%"
+	    PRIu64 "\t%08" PRIx32 "\t%" PRId64 "\t%zu\t", WIRE_IDMAX, id,
+	    session, seq, schema, time < 0 ? 0 : time, bodylen);
+	if (key != NULL) {
+		siphash_init(&h, key);
+		siphash_add(&h, buf, (size_t)n);
+		siphash_add(&h, body, bodylen);
+	}
+	n += snprintf(buf + n, WIRE_HEADMAX - (size_t)n, "%s\n", tagtext(t,
+	    key, key != NULL ? siphash_end(&h) : 0));
+	return (size_t)n;
 }
 
 int
@@ -96,6 +208,7 @@ wire_parse_dgram(char *p, size_t n, struct wire_dgram *d)
 {
 	const char *t;
 	size_t i = WIRE_MAGICLEN, tl, lim = n < WIRE_HEADMAX ? n : WIRE_HEADMAX;
+	uint64_t v, len;
 
 	if (n < WIRE_MAGICLEN || memcmp(p, WIRE_MAGIC, WIRE_MAGICLEN) != 0)
 		return -1;
@@ -105,20 +218,60 @@ wire_parse_dgram(char *p, size_t n, struct wire_dgram *d)
 	    hex32(t, tl, &d->session) == -1 ||
 	    token(p, lim, &i, &t, &tl, '\t') == -1 ||
 	    dec64(t, tl, &d->seq) == -1 ||
-	    i >= lim || memchr(p + i, '\n', lim - i) == NULL ||
+	    token(p, lim, &i, &t, &tl, '\t') == -1 ||
+	    hex32(t, tl, &d->schema) == -1 ||
+	    token(p, lim, &i, &t, &tl, '\t') == -1 ||
+	    dec64(t, tl, &v) == -1 || v > INT64_MAX ||
+	    token(p, lim, &i, &t, &tl, '\t') == -1 ||
+	    dec64(t, tl, &len) == -1)
+		return -1;
+	d->time = (int64_t)v;
+	d->signlen = i;
+	if (i >= lim || memchr(p + i, '\n', lim - i) == NULL ||
 	    token(p, lim, &i, &t, &tl, '\n') == -1 ||
-	    hex32(t, tl, &d->schema) == -1)
+	    tag64(t, tl, &d->tagged, &d->tag) == -1 || len != n - i)
 		return -1;
 	d->body = p + i;
 	d->bodylen = n - i;
 	return 0;
 }
 
-size_t
-wire_put_hello(char *buf, const char *id, uint32_t session, uint64_t offset)
+int
+wire_dgram_ok(const char *p, const struct wire_dgram *d, const uint8_t *key)
 {
-	return (size_t)snprintf(buf, WIRE_HEADMAX, WIRE_MAGIC "%.*s\t%08" PRIx32
-	    "\t%" PRIu64 "\n", WIRE_IDMAX, id, session, offset);
+	struct siphash h;
+
+	if (!d->tagged)
+		return 0;
+	siphash_init(&h, key);
+	siphash_add(&h, p, d->signlen);
+	siphash_add(&h, d->body, d->bodylen);
+	return siphash_end(&h) == d->tag;
+}
+
+size_t
+wire_put_hello(char *buf, const char *id, uint32_t session, uint64_t offset,
+    int64_t time, const char *hdr, size_t hdrlen, const uint8_t *key,
+    uint64_t *tag)
+{
+	struct siphash h;
+	char t[17];
+	int n;
+
+	n = snprintf(buf, WIRE_HEADMAX, WIRE_MAGIC "%.*s\t%08" PRIx32 "\t%"
+	    PRIu64 "\t%" PRId64 "\t", WIRE_IDMAX, id, session, offset,
+	    time < 0 ? 0 : time);
+	*tag = 0;
+	if (key != NULL) {
+		siphash_init(&h, key);
+		siphash_add(&h, buf, (size_t)n);
+		siphash_add(&h, hdr, hdrlen);
+		siphash_add(&h, "\n", 1);
+		*tag = siphash_end(&h);
+	}
+	n += snprintf(buf + n, WIRE_HEADMAX - (size_t)n, "%s\n", tagtext(t,
+	    key, *tag));
+	return (size_t)n;
 }
 
 int
@@ -126,22 +279,122 @@ wire_parse_hello(const char *p, size_t n, struct wire_hello *h)
 {
 	const char *t;
 	size_t i = WIRE_MAGICLEN, tl;
+	uint64_t v;
 
 	if (n < WIRE_MAGICLEN || memcmp(p, WIRE_MAGIC, WIRE_MAGICLEN) != 0 ||
 	    token(p, n, &i, &h->id, &h->idlen, '\t') == -1 ||
 	    !valid_id(h->id, h->idlen) ||
 	    token(p, n, &i, &t, &tl, '\t') == -1 ||
 	    hex32(t, tl, &h->session) == -1 ||
-	    token(p, n, &i, &t, &tl, '\n') == -1 ||
-	    dec64(t, tl, &h->offset) == -1 || i != n + 1)
+	    token(p, n, &i, &t, &tl, '\t') == -1 ||
+	    dec64(t, tl, &h->offset) == -1 ||
+	    token(p, n, &i, &t, &tl, '\t') == -1 ||
+	    dec64(t, tl, &v) == -1 || v > INT64_MAX)
+		return -1;
+	h->time = (int64_t)v;
+	h->signlen = i;
+	if (token(p, n, &i, &t, &tl, '\n') == -1 ||
+	    tag64(t, tl, &h->tagged, &h->tag) == -1 || i != n + 1)
 		return -1;
 	return 0;
 }
 
+int
+wire_hello_ok(const char *p, const struct wire_hello *h, const char *hdr,
+    size_t hdrlen, const uint8_t *key)
+{
+	struct siphash sh;
+
+	if (!h->tagged)
+		return 0;
+	siphash_init(&sh, key);
+	siphash_add(&sh, p, h->signlen);
+	siphash_add(&sh, hdr, hdrlen);
+	siphash_add(&sh, "\n", 1);
+	return siphash_end(&sh) == h->tag;
+}
+
+uint64_t
+wire_frame_tag(uint64_t htag, uint64_t off, const char *payload, size_t len,
+    const uint8_t *key)
+{
+	struct siphash h;
+	char pre[64];
+	int n;
+
+	n = snprintf(pre, sizeof(pre), "%016" PRIx64 "\t%" PRIu64 "\t%zu\t",
+	    htag, off, len);
+	siphash_init(&h, key);
+	siphash_add(&h, pre, (size_t)n);
+	siphash_add(&h, payload, len);
+	return siphash_end(&h);
+}
+
+size_t
+wire_put_frame(char *buf, uint64_t htag, uint64_t off, const char *payload,
+    size_t len, const uint8_t *key)
+{
+	char t[17];
+
+	return (size_t)snprintf(buf, WIRE_FRAMEHEAD, "%zu\t%s\n", len,
+	    tagtext(t, key, key != NULL ? wire_frame_tag(htag, off, payload,
+	    len, key) : 0));
+}
+
+int
+wire_parse_frame(const char *p, size_t n, size_t *len, uint64_t *tag)
+{
+	const char *t;
+	size_t i = 0, tl;
+	uint64_t v;
+	int tagged;
+
+	if (token(p, n, &i, &t, &tl, '\t') == -1 || tl > 9 ||
+	    dec64(t, tl, &v) == -1 || v == 0 ||
+	    token(p, n, &i, &t, &tl, '\n') == -1 ||
+	    tag64(t, tl, &tagged, tag) == -1 || !tagged || i != n + 1)
+		return -1;
+	*len = (size_t)v;
+	return 0;
+}
+
+size_t
+wire_put_ack(char *buf, uint64_t off, uint64_t htag, const uint8_t *key)
+{
+	char pre[64];
+	int n;
+
+	if (key == NULL)
+		return (size_t)snprintf(buf, 64, "#ack\t%" PRIu64 "\n", off);
+	n = snprintf(pre, sizeof(pre), "%016" PRIx64 "\t#ack\t%" PRIu64, htag,
+	    off);
+	return (size_t)snprintf(buf, 64, "#ack\t%" PRIu64 "\t%016" PRIx64 "\n",
+	    off, siphash24(key, pre, (size_t)n));
+}
+
+int
+wire_parse_ack(const char *p, size_t n, uint64_t htag, const uint8_t *key,
+    uint64_t *off)
+{
+	char want[64];
+	size_t i = 5, tl, wl;
+	const char *t;
+
+	if (n < 6 || memcmp(p, "#ack\t", 5) != 0 ||
+	    token(p, n, &i, &t, &tl, key != NULL ? '\t' : '\n') == -1 ||
+	    dec64(t, tl, off) == -1)
+		return -1;
+	if (key == NULL)
+		return i == n + 1 ? 0 : -1;
+	wl = wire_put_ack(want, *off, htag, key);
+	return wl - 1 == n && memcmp(want, p, n) == 0 ? 0 : -1;
+}
+
 void
-wire_seq_reset(struct wire_seq *s)
+wire_seq_reset(struct wire_seq *s, int strict)
 {
 	memset(s, 0, sizeof(*s));
+	s->strict = strict;
 }
 
 #define BIT(s, q) ((s)->bits[((q) % WIRE_SEQWIN) / 64] & \
@@ -174,6 +427,10 @@ wire_seq_add(struct wire_seq *s, uint64_t seq)
 		return 0;
 	}
 	if (s->max - seq >= WIRE_SEQWIN) {
+		if (s->strict) {
+			s->repeated++;
+			return 1;
+		}
 		s->reordered++;
 		return 0;
 	}

@@ -3,12 +3,15 @@
 on to a collector with chosen ones dropped, swapped or duplicated.
 
 usage: net-udp-proxy.py IN_PORT OUT_PORT STATS [--drop-mod M:R] [--drop SEQ,...]
-                        [--swap SEQ,...] [--dup SEQ,...]
+                        [--swap SEQ,...] [--dup SEQ,...] [--cut-mod M:R]
 
 --drop-mod M:R	drop the datagrams whose SEQ % M == R
 --drop		drop these SEQs
 --swap		hold SEQ and deliver it right after SEQ + 1
 --dup		deliver SEQ twice in a row
+--cut-mod M:R	deliver the datagrams whose SEQ % M == R without their last
+		two bytes (cut inside their last line): the collector must
+		reject them whole, as if they were dropped
 
 On SIGTERM it passes on what is still queued, then writes STATS (one line
 of NAME=VALUE, written to a temporary file and renamed) and exits.  The
@@ -25,6 +28,8 @@ order delivered (man/omph.7 "On the network", lib/wire.h):
   noschema	record lines delivered before their header was
   lostlines	record lines in the datagrams dropped
   missing	SEQs the proxy itself never received (should be 0)
+  cut		datagrams delivered cut (also counted in dropped or tail)
+  cutlines	record lines in them (also counted in lostlines)
 """
 import os
 import select
@@ -43,6 +48,7 @@ def main():
         sys.exit("usage: net-udp-proxy.py IN_PORT OUT_PORT STATS [options]")
     in_port, out_port, stats = int(args[0]), int(args[1]), args[2]
     drop_mod = None
+    cut_mod = None
     drop, swap, dup = set(), set(), set()
     i = 3
     while i < len(args):
@@ -50,6 +56,9 @@ def main():
         if opt == "--drop-mod":
             m, r = val.split(":")
             drop_mod = (int(m), int(r))
+        elif opt == "--cut-mod":
+            m, r = val.split(":")
+            cut_mod = (int(m), int(r))
         elif opt == "--drop":
             drop = seqs(val)
         elif opt == "--swap":
@@ -75,7 +84,8 @@ def main():
     signal.signal(signal.SIGTERM, lambda *a: stop.append(1))
 
     st = dict(forwarded=0, dropped=0, tail=0, swapped=0, duplicated=0,
-              records=0, noschema=0, lostlines=0, missing=0)
+              records=0, noschema=0, lostlines=0, missing=0, cut=0,
+              cutlines=0)
     received = set()
     dropped_seqs = []
     known = set()		# schemas whose header line was delivered
@@ -111,7 +121,7 @@ def main():
         nonlocal held
         nl = d.find(b"\n")
         f = d[:nl].split(b"\t")
-        if nl < 0 or len(f) != 5 or f[0] != b"#omph1":
+        if nl < 0 or len(f) != 8 or f[0] != b"#omph2":
             tx.send(d)		# not ours: passed on as it is
             st["forwarded"] += 1
             return
@@ -119,6 +129,14 @@ def main():
         received.add(seq)
         if seq in drop or (drop_mod and seq % drop_mod[0] == drop_mod[1]):
             dropped_seqs.append(seq)
+            st["lostlines"] += record_lines(body)
+            return
+        if cut_mod and seq % cut_mod[0] == cut_mod[1]:
+            tx.send(d[:-2])
+            st["forwarded"] += 1
+            st["cut"] += 1
+            dropped_seqs.append(seq)
+            st["cutlines"] += record_lines(body)
             st["lostlines"] += record_lines(body)
             return
         if seq in swap and held is None:

@@ -238,7 +238,8 @@ proxied() {
 		eval "px_${kv%%=*}=${kv#*=}"
 	done
 	[ "$px_missing" = 0 ]	# the proxy itself lost nothing
-	wait_until 10 sender_is "$T/c" px messages "$px_forwarded"
+	# (datagrams cut short are no messages of it)
+	wait_until 10 sender_is "$T/c" px messages $((px_forwarded - px_cut))
 	stop "$cpid"
 	[ "$rc" -eq 0 ]
 	clean "$T/c.err"
@@ -457,9 +458,9 @@ file_lines() {
 	[ ! -s "$T/rsyslog.err" ]
 }
 
-@test "plain text over TCP and UDP: records with their headers inline" {
+@test "plain text over TCP and UDP, on +text listeners: records with their headers inline" {
 	P=$(free_port)
-	collector c --listen udp://127.0.0.1:$P --listen tcp://127.0.0.1:$P -k status
+	collector c --listen udp+text://127.0.0.1:$P --listen tcp+text://127.0.0.1:$P -k status
 	printf '#status\tpath\n200\t/a\n404\t/b\n' |
 	    python3 "$TOP/tests/net-send.py" tcp $P
 	wait_until 5 is "$T/c" records 2
@@ -515,7 +516,9 @@ file_lines() {
 	run --separate-stderr omph-send --rate 50000 udp://127.0.0.1:$P <"$T/r"
 	[ "$status" -eq 0 ]
 	[ -z "$output" ]
-	[[ "$stderr" =~ ^omph-send:\ 10000\ lines,\ ([0-9]+)\ datagrams,\ ([0-9]+)\ bytes,\ 0\ reconnects,\ 0\ cut,\ 0\ datagrams\ dropped$ ]]
+	# line 3030, 1351 bytes, does not fit in a datagram of 1400 bytes
+	# beside its preamble
+	[[ "$stderr" =~ ^omph-send:\ stdin:3030:\ line\ longer\ than\ 13[0-9][0-9]\ bytes\ cut$'\n'omph-send:\ 10000\ lines,\ ([0-9]+)\ datagrams,\ ([0-9]+)\ bytes,\ 0\ reconnects,\ 1\ cut,\ 0\ datagrams\ dropped$ ]]
 	n=${BASH_REMATCH[1]}
 	# every line once, plus a preamble per datagram
 	[ "${BASH_REMATCH[2]}" -gt "$(wc -c <"$T/r")" ]
@@ -648,6 +651,226 @@ hwm() {
 	clean "$T/c.err"
 }
 
+# ---------------------------------------------------------------- issue 11
+
+@test "UDP: input arriving between two readiness checks never reuses a sequence number" {
+	# libfault answers every other "would stdin block?" check with "no
+	# input" whatever is there: input arriving between two checks, made
+	# common (before: 148 datagrams resent under old numbers, 519 records
+	# lost, "0 dropped", exit 0)
+	P=$(free_port)
+	collector c --listen udp://127.0.0.1:$P -k status
+	run --separate-stderr env LD_PRELOAD="$TOP/bin/libfault.so" OMPH_FAULT_POLL0=2 \
+	    ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0" \
+	    timeout 20 omph-send --id race --rate 50000 udp://127.0.0.1:$P <"$T/r"
+	[ "$status" -eq 0 ]
+	n=$(printf '%s\n' "$stderr" | sed -n 's/^omph-send: 10000 lines, \([0-9]*\) datagrams.* 0 datagrams dropped$/\1/p')
+	[ "$n" -gt 1000 ]
+	wait_until 10 sender_is "$T/c" race messages "$n"
+	stop "$cpid"
+	for c in lost repeated reordered noschema; do
+		[ "$(sender "$T/c" race $c)" = 0 ]
+	done
+	[ "$(sender "$T/c" race records)" = 9999 ]
+	exact "$T/c"
+	clean "$T/c.err"
+}
+
+@test "random bytes: 30,000 random datagrams add no record, each one counted malformed" {
+	# (before: 13,000 records invented out of random '#' lines and what
+	# followed them)
+	P=$(free_port)
+	collector c --listen udp://127.0.0.1:$P -k status
+	omph-send --id good --rate 50000 udp://127.0.0.1:$P <"$T/r" 2>/dev/null
+	wait_until 10 is "$T/c" records 9999
+	d0=$(snap "$T/c" datagrams)
+	n=$(python3 "$TOP/tests/net-send.py" random-small $P 30000)
+	wait_until 20 is "$T/c" datagrams $((d0 + n))
+	fresh "$T/c"
+	stop "$cpid"
+	[ "$rc" -eq 0 ]
+	exact "$T/c" || true
+	hits "$T/c" >"$T/got"
+	diff "$T/want" "$T/got"
+	[ "$(snap "$T/c" records)" = 9999 ]
+	[ "$(snap "$T/c" malformed)" -ge $((n - 200)) ]
+	[ "$(sender "$T/c" good records)" = 9999 ]
+	clean "$T/c.err"
+}
+
+@test "a header line must name columns: control bytes or empty names are a bad line, not a header" {
+	# (before: '#<SOH><STX>' was a header of one column and the next line
+	# its record)
+	run --separate-stderr sh -c "printf '#\001\002\n\003\n#\n\n#a\t\tb\nx\ty\tz\n#status\n200\n' | omph-collect -k status"
+	[ "$status" -eq 0 ]
+	[ "$(printf '%s\n' "$output" | awk -F'\t' 'NR == 1 { for (i = 2; i <= NF; i++) if ($i ~ /^records=/) print $i }')" = records=1 ]
+	[[ "$stderr" == *"stdin:1: a header line whose names are not printable field names"* ]]
+	[[ "$stderr" == *"stdin:2: a record before any header line"* ]]
+	[[ "$stderr" == *"stdin:3: a header line whose names are not printable field names"* ]]
+	[[ "$stderr" == *"stdin:5: a header line whose names are not printable field names"* ]]
+	[[ "$stderr" == *"stdin:6: a record before any header line"* ]]
+	[[ "$stderr" == *"5 of 8 lines were not records"* ]]
+}
+
+@test "UDP: a datagram cut short is rejected whole: none of its records counted" {
+	# (before: the cut record was counted with its value cut)
+	proxied "--rate 20000" "--cut-mod 7:3"
+	[ "$px_cut" -gt 100 ]
+	[ "$px_cutlines" -gt 500 ]
+	[ "$(snap "$T/c" malformed)" = "$px_cut" ]
+	[ "$(sender "$T/c" px records)" = "$px_records" ]
+	[ "$(snap "$T/c" records)" = "$px_records" ]
+	[ "$(sender "$T/c" px noschema)" = "$px_noschema" ]
+	[ $((px_records + px_noschema + px_lostlines)) -eq 9999 ]
+	[ "$(sender "$T/c" px lost)" = "$px_dropped" ]
+	[ "$(snap "$T/c" bad)" = 0 ]
+}
+
+@test "no secret: forged sessions of a real sender's id never reset it" {
+	# a datagram under the real sender's id and a new random session
+	# every 20 ms while it sends (before: its headers forgotten each time,
+	# 35% of its records noschema)
+	P=$(free_port)
+	collector c --listen udp://127.0.0.1:$P -k status
+	python3 "$TOP/tests/net-send.py" forge-sessions $P real 2.5 >"$T/forged" &
+	fpid=$!
+	pids="$pids $fpid"
+	omph-send --id real --rate 5000 udp://127.0.0.1:$P <"$T/r" 2>"$T/send.err"
+	wait "$fpid"
+	f=$(cat "$T/forged")
+	[ "$f" -gt 50 ]
+	wait_until 10 is "$T/c" records 9999
+	fresh "$T/c"
+	stop "$cpid"
+	exact "$T/c"
+	[ "$(sender "$T/c" real records)" = 9999 ]
+	# each forgery's one line: under a header never seen
+	[ "$(sender "$T/c" real noschema)" = "$f" ]
+	for c in lost repeated reordered bad; do
+		[ "$(sender "$T/c" real $c)" = 0 ]
+	done
+	clean "$T/c.err"
+}
+
+@test "no secret: 20,000 forged sender ids never evict an established sender" {
+	# (before: the real sender forgotten, its counts reset, its records
+	# noschema until its header came again)
+	P=$(free_port)
+	collector c --listen udp://127.0.0.1:$P -k status
+	head -2000 "$T/r" | omph-send --id real --rate 20000 udp://127.0.0.1:$P 2>/dev/null
+	wait_until 10 sender_is "$T/c" real records 1999
+	n=$(python3 "$TOP/tests/net-send.py" forge-ids $P 20000)
+	# a new run of it, the header first
+	{ head -1 "$T/r"; sed 1,2000d "$T/r"; } |
+	    omph-send --id real --rate 20000 udp://127.0.0.1:$P 2>/dev/null
+	wait_until 10 is "$T/c" records 9999
+	fresh "$T/c"
+	stop "$cpid"
+	exact "$T/c"
+	[ "$(sender "$T/c" real records)" = 9999 ]
+	[ "$(sender "$T/c" real noschema)" = 0 ]
+	[ "$(snap "$T/c" senders)" = 1024 ]
+	clean "$T/c.err"
+}
+
+@test "lib/siphash: SipHash-2-4 gives the 64 reference tags, whole and in pieces" {
+	# against the library the binaries under test were built from
+	lib=$TOP/obj/libomph.a
+	flags=
+	if [ "$OMPH_BIN" = "$TOP/obj/san/bin" ]; then
+		lib=$TOP/obj/san/libomph.a
+		flags="-fsanitize=address,undefined -fno-sanitize-recover=all"
+	fi
+	cc -std=c11 -Wall -Wextra -I"$TOP/lib" $flags -o "$T/sv" \
+	    "$TOP/tests/siphash-vectors.c" "$lib"
+	run "$T/sv"
+	[ "$status" -eq 0 ]
+	[ "$output" = "siphash: 64 test vectors" ]
+}
+
+# key FILE [HEX]: a --secret file, mode 600
+key() {
+	printf '%s\n' "${2:-00112233445566778899aabbccddeeff}" >"$1"
+	chmod 600 "$1"
+}
+
+@test "--secret: tagged UDP and TCP senders exact; untagged, other keys, syslog and text denied" {
+	key "$T/k"
+	key "$T/other" ffeeddccbbaa99887766554433221100
+	P=$(free_port)
+	collector c --secret "$T/k" --listen udp://127.0.0.1:$P --listen tcp://127.0.0.1:$P -k status
+	run --separate-stderr omph-send --secret "$T/k" --id su --rate 50000 udp://127.0.0.1:$P <"$T/r"
+	[ "$status" -eq 0 ]
+	n=$(printf '%s\n' "$stderr" | sed -n 's/^omph-send: 10000 lines, \([0-9]*\) datagrams.*/\1/p')
+	run --separate-stderr omph-send --secret "$T/k" --id st tcp://127.0.0.1:$P <"$T/r"
+	[ "$status" -eq 0 ]
+	wait_until 10 sender_is "$T/c" su records 9999
+	wait_until 10 sender_is "$T/c" st records 9999
+	[ "$(snap "$T/c" denied)" = 0 ]
+	# no key, another key: every datagram denied
+	omph-send --id nokey --rate 50000 udp://127.0.0.1:$P <"$T/r" 2>"$T/s1.err"
+	omph-send --secret "$T/other" --id otherkey --rate 50000 udp://127.0.0.1:$P <"$T/r" 2>"$T/s2.err"
+	n1=$(sed -n 's/^omph-send: 10000 lines, \([0-9]*\) datagrams.*/\1/p' "$T/s1.err")
+	n2=$(sed -n 's/^omph-send: 10000 lines, \([0-9]*\) datagrams.*/\1/p' "$T/s2.err")
+	wait_until 10 is "$T/c" datagrams $((n + n1 + n2))
+	[ "$(snap "$T/c" denied)" = $((n1 + n2)) ]
+	# syslog and plain text carry no tag: denied; an untagged stream closed
+	omph-send --syslog --id sl udp://127.0.0.1:$P <"$T/r" 2>"$T/s3.err"
+	n3=$(sed -n 's/^omph-send: 10000 lines, \([0-9]*\) datagrams.*/\1/p' "$T/s3.err")
+	printf '#status\n200\n' | python3 "$TOP/tests/net-send.py" udp $P
+	printf '#omph2\tst\t00000001\t0\t%s\t-\n\n#status\n200\n' "$(date +%s)" |
+	    python3 "$TOP/tests/net-send.py" tcp $P
+	printf '<13>1 - h app - - - #status\n' | python3 "$TOP/tests/net-send.py" tcp $P
+	wait_until 10 is "$T/c" denied $((n1 + n2 + n3 + 1 + 2))
+	fresh "$T/c"
+	stop "$cpid"
+	[ "$rc" -eq 0 ]
+	# a 9999 from each of the two, nothing else
+	awk -F'\t' '{ print $1 "\t" 2 * $2 }' "$T/want" >"$T/want2"
+	hits "$T/c" >"$T/got"
+	diff "$T/want2" "$T/got"
+	[ "$(snap "$T/c" records)" = 19998 ]
+	[ "$(snap "$T/c" senders)" = 2 ]
+	[ "$(snap "$T/c" malformed)" = 0 ]
+	for s in su st; do
+		for c in lost repeated reordered bad noschema; do
+			[ "$(sender "$T/c" $s $c)" = 0 ]
+		done
+	done
+	clean "$T/c.err"
+}
+
+@test "--secret: tags from an implementation of their own are taken; stale ones and forged sessions denied" {
+	key "$T/k"
+	P=$(free_port)
+	collector c --secret "$T/k" --listen udp://127.0.0.1:$P -k status
+	# tests/net-send.py's own SipHash: the format as omph.7 tells it
+	n=$(python3 "$TOP/tests/net-send.py" tagged $P "$T/k" 0 100)
+	wait_until 5 sender_is "$T/c" tagged records 100
+	# the same, TIME 20 minutes ago: a replay, denied
+	python3 "$TOP/tests/net-send.py" tagged $P "$T/k" 1200 100 >/dev/null
+	wait_until 5 is "$T/c" denied 100
+	# the same again: every one a repeat, none read twice
+	python3 "$TOP/tests/net-send.py" tagged $P "$T/k" 0 100 >/dev/null
+	wait_until 5 sender_is "$T/c" tagged repeated 100
+	# forged sessions (no tag) beside a real sender: all denied
+	python3 "$TOP/tests/net-send.py" forge-sessions $P real 2 >"$T/forged" &
+	fpid=$!
+	pids="$pids $fpid"
+	omph-send --secret "$T/k" --id real --rate 10000 udp://127.0.0.1:$P <"$T/r" 2>/dev/null
+	wait "$fpid"
+	f=$(cat "$T/forged")
+	wait_until 10 sender_is "$T/c" real records 9999
+	wait_until 5 is "$T/c" denied $((100 + f))
+	stop "$cpid"
+	[ "$(sender "$T/c" tagged records)" = 100 ]
+	[ "$(snap "$T/c" records)" = 10099 ]
+	for c in lost repeated reordered bad noschema; do
+		[ "$(sender "$T/c" real $c)" = 0 ]
+	done
+	clean "$T/c.err"
+}
+
 @test "TCP: 500 connections holding a 1 MB partial line: memory stays bounded, a real sender exact" {
 	P=$(free_port)
 	# (the sanitizer's quarantine of freed memory would count as resident)
@@ -768,4 +991,26 @@ hwm() {
 	run --separate-stderr omph-collect --max-conns 16k --max-conns-per-addr 1 \
 	    --handshake-timeout 0.1 --idle-timeout 0 --max-buffer 2176k </dev/null
 	[ "$status" -eq 0 ]
+}
+
+@test "--secret FILE: 32 hexadecimal digits, owner only, or exit 1; not with --syslog or +text" {
+	key "$T/k"
+	: >"$T/empty"; chmod 600 "$T/empty"
+	key "$T/short" 0011223344
+	key "$T/zero" 00000000000000000000000000000000
+	key "$T/open"; chmod 644 "$T/open"
+	for f in empty short zero open missing; do
+		run --separate-stderr omph-send --secret "$T/$f" udp://127.0.0.1:9 </dev/null
+		[ "$status" -eq 1 ]
+		[[ "$stderr" == "omph-send: --secret $T/$f: "* ]]
+		run --separate-stderr omph-collect --secret "$T/$f" --listen udp://127.0.0.1:9 </dev/null
+		[ "$status" -eq 1 ]
+		[[ "$stderr" == "omph-collect: --secret $T/$f: "* ]]
+	done
+	run --separate-stderr omph-send --secret "$T/open" udp://127.0.0.1:9 </dev/null
+	[[ "$stderr" == *"others than its owner may read or write it (chmod 600)"* ]]
+	run --separate-stderr omph-send --syslog --secret "$T/k" udp://127.0.0.1:9 </dev/null
+	[ "$status" -eq 2 ]
+	run --separate-stderr omph-collect --secret "$T/k" --listen udp+text://127.0.0.1:9 </dev/null
+	[ "$status" -eq 2 ]
 }

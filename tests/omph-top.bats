@@ -459,7 +459,7 @@ print(a.getsockname()[1], b.getsockname()[1])')
 	p1=${ports% *}
 	p2=${ports#* }
 	mkfifo "$T/in"
-	omph-collect --window 60 --interval 0.2 --listen "tcp://127.0.0.1:$p1" \
+	omph-collect --window 60 --interval 0.2 --listen "tcp+text://127.0.0.1:$p1" \
 	    --serve "127.0.0.1:$p2" <"$T/in" >/dev/null 2>"$T/cerr" &
 	pids="$!"
 	exec 5>"$T/in"
