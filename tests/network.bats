@@ -418,19 +418,22 @@ file_lines() {
 	rsyslog "*.* action(type=\"omfile\" file=\"$T/all.log\")"
 	run --separate-stderr omph-send --syslog --id rs --rate 10000 udp://127.0.0.1:$P1 <"$T/r"
 	[ "$status" -eq 0 ]
-	# the header once (under a second), then every record
-	wait_until 10 file_lines "$T/all.log" 10000
-	[ "$(grep -c " omph\[" "$T/all.log")" -eq 10000 ]
+	# the header (again each second it lasts: 1 s at this rate, so once or
+	# twice), then every record
+	wait_until 10 eval '[ "$(grep -c " omph\[" "$T/all.log")" -ge 10000 ]'
+	grep " omph\[" "$T/all.log" >"$T/msgs"
+	[ "$(grep -c '#time#011' "$T/msgs")" -ge 1 ]
+	[ "$(grep -vc '#time#011' "$T/msgs")" -eq 9999 ]
 	# the message header is whole in every line (it once had stray bytes
 	# after its time), and a cut line ends on a whole character
-	[ "$(grep -cE '^[^ ]+ rs omph\[[0-9a-f]{8}\.[0-9a-f]{8}\] ' "$T/all.log")" -eq 10000 ]
+	[ "$(grep -cE '^[^ ]+ rs omph\[[0-9a-f]{8}\.[0-9a-f]{8}\] ' "$T/msgs")" -eq "$(wc -l <"$T/msgs")" ]
 	iconv -f UTF-8 -t UTF-8 "$T/all.log" >/dev/null
 	grep -q '#time#011client#011user#011method#011path' "$T/all.log"
 	! grep -q "$TAB" "$T/all.log"
 	# each message is its line, #011 for TAB (lines cut to fit a datagram
-	# compared as far as they go)
-	sed 's/^[^ ]* rs omph\[[0-9a-f]*\.[0-9a-f]*\] //; s/#011/\t/g' "$T/all.log" |
-	    cut -c 1-1000 >"$T/got"
+	# compared as far as they go; the header's repeats left out)
+	sed 's/^[^ ]* rs omph\[[0-9a-f]*\.[0-9a-f]*\] //; s/#011/\t/g' "$T/msgs" |
+	    awk '!/^#/ || !seen++' | cut -c 1-1000 >"$T/got"
 	cut -c 1-1000 "$T/r" | diff - "$T/got"
 	kill "$rpid"
 	wait "$rpid" || true
@@ -874,8 +877,10 @@ key() {
 @test "TCP: 500 connections holding a 1 MB partial line: memory stays bounded, a real sender exact" {
 	P=$(free_port)
 	# (the sanitizer's quarantine of freed memory would count as resident)
+	# (+text: plain text is read there, so a partial line is held, the
+	# worst case; elsewhere text is refused at once)
 	ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}quarantine_size_mb=4 \
-	    collector c --listen tcp://127.0.0.1:$P -k status
+	    collector c --listen tcp+text://127.0.0.1:$P -k status
 	base=$(hwm "$cpid")
 	# 5 from each of 100 addresses: under both connection caps, so only
 	# the buffer budget (--max-buffer, 64 MiB) holds them (till the end:
@@ -896,7 +901,7 @@ key() {
 
 @test "TCP: --handshake-timeout closes the silent, --idle-timeout the idle; both counted as timedout" {
 	P=$(free_port)
-	collector c --listen tcp://127.0.0.1:$P -k status \
+	collector c --listen tcp+text://127.0.0.1:$P -k status \
 	    --handshake-timeout 0.5 --idle-timeout 1
 	# a plain text sender that says its header and a record, then nothing
 	exec 4<>/dev/tcp/127.0.0.1/$P
