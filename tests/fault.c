@@ -11,6 +11,9 @@
  *  OMPH_FAULT_ENOSPC=FLAGFILE:SUBSTR  write/fsync on a descriptor whose path
  *                                  contains SUBSTR fail with ENOSPC while
  *                                  FLAGFILE exists
+ *  OMPH_FAULT_WEIO=FLAGFILE:SUBSTR write/fsync on a descriptor whose path
+ *                                  contains SUBSTR fail with EIO while
+ *                                  FLAGFILE exists
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
@@ -84,6 +87,10 @@ write(int fd, const void *buf, size_t n)
 		errno = ENOSPC;
 		return -1;
 	}
+	if (matches("OMPH_FAULT_WEIO", fd)) {
+		errno = EIO;
+		return -1;
+	}
 	return real_write(fd, buf, n);
 }
 
@@ -93,6 +100,10 @@ fsync(int fd)
 	REAL(fsync);
 	if (matches("OMPH_FAULT_ENOSPC", fd)) {
 		errno = ENOSPC;
+		return -1;
+	}
+	if (matches("OMPH_FAULT_WEIO", fd)) {
+		errno = EIO;
 		return -1;
 	}
 	return real_fsync(fd);
