@@ -561,7 +561,7 @@ load_alerts(struct ckpt_rd *r, const struct ckpt_opts *o, struct agg *a,
 	struct alert_active *ac;
 	struct agg_key *k;
 	uint64_t n;
-	uint32_t nt;
+	uint32_t nt, rule;
 	size_t i;
 	int j;
 
@@ -584,14 +584,15 @@ load_alerts(struct ckpt_rd *r, const struct ckpt_opts *o, struct agg *a,
 		ac = &c->act[i];
 		ac->slot = ckpt_get_u32(r);
 		ac->gen = ckpt_get_u32(r);
-		ac->rule = (int)(ckpt_get_u32(r) & 0x7fffffff);
+		rule = ckpt_get_u32(r);
 		ac->since = ckpt_get_i64(r);
 		if (r->failed)
 			return -1;
 		if (ac->slot >= a->hi || !a->keys[ac->slot].used ||
-		    a->keys[ac->slot].gen != ac->gen || ac->rule >= o->nrules ||
-		    !ckpt_time_ok(ac->since))
+		    a->keys[ac->slot].gen != ac->gen ||
+		    rule >= (uint32_t)o->nrules || !ckpt_time_ok(ac->since))
 			return ckpt_fail(r, "an alert on no key or rule");
+		ac->rule = (int)rule;
 		k = &a->keys[ac->slot];
 		if (k->alerts & (1ULL << ac->rule))
 			return ckpt_fail(r, "an alert twice");
