@@ -33,6 +33,7 @@
 #include "agg.h"
 #include "alert.h"
 #include "conn.h"
+#include "ckpt.h"
 #include "lr.h"
 #include "net.h"
 #include "opt.h"
@@ -92,22 +93,13 @@ static int opt_has_serve;
 /* --max-conns, --max-conns-per-addr, --handshake-timeout, --idle-timeout,
  * --max-buffer */
 static struct conn_lim opt_lim = { 512, 64, 10, 3600, 64 * 1024 * 1024 };
+static const char *opt_state;		/* --state */
 
 /* where the fields we need are in the current header */
 struct cols {
 	int n;				/* columns in the header, 0: none yet */
 	int key[MAXKEYF];		/* -1: not in this header */
 	int time, status, bytes, duration;
-};
-
-struct event {
-	int raise;			/* 1 raise, 0 resolve */
-	int rule;			/* index; total rules after key rules */
-	char *key;			/* NULL for the site */
-	uint32_t keylen;
-	double value;
-	int present;			/* value is not absent */
-	int64_t at;
 };
 
 struct sender;
@@ -197,13 +189,6 @@ struct listener {
 	int serve;			/* --serve: viewers connect here */
 };
 
-/* a --alert rule holding for a key now */
-struct active {
-	uint32_t slot, gen;		/* the key: agg slot, generation */
-	int rule;
-	int64_t since;			/* when it was raised */
-};
-
 struct collect {
 	struct agg a;
 	struct cols c;
@@ -215,9 +200,10 @@ struct collect {
 	uint64_t bad, lines;
 	uint64_t site_alerts;		/* active --alert-total rules */
 	int64_t since[MAXRULES];	/* when each total rule was raised */
-	struct event *ev;
+	struct alert_event *ev;		/* raises, resolves to write */
 	size_t nev, evcap;
-	struct active *act;		/* per-key alerts active, in raise order */
+	uint64_t events;		/* added or written: the state changed */
+	struct alert_active *act;	/* per-key alerts active, in raise order */
 	size_t nact, actcap;
 	char *keybuf;
 	size_t keycap;
@@ -226,6 +212,10 @@ struct collect {
 	size_t sortcap;
 	struct feed in;			/* stdin */
 	struct out *snap;		/* one snapshot, in memory */
+	struct ckpt_buf ck;		/* --state: the encoded checkpoint */
+	uint64_t ck_saved;		/* ck_mark() of what the file holds */
+	int ck_errno;			/* the last save's error, told */
+	double ck_next;			/* monotonic: the next save due */
 	/* network */
 	struct listener lis[MAXLISTEN + 1];
 	int nlis;
@@ -260,6 +250,9 @@ static void report(struct collect *, int64_t, int);
 static void evaluate(struct collect *, int64_t);
 static void on_drop(void *, struct agg_key *);
 static int64_t wall(void);
+static void ck_load(struct collect *);
+static int ck_save(struct collect *);
+static uint64_t ck_mark(const struct collect *);
 
 /* long options without a letter */
 enum { O_MAXCONNS = 1001, O_PERADDR, O_HANDSHAKE, O_IDLE, O_MAXBUF };
@@ -288,6 +281,7 @@ main(int argc, char *argv[])
 		{ "idle-timeout", required_argument, NULL, O_IDLE },
 		{ "max-buffer", required_argument, NULL, O_MAXBUF },
 		{ "secret", required_argument, NULL, 'x' },
+		{ "state", required_argument, NULL, 'T' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
@@ -302,7 +296,8 @@ main(int argc, char *argv[])
 	double next_tick = 0, t;
 	size_t v;
 	struct stat st;
-	int ch, rv = 0, ms, npfd, nnet, in_active, watch_out;
+	uint64_t told;
+	int ch, rv = 0, ms, npfd, nnet, in_active, watch_out, w;
 
 	out_stdfds();
 	while ((ch = getopt_long(argc, argv, "k:n:o:hV", longopts, NULL)) != -1) {
@@ -438,6 +433,13 @@ main(int argc, char *argv[])
 		case 'x':
 			secret = optarg;
 			break;
+		case 'T':
+			if (*optarg == '\0') {
+				warnx("--state: an empty file name");
+				usage();
+			}
+			opt_state = optarg;
+			break;
 		case 'V':
 			printf("omph-collect %s\n", OMPH_VERSION);
 			return 0;
@@ -481,6 +483,8 @@ main(int argc, char *argv[])
 	out_init_mem(co.snap);
 	co.started = wall();
 	co.in.name = "stdin";
+	if (opt_state != NULL)
+		ck_load(&co);
 	/* listening, stdin is read too, unless it is a terminal */
 	in_active = opt_nlisten == 0 || !isatty(STDIN_FILENO);
 	/* a pipe whose reader went away shows POLLERR on our end */
@@ -507,6 +511,7 @@ main(int argc, char *argv[])
 		if (sig_caught())
 			break;
 		ms = -1;
+		told = co.events;
 		if (opt_interval > 0) {
 			t = tm_mono();
 			if (t >= next_tick) {
@@ -520,6 +525,21 @@ main(int argc, char *argv[])
 					next_tick += opt_interval;
 			}
 			ms = (int)((next_tick - t) * 1000) + 1;
+		}
+		/*
+		 * --state: a change is saved at once when the last save is a
+		 * second old, else when it is; and right after a snapshot
+		 * that told alerts, so that they are not told again.
+		 */
+		if (opt_state != NULL && ck_mark(&co) != co.ck_saved) {
+			t = tm_mono();
+			if (t >= co.ck_next || co.events != told) {
+				ck_save(&co);
+				co.ck_next = t + 1;
+			}
+			w = (int)((co.ck_next - t) * 1000) + 1;
+			if (ck_mark(&co) != co.ck_saved && (ms < 0 || w < ms))
+				ms = w;
 		}
 		if (in_active && lr_ready(&r) != 0) {
 			if (lr_fill(&r) == -1) {
@@ -575,6 +595,12 @@ main(int argc, char *argv[])
 	} else if (co.bad > 0)
 		warnx("%llu of %llu lines were not records",
 		    (unsigned long long)co.bad, (unsigned long long)co.lines);
+	if (opt_state != NULL && ck_save(&co) == -1) {
+		warnx("%s: the last checkpoint could not be saved (%s): what was "
+		    "counted since the one before is not in it", opt_state,
+		    strerror(co.ck_errno));
+		rv = 1;
+	}
 	/* batch use: an alert active at the end is exit status 3 */
 	if (rv == 0 && opt_interval == 0) {
 		if (co.site_alerts != 0 || co.nact != 0)
@@ -592,6 +618,7 @@ main(int argc, char *argv[])
 	while (co.nev > 0)
 		free(co.ev[--co.nev].key);
 	free(co.ev);
+	ckpt_buf_free(&co.ck);
 	return rv;
 }
 
@@ -827,7 +854,7 @@ static void
 add_event(struct collect *co, int raise, int rule, const struct agg_key *k,
     int metric, int64_t at)
 {
-	struct event *e;
+	struct alert_event *e;
 
 	if (co->nev == co->evcap) {
 		size_t cap = co->evcap ? co->evcap * 2 : 16;
@@ -838,6 +865,7 @@ add_event(struct collect *co, int raise, int rule, const struct agg_key *k,
 		co->evcap = cap;
 	}
 	e = &co->ev[co->nev++];
+	co->events++;
 	e->raise = raise;
 	e->rule = rule;
 	e->value = alert_value(k != NULL ? k : &co->a.total, metric, span(co),
@@ -858,7 +886,7 @@ static void
 activate(struct collect *co, const struct agg_key *k, uint32_t s, int r,
     int64_t at)
 {
-	struct active *a;
+	struct alert_active *a;
 
 	if (co->nact == co->actcap) {
 		size_t cap = co->actcap ? co->actcap * 2 : 16;
@@ -1291,7 +1319,7 @@ report(struct collect *co, int64_t at, int final)
 			    co->since[r]);
 		}
 	for (i = 0; i < co->nact; i++) {
-		const struct active *ac = &co->act[i];
+		const struct alert_active *ac = &co->act[i];
 		const struct agg_key *k = &co->a.keys[ac->slot];
 
 		if (opt_json && !first)
@@ -1304,8 +1332,115 @@ report(struct collect *co, int64_t at, int final)
 	if (!opt_json)
 		senders(co, o);
 	out_puts(o, opt_json ? "]}\n" : "#end\n");
+	co->events += co->nev;		/* written: no longer to write */
 	while (co->nev > 0)
 		free(co->ev[--co->nev].key);
+}
+
+/* --- the checkpoint: --state (lib/ckpt.h) --- */
+
+static void
+ck_opts(struct ckpt_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->keys = opt_keys;
+	o->nkeys = opt_nkeys;
+	o->window = opt_window;
+	o->arrival = opt_arrival;
+	o->max_keys = opt_max_keys;
+	o->rules = opt_rules;
+	o->nrules = opt_nrules;
+	o->trules = opt_trules;
+	o->ntrules = opt_ntrules;
+	o->min_hits = opt_min_hits;
+}
+
+/*
+ * A number that changes whenever the state does: a sum of counts that only
+ * grow (what came in, what was evicted, alerts added or written, the end of
+ * the window).  The sender table is not in it: it is not checkpointed yet.
+ */
+static uint64_t
+ck_mark(const struct collect *co)
+{
+	return co->lines + co->bad + co->dgrams + co->denied + co->malformed +
+	    co->refused + co->events + co->a.records + co->a.late +
+	    co->a.evicted + (uint64_t)co->a.newest;
+}
+
+/* resume from --state, or exit 1 when it cannot be trusted */
+static void
+ck_load(struct collect *co)
+{
+	struct ckpt_opts o;
+	struct ckpt_coll c;
+	char err[512];
+
+	ck_opts(&o);
+	memset(&c, 0, sizeof(c));
+	switch (ckpt_load(opt_state, &o, &co->a, &c, err, sizeof(err))) {
+	case -1:
+		errx(1, "%s: %s; not resumed (move it away to start from zero)",
+		    opt_state, err);
+	case 0:
+		co->lines = c.lines;
+		co->bad = c.bad;
+		co->dgrams = c.dgrams;
+		co->denied = c.denied;
+		co->malformed = c.malformed;
+		co->refused = c.refused;
+		co->started = c.started;
+		co->site_alerts = c.site_alerts;
+		memcpy(co->since, c.since, sizeof(co->since));
+		co->act = c.act;
+		co->nact = co->actcap = c.nact;
+		co->ev = c.ev;
+		co->nev = co->evcap = c.nev;
+		break;
+	}
+	co->ck_saved = ck_mark(co);
+}
+
+/*
+ * Save the checkpoint if the state changed since the last save: 0, or -1
+ * (told once per kind of error, the old file kept, tried again later).
+ */
+static int
+ck_save(struct collect *co)
+{
+	struct ckpt_opts o;
+	struct ckpt_coll c;
+	uint64_t m = ck_mark(co);
+
+	if (m == co->ck_saved)
+		return 0;
+	ck_opts(&o);
+	memset(&c, 0, sizeof(c));
+	c.lines = co->lines;
+	c.bad = co->bad;
+	c.dgrams = co->dgrams;
+	c.denied = co->denied;
+	c.malformed = co->malformed;
+	c.refused = co->refused;
+	c.started = co->started;
+	c.site_alerts = co->site_alerts;
+	memcpy(c.since, co->since, sizeof(co->since));
+	c.act = co->act;
+	c.nact = co->nact;
+	c.ev = co->ev;
+	c.nev = co->nev;
+	if (ckpt_save(opt_state, &co->ck, &o, &co->a, &c) == -1) {
+		if (co->ck_errno != errno)
+			warn("%s: cannot save the checkpoint (the file keeps the "
+			    "last one saved; trying again each second)", opt_state);
+		co->ck_errno = errno != 0 ? errno : EIO;
+		return -1;
+	}
+	if (co->ck_errno != 0)
+		warnx("%s: checkpoint saved again", opt_state);
+	co->ck_errno = 0;
+	co->ck_saved = m;
+	return 0;
 }
 
 /* --- the network: senders, UDP, TCP, syslog, viewers --- */
@@ -2494,6 +2629,6 @@ usage(void)
 	    "                    [--listen url]... [--allow cidr]... [--serve addr:port]\n"
 	    "                    [--max-conns n] [--max-conns-per-addr n]\n"
 	    "                    [--handshake-timeout seconds] [--idle-timeout seconds]\n"
-	    "                    [--max-buffer bytes] [--secret file]\n");
+	    "                    [--max-buffer bytes] [--secret file] [--state file]\n");
 	exit(2);
 }

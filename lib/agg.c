@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "agg.h"
+#include "ckpt.h"
 
 /* one key's counts within one second of the window */
 struct delta {
@@ -488,5 +489,285 @@ agg_add(struct agg *a, const char *key, size_t len, int64_t sec, int status,
 			x->tot.cls[c]++;
 		}
 	}
+	return 0;
+}
+
+/* --- the checkpoint: agg_save and agg_load --- */
+
+static void
+put_counts(struct ckpt_buf *b, const struct agg_counts *c)
+{
+	int i;
+
+	ckpt_put_u64(b, c->hits);
+	ckpt_put_u64(b, c->bytes);
+	for (i = 0; i < 4; i++)
+		ckpt_put_u64(b, c->cls[i]);
+}
+
+static void
+get_counts(struct ckpt_rd *r, struct agg_counts *c)
+{
+	int i;
+
+	c->hits = ckpt_get_u64(r);
+	c->bytes = ckpt_get_u64(r);
+	for (i = 0; i < 4; i++)
+		c->cls[i] = ckpt_get_u64(r);
+}
+
+void
+agg_save(const struct agg *a, struct ckpt_buf *b)
+{
+	const struct agg_key *k;
+	const struct agg_sec *x;
+	const struct delta *d;
+	size_t s;
+	uint32_t j;
+	int i, c;
+
+	ckpt_put_u64(b, a->max);
+	ckpt_put_u32(b, (uint32_t)a->window);
+	ckpt_put_u64(b, a->hi);
+	ckpt_put_u64(b, a->n);
+	ckpt_put_u64(b, a->rng);
+	ckpt_put_u64(b, a->evicted);
+	ckpt_put_u64(b, a->late);
+	ckpt_put_u64(b, a->records);
+	ckpt_put_i64(b, a->first);
+	ckpt_put_i64(b, a->newest);
+	for (s = 0; s < a->hi; s++) {
+		k = &a->keys[s];
+		ckpt_put_u8(b, (unsigned)k->used);
+		ckpt_put_u32(b, k->gen);
+		if (!k->used)
+			continue;
+		ckpt_put_str(b, k->key, k->len);
+		ckpt_put_u64(b, k->err);
+		put_counts(b, &k->c);
+		hist_save(&k->h, b);
+	}
+	ckpt_put_u64(b, a->nfree);
+	for (s = 0; s < a->nfree; s++)
+		ckpt_put_u32(b, a->freel[s]);
+	put_counts(b, &a->total.c);
+	hist_save(&a->total.h, b);
+	for (i = 0; i < a->window; i++) {
+		x = &a->ring[i];
+		ckpt_put_i64(b, x->sec);
+		if (x->sec == INT64_MIN)
+			continue;
+		put_counts(b, &x->tot);
+		hist_save(&x->th, b);
+		ckpt_put_u32(b, x->n);
+		for (j = 0; j < x->n; j++) {
+			d = &x->d[j];
+			ckpt_put_u32(b, d->slot);
+			ckpt_put_u32(b, d->gen);
+			ckpt_put_u32(b, d->hits);
+			for (c = 0; c < 4; c++)
+				ckpt_put_u32(b, d->cls[c]);
+			ckpt_put_u64(b, d->bytes);
+			hist_save(&d->h, b);
+		}
+	}
+}
+
+/* the smallest power of two >= min that is at least twice n + 1 */
+static size_t
+pow2_for(size_t n, size_t min)
+{
+	size_t sz = min;
+
+	while ((n + 1) * 2 > sz)
+		sz *= 2;
+	return sz;
+}
+
+/* put used slot s in the table; -1 when its key is there already */
+static int
+load_key(struct agg *a, uint32_t s)
+{
+	struct agg_key *k = &a->keys[s], *o;
+	size_t i;
+
+	for (i = k->hash & a->tabmask; a->tab[i] != 0; i = (i + 1) & a->tabmask) {
+		o = &a->keys[a->tab[i] - 1];
+		if (o->hash == k->hash && o->len == k->len &&
+		    memcmp(o->key, k->key, k->len) == 0)
+			return -1;
+	}
+	a->tab[i] = s + 1;
+	return 0;
+}
+
+/* second i of the window; -1 when r failed */
+static int
+load_sec(struct agg *a, struct ckpt_rd *r, int i, struct agg_counts *sum,
+    uint64_t *hsum)
+{
+	struct agg_sec *x = &a->ring[i];
+	struct delta *d;
+	int64_t sec = ckpt_get_i64(r);
+	uint32_t n, j, m;
+	int c;
+
+	if (r->failed || sec == INT64_MIN)
+		return r->failed ? -1 : 0;
+	if (a->newest == INT64_MIN || sec > a->newest ||
+	    sec <= a->newest - a->window ||
+	    ((sec % a->window) + a->window) % a->window != i)
+		return ckpt_fail(r, "a second out of the window");
+	x->sec = sec;
+	get_counts(r, &x->tot);
+	if (hist_load(&x->th, r) == -1)
+		return -1;
+	sum->hits += x->tot.hits;
+	sum->bytes += x->tot.bytes;
+	for (c = 0; c < 4; c++)
+		sum->cls[c] += x->tot.cls[c];
+	*hsum += x->th.total;
+	n = ckpt_get_u32(r);
+	if (n > UINT32_MAX / 4)
+		return ckpt_fail(r, "a second with too many keys");
+	if (ckpt_room(r, n, 40) == -1)
+		return -1;
+	if (n == 0)
+		return 0;
+	/* room for n, as delta_of would have grown it: powers of two */
+	for (x->cap = 16; x->cap < n; x->cap *= 2)
+		;
+	x->mapmask = (uint32_t)pow2_for(n, 32) - 1;
+	if ((x->d = calloc(x->cap, sizeof(*x->d))) == NULL ||
+	    (x->map = calloc(x->mapmask + 1, sizeof(*x->map))) == NULL)
+		return ckpt_fail(r, "out of memory");
+	for (j = 0; j < n; j++) {
+		d = &x->d[j];
+		d->slot = ckpt_get_u32(r);
+		d->gen = ckpt_get_u32(r);
+		d->hits = ckpt_get_u32(r);
+		for (c = 0; c < 4; c++)
+			d->cls[c] = ckpt_get_u32(r);
+		d->bytes = ckpt_get_u64(r);
+		x->n++;
+		if (hist_load(&d->h, r) == -1)
+			return -1;
+		if (d->slot >= a->hi)
+			return ckpt_fail(r, "a second counts a slot out of range");
+		for (m = (d->slot * 2654435761u) & x->mapmask; x->map[m] != 0;
+		    m = (m + 1) & x->mapmask)
+			if (x->d[x->map[m] - 1].slot == d->slot &&
+			    x->d[x->map[m] - 1].gen == d->gen)
+				return ckpt_fail(r, "a second counts a key twice");
+		x->map[m] = j + 1;
+	}
+	return 0;
+}
+
+int
+agg_load(struct agg *a, struct ckpt_rd *r)
+{
+	struct agg_key *k;
+	struct agg_counts sum;
+	uint64_t max, hi, n, nfree, hsum = 0;
+	uint32_t window, s, len;
+	const char *key;
+	size_t cap, used = 0, i;
+	int c;
+
+	max = ckpt_get_u64(r);
+	window = ckpt_get_u32(r);
+	hi = ckpt_get_u64(r);
+	n = ckpt_get_u64(r);
+	a->rng = ckpt_get_u64(r);
+	a->evicted = ckpt_get_u64(r);
+	a->late = ckpt_get_u64(r);
+	a->records = ckpt_get_u64(r);
+	a->first = ckpt_get_i64(r);
+	a->newest = ckpt_get_i64(r);
+	if (r->failed)
+		return -1;
+	if (max != a->max || window != (uint32_t)a->window)
+		return ckpt_fail(r, "made for %llu keys and a window of %lu s",
+		    (unsigned long long)max, (unsigned long)window);
+	if (hi > max || n > hi || a->rng == 0 || !ckpt_time_ok(a->first) ||
+	    !ckpt_time_ok(a->newest))
+		return ckpt_fail(r, "a count out of range");
+	if (ckpt_room(r, hi, 5) == -1)
+		return -1;
+	if (hi > 0) {
+		cap = hi < 64 ? (max < 64 ? max : 64) : hi;
+		if ((a->keys = calloc(cap, sizeof(*a->keys))) == NULL ||
+		    (a->freel = malloc(cap * sizeof(*a->freel))) == NULL)
+			return ckpt_fail(r, "out of memory");
+		a->cap = cap;
+		a->hi = hi;
+	}
+	if (n > 0) {
+		a->tabmask = pow2_for(n, 128) - 1;
+		if ((a->tab = calloc(a->tabmask + 1, sizeof(*a->tab))) == NULL)
+			return ckpt_fail(r, "out of memory");
+	}
+	for (s = 0; s < hi; s++) {
+		k = &a->keys[s];
+		c = (int)ckpt_get_u8(r);
+		k->gen = ckpt_get_u32(r);
+		if (r->failed)
+			return -1;
+		if (c > 1)
+			return ckpt_fail(r, "a slot neither used nor free");
+		if (c == 0)
+			continue;
+		if ((key = ckpt_get_str(r, &len)) == NULL)
+			return -1;
+		if (used == n)
+			return ckpt_fail(r, "more keys than it says");
+		if ((k->key = malloc(len < 32 ? 32 : len)) == NULL)
+			return ckpt_fail(r, "out of memory");
+		memcpy(k->key, key, len);
+		k->cap = len < 32 ? 32 : len;
+		k->len = len;
+		k->hash = hash(key, len);
+		k->err = ckpt_get_u64(r);
+		get_counts(r, &k->c);
+		if (hist_load(&k->h, r) == -1)
+			return -1;
+		if (load_key(a, s) == -1)
+			return ckpt_fail(r, "a key twice");
+		k->used = 1;
+		used++;
+	}
+	a->n = used;
+	nfree = ckpt_get_u64(r);
+	if (r->failed)
+		return -1;
+	if (used != n || nfree != hi - n)
+		return ckpt_fail(r, "keys and free slots do not add up");
+	for (i = 0; i < nfree; i++) {
+		s = ckpt_get_u32(r);
+		if (r->failed)
+			return -1;
+		/* a slot taken off the free list is marked 2 for a while */
+		if (s >= hi || a->keys[s].used)
+			return ckpt_fail(r, "a free slot in use, or free twice");
+		a->keys[s].used = 2;
+		a->freel[i] = s;
+		a->nfree++;
+	}
+	for (i = 0; i < a->nfree; i++)
+		a->keys[a->freel[i]].used = 0;
+	get_counts(r, &a->total.c);
+	if (hist_load(&a->total.h, r) == -1)
+		return -1;
+	memset(&sum, 0, sizeof(sum));
+	for (c = 0; c < a->window; c++)
+		if (load_sec(a, r, c, &sum, &hsum) == -1)
+			return -1;
+	if (r->failed)
+		return -1;
+	if (a->window > 0 && (memcmp(&sum, &a->total.c, sizeof(sum)) != 0 ||
+	    hsum != a->total.h.total))
+		return ckpt_fail(r, "the window's seconds do not add up to its "
+		    "totals");
 	return 0;
 }

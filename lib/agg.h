@@ -36,6 +36,9 @@
 
 #define AGG_SAMPLE 16
 
+struct ckpt_buf;
+struct ckpt_rd;
+
 struct agg_counts {
 	uint64_t hits, bytes;
 	uint64_t cls[4];	/* 2xx 3xx 4xx 5xx */
@@ -92,5 +95,24 @@ int agg_add(struct agg *a, const char *key, size_t len, int64_t sec,
     int status, uint64_t bytes, int64_t dur_us);
 /* Move the window's end to sec if it is newer (arrival clock ticks). */
 void agg_advance(struct agg *a, int64_t sec);
+/*
+ * The AGG section of a checkpoint (lib/ckpt.h): everything a counts, as
+ * it is, so that counting after agg_load goes on exactly as it would have:
+ * max and window, the slots below hi with their generation and, in use,
+ * their key, err, counts and durations, the free slots in order, the
+ * random state of the eviction sample, evicted, late, records, first and
+ * newest, the totals and, per second of the window, its totals and its
+ * deltas in order.  The alerts bits are the caller's and are not written
+ * (agg_load leaves them 0); the tables of hashes are built again.
+ *
+ * agg_load reads into a, fresh from agg_init (nothing counted yet), and
+ * fails r (-1) unless the max and window are a's, and every value is in
+ * range and the whole holds together: slots below max, each key once, the
+ * free slots exactly those not in use, the seconds of the window within it
+ * at their place in the ring, their totals adding up to the totals, deltas
+ * of slots below hi, once each.  On -1, a holds part of it: agg_free it.
+ */
+void agg_save(const struct agg *a, struct ckpt_buf *b);
+int agg_load(struct agg *a, struct ckpt_rd *r);
 
 #endif

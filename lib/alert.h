@@ -12,6 +12,7 @@
 #define ALERT_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "agg.h"
 
@@ -27,6 +28,29 @@ struct alert_rule {
 	int gt;			/* 1: '>', 0: '<' */
 	double value;
 	const char *text;	/* the rule as given: the caller's string */
+};
+
+/*
+ * An alert raised or resolved, waiting for the next snapshot.  rule is the
+ * index of an --alert rule, or the number of those plus the index of an
+ * --alert-total rule; key (keylen bytes, malloc'ed, owned by the event) is
+ * NULL exactly for a total rule.
+ */
+struct alert_event {
+	int raise;			/* 1 raise, 0 resolve */
+	int rule;
+	char *key;
+	uint32_t keylen;
+	double value;
+	int present;			/* value is not absent */
+	int64_t at;
+};
+
+/* an --alert rule holding for a key now: the key is agg slot and gen */
+struct alert_active {
+	uint32_t slot, gen;
+	int rule;
+	int64_t since;			/* when it was raised */
 };
 
 /* Metric by name, or -1. */

@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ckpt.h"
 #include "hist.h"
 
 #define SUB 32			/* buckets per power of two */
@@ -139,4 +140,47 @@ hist_free(struct hist *h)
 	h->e = NULL;
 	h->len = h->cap = 0;
 	h->total = 0;
+}
+
+void
+hist_save(const struct hist *h, struct ckpt_buf *b)
+{
+	uint32_t i, n = 0;
+
+	for (i = 0; i < h->len; i++)
+		n += h->e[i].n > 0;
+	ckpt_put_u32(b, n);
+	for (i = 0; i < h->len; i++)
+		if (h->e[i].n > 0) {
+			ckpt_put_u16(b, h->e[i].b);
+			ckpt_put_u32(b, h->e[i].n);
+		}
+}
+
+int
+hist_load(struct hist *h, struct ckpt_rd *r)
+{
+	uint32_t n = ckpt_get_u32(r), i, c;
+	unsigned b, last = hist_bucket(MAXUS);
+
+	if (ckpt_room(r, n, 6) == -1)
+		return -1;
+	if (n == 0)
+		return 0;
+	if ((h->e = malloc(n * sizeof(*h->e))) == NULL)
+		return ckpt_fail(r, "out of memory");
+	h->cap = n;
+	for (i = 0; i < n; i++) {
+		b = ckpt_get_u16(r);
+		c = ckpt_get_u32(r);
+		if (r->failed)
+			return -1;
+		if (b > last || (i > 0 && b <= h->e[i - 1].b) || c == 0)
+			return ckpt_fail(r, "a duration histogram out of range");
+		h->e[i].b = (uint16_t)b;
+		h->e[i].n = c;
+		h->len++;
+		h->total += c;
+	}
+	return 0;
 }

@@ -17,6 +17,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct ckpt_buf;
+struct ckpt_rd;
+
 struct hist_ent {
 	uint16_t b;
 	uint32_t n;
@@ -39,5 +42,14 @@ void hist_sub(struct hist *h, const struct hist *src);
 /* The q quantile (0 < q <= 1) in seconds, or -1 when h is empty. */
 double hist_quantile(const struct hist *h, double q);
 void hist_free(struct hist *h);
+/*
+ * The checkpoint form (lib/ckpt.h): u32 entries, then per entry u16 bucket
+ * and u32 count, buckets increasing, no count 0 (those are left out).
+ * hist_load reads it into h, which must be empty (zeroed or hist_free'd);
+ * -1 when r fails or the entries are out of range (a bucket past the last
+ * one, out of order, a count 0), with h to be freed by the caller.
+ */
+void hist_save(const struct hist *h, struct ckpt_buf *b);
+int hist_load(struct hist *h, struct ckpt_rd *r);
 
 #endif

@@ -115,6 +115,16 @@ s=$(now); bin/omph-collect -k path <"$rec" >/dev/null; e=$(now)
 echo "$s $e" | awk -v n="$LINES" '{ printf "%-34s %8.2f M records/s (target >= 5)\n", "omph-collect-k-path", n / ($2 - $1) / 1e6 }'
 s=$(now); bin/omph-collect --window 60 -k path <"$rec" >/dev/null; e=$(now)
 echo "$s $e" | awk -v n="$LINES" '{ printf "%-34s %8.2f M records/s\n", "omph-collect-window-60", n / ($2 - $1) / 1e6 }'
+# omph-collect --state: the same records, checkpointed each second and at
+# exit (encode, write, fsync, rename, fsync of the directory), beside none
+st=$B/collect.state
+best "omph-collect-plain" "bin/omph-collect -k path <$rec" >/dev/null
+best "omph-collect-state" "rm -f $st; bin/omph-collect -k path --state $st <$rec" >/dev/null
+awk -v n="$LINES" -v size="$(wc -c <$st)" 'BEGIN {
+	getline p < "'$B'/t.omph-collect-plain"; getline s < "'$B'/t.omph-collect-state"
+	printf "%-34s %8.2f M records/s, %.2f with --state (%d KiB checkpoint)\n", "omph-collect-k-path-state", n / p / 1e6, n / s / 1e6, size / 1024
+	printf "omph-collect --state vs without: %.0f%% (target >= 80%%)\n", 100 * p / s }'
+rm -f $st $st.tmp
 best "parse-collect-pipeline" "bin/omph-parse combined $log | bin/omph-collect -k path"
 awk 'BEGIN {
 	getline m < "'$B'/t.mawk-count-status"; getline p < "'$B'/t.parse-collect-pipeline"

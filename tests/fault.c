@@ -17,6 +17,9 @@
  *                                  reaches the limit is short), then fail
  *                                  with ENOSPC, as write(2) does on a full
  *                                  file system
+ *  OMPH_FAULT_WEIO=FLAGFILE:SUBSTR write/fsync on a descriptor whose path
+ *                                  contains SUBSTR fail with EIO while
+ *                                  FLAGFILE exists
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
@@ -127,6 +130,10 @@ write(int fd, const void *buf, size_t n)
 		}
 		n = k;		/* short: what fits */
 	}
+	if (matches("OMPH_FAULT_WEIO", fd)) {
+		errno = EIO;
+		return -1;
+	}
 	return real_write(fd, buf, n);
 }
 
@@ -136,6 +143,10 @@ fsync(int fd)
 	REAL(fsync);
 	if (matches("OMPH_FAULT_ENOSPC", fd)) {
 		errno = ENOSPC;
+		return -1;
+	}
+	if (matches("OMPH_FAULT_WEIO", fd)) {
+		errno = EIO;
 		return -1;
 	}
 	return real_fsync(fd);

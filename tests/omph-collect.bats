@@ -794,3 +794,274 @@ assert last["active"][0]["path"] == "/a" and last["active"][0]["rule"] == "5xx>0
 	[ "$(snap evicted <"$T/out")" = 0 ]
 	[ "$(rows <"$T/out" | sed -n 2p | cut -f 1)" = /hot ]
 }
+
+# --- --state: the checkpoint (lib/ckpt.h) ---
+
+# state_data: the real log's records in $T/r, its header in $T/h and its
+# records without it in $T/rec
+state_data() {
+	elastic
+	head -n 1 "$T/r" >"$T/h"
+	tail -n +2 "$T/r" >"$T/rec"
+}
+
+# life ARGS...: one life of a collector: as live, with the environment of
+# the array LIFE_ENV, a new fifo each time
+life() {
+	rm -f "$T/in"
+	mkfifo "$T/in"
+	env ${LIFE_ENV[@]+"${LIFE_ENV[@]}"} omph-collect "$@" <"$T/in" \
+	    >"$T/out" 2>"$T/err" 3>&- &
+	pid=$!
+	exec 5>"$T/in"
+}
+
+# lines FROM TO: records FROM to TO of $T/rec, under the header
+lines() {
+	cat "$T/h"
+	sed -n "$1,$2p" "$T/rec"
+}
+
+# seen FILE N: the last snapshot in FILE has N records, counted or late
+seen() {
+	local r l
+
+	r=$(snap records <"$1")
+	l=$(snap late <"$1")
+	[ -n "$r" ] && [ $((r + l)) -eq "$2" ]
+}
+
+# counted N ARGS...: the checkpoint of omph-collect ARGS (with --state)
+# holds N records, counted or late.  A run on no input changes nothing,
+# so it writes nothing back.
+counted() {
+	local n=$1
+
+	shift
+	omph-collect "$@" </dev/null >"$T/probe" 2>/dev/null || return 1
+	seen "$T/probe" "$n"
+}
+
+@test "--state: a run split in two by SIGTERM resumes; its last snapshot is an uninterrupted run's, row for row" {
+	state_data
+	for opts in "-k path" "-k path --window 3600 --max-keys 300" \
+	    "-k status -k method --window 30"; do
+		rm -f "$T/S"
+		# shellcheck disable=SC2086
+		omph-collect $opts -n 100000 <"$T/r" >"$T/full"
+		# shellcheck disable=SC2086
+		life $opts -n 100000 --interval 0.05 --state "$T/S"
+		lines 1 5000 >&5
+		wait_until 10 seen "$T/out" 5000
+		kill -TERM "$pid"
+		done_live
+		[ "$rc" -eq 0 ]
+		# shellcheck disable=SC2086
+		lines 5001 9999 | omph-collect $opts -n 100000 --state "$T/S" >"$T/p2"
+		[ "$(grep '^#snapshot' "$T/p2")" = "$(grep '^#snapshot' "$T/full")" ]
+		diff <(rows <"$T/full") <(rows <"$T/p2")
+		[ "$(rows <"$T/full" | wc -l)" -gt 3 ]
+	done
+}
+
+@test "--state: kill -9 twenty times mid-stream, each life fed once the last one's lines are checkpointed: the last snapshot is an uninterrupted run's" {
+	state_data
+	opts=(-k path --window 30 --max-keys 20 -n 1000)
+	lines 1 2000 | omph-collect "${opts[@]}" >"$T/full"
+	# the run evicts keys, drops late records, expires seconds
+	[ "$(snap evicted <"$T/full")" -gt 100 ]
+	[ "$(snap late <"$T/full")" -gt 100 ]
+	for i in $(seq 1 20); do
+		life "${opts[@]}" --state "$T/S"
+		# in one write: a save at once, with the whole chunk in it
+		lines $((i * 100 - 99)) $((i * 100)) >"$T/chunk"
+		cat "$T/chunk" >&5
+		[ "$i" -eq 20 ] && break
+		wait_until 10 counted $((i * 100)) "${opts[@]}" --state "$T/S"
+		kill -KILL "$pid"
+		wait "$pid" || true
+		pid=
+		exec 5>&-
+		[ ! -s "$T/out" ]
+	done
+	done_live
+	[ "$rc" -eq 0 ]
+	diff "$T/full" "$T/out"
+}
+
+@test "--state: alerts raised stay raised in the next run, with their time, and are not told again" {
+	state_data
+	opts=(-k status --alert '4xx_ratio>0.5' --alert-total '4xx_ratio>0.02')
+	run omph-collect "${opts[@]}" --state "$T/S" <"$T/r"
+	[ "$status" -eq 3 ]
+	[ "$(printf '%s\n' "$output" | events | grep -c '^raise')" -eq 2 ]
+	printf '%s\n' "$output" | events | grep '^active' >"$T/active"
+	[ "$(wc -l <"$T/active")" -eq 2 ]
+	run omph-collect "${opts[@]}" --state "$T/S" </dev/null
+	[ "$status" -eq 3 ]
+	diff "$T/active" <(printf '%s\n' "$output" | events)
+	[ "$(printf '%s\n' "$output" | snap records)" = 9999 ]
+}
+
+# flip FILE OFFSET: invert the byte at OFFSET
+flip() {
+	python3 -c 'import sys
+p, o = sys.argv[1], int(sys.argv[2])
+b = bytearray(open(p, "rb").read()); b[o] ^= 0xff; open(p, "wb").write(b)' "$@"
+}
+
+# reseal FILE: the checksum and length of FILE made right again (lib/ckpt.h)
+reseal() {
+	python3 -c 'import sys, struct
+p = sys.argv[1]; b = bytearray(open(p, "rb").read())
+b[16:24] = struct.pack("<Q", len(b))
+h = 1469598103934665603
+for c in bytes(b[:24]) + bytes(b[32:]):
+    h = ((h ^ c) * 1099511628211) & 0xffffffffffffffff
+b[24:32] = struct.pack("<Q", h); open(p, "wb").write(b)' "$1"
+}
+
+# refused REASON ARGS...: omph-collect ARGS --state $T/S refuses $T/S, which
+# it leaves as it was, with REASON (a glob), no snapshot, exit 1
+refused() {
+	local why=$1
+
+	shift
+	cp "$T/S" "$T/before"
+	run --separate-stderr omph-collect "$@" --state "$T/S" </dev/null
+	echo "$stderr"
+	[ "$status" -eq 1 ]
+	[ -z "$output" ]
+	# shellcheck disable=SC2053
+	[[ "$stderr" == "omph-collect: $T/S: "$why"; not resumed (move it away to start from zero)" ]]
+	cmp "$T/S" "$T/before"
+	[ ! -e "$T/S.tmp" ]
+}
+
+@test "--state: a damaged, truncated, foreign or newer checkpoint, or one made with other options, is refused with a message and exit 1" {
+	state_data
+	opts=(-k path --window 600 --alert 'hits>10')
+	lines 1 3000 | omph-collect "${opts[@]}" --state "$T/S" >/dev/null || true
+	cp "$T/S" "$T/good"
+	size=$(stat -c %s "$T/good")
+	# a byte flipped anywhere
+	for off in 0 7 8 12 16 23 24 31 32 40 100 1000 $((size / 2)) $((size - 1)); do
+		cp "$T/good" "$T/S"
+		flip "$T/S" "$off"
+		case $off in
+		0 | 7) why='not an omph-collect checkpoint' ;;
+		8) why='version 254; this omph-collect reads version 1' ;;
+		12) why='flags this omph-collect does not know' ;;
+		16)	# the length's low byte: longer or shorter than the file
+			if [ $(((size & 255) ^ 255)) -gt $((size & 255)) ]; then
+				why="truncated: $size bytes of the * written"
+			else
+				why="$size bytes, * written: bytes after its end"
+			fi ;;
+		23) why="truncated: $size bytes of the * written" ;;
+		*) why='checksum mismatch: the file is damaged' ;;
+		esac
+		refused "$why" "${opts[@]}"
+	done
+	# truncated, or longer
+	for len in 0 5 20 31 32 100 $((size / 2)) $((size - 1)); do
+		head -c "$len" "$T/good" >"$T/S"
+		case $len in
+		0) why='empty: not an omph-collect checkpoint' ;;
+		5) why='not an omph-collect checkpoint' ;;
+		20 | 31) why="truncated: $len bytes, not even a header" ;;
+		*) why="truncated: $len bytes of the $size written" ;;
+		esac
+		refused "$why" "${opts[@]}"
+	done
+	{ cat "$T/good"; printf x; } >"$T/S"
+	refused "$((size + 1)) bytes, $size written: bytes after its end" "${opts[@]}"
+	# a later version; a section unknown, or damaged, under a right checksum
+	cp "$T/good" "$T/S"
+	printf '\002' | dd of="$T/S" bs=1 seek=8 conv=notrunc 2>/dev/null
+	refused 'version 2; this omph-collect reads version 1' "${opts[@]}"
+	{ cat "$T/good"; printf '\011\0\0\0\0\0\0\0\0\0\0\0'; } >"$T/S"
+	reseal "$T/S"
+	refused 'a section of type 9, unknown to this omph-collect' "${opts[@]}"
+	for off in 32 44 $((size / 2)) $((size - 9)); do
+		cp "$T/good" "$T/S"
+		flip "$T/S" "$off"
+		reseal "$T/S"
+		refused '*' "${opts[@]}"
+	done
+	# other options
+	cp "$T/good" "$T/S"
+	refused "made with -k path, but run with -k status" -k status --window 600 \
+	    --alert 'hits>10'
+	refused "made with -k path, but run with -k path -k status" -k path -k status \
+	    --window 600 --alert 'hits>10'
+	refused "made with --window 600, but run with no --window" -k path \
+	    --alert 'hits>10'
+	refused "made with --window 600, but run with --window 60" -k path \
+	    --window 60 --alert 'hits>10'
+	refused "made with --clock record, but run with --clock arrival" \
+	    "${opts[@]}" --clock arrival
+	refused "made with --max-keys 100000, but run with --max-keys 10" \
+	    "${opts[@]}" --max-keys 10
+	refused "made with --alert-min-hits 20, but run with --alert-min-hits 5" \
+	    "${opts[@]}" --alert-min-hits 5
+	refused "made with --alert 'hits>10', but run with --alert 'hits>11'" \
+	    -k path --window 600 --alert 'hits>11'
+	refused "made with --alert 'hits>10', but run with no --alert" -k path \
+	    --window 600
+	refused "made with no --alert-total, but run with --alert-total 'hits>1'" \
+	    "${opts[@]}" --alert-total 'hits>1'
+	# the good one loads, output options may change; none at all is a start
+	run omph-collect "${opts[@]}" -n 1 -o json --sort bytes --state "$T/S" </dev/null
+	[ "$status" -eq 0 ]
+	[[ "$output" == *'"records":3000,'* ]]
+	rm "$T/S"
+	run omph-collect "${opts[@]}" --state "$T/S" </dev/null
+	[ "$status" -eq 0 ]
+	[ "$(printf '%s\n' "$output" | snap records)" = 0 ]
+	[ ! -e "$T/S" ]
+}
+
+@test "--state on a full disk or failing writes: told once, counting goes on, the old checkpoint kept, saved again after; exit 1 when the last save fails" {
+	state_data
+	T=$(cd "$T" && pwd -P)	# as /proc/self/fd shows it to the shim
+	FAULT=(LD_PRELOAD="$TOP/bin/libfault.so"
+	    ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0")
+	for fault in ENOSPC WEIO; do
+		rm -f "$T/S" "$T/flag"
+		LIFE_ENV=("${FAULT[@]}" "OMPH_FAULT_$fault=$T/flag:$T/S.tmp")
+		life -k path --interval 0.05 --state "$T/S"
+		lines 1 1000 >&5
+		wait_until 10 counted 1000 -k path --state "$T/S"
+		cp "$T/S" "$T/kept"
+		touch "$T/flag"
+		lines 1001 2000 >&5
+		wait_until 10 grep -q 'cannot save the checkpoint' "$T/err"
+		wait_until 10 seen "$T/out" 2000
+		lines 2001 3000 >&5
+		wait_until 10 seen "$T/out" 3000
+		sleep 1.5	# saves are tried again each second
+		[ "$(grep -c 'cannot save' "$T/err")" -eq 1 ]
+		[ "$fault" = WEIO ] && msg='Input/output error' ||
+		    msg='No space left on device'
+		grep -qF "omph-collect: $T/S: cannot save the checkpoint (the file keeps the last one saved; trying again each second): $msg" "$T/err"
+		kill -0 "$pid"
+		cmp "$T/S" "$T/kept"
+		[ ! -e "$T/S.tmp" ]
+		rm "$T/flag"
+		wait_until 10 grep -q 'checkpoint saved again' "$T/err"
+		wait_until 10 counted 3000 -k path --state "$T/S"
+		done_live
+		[ "$rc" -eq 0 ]
+		[ "$(wc -l <"$T/err")" -eq 2 ]
+	done
+	# the last save fails: the snapshot is written, exit 1
+	rm -f "$T/S"
+	touch "$T/flag"
+	run --separate-stderr env "${FAULT[@]}" OMPH_FAULT_ENOSPC="$T/flag:$T/S.tmp" \
+	    omph-collect -k path --state "$T/S" <"$T/r"
+	[ "$status" -eq 1 ]
+	[ "$(printf '%s\n' "$output" | snap records)" = 9999 ]
+	[[ "$stderr" == *"omph-collect: $T/S: the last checkpoint could not be saved (No space left on device): what was counted since the one before is not in it" ]]
+	[ ! -e "$T/S" ] && [ ! -e "$T/S.tmp" ]
+}

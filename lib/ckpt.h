@@ -1,0 +1,198 @@
+/*
+ * ckpt: the checkpoint of omph-collect --state: its aggregates and its own
+ * counters in one file, written atomically, loaded strictly.
+ *
+ * Rules:
+ *  - writing: the whole checkpoint is encoded in memory, written to
+ *    FILE.tmp (mode 0600), fsynced, renamed over FILE, and the directory is
+ *    fsynced; a crash at any point leaves FILE as it was or the new one,
+ *    never a mix.  A failure before the rename leaves FILE untouched and
+ *    removes FILE.tmp; a failure of the directory's fsync comes after the
+ *    rename (FILE is new, but may not survive a power cut).
+ *  - reading: a missing FILE is no checkpoint (1), not an error.  Anything
+ *    else that is not exactly a checkpoint of this version for these
+ *    options is refused (-1, a reason in err, the caller's aggregates and
+ *    counters left as they were): a bad magic, another version, a length
+ *    that is not the file's (truncated, or bytes after the end), a wrong
+ *    checksum, an unknown, missing, repeated or misplaced section, a
+ *    section with bytes left over or missing, a value out of range, state
+ *    that does not hold together (a key twice, a free slot in use, window
+ *    seconds that do not add up to the totals, an alert on a key not held),
+ *    and a checkpoint made with other options (see struct ckpt_opts).
+ *    Nothing is ever half loaded.
+ *  - the checksum is FNV-1a 64 over the file but its own 8 bytes: it finds
+ *    damage (a flipped byte, a torn write), it is no defence against
+ *    someone who writes a checkpoint on purpose.
+ *
+ * The file, every integer little-endian, strings as a u32 length and the
+ * bytes (no NUL):
+ *
+ *	header	"OMPHCKPT" u32 version (1) u32 flags (0) u64 length u64 check
+ *	section	u32 type, u64 length, then length bytes of payload
+ *
+ * sections back to back to the end of the file, each exactly once, in the
+ * order of their types:
+ *
+ *	1 CONFIG  the options the counts depend on (struct ckpt_opts)
+ *	2 COUNTS  the collector's counters (struct ckpt_coll)
+ *	3 AGG     the aggregates: agg_save in lib/agg.h
+ *	4 ALERTS  the --alert-total rules raised and since when, the --alert
+ *	          rules active per key (slot, generation, rule, since)
+ *	5 EVENTS  raises and resolves not yet written in a snapshot
+ *
+ * Kept for what comes next (issue 12): 6 SENDERS, the sender table of
+ * --listen, and 7 ORIGINS, per sender and file the positions counted up
+ * to.  A reader refuses a section type it does not know, so a file with
+ * more in it than the reader understands is never taken for less; a layout
+ * that changes bumps the version, and a reader refuses versions it does
+ * not know.
+ *
+ * The encoder and decoder below are also what lib/agg.c and lib/hist.c
+ * write and read their parts with.  Nothing here prints or exits.
+ */
+#ifndef CKPT_H
+#define CKPT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "agg.h"
+#include "alert.h"
+
+#define CKPT_VERSION	1
+#define CKPT_HEADER	32
+#define CKPT_MAXRULES	64	/* rules of each kind: bits of a u64 */
+
+enum {
+	CKPT_CONFIG = 1, CKPT_COUNTS, CKPT_AGG, CKPT_ALERTS, CKPT_EVENTS,
+	CKPT_NSECT = CKPT_EVENTS
+	/* 6 SENDERS, 7 ORIGINS: not yet */
+};
+
+/* --- encoding: a growing buffer; an allocation failure sticks in err --- */
+
+struct ckpt_buf {
+	unsigned char *p;
+	size_t len, cap;
+	int err;		/* ENOMEM once a put failed: the rest is dropped */
+};
+
+void ckpt_put_u8(struct ckpt_buf *b, unsigned v);
+void ckpt_put_u16(struct ckpt_buf *b, unsigned v);
+void ckpt_put_u32(struct ckpt_buf *b, uint32_t v);
+void ckpt_put_u64(struct ckpt_buf *b, uint64_t v);
+void ckpt_put_i64(struct ckpt_buf *b, int64_t v);
+/* n bytes as a string: u32 length (n < 2^32), then the bytes */
+void ckpt_put_str(struct ckpt_buf *b, const void *p, size_t n);
+void ckpt_buf_free(struct ckpt_buf *b);
+
+/* --- decoding: a cursor over one section; the first failure sticks --- */
+
+struct ckpt_rd {
+	const unsigned char *p;
+	size_t len, off;
+	const char *what;	/* the section, for reasons */
+	char *err;		/* the first reason */
+	size_t errlen;
+	int failed;
+};
+
+/*
+ * Each get returns the next value, or 0 (NULL) past the end, which fails
+ * r ("truncated"); once r failed every get returns 0.
+ */
+unsigned ckpt_get_u8(struct ckpt_rd *r);
+unsigned ckpt_get_u16(struct ckpt_rd *r);
+uint32_t ckpt_get_u32(struct ckpt_rd *r);
+uint64_t ckpt_get_u64(struct ckpt_rd *r);
+int64_t ckpt_get_i64(struct ckpt_rd *r);
+/* a string: its bytes in place (not NUL-terminated), its length in *n */
+const char *ckpt_get_str(struct ckpt_rd *r, uint32_t *n);
+/*
+ * Fail r with a reason (printf format), unless it failed already; -1.
+ */
+int ckpt_fail(struct ckpt_rd *r, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/*
+ * 0 when count items of at least size bytes each can still be in r, else
+ * fail r: call before allocating for a count read from the file.
+ */
+int ckpt_room(struct ckpt_rd *r, uint64_t count, size_t size);
+/* A time as agg holds it: INT64_MIN (none), or within +-2^62 seconds. */
+int ckpt_time_ok(int64_t t);
+
+/* --- the collector's checkpoint --- */
+
+/*
+ * What the counts depend on, compared in full on loading: the key fields
+ * (names, in order), the window, the clock, the key limit, the --alert and
+ * --alert-total rules (as written, in order) and --alert-min-hits.  The
+ * rest (-n, --sort, --interval, -o, the network) may change between runs.
+ */
+struct ckpt_opts {
+	const char *const *keys;
+	int nkeys;
+	int window;
+	int arrival;
+	uint64_t max_keys;
+	const struct alert_rule *rules, *trules;
+	int nrules, ntrules;		/* each at most CKPT_MAXRULES */
+	uint64_t min_hits;
+};
+
+/*
+ * The collector's state apart from its agg.  On saving, act and ev are the
+ * caller's arrays; ckpt_load fills them with arrays of its own (NULL when
+ * empty), which the caller owns from then on: free each ev[i].key, then ev
+ * and act (ckpt_coll_free does).
+ */
+struct ckpt_coll {
+	uint64_t lines, bad;			/* input lines, bad ones */
+	uint64_t dgrams, denied, malformed, refused;	/* --listen */
+	int64_t started;			/* wall clock of the first run */
+	uint64_t site_alerts;			/* --alert-total rules raised */
+	int64_t since[CKPT_MAXRULES];		/* since when, per such rule */
+	struct alert_active *act;		/* in raise order */
+	size_t nact;
+	struct alert_event *ev;			/* in the order they happened */
+	size_t nev;
+};
+
+/* FNV-1a 64 over n bytes, continuing from h (start with CKPT_HASH0). */
+#define CKPT_HASH0 1469598103934665603ULL
+uint64_t ckpt_hash(uint64_t h, const void *p, size_t n);
+/*
+ * Set the length (n) and the checksum in the header of a checkpoint of n
+ * bytes at p (n >= CKPT_HEADER).
+ */
+void ckpt_seal(unsigned char *p, size_t n);
+/*
+ * Encode the checkpoint of o, a and c into b (emptied first; its memory is
+ * kept for the next call).  a's alert bits are not written: they follow
+ * from c->act.  -1 with errno ENOMEM.
+ */
+int ckpt_encode(struct ckpt_buf *b, const struct ckpt_opts *o,
+    const struct agg *a, const struct ckpt_coll *c);
+/* Write n bytes at p to file atomically (see above).  -1 with errno. */
+int ckpt_write(const char *file, const void *p, size_t n);
+/* ckpt_encode, then ckpt_write of b.  -1 with errno. */
+int ckpt_save(const char *file, struct ckpt_buf *b, const struct ckpt_opts *o,
+    const struct agg *a, const struct ckpt_coll *c);
+/*
+ * Decode the n bytes at p.  On success (0) *a (set up by agg_init with
+ * o's max_keys and window, and holding nothing yet) is replaced by the
+ * loaded aggregates, its drop callback kept, and *c filled.  On -1 a
+ * reason is in err, and *a and *c are as they were.
+ */
+int ckpt_parse(const void *p, size_t n, const struct ckpt_opts *o,
+    struct agg *a, struct ckpt_coll *c, char *err, size_t errlen);
+/*
+ * Read file and ckpt_parse it: 0 loaded, 1 there is no file (nothing
+ * changed), -1 refused or unreadable (a reason in err).
+ */
+int ckpt_load(const char *file, const struct ckpt_opts *o, struct agg *a,
+    struct ckpt_coll *c, char *err, size_t errlen);
+/* Free what ckpt_load put in c (act, ev and its keys). */
+void ckpt_coll_free(struct ckpt_coll *c);
+
+#endif

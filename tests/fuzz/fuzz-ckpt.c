@@ -1,0 +1,221 @@
+/*
+ * libFuzzer target: lib/ckpt (omph-collect's checkpoint), with agg_load and
+ * hist_load under it.
+ *
+ * Each input is loaded four times: as it is, through a memfd and
+ * ckpt_load, and with its length and checksum made right (ckpt_seal), so
+ * that the sections behind the checksum are reached, by ckpt_parse; each
+ * time for two sets of options, totals and a window, which the seeds in
+ * tests/fuzz/ckpt/ were made with by omph-collect --state:
+ *
+ *	totals-*: -k path --max-keys 64 --alert 'hits>3'
+ *	    --alert-total '4xx_ratio>0.01' --alert-min-hits 2
+ *	window-*: -k path --window 10 --max-keys 16 --alert 'hits>3'
+ *	    --alert '5xx>0' --alert-total '4xx_ratio>0.01' --alert-min-hits 1
+ *
+ * (window-pending-events was killed with -9 after alerts of keys that left
+ * the window resolved, before a snapshot told it).  Checked, as ckpt.h
+ * says:
+ *  - a refused input leaves the aggregates and the counters as they were
+ *    (empty here), with a reason;
+ *  - a loaded one holds together by counts made here, not by lib/agg.c's:
+ *    the keys in use are n, the free slots the others below hi, each
+ *    alert on a key in use whose bit is set, as many bits as alerts;
+ *  - encoded again it is the same bytes: nothing read is dropped or
+ *    changed, and the loader takes only what the writer writes;
+ *  - it can be counted on: records added (new keys, known keys, seconds in
+ *    and past the window) and the window moved do not crash.
+ */
+#include <sys/mman.h>
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ckpt.h"
+
+#define FUZZ_NAME "fuzz-ckpt"
+#include "check.h"
+
+static const char *keys[] = { "path" };
+static struct alert_rule rules[2], trules[1];
+static struct ckpt_opts opts[2];
+
+static void
+setup(void)
+{
+	static const char *const text[] = { "hits>3", "5xx>0", "4xx_ratio>0.01" };
+	char err[128];
+
+	if (alert_parse(text[0], &rules[0], err, sizeof(err)) == -1 ||
+	    alert_parse(text[1], &rules[1], err, sizeof(err)) == -1 ||
+	    alert_parse(text[2], &trules[0], err, sizeof(err)) == -1)
+		fail("alert_parse", err, strlen(err));
+	/* omph-collect --max-keys 64 --alert hits>3 --alert-total ... */
+	opts[0].keys = keys;
+	opts[0].nkeys = 1;
+	opts[0].max_keys = 64;
+	opts[0].rules = rules;
+	opts[0].nrules = 1;
+	opts[0].trules = trules;
+	opts[0].ntrules = 1;
+	opts[0].min_hits = 2;
+	/* --window 10 --max-keys 16 --alert hits>3 --alert 5xx>0 ... */
+	opts[1] = opts[0];
+	opts[1].window = 10;
+	opts[1].max_keys = 16;
+	opts[1].nrules = 2;
+	opts[1].min_hits = 1;
+}
+
+static int
+popcount(uint64_t v)
+{
+	int n = 0;
+
+	for (; v != 0; v &= v - 1)
+		n++;
+	return n;
+}
+
+static void
+check(const struct ckpt_opts *o, const struct agg *a,
+    const struct ckpt_coll *c, const uint8_t *p, size_t n)
+{
+	struct ckpt_buf b;
+	size_t i, used = 0, bits = 0;
+
+	if (a->hi > a->max || a->hi > a->cap || a->n > a->hi)
+		fail("slots out of range", (const char *)p, n);
+	for (i = 0; i < a->hi; i++)
+		if (a->keys[i].used) {
+			used++;
+			bits += (size_t)popcount(a->keys[i].alerts);
+			if (a->keys[i].alerts >> o->nrules)
+				fail("an alert bit past the rules", (const char *)p, n);
+		} else if (a->keys[i].alerts)
+			fail("alerts on a free slot", (const char *)p, n);
+	if (used != a->n || a->nfree != a->hi - a->n)
+		fail("keys and free slots do not add up", (const char *)p, n);
+	for (i = 0; i < a->nfree; i++)
+		if (a->freel[i] >= a->hi || a->keys[a->freel[i]].used)
+			fail("a free slot in use", (const char *)p, n);
+	if (bits != c->nact)
+		fail("alert bits and active alerts differ", (const char *)p, n);
+	for (i = 0; i < c->nact; i++) {
+		const struct alert_active *ac = &c->act[i];
+
+		if (ac->slot >= a->hi || !a->keys[ac->slot].used ||
+		    a->keys[ac->slot].gen != ac->gen || ac->rule < 0 ||
+		    ac->rule >= o->nrules ||
+		    !(a->keys[ac->slot].alerts & (1ULL << ac->rule)))
+			fail("an active alert on no key", (const char *)p, n);
+	}
+	for (i = 0; i < c->nev; i++)
+		if (c->ev[i].rule < 0 || c->ev[i].rule >= o->nrules + o->ntrules ||
+		    (c->ev[i].key != NULL) != (c->ev[i].rule < o->nrules))
+			fail("an event out of range", (const char *)p, n);
+	memset(&b, 0, sizeof(b));
+	if (ckpt_encode(&b, o, a, c) == -1)
+		fail("ckpt_encode", NULL, 0);
+	if (b.len != n || memcmp(b.p, p, n) != 0)
+		fail("loaded and encoded again, it differs", (const char *)p, n);
+	ckpt_buf_free(&b);
+}
+
+/* count on the loaded state: it must hold */
+static void
+use(struct agg *a)
+{
+	int64_t t = a->newest != INT64_MIN ? a->newest : 1000000000;
+	const struct agg_key *k;
+	char key[64];
+	size_t len;
+	int i;
+
+	for (i = 0; i < 40; i++) {
+		/* keys held (copied: the slot may be reused), then new ones */
+		k = a->hi > 0 ? &a->keys[(size_t)i % a->hi] : NULL;
+		if (i < 20 && k != NULL && k->used && k->len <= sizeof(key)) {
+			len = k->len;
+			memcpy(key, k->key, len);
+		} else
+			len = (size_t)snprintf(key, sizeof(key), "/k%d", i % 20);
+		if (agg_add(a, key, len, t + i / 8, 200 + i % 400, (uint64_t)i,
+		    i % 3 == 0 ? -1 : i * 1000) == -1)
+			fail("agg_add: out of memory", NULL, 0);
+	}
+	agg_advance(a, t + 25);
+	if (agg_add(a, "/late", 5, t, 200, 1, -1) == -1)
+		fail("agg_add: out of memory", NULL, 0);
+}
+
+static void
+once(const struct ckpt_opts *o, const char *path, const uint8_t *p, size_t n)
+{
+	struct ckpt_coll c;
+	struct agg a;
+	char err[256];
+	int rv;
+
+	if (agg_init(&a, o->max_keys, o->window) == -1)
+		fail("agg_init", NULL, 0);
+	memset(&c, 0, sizeof(c));
+	err[0] = '\0';
+	rv = path != NULL ? ckpt_load(path, o, &a, &c, err, sizeof(err)) :
+	    ckpt_parse(p, n, o, &a, &c, err, sizeof(err));
+	if (rv == -1 || rv == 1) {
+		if (a.n != 0 || a.hi != 0 || a.keys != NULL || a.records != 0 ||
+		    c.nev != 0 || c.nact != 0 || c.ev != NULL || c.act != NULL ||
+		    c.lines != 0)
+			fail("refused, yet something changed", err, strlen(err));
+		if (rv == -1 && (memchr(err, '\0', sizeof(err)) == NULL ||
+		    err[0] == '\0'))
+			fail("refused without a reason", NULL, 0);
+	} else if (rv != 0)
+		fail("ckpt_load returned something else", NULL, 0);
+	else {
+		check(o, &a, &c, p, n);
+		use(&a);
+	}
+	agg_free(&a);
+	ckpt_coll_free(&c);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	char path[64];
+	uint8_t *copy;
+	size_t off = 0;
+	ssize_t w;
+	int fd, i;
+
+	if (opts[0].keys == NULL)
+		setup();
+	if ((fd = memfd_create("fuzz-ckpt", MFD_CLOEXEC)) == -1)
+		fail("memfd_create", NULL, 0);
+	while (off < size) {
+		if ((w = write(fd, data + off, size - off)) <= 0)
+			fail("write to the memfd", NULL, 0);
+		off += (size_t)w;
+	}
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	for (i = 0; i < 2; i++)
+		once(&opts[i], path, data, size);
+	close(fd);
+	if (size < CKPT_HEADER)
+		return 0;
+	if ((copy = malloc(size)) == NULL)
+		return 0;
+	memcpy(copy, data, size);
+	ckpt_seal(copy, size);
+	for (i = 0; i < 2; i++)
+		once(&opts[i], NULL, copy, size);
+	free(copy);
+	return 0;
+}
