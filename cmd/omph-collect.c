@@ -236,6 +236,7 @@ struct collect {
 };
 
 static void usage(void);
+static _Noreturn void help(void);
 static void need(int, const char *);
 static int header(struct cols *, char *, size_t);
 static void bad(struct collect *, struct feed *, const char *);
@@ -300,6 +301,7 @@ main(int argc, char *argv[])
 	int ch, rv = 0, ms, npfd, nnet, in_active, watch_out, w;
 
 	out_stdfds();
+	argv[0] = (char *)"omph-collect";	/* getopt says "omph-collect: ...", as we do */
 	while ((ch = getopt_long(argc, argv, "k:n:o:hV", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'k':
@@ -444,12 +446,16 @@ main(int argc, char *argv[])
 			printf("omph-collect %s\n", OMPH_VERSION);
 			return 0;
 		case 'h':
+			help();
 		default:
 			usage();
 		}
 	}
-	if (optind != argc)
+	if (optind != argc) {
+		warnx("%s: extra operand: records are read from stdin or "
+		    "--listen", argv[optind]);
 		usage();
+	}
 	if (opt_nkeys == 0)
 		opt_keys[opt_nkeys++] = "path";
 	if (opt_arrival && opt_window == 0) {
@@ -2631,4 +2637,58 @@ usage(void)
 	    "                    [--handshake-timeout seconds] [--idle-timeout seconds]\n"
 	    "                    [--max-buffer bytes] [--secret file] [--state file]\n");
 	exit(2);
+}
+
+/* --help: the synopsis and every option, a line each, on stdout; exit 0 */
+static _Noreturn void
+help(void)
+{
+	printf(
+	    "usage: omph-collect [-k field]... [--window seconds] [--clock record|arrival]\n"
+	    "                    [--interval seconds] [-n top] [--sort metric]\n"
+	    "                    [--alert rule]... [--alert-total rule]...\n"
+	    "                    [--alert-min-hits n] [--max-keys n] [-o tsv|json]\n"
+	    "                    [--listen url]... [--allow cidr]... [--serve addr:port]\n"
+	    "                    [--max-conns n] [--max-conns-per-addr n]\n"
+	    "                    [--handshake-timeout seconds] [--idle-timeout seconds]\n"
+	    "                    [--max-buffer bytes] [--secret file] [--state file]\n"
+	    "\n"
+	    "Aggregate records (stdin, or --listen) into snapshots: totals, windows, top keys.\n"
+	    "\n"
+	    "  -k, --key=FIELD[,FIELD]  count by these fields (default path); repeatable\n"
+	    "      --window=SECONDS     count over the last SECONDS of time (default: all)\n"
+	    "      --clock=record|arrival\n"
+	    "                           time from the records' time column (default) or\n"
+	    "                           the second each is read\n"
+	    "      --interval=SECONDS   a snapshot every SECONDS (default: one, at the end)\n"
+	    "  -n, --top=N              the top N keys of each snapshot (default 20)\n"
+	    "      --sort=METRIC        rank keys by METRIC (default hits)\n"
+	    "      --alert=RULE         raise RULE (METRIC>VALUE) per key; repeatable\n"
+	    "      --alert-total=RULE   raise RULE for the whole site; repeatable\n"
+	    "      --alert-min-hits=N   keys with fewer hits raise no alert (default 20)\n"
+	    "      --max-keys=N         keep at most N keys (default 100000)\n"
+	    "  -o, --output=tsv|json    snapshots as TAB-separated text or JSON\n"
+	    "      --listen=URL         take records from udp://, tcp://, their +text\n"
+	    "                           forms, or syslog; repeatable\n"
+	    "      --allow=CIDR         take the network only from CIDR; repeatable\n"
+	    "      --serve=[ADDR:]PORT  serve the snapshot stream to omph-top --connect\n"
+	    "      --max-conns=N        TCP connections at once (default 512)\n"
+	    "      --max-conns-per-addr=N\n"
+	    "                           TCP connections from one address (default 64)\n"
+	    "      --handshake-timeout=SECONDS\n"
+	    "                           close a connection silent since it opened (10)\n"
+	    "      --idle-timeout=SECONDS\n"
+	    "                           close a connection idle this long (3600; 0 never)\n"
+	    "      --max-buffer=BYTES   partial lines held over all connections (64M)\n"
+	    "      --secret=FILE        take only senders tagged with the key in FILE\n"
+	    "      --state=FILE         checkpoint the counts in FILE; resume from it\n"
+	    "  -h, --help               print this help and exit\n"
+	    "  -V, --version            print the version and exit\n"
+	    "\n"
+	    "Exit status: 0 ok, 1 failure, 2 usage, 3 an alert active at the end.\n"
+	    "See omph-collect(1) and omph(7).\n"
+);
+	if (fflush(stdout) == EOF || ferror(stdout))
+		err(1, "stdout");
+	exit(0);
 }

@@ -134,6 +134,7 @@ struct send {
 };
 
 static void usage(void);
+static _Noreturn void help(void);
 static void need(int, const char *);
 static int printable(const char *);
 static void udp_line(struct send *, const char *, size_t, int);
@@ -176,6 +177,7 @@ main(int argc, char *argv[])
 	const char *secret = NULL;
 
 	out_stdfds();
+	argv[0] = (char *)"omph-send";	/* getopt says "omph-send: ...", as we do */
 	while ((ch = getopt_long(argc, argv, "hV", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'i':
@@ -230,6 +232,7 @@ main(int argc, char *argv[])
 			printf("omph-send %s\n", OMPH_VERSION);
 			return 0;
 		case 'h':
+			help();
 		default:
 			usage();
 		}
@@ -1107,4 +1110,38 @@ usage(void)
 	    "                 [--max-line bytes] [--linger seconds] [--secret file]\n"
 	    "                 udp://host:port | tcp://host:port\n");
 	exit(2);
+}
+
+/* --help: the synopsis and every option, a line each, on stdout; exit 0 */
+static _Noreturn void
+help(void)
+{
+	printf(
+	    "usage: omph-send [--syslog [--framing octet|lf]] [--id name]\n"
+	    "                 [--max-datagram bytes] [--buffer bytes] [--rate lines]\n"
+	    "                 [--max-line bytes] [--linger seconds] [--secret file]\n"
+	    "                 udp://host:port | tcp://host:port\n"
+	    "\n"
+	    "Ship records from stdin to omph-collect --listen, or to a syslog server.\n"
+	    "\n"
+	    "      --id=NAME            the sender's name at the collector (default: the\n"
+	    "                           host name)\n"
+	    "      --max-datagram=BYTES the largest UDP datagram (default 1400)\n"
+	    "      --buffer=BYTES       TCP: lines kept until acknowledged (default 64M)\n"
+	    "      --syslog             send RFC 5424 syslog messages\n"
+	    "      --framing=octet|lf   syslog over TCP: octet counting (default) or LF\n"
+	    "      --rate=LINES         send at most LINES a second (default: no limit)\n"
+	    "      --max-line=BYTES     cut lines longer than BYTES (default 1M)\n"
+	    "      --linger=SECONDS     TCP: at the end of input, wait this long for every\n"
+	    "                           line to be acknowledged (default 30; 0 no wait)\n"
+	    "      --secret=FILE        tag what is sent with the key in FILE\n"
+	    "  -h, --help               print this help and exit\n"
+	    "  -V, --version            print the version and exit\n"
+	    "\n"
+	    "Exit status: 0 every line delivered, 1 failure or lines not delivered,\n"
+	    "2 usage.  See omph-send(1) and omph(7).\n"
+);
+	if (fflush(stdout) == EOF || ferror(stdout))
+		err(1, "stdout");
+	exit(0);
 }

@@ -2108,9 +2108,30 @@ stats(struct top *t, int y, int w)
 					continue;
 				fl_addn(&fs, 1, at, "  ", eq + 1, vl);
 				fl_add(&fs, FL_GLUE, at, "", " %s",
-				    NAME("denied") ? "denied by --allow" :
+				    NAME("denied") ? "denied (--allow, --secret)" :
 				    NAME("malformed") ? "malformed" :
 				    "refused (too many)");
+			} else if (NAME("conns")) {
+				if (at < 0)
+					continue;
+				fl_addn(&fs, 3, AT_NONE, "  ", eq + 1, vl);
+				fl_add(&fs, FL_GLUE, AT_NONE, "", " TCP connection%s",
+				    vl == 1 && eq[1] == '1' ? "" : "s");
+			} else if (NAME("shed") || NAME("timedout")) {
+				if (at < 0)
+					continue;
+				fl_addn(&fs, 2, at, "  ", eq + 1, vl);
+				fl_add(&fs, FL_GLUE, at, "", " %s", NAME("shed") ?
+				    "connections shed (strangers, for room)" :
+				    "connections timed out");
+			} else if (NAME("rcvbuf")) {
+				/* told only when the system cut it */
+				if (vl == 0 || vl > 19 || unum(eq + 1, vl) == 0 ||
+				    unum(eq + 1, vl) >= 16u << 20)
+					continue;
+				fl_add(&fs, 2, AT_4XX, "  ", "UDP receive buffer "
+				    "%llu KiB (net.core.rmem_max)",
+				    (unsigned long long)(unum(eq + 1, vl) >> 10));
 			} else
 				fl_addn(&fs, 4, AT_NONE, "  ", t->u.p, t->u.len);
 #undef NAME

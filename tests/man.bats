@@ -3,6 +3,14 @@
 bats_require_minimum_version 1.5.0
 load helper
 
+@test "man pages lint clean with mandoc -Tlint, style included" {
+	# (a page that other pages name is not installed here: not a fault)
+	run sh -c 'mandoc -Tlint -Wstyle "$@" 2>&1 |
+	    grep -v -e "referenced manual not found" -e "mandoc.db"' sh "$TOP"/man/*.[1-8]
+	echo "$output"
+	[ -z "$output" ]
+}
+
 @test "man pages lint clean with groff -ww" {
 	run --separate-stderr groff -mandoc -ww -z "$TOP"/man/*.[1-8]
 	[ "$status" -eq 0 ]
@@ -26,7 +34,7 @@ load helper
 }
 
 # the commands whose --help is the long one (the others still print usage)
-HELPED="omph-tail omph-parse omph-top"
+HELPED="omph-tail omph-parse omph-top omph-collect omph-send"
 
 @test "--help: every option, a line each, on stdout, exit 0; -V and --version" {
 	for name in $HELPED; do

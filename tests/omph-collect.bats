@@ -704,7 +704,7 @@ assert last["active"][0]["path"] == "/a" and last["active"][0]["rule"] == "5xx>0
 	[ "$(val '*' hits <"$T/out")" = 2000 ]
 }
 
-@test "usage errors exit 2 with a message; --help exits 2; --version 0" {
+@test "usage errors exit 2 with a message; --help and --version exit 0" {
 	for args in '--window 0' '--window 86401' '-n 0' '-n 1000001' \
 	    '--max-keys abc' '--max-keys 0' '--sort x' '--clock x' \
 	    '--clock arrival' '-o xml' '--interval 0' '--interval x' \
@@ -716,13 +716,14 @@ assert last["active"][0]["path"] == "/a" and last["active"][0]["rule"] == "5xx>0
 		[[ "${stderr_lines[0]}" == "omph-collect: "* ]]
 		[[ "$stderr" == *"usage: omph-collect "* ]]
 	done
-	run --separate-stderr omph-collect extra </dev/null
+	run --separate-stderr omph-collect /nonexistent </dev/null
 	[ "$status" -eq 2 ]
-	[[ "$stderr" == "usage: omph-collect "* ]]
+	[ "${stderr_lines[0]}" = "omph-collect: /nonexistent: extra operand: records are read from stdin or --listen" ]
+	[[ "${stderr_lines[1]}" == "usage: omph-collect "* ]]
 	run --separate-stderr omph-collect --help
-	[ "$status" -eq 2 ]
-	[ -z "$output" ]
-	[[ "$stderr" == "usage: omph-collect "* ]]
+	[ "$status" -eq 0 ]
+	[ -z "$stderr" ]
+	[[ "$output" == "usage: omph-collect "* ]]
 	run --separate-stderr omph-collect --version
 	[ "$status" -eq 0 ]
 	[[ "$output" == "omph-collect "* ]]
