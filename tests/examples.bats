@@ -186,3 +186,13 @@ examples() {
 	[ "$status" -eq 1 ]
 	[[ "$output" == *"-221"*"+220"* ]]
 }
+
+@test "examples.sh: EXAMPLES_PORTS gives the port of a server the caller started" {
+	# what the command gets, not mapped back: port 1 is never a free one
+	printf '%s\n' '' "    \$ echo 127.0.0.1:514 | tr : ' '" '    127.0.0.1 1' >"$T/f.md"
+	EXAMPLES_PORTS="99=2 514=1" run sh "$EX" run "$T/f.md" 2
+	echo "$output"
+	[ "$status" -eq 0 ]
+	run sh "$EX" run "$T/f.md" 2
+	[ "$status" -eq 1 ]
+}

@@ -58,7 +58,9 @@
 # What differs between runs and is normalised, in the output and in the
 # expected text alike (nothing else is):
 # - ports: each 127.0.0.1:PORT in the commands becomes a free port of the
-#   machine for the run, and back to PORT in the output;
+#   machine for the run, and back to PORT in the output; EXAMPLES_PORTS, a
+#   list of PORT=PORT2, gives the port of a server the caller started for
+#   the block instead (an rsyslogd relay that the example sends to);
 # - in a table whose "#" header has a column "addr", the port after the last
 #   ":" of that column (a sender's ephemeral source port) becomes PORT;
 # - in a table whose header has a column "last" (when a sender was last
@@ -379,7 +381,11 @@ run() {
 	: >"$d/back.sed"
 	# shellcheck disable=SC2013 # port numbers, one a word
 	for p in $(grep -o '127\.0\.0\.1:[0-9][0-9]*' "$d/cmds" | sort -u | cut -d: -f2); do
-		q=$(free_port) || exit 1
+		q=
+		for m in ${EXAMPLES_PORTS:-}; do
+			[ "${m%%=*}" = "$p" ] && q=${m#*=}
+		done
+		[ -n "$q" ] || q=$(free_port) || exit 1
 		subst "$p" "$q" >>"$d/ports.sed"
 		subst "$q" "$p" >>"$d/back.sed"
 	done
