@@ -135,3 +135,24 @@ readme_json_copy() {
 	[ "$output" = "COPY 3" ]
 	[ "$(sql 'SELECT count(*) FROM w')" = 3 ]
 }
+
+# the man pages whose EXAMPLES are tests (tests/examples.bats has the list
+# too)
+MAN_EXAMPLES="omph-tail.1 omph-parse.1 omph-top.1"
+
+@test "man pages: the PostgreSQL examples print what the pages show" {
+	local page db l failed=""
+
+	# a database for each page, its blocks in order, as a reader runs them
+	for page in $MAN_EXAMPLES; do
+		db=$(echo "man_${page%.*}" | tr -c 'a-z0-9\n' _)
+		sql "CREATE DATABASE $db"
+		for l in $(sh "$TOP/tests/examples.sh" blocks "$TOP/man/$page" |
+		    awk -F'\t' '$2 == "needs:postgres" { print $1 }'); do
+			PGDATABASE=$db sh "$TOP/tests/examples.sh" run "$TOP/man/$page" "$l" ||
+			    failed="$failed $page:$l"
+		done
+	done
+	echo "blocks that differ:${failed:- none}"
+	[ -z "$failed" ]
+}
