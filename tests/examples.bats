@@ -72,7 +72,7 @@ blocks() {
 
 # The man pages whose EXAMPLES are tests (tests/postgres.bats has the list
 # too): the literal blocks of their EXAMPLES section, by the line of .Bd
-MAN_EXAMPLES="omph-tail.1 omph-parse.1 omph-top.1"
+MAN_EXAMPLES="omph-tail.1 omph-parse.1 omph-top.1 omph-collect.1 omph-send.1 omph.7"
 
 # examples PAGE: the lines of .Bd -literal in PAGE's EXAMPLES section
 examples() {

@@ -57,7 +57,8 @@
 #
 # What differs between runs and is normalised, in the output and in the
 # expected text alike (nothing else is):
-# - ports: each 127.0.0.1:PORT in the commands becomes a free port of the
+# - ports: each 127.0.0.1:PORT (or bash's /dev/tcp/127.0.0.1/PORT) in the
+#   commands becomes a free port of the
 #   machine for the run, and back to PORT in the output; EXAMPLES_PORTS, a
 #   list of PORT=PORT2, gives the port of a server the caller started for
 #   the block instead (an rsyslogd relay that the example sends to);
@@ -354,6 +355,9 @@ esac
 subst() {
 	printf 's/127\\.0\\.0\\.1:%s$/127.0.0.1:%s/\n' "$1" "$2"
 	printf 's/127\\.0\\.0\\.1:%s\\([^0-9]\\)/127.0.0.1:%s\\1/g\n' "$1" "$2"
+	# bash's /dev/tcp/127.0.0.1/PORT alike
+	printf 's|/dev/tcp/127\\.0\\.0\\.1/%s$|/dev/tcp/127.0.0.1/%s|\n' "$1" "$2"
+	printf 's|/dev/tcp/127\\.0\\.0\\.1/%s\\([^0-9]\\)|/dev/tcp/127.0.0.1/%s\\1|g\n' "$1" "$2"
 }
 
 # shown: stdin as $file shows it (a man page: each TAB a space)
@@ -380,7 +384,7 @@ run() {
 	: >"$d/ports.sed"
 	: >"$d/back.sed"
 	# shellcheck disable=SC2013 # port numbers, one a word
-	for p in $(grep -o '127\.0\.0\.1:[0-9][0-9]*' "$d/cmds" | sort -u | cut -d: -f2); do
+	for p in $(grep -oE '127\.0\.0\.1[:/][0-9]+' "$d/cmds" | cut -c 11- | sort -u); do
 		q=
 		for m in ${EXAMPLES_PORTS:-}; do
 			[ "${m%%=*}" = "$p" ] && q=${m#*=}

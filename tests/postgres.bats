@@ -138,7 +138,7 @@ readme_json_copy() {
 
 # the man pages whose EXAMPLES are tests (tests/examples.bats has the list
 # too)
-MAN_EXAMPLES="omph-tail.1 omph-parse.1 omph-top.1"
+MAN_EXAMPLES="omph-tail.1 omph-parse.1 omph-top.1 omph-collect.1 omph-send.1 omph.7"
 
 @test "man pages: the PostgreSQL examples print what the pages show" {
 	local page db l failed=""
