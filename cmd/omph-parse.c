@@ -81,6 +81,7 @@ struct parse {
 	const struct rec_schema *sch;	/* schema the map was made for */
 	unsigned gen;
 	int nout;
+	unsigned char want_told[REC_MAXF];	/* a --fields name lacking was told */
 	const char *outname[REC_MAXF];
 	int outsrc[REC_MAXF];		/* schema column, -1 absent, -2 source */
 	int hdr_n;			/* header last written */
@@ -752,6 +753,13 @@ map_columns(struct parse *ps, const struct rec_schema *sch)
 					ps->outsrc[i] = j;
 		}
 		ps->nout = ps->nwant;
+		/* a field the format lacks: told once, written as \N */
+		for (i = 0; i < ps->nwant; i++)
+			if (ps->outsrc[i] == -1 && !ps->want_told[i]) {
+				ps->want_told[i] = 1;
+				warnx("--fields %s: the format has no such field; "
+				    "it is written as \\N", ps->want[i]);
+			}
 		return;
 	}
 	memset(used, 0, sizeof(used));

@@ -885,3 +885,13 @@ print(len(rs))' "$T/out" "$want"
 		[[ "$stderr" == "omph-parse: --plain-header is for TSV with a header"* ]]
 	done
 }
+
+@test "--fields naming a field the format lacks is told once; it is written as \\N" {
+	run --separate-stderr omph-parse --fields time,nosuch,path clf "$DATA/combined/elastic-apache.log"
+	[ "$status" -eq 0 ]
+	[ "${stderr_lines[0]}" = 'omph-parse: --fields nosuch: the format has no such field; it is written as \N' ]
+	[ "$(grep -c 'nosuch' <<<"$stderr")" = 1 ]
+	[ "${lines[1]}" = "2015-05-17T10:05:03Z	\\N	/presentations/logstash-monitorama-2013/images/kibana-search.png" ]
+	run --separate-stderr omph-parse --fields time,path clf "$DATA/combined/elastic-apache.log"
+	! grep -q 'no such field' <<<"$stderr"
+}
