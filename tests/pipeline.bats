@@ -130,3 +130,25 @@ ends_fast() {
 	port=$(python3 -c 'import socket; s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 	ends_fast "omph-tail \"\$0\" | omph-parse combined | omph-collect --listen udp://127.0.0.1:$port --window 60 --interval 30 | sleep 0.3"
 }
+
+@test "make test's check names every missing package and how to install them (not root)" {
+	command -v setpriv >/dev/null || skip "no setpriv to run as another user"
+	# a PATH with the shell and the few tools deps.sh uses, nothing else
+	mkdir "$T/bin"
+	for c in sh id ls; do
+		ln -s "$(command -v $c)" "$T/bin/$c"
+	done
+	chmod 755 "$T" "$T/bin"
+	run --separate-stderr setpriv --reuid=65534 --regid=65534 --clear-groups \
+	    env PATH="$T/bin" sh "$TOP/tests/deps.sh" test
+	echo "$stderr"
+	[ "$status" -eq 1 ]
+	[[ "${stderr_lines[0]}" == "make test: missing packages: gcc bats mawk groff-base mandoc tmux python3"* ]]
+	[[ "${stderr_lines[1]}" == "make test: install them with: sudo apt-get install gcc bats mawk groff-base mandoc tmux python3"* ]]
+	# all there: quiet, 0
+	run --separate-stderr sh "$TOP/tests/deps.sh" test
+	[ "$status" -eq 0 ]
+	[ -z "$stderr" ]
+	run --separate-stderr sh "$TOP/tests/deps.sh" nosuch
+	[ "$status" -eq 2 ]
+}
