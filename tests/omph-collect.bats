@@ -951,7 +951,7 @@ refused() {
 		flip "$T/S" "$off"
 		case $off in
 		0 | 7) why='not an omph-collect checkpoint' ;;
-		8) why='version 254; this omph-collect reads version 1' ;;
+		8) why='version 253; this omph-collect reads versions 1 and 2' ;;
 		12) why='flags this omph-collect does not know' ;;
 		16)	# the length's low byte: longer or shorter than the file
 			if [ $(((size & 255) ^ 255)) -gt $((size & 255)) ]; then
@@ -979,8 +979,8 @@ refused() {
 	refused "$((size + 1)) bytes, $size written: bytes after its end" "${opts[@]}"
 	# a later version; a section unknown, or damaged, under a right checksum
 	cp "$T/good" "$T/S"
-	printf '\002' | dd of="$T/S" bs=1 seek=8 conv=notrunc 2>/dev/null
-	refused 'version 2; this omph-collect reads version 1' "${opts[@]}"
+	printf '\003' | dd of="$T/S" bs=1 seek=8 conv=notrunc 2>/dev/null
+	refused 'version 3; this omph-collect reads versions 1 and 2' "${opts[@]}"
 	{ cat "$T/good"; printf '\011\0\0\0\0\0\0\0\0\0\0\0'; } >"$T/S"
 	reseal "$T/S"
 	refused 'a section of type 9, unknown to this omph-collect' "${opts[@]}"
