@@ -537,6 +537,13 @@ main(int argc, char *argv[])
 		if (opt_interval > 0) {
 			t = tm_mono();
 			if (t >= next_tick) {
+				/*
+				 * --state: a snapshot tells no more than the
+				 * checkpoint holds, so the next life's first
+				 * is never lower than this one.
+				 */
+				if (opt_state != NULL)
+					ck_save(&co);
 				if (opt_arrival)
 					agg_advance(&co.a, wall());
 				report(&co, opt_arrival ? wall() : co.a.newest, 0);
