@@ -385,6 +385,41 @@ orig_streams(const struct orig *o, const char *name, size_t nlen)
 	return s == NIL ? 0 : S(o, s)->n;
 }
 
+int
+orig_ok(const struct orig *o)
+{
+	uint32_t i, j, k, prev, n = 0, ns = 0, sn;
+
+	if (o->e == NULL)
+		return o->n == 0 && o->ns == 0 && o->head == NIL ? 0 : -1;
+	if (o->n > ORIG_MAX || o->hi > ORIG_MAX || o->shi > ORIG_MAX)
+		return -1;
+	for (prev = NIL, i = o->head; i != NIL; prev = i, i = E(o, i)->next) {
+		if (i > o->hi || E(o, i)->prev != prev || ++n > o->n ||
+		    E(o, i)->snd == NIL || E(o, i)->snd > o->shi ||
+		    S(o, E(o, i)->snd)->name == NULL ||
+		    ent_find(o, E(o, i)->snd, E(o, i)->id) != i)
+			return -1;
+	}
+	if (n != o->n || o->tail != prev)
+		return -1;
+	for (k = 1; k <= o->shi; k++) {
+		if (S(o, k)->name == NULL)
+			continue;
+		ns++;
+		sn = 0;
+		for (prev = NIL, j = S(o, k)->head; j != NIL;
+		    prev = j, j = E(o, j)->snext)
+			if (j > o->hi || E(o, j)->sprev != prev ||
+			    E(o, j)->snd != k || ++sn > ORIG_PER_SENDER)
+				return -1;
+		if (sn != S(o, k)->n || sn == 0 || S(o, k)->tail != prev ||
+		    snd_find(o, S(o, k)->name, S(o, k)->len, S(o, k)->hash) != k)
+			return -1;
+	}
+	return ns == o->ns ? 0 : -1;
+}
+
 /*
  * The section: u8 used, u64 checked dup gaps gapbytes bad evicted, u32
  * senders, each its name; u32 streams, each u32 sender (its place in the

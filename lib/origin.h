@@ -81,6 +81,13 @@ int orig_check(struct orig *o, const char *name, size_t nlen,
 /* Streams held for the sender called name; 0 when none. */
 uint32_t orig_streams(const struct orig *o, const char *name, size_t nlen);
 /*
+ * 0 when o holds together: its lists and chains reach each stream once,
+ * in both directions, the counts of streams and senders are theirs, the
+ * bounds are kept; else -1.  For tests (tests/fuzz/fuzz-ckpt.c): it walks
+ * the whole table.
+ */
+int orig_ok(const struct orig *o);
+/*
  * The table in a checkpoint: its counts, its senders and streams, the
  * streams from the one advanced least recently to the most recent, so
  * that orig_load puts them back in the same order.  orig_load reads into o
