@@ -68,6 +68,8 @@ _Static_assert(MAXSENDERS <= CKPT_MAXSENDERS && MAXSESSIONS <= CKPT_MAXSES &&
 #define UDP_BATCH 32
 #define UDP_TURNS 16		/* batches read per wakeup, then the others */
 #define RCVBUF (16 * 1024 * 1024)
+#define CK_ACKWAIT 0.05		/* --state: seconds lines wait for an ack */
+#define CK_ACKBYTES (8 * 1024 * 1024)	/* bytes: ... or as many */
 
 static const char *opt_keys[MAXKEYF];	/* -k */
 static int opt_nkeys;
@@ -221,7 +223,11 @@ struct collect {
 	struct ckpt_buf ck;		/* --state: the encoded checkpoint */
 	uint64_t ck_saved;		/* ck_mark() of what the file holds */
 	int ck_errno;			/* the last save's error, told */
-	double ck_next;			/* monotonic: the next save due */
+	double ck_last;			/* monotonic: when the last save began */
+	double ck_took;			/* seconds it took */
+	uint64_t ck_bytes;		/* TCP bytes taken since, to ack */
+	uint64_t tcp_in;		/* bytes read from TCP connections */
+	int tcp_idle;			/* the last wakeup read none */
 	int ck_unacked;			/* --state: lines taken since acks */
 	uint64_t skipped;		/* TCP lines of a session's, again */
 	struct orig org;		/* the positions of origins */
@@ -310,10 +316,10 @@ main(int argc, char *argv[])
 	sigset_t orig;
 	char errbuf[512], url[300];
 	const char *secret = NULL;
-	double next_tick = 0, t;
+	double next_tick = 0, t, w0;
 	size_t v;
 	struct stat st;
-	uint64_t told;
+	uint64_t told, in0;
 	int ch, rv = 0, ms, npfd, nnet, in_active, watch_out, w;
 
 	out_stdfds();
@@ -558,15 +564,37 @@ main(int argc, char *argv[])
 		/*
 		 * --state: a change is saved at once when the last save is a
 		 * second old, else when it is; and right after a snapshot
-		 * that told alerts, so that they are not told again.
+		 * that told alerts, so that they are not told again.  TCP
+		 * lines wait for a save to be acknowledged: then sooner, after
+		 * CK_ACKWAIT, or as soon as the connections fell silent (a
+		 * sender waits for its acks), at once when CK_ACKBYTES wait,
+		 * so that a sender's buffer never fills; but never sooner than
+		 * four times what the last save took after it, so that saving
+		 * takes at most a fifth of the time.
 		 */
 		if (opt_state != NULL && ck_mark(&co) != co.ck_saved) {
+			double due = co.ck_last + 1;
+
 			t = tm_mono();
-			if (t >= co.ck_next || co.events != told) {
-				ck_save(&co);
-				co.ck_next = t + 1;
+			if (co.ck_unacked && co.ck_errno == 0) {
+				w0 = co.ck_took * 4;
+				if (!co.tcp_idle && co.ck_bytes < CK_ACKBYTES &&
+				    w0 < CK_ACKWAIT)
+					w0 = CK_ACKWAIT;
+				if (co.ck_last + w0 < due)
+					due = co.ck_last + w0;
 			}
-			w = (int)((co.ck_next - t) * 1000) + 1;
+			if (t >= due || co.events != told) {
+				ck_save(&co);
+				co.ck_took = tm_mono() - t;
+				co.ck_last = t;
+				due = t + 1;
+			}
+			w = (int)((due - t) * 1000) + 1;
+			/* lines to ack: look again soon whether more come */
+			if (co.ck_unacked && co.ck_errno == 0 && !co.tcp_idle &&
+			    w > 1)
+				w = 1;
 			if (ck_mark(&co) != co.ck_saved && (ms < 0 || w < ms))
 				ms = w;
 		}
@@ -603,7 +631,9 @@ main(int argc, char *argv[])
 			rv = 1;
 			break;
 		}
+		in0 = co.tcp_in;
 		net_events(&co, pfd + in_active, nnet);
+		co.tcp_idle = co.tcp_in == in0;
 		if (in_active && (pfd[0].revents & (POLLIN | POLLHUP | POLLERR)) &&
 		    lr_fill(&r) == -1 && errno != EAGAIN && errno != EINTR) {
 			warn("stdin");
@@ -1643,6 +1673,7 @@ ck_acks(struct collect *co)
 	if (!co->ck_unacked)
 		return;
 	co->ck_unacked = 0;
+	co->ck_bytes = 0;
 	for (j = 0; j < co->ct.n; j++) {
 		c = (struct conn *)co->ct.ent[j];
 		if (c->ent.dead)
@@ -2146,6 +2177,7 @@ stream_line(struct collect *co, struct conn *c, char *p, size_t len,
 	c->off += len + eol;
 	c->snd->msgs++;
 	co->ck_unacked = 1;
+	co->ck_bytes += len + eol;
 	if ((ss = session_find(c->snd, c->session)) != NULL) {
 		if (c->off <= ss->taken && len > 0 && p[0] != '#') {
 			c->feed.lineno++;
@@ -2482,6 +2514,7 @@ conn_read(struct collect *co, struct conn *c)
 		}
 		conn_heard(&c->ent, tm_mono());
 		c->end += (size_t)r;
+		co->tcp_in += (uint64_t)r;
 		if (conn_frames(co, c, 0) == -1)
 			return -1;
 		if (c->start > 0)
