@@ -37,6 +37,7 @@
 #include "lr.h"
 #include "net.h"
 #include "opt.h"
+#include "origin.h"
 #include "sig.h"
 #include "out.h"
 #include "rec.h"
@@ -53,6 +54,8 @@
 #define MAXSENDERS 1024		/* remembered; see sender() for who goes */
 #define MAXSESSIONS 4		/* sessions remembered per sender */
 #define MAXSCHEMAS 4		/* headers remembered per session */
+_Static_assert(MAXSENDERS <= CKPT_MAXSENDERS && MAXSESSIONS <= CKPT_MAXSES &&
+    WIRE_IDMAX + 80 <= CKPT_NAMELEN, "the checkpoint holds the sender table");
 #define PROVEN 4		/* messages that establish a sender, a session */
 #define STALE 600		/* seconds silent: an established sender may go */
 #define MAXVIEWERS 64
@@ -65,6 +68,8 @@
 #define UDP_BATCH 32
 #define UDP_TURNS 16		/* batches read per wakeup, then the others */
 #define RCVBUF (16 * 1024 * 1024)
+#define CK_ACKWAIT 0.05		/* --state: seconds lines wait for an ack */
+#define CK_ACKBYTES (8 * 1024 * 1024)	/* bytes: ... or as many */
 
 static const char *opt_keys[MAXKEYF];	/* -k */
 static int opt_nkeys;
@@ -100,6 +105,7 @@ struct cols {
 	int n;				/* columns in the header, 0: none yet */
 	int key[MAXKEYF];		/* -1: not in this header */
 	int time, status, bytes, duration;
+	int origin;			/* -1: no origin column */
 };
 
 struct sender;
@@ -145,6 +151,7 @@ struct sender {
 	uint32_t hash;
 	uint64_t records, msgs, bad, noschema;
 	uint64_t lost, repeated, reordered;	/* over all its sessions */
+	uint64_t dup, gaps, gapbytes;	/* of its records' origins */
 	int64_t last;			/* wall clock, last heard */
 	uint64_t at;			/* co->clock when last heard */
 	struct session ses[MAXSESSIONS];
@@ -173,6 +180,7 @@ struct conn {
 	size_t cap, start, end;
 	uint64_t off;			/* C_OMPH: stream offset of buf[start] */
 	uint64_t acked;
+	uint64_t durable;		/* --state: taken up to, in the file */
 	struct feed feed;
 	struct sender *snd;
 };
@@ -215,7 +223,14 @@ struct collect {
 	struct ckpt_buf ck;		/* --state: the encoded checkpoint */
 	uint64_t ck_saved;		/* ck_mark() of what the file holds */
 	int ck_errno;			/* the last save's error, told */
-	double ck_next;			/* monotonic: the next save due */
+	double ck_last;			/* monotonic: when the last save began */
+	double ck_took;			/* seconds it took */
+	uint64_t ck_bytes;		/* TCP bytes taken since, to ack */
+	uint64_t tcp_in;		/* bytes read from TCP connections */
+	int tcp_idle;			/* the last wakeup read none */
+	int ck_unacked;			/* --state: lines taken since acks */
+	uint64_t skipped;		/* TCP lines of a session's, again */
+	struct orig org;		/* the positions of origins */
 	/* network */
 	struct listener lis[MAXLISTEN + 1];
 	int nlis;
@@ -254,6 +269,13 @@ static int64_t wall(void);
 static void ck_load(struct collect *);
 static int ck_save(struct collect *);
 static uint64_t ck_mark(const struct collect *);
+static void ck_acks(struct collect *);
+struct conn;
+static void conn_ack(struct conn *);
+static uint32_t name_hash(const char *, size_t);
+static uint32_t *snd_slot(struct collect *, const char *, size_t, uint32_t);
+static void snd_alloc(struct collect *);
+static int origin(struct collect *, struct feed *, const char *, size_t);
 
 /* long options without a letter */
 enum { O_MAXCONNS = 1001, O_PERADDR, O_HANDSHAKE, O_IDLE, O_MAXBUF };
@@ -294,10 +316,10 @@ main(int argc, char *argv[])
 	sigset_t orig;
 	char errbuf[512], url[300];
 	const char *secret = NULL;
-	double next_tick = 0, t;
+	double next_tick = 0, t, w0;
 	size_t v;
 	struct stat st;
-	uint64_t told;
+	uint64_t told, in0;
 	int ch, rv = 0, ms, npfd, nnet, in_active, watch_out, w;
 
 	out_stdfds();
@@ -521,6 +543,13 @@ main(int argc, char *argv[])
 		if (opt_interval > 0) {
 			t = tm_mono();
 			if (t >= next_tick) {
+				/*
+				 * --state: a snapshot tells no more than the
+				 * checkpoint holds, so the next life's first
+				 * is never lower than this one.
+				 */
+				if (opt_state != NULL)
+					ck_save(&co);
 				if (opt_arrival)
 					agg_advance(&co.a, wall());
 				report(&co, opt_arrival ? wall() : co.a.newest, 0);
@@ -535,15 +564,37 @@ main(int argc, char *argv[])
 		/*
 		 * --state: a change is saved at once when the last save is a
 		 * second old, else when it is; and right after a snapshot
-		 * that told alerts, so that they are not told again.
+		 * that told alerts, so that they are not told again.  TCP
+		 * lines wait for a save to be acknowledged: then sooner, after
+		 * CK_ACKWAIT, or as soon as the connections fell silent (a
+		 * sender waits for its acks), at once when CK_ACKBYTES wait,
+		 * so that a sender's buffer never fills; but never sooner than
+		 * four times what the last save took after it, so that saving
+		 * takes at most a fifth of the time.
 		 */
 		if (opt_state != NULL && ck_mark(&co) != co.ck_saved) {
+			double due = co.ck_last + 1;
+
 			t = tm_mono();
-			if (t >= co.ck_next || co.events != told) {
-				ck_save(&co);
-				co.ck_next = t + 1;
+			if (co.ck_unacked && co.ck_errno == 0) {
+				w0 = co.ck_took * 4;
+				if (!co.tcp_idle && co.ck_bytes < CK_ACKBYTES &&
+				    w0 < CK_ACKWAIT)
+					w0 = CK_ACKWAIT;
+				if (co.ck_last + w0 < due)
+					due = co.ck_last + w0;
 			}
-			w = (int)((co.ck_next - t) * 1000) + 1;
+			if (t >= due || co.events != told) {
+				ck_save(&co);
+				co.ck_took = tm_mono() - t;
+				co.ck_last = t;
+				due = t + 1;
+			}
+			w = (int)((due - t) * 1000) + 1;
+			/* lines to ack: look again soon whether more come */
+			if (co.ck_unacked && co.ck_errno == 0 && !co.tcp_idle &&
+			    w > 1)
+				w = 1;
 			if (ck_mark(&co) != co.ck_saved && (ms < 0 || w < ms))
 				ms = w;
 		}
@@ -580,7 +631,9 @@ main(int argc, char *argv[])
 			rv = 1;
 			break;
 		}
+		in0 = co.tcp_in;
 		net_events(&co, pfd + in_active, nnet);
+		co.tcp_idle = co.tcp_in == in0;
 		if (in_active && (pfd[0].revents & (POLLIN | POLLHUP | POLLERR)) &&
 		    lr_fill(&r) == -1 && errno != EAGAIN && errno != EINTR) {
 			warn("stdin");
@@ -624,6 +677,7 @@ main(int argc, char *argv[])
 	while (co.nev > 0)
 		free(co.ev[--co.nev].key);
 	free(co.ev);
+	orig_free(&co.org);
 	ckpt_buf_free(&co.ck);
 	return rv;
 }
@@ -661,7 +715,7 @@ header(struct cols *c, char *p, size_t len)
 	c->n = n;
 	for (j = 0; j < opt_nkeys; j++)
 		c->key[j] = -1;
-	c->time = c->status = c->bytes = c->duration = -1;
+	c->time = c->status = c->bytes = c->duration = c->origin = -1;
 	for (i = 0; i < n; i++) {
 		for (j = 0; j < opt_nkeys; j++)
 			if (strlen(opt_keys[j]) == fl[i] &&
@@ -676,6 +730,8 @@ header(struct cols *c, char *p, size_t len)
 			c->bytes = i;
 		else if (IS("duration"))
 			c->duration = i;
+		else if (IS("origin"))
+			c->origin = i;
 #undef IS
 	}
 	/* a key that names no column: told once, its records go under \N */
@@ -761,6 +817,32 @@ micros(const char *p, size_t n)
 	return s * 1000000 + us;
 }
 
+/*
+ * The origin of a record of feed fd (lib/origin.h): 0 when it is a
+ * repeat, not to be counted; else 1, a gap before it counted.  The feed's
+ * sender is its sender's name, or "" for stdin (no sender has that name).
+ */
+static int
+origin(struct collect *co, struct feed *fd, const char *v, size_t vl)
+{
+	struct orig_res r;
+	const char *name = fd->snd != NULL ? fd->snd->name : "";
+	int k;
+
+	if ((k = orig_check(&co->org, name, strlen(name), v, vl, &r)) == -1)
+		err(1, NULL);
+	if (k == ORIG_DUP) {
+		if (fd->snd != NULL)
+			fd->snd->dup++;
+		return 0;
+	}
+	if (r.gap > 0 && fd->snd != NULL) {
+		fd->snd->gaps++;
+		fd->snd->gapbytes += r.gap;
+	}
+	return 1;
+}
+
 static void
 record(struct collect *co, struct feed *fd, char *p, size_t len)
 {
@@ -781,6 +863,8 @@ record(struct collect *co, struct feed *fd, char *p, size_t len)
 		bad(co, fd, "field count differs from the header's");
 		return;
 	}
+	if (c->origin >= 0 && !origin(co, fd, f[c->origin], fl[c->origin]))
+		return;
 	/* the key: its fields as written (escaped), joined by TAB */
 	need = (size_t)opt_nkeys;
 	for (j = 0; j < opt_nkeys; j++)
@@ -1142,19 +1226,22 @@ senders(struct collect *co, struct out *o)
 {
 	static const char *const cols[] = {
 		"records", "messages", "lost", "repeated", "reordered", "bad",
-		"noschema"
+		"noschema", "dup", "gaps", "gapbytes"
 	};
 	const struct sender *s;
 	struct rec_val v;
-	uint64_t n[7];
+	uint64_t n[10];
 	char num[32];
-	int i, j, first = 1;
+	int i, j, first = 1, nc = 7, oc = co->org.used ? 3 : 0;
 
 	if (opt_nlisten == 0)
 		return;
+	/* the columns of origins once a record had one (at the end) */
 	out_puts(o, opt_json ? "\"senders\":[" :
 	    "#sender\tkind\taddr\trecords\tmessages\tlost\trepeated\t"
-	    "reordered\tbad\tnoschema\tlast\n");
+	    "reordered\tbad\tnoschema\tlast");
+	if (!opt_json)
+		out_puts(o, oc ? "\tdup\tgaps\tgapbytes\n" : "\n");
 	for (i = 0; i < co->nsnd; i++) {
 		s = &co->snd[i];
 		if (!s->used)
@@ -1166,6 +1253,9 @@ senders(struct collect *co, struct out *o)
 		n[4] = s->reordered;
 		n[5] = s->bad;
 		n[6] = s->noschema;
+		n[7] = s->dup;
+		n[8] = s->gaps;
+		n[9] = s->gapbytes;
 		v.p = s->name;
 		v.len = (uint32_t)strlen(s->name);
 		v.enc = REC_RAW;
@@ -1178,7 +1268,7 @@ senders(struct collect *co, struct out *o)
 			v.p = s->addr;
 			v.len = (uint32_t)strlen(s->addr);
 			rec_put_json(o, &v, 0);
-			for (j = 0; j < 7; j++) {
+			for (j = 0; j < nc + oc; j++) {
 				snprintf(num, sizeof(num), ",\"%s\":%" PRIu64, cols[j],
 				    n[j]);
 				out_puts(o, num);
@@ -1192,12 +1282,16 @@ senders(struct collect *co, struct out *o)
 			out_puts(o, s->kind);
 			out_putc(o, '\t');
 			out_puts(o, s->addr);
-			for (j = 0; j < 7; j++) {
+			for (j = 0; j < nc; j++) {
 				snprintf(num, sizeof(num), "\t%" PRIu64, n[j]);
 				out_puts(o, num);
 			}
 			out_putc(o, '\t');
 			put_time(o, s->last);
+			for (; j < nc + oc; j++) {
+				snprintf(num, sizeof(num), "\t%" PRIu64, n[j]);
+				out_puts(o, num);
+			}
 			out_putc(o, '\n');
 		}
 		first = 0;
@@ -1250,6 +1344,15 @@ report(struct collect *co, int64_t at, int final)
 			    co->ct.live, co->shed, co->timedout, co->rcvbuf);
 			out_puts(o, num);
 		}
+		if (co->org.used) {
+			snprintf(num, sizeof(num), "\"dup\":%" PRIu64 ",\"gaps\":%"
+			    PRIu64 ",\"gapbytes\":%" PRIu64 ",\"badorigin\":%"
+			    PRIu64 ",\"streams\":%" PRIu32 ",\"forgotten\":%"
+			    PRIu64 ",", co->org.dup, co->org.gaps,
+			    co->org.gapbytes, co->org.bad, co->org.n,
+			    co->org.evicted);
+			out_puts(o, num);
+		}
 		out_puts(o, "\"total\":");
 		put_row(co, &co->a.total, 1);
 		out_puts(o, ",\"top\":[");
@@ -1286,6 +1389,14 @@ report(struct collect *co, int64_t at, int final)
 			snprintf(num, sizeof(num), "\tconns=%zu\tshed=%" PRIu64
 			    "\ttimedout=%" PRIu64 "\trcvbuf=%d", co->ct.live,
 			    co->shed, co->timedout, co->rcvbuf);
+			out_puts(o, num);
+		}
+		if (co->org.used) {
+			snprintf(num, sizeof(num), "\tdup=%" PRIu64 "\tgaps=%"
+			    PRIu64 "\tgapbytes=%" PRIu64 "\tbadorigin=%" PRIu64
+			    "\tstreams=%" PRIu32 "\tforgotten=%" PRIu64,
+			    co->org.dup, co->org.gaps, co->org.gapbytes,
+			    co->org.bad, co->org.n, co->org.evicted);
 			out_puts(o, num);
 		}
 		out_putc(o, '\n');
@@ -1364,14 +1475,71 @@ ck_opts(struct ckpt_opts *o)
 /*
  * A number that changes whenever the state does: a sum of counts that only
  * grow (what came in, what was evicted, alerts added or written, the end of
- * the window).  The sender table is not in it: it is not checkpointed yet.
+ * the window, origins checked).  A sender's counts change only with lines,
+ * datagrams or messages it sent, which are in it.
  */
 static uint64_t
 ck_mark(const struct collect *co)
 {
 	return co->lines + co->bad + co->dgrams + co->denied + co->malformed +
 	    co->refused + co->events + co->a.records + co->a.late +
-	    co->a.evicted + (uint64_t)co->a.newest;
+	    co->a.evicted + (uint64_t)co->a.newest + co->skipped +
+	    co->org.checked + co->org.bad;
+}
+
+static const char *const snd_kinds[] = { "udp", "tcp", "syslog", "text" };
+
+/* the loaded sender table (lib/ckpt.h), in place of an empty one */
+static void
+ck_senders(struct collect *co, const struct ckpt_sender *cs, size_t n)
+{
+	struct sender *s;
+	struct session *ss;
+	size_t i;
+	int j, k;
+
+	if (n == 0)
+		return;
+	snd_alloc(co);
+	for (i = 0; i < n && co->nsnd < MAXSENDERS; i++) {
+		s = &co->snd[co->nsnd];
+		memset(s, 0, sizeof(*s));
+		s->used = 1;
+		snprintf(s->name, sizeof(s->name), "%s", cs[i].name);
+		for (k = 0; k < 3 && strcmp(snd_kinds[k], cs[i].kind) != 0; k++)
+			;
+		s->kind = snd_kinds[k];
+		snprintf(s->addr, sizeof(s->addr), "%s", cs[i].addr);
+		s->hash = name_hash(s->name, strlen(s->name));
+		s->records = cs[i].records;
+		s->msgs = cs[i].msgs;
+		s->bad = cs[i].bad;
+		s->noschema = cs[i].noschema;
+		s->lost = cs[i].lost;
+		s->repeated = cs[i].repeated;
+		s->reordered = cs[i].reordered;
+		s->dup = cs[i].dup;
+		s->gaps = cs[i].gaps;
+		s->gapbytes = cs[i].gapbytes;
+		s->last = cs[i].last;
+		s->at = ++co->clock;
+		s->feed.name = s->name;
+		s->feed.snd = s;
+		for (j = 0; j < cs[i].nses && j < MAXSESSIONS; j++) {
+			ss = &s->ses[j];
+			ss->used = 1;
+			ss->id = cs[i].ses[j].id;
+			ss->msgs = cs[i].ses[j].msgs;
+			ss->taken = cs[i].ses[j].taken;
+			ss->at = co->clock;
+			wire_seq_reset(&ss->seq, skey != NULL);
+		}
+		if (*snd_slot(co, s->name, strlen(s->name), s->hash) != 0)
+			continue;	/* a name twice: cannot be, ckpt refuses */
+		*snd_slot(co, s->name, strlen(s->name), s->hash) =
+		    (uint32_t)co->nsnd + 1;
+		co->nsnd++;
+	}
 }
 
 /* resume from --state, or exit 1 when it cannot be trusted */
@@ -1402,6 +1570,10 @@ ck_load(struct collect *co)
 		co->nact = co->actcap = c.nact;
 		co->ev = c.ev;
 		co->nev = co->evcap = c.nev;
+		ck_senders(co, c.snd, c.nsnd);
+		free(c.snd);
+		orig_free(&co->org);
+		co->org = c.org;
 		break;
 	}
 	co->ck_saved = ck_mark(co);
@@ -1416,10 +1588,15 @@ ck_save(struct collect *co)
 {
 	struct ckpt_opts o;
 	struct ckpt_coll c;
+	struct ckpt_sender *cs;
+	struct sender *s;
 	uint64_t m = ck_mark(co);
+	int i, j, k, rv;
 
-	if (m == co->ck_saved)
+	if (m == co->ck_saved) {
+		ck_acks(co);	/* what was taken is in the file */
 		return 0;
+	}
 	ck_opts(&o);
 	memset(&c, 0, sizeof(c));
 	c.lines = co->lines;
@@ -1435,7 +1612,39 @@ ck_save(struct collect *co)
 	c.nact = co->nact;
 	c.ev = co->ev;
 	c.nev = co->nev;
-	if (ckpt_save(opt_state, &co->ck, &o, &co->a, &c) == -1) {
+	c.org = co->org;
+	if (co->nsnd > 0 && (c.snd = calloc((size_t)co->nsnd,
+	    sizeof(*c.snd))) == NULL)
+		err(1, NULL);
+	for (i = 0; i < co->nsnd; i++) {
+		if (!(s = &co->snd[i])->used)
+			continue;
+		cs = &c.snd[c.nsnd++];
+		snprintf(cs->name, sizeof(cs->name), "%s", s->name);
+		snprintf(cs->kind, sizeof(cs->kind), "%s", s->kind);
+		snprintf(cs->addr, sizeof(cs->addr), "%s", s->addr);
+		cs->records = s->records;
+		cs->msgs = s->msgs;
+		cs->bad = s->bad;
+		cs->noschema = s->noschema;
+		cs->lost = s->lost;
+		cs->repeated = s->repeated;
+		cs->reordered = s->reordered;
+		cs->dup = s->dup;
+		cs->gaps = s->gaps;
+		cs->gapbytes = s->gapbytes;
+		cs->last = s->last;
+		for (j = k = 0; j < MAXSESSIONS; j++)
+			if (s->ses[j].used) {
+				cs->ses[k].id = s->ses[j].id;
+				cs->ses[k].msgs = s->ses[j].msgs;
+				cs->ses[k++].taken = s->ses[j].taken;
+			}
+		cs->nses = k;
+	}
+	rv = ckpt_save(opt_state, &co->ck, &o, &co->a, &c);
+	free(c.snd);
+	if (rv == -1) {
 		if (co->ck_errno != errno)
 			warn("%s: cannot save the checkpoint (the file keeps the "
 			    "last one saved; trying again each second)", opt_state);
@@ -1446,7 +1655,32 @@ ck_save(struct collect *co)
 		warnx("%s: checkpoint saved again", opt_state);
 	co->ck_errno = 0;
 	co->ck_saved = m;
+	ck_acks(co);
 	return 0;
+}
+
+/*
+ * --state: the state is in the file; each omph stream is acknowledged up
+ * to what it had taken, which is in it.  Without --state acks go as lines
+ * are taken (conn_ack).
+ */
+static void
+ck_acks(struct collect *co)
+{
+	struct conn *c;
+	size_t j;
+
+	if (!co->ck_unacked)
+		return;
+	co->ck_unacked = 0;
+	co->ck_bytes = 0;
+	for (j = 0; j < co->ct.n; j++) {
+		c = (struct conn *)co->ct.ent[j];
+		if (c->ent.dead)
+			continue;
+		c->durable = c->off;
+		conn_ack(c);
+	}
 }
 
 /* --- the network: senders, UDP, TCP, syslog, viewers --- */
@@ -1910,19 +2144,23 @@ conn_drop(struct collect *co, struct conn *c)
 	conn_del(&co->ct, &c->ent);
 }
 
-/* tell an omph sender what we took (whole lines up to off) */
+/*
+ * Tell an omph sender what we took (whole lines up to off), with --state
+ * only what a checkpoint on disk holds (durable).
+ */
 static void
 conn_ack(struct conn *c)
 {
 	char a[64];
 	size_t n;
+	uint64_t to = opt_state != NULL ? c->durable : c->off;
 
-	if (c->kind != C_OMPH || c->stage != 2 || c->acked == c->off)
+	if (c->kind != C_OMPH || c->stage != 2 || c->acked == to)
 		return;
-	n = wire_put_ack(a, c->off, c->htag, c->framed ? skey : NULL);
+	n = wire_put_ack(a, to, c->htag, c->framed ? skey : NULL);
 	/* a full socket skips this one: the next carries a later offset */
 	if (write(c->fd, a, n) == (ssize_t)n)
-		c->acked = c->off;
+		c->acked = to;
 }
 
 /*
@@ -1938,9 +2176,12 @@ stream_line(struct collect *co, struct conn *c, char *p, size_t len,
 
 	c->off += len + eol;
 	c->snd->msgs++;
+	co->ck_unacked = 1;
+	co->ck_bytes += len + eol;
 	if ((ss = session_find(c->snd, c->session)) != NULL) {
 		if (c->off <= ss->taken && len > 0 && p[0] != '#') {
 			c->feed.lineno++;
+			co->skipped++;
 			return;
 		}
 		if (c->off > ss->taken)
@@ -1998,7 +2239,7 @@ conn_hello(struct collect *co, struct conn *c, char *p, size_t len)
 	c->htag = h.tag;
 	c->feed.name = c->snd->name;
 	c->feed.snd = c->snd;
-	c->off = c->acked = h.offset;
+	c->off = c->acked = c->durable = h.offset;
 	/* the header in force at the offset, or an empty line */
 	if (len > 0 && p[0] == '#' && header(&c->feed.c, p + 1, len - 1) == -1)
 		bad(co, &c->feed, NOT_HEADER);
@@ -2273,6 +2514,7 @@ conn_read(struct collect *co, struct conn *c)
 		}
 		conn_heard(&c->ent, tm_mono());
 		c->end += (size_t)r;
+		co->tcp_in += (uint64_t)r;
 		if (conn_frames(co, c, 0) == -1)
 			return -1;
 		if (c->start > 0)
@@ -2489,12 +2731,21 @@ net_setup(struct collect *co)
 			    "shed or refused", have, need, opt_lim.max);
 	}
 	if (opt_nlisten > 0) {
-		if ((co->snd = calloc(MAXSENDERS, sizeof(*co->snd))) == NULL ||
-		    (co->sndtab = calloc(MAXSENDERS * 2,
-		    sizeof(*co->sndtab))) == NULL ||
-		    (co->udpbuf = malloc((size_t)UDP_BATCH * 65536)) == NULL)
+		snd_alloc(co);
+		if ((co->udpbuf = malloc((size_t)UDP_BATCH * 65536)) == NULL)
 			err(1, NULL);
 	}
+}
+
+/* the sender table, empty, if it is not there yet */
+static void
+snd_alloc(struct collect *co)
+{
+	if (co->snd != NULL)
+		return;
+	if ((co->snd = calloc(MAXSENDERS, sizeof(*co->snd))) == NULL ||
+	    (co->sndtab = calloc(MAXSENDERS * 2, sizeof(*co->sndtab))) == NULL)
+		err(1, NULL);
 }
 
 /*

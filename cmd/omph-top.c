@@ -2124,6 +2124,25 @@ stats(struct top *t, int y, int w)
 				fl_add(&fs, FL_GLUE, at, "", " %s", NAME("shed") ?
 				    "connections shed (strangers, for room)" :
 				    "connections timed out");
+			} else if (NAME("dup") || NAME("gaps") ||
+			    NAME("gapbytes") || NAME("badorigin") ||
+			    NAME("forgotten")) {
+				/* origins (omph-collect(1)): told when not 0 */
+				if (at < 0)
+					continue;
+				fl_addn(&fs, 2, NAME("dup") ? AT_NONE : at, "  ",
+				    eq + 1, vl);
+				fl_add(&fs, FL_GLUE, NAME("dup") ? AT_NONE : at,
+				    "", " %s", NAME("dup") ? "repeats not counted" :
+				    NAME("gaps") ? "gaps" : NAME("gapbytes") ?
+				    "bytes lost in gaps" : NAME("badorigin") ?
+				    "bad origins" : "streams forgotten");
+			} else if (NAME("streams")) {
+				if (at < 0)
+					continue;
+				fl_addn(&fs, 3, AT_NONE, "  ", eq + 1, vl);
+				fl_add(&fs, FL_GLUE, AT_NONE, "", " stream%s",
+				    vl == 1 && eq[1] == '1' ? "" : "s");
 			} else if (NAME("rcvbuf")) {
 				/* told only when the system cut it */
 				if (vl == 0 || vl > 19 || unum(eq + 1, vl) == 0 ||

@@ -13,8 +13,11 @@
 #define MAGIC "OMPHCKPT"
 
 static const char *const names[] = {
-	NULL, "CONFIG", "COUNTS", "AGG", "ALERTS", "EVENTS"
+	NULL, "CONFIG", "COUNTS", "AGG", "ALERTS", "EVENTS", "SENDERS",
+	"ORIGINS"
 };
+
+static const char *const kinds[] = { "udp", "tcp", "syslog", "text" };
 
 /* --- encoding --- */
 
@@ -321,6 +324,38 @@ ckpt_encode(struct ckpt_buf *b, const struct ckpt_opts *o,
 		if (e->key != NULL)
 			ckpt_put_str(b, e->key, e->keylen);
 	}
+	end(b, at);
+
+	at = begin(b, CKPT_SENDERS);
+	ckpt_put_u32(b, (uint32_t)c->nsnd);
+	for (i = 0; i < c->nsnd; i++) {
+		const struct ckpt_sender *s = &c->snd[i];
+
+		ckpt_put_str(b, s->name, strlen(s->name));
+		ckpt_put_str(b, s->kind, strlen(s->kind));
+		ckpt_put_str(b, s->addr, strlen(s->addr));
+		ckpt_put_u64(b, s->records);
+		ckpt_put_u64(b, s->msgs);
+		ckpt_put_u64(b, s->bad);
+		ckpt_put_u64(b, s->noschema);
+		ckpt_put_u64(b, s->lost);
+		ckpt_put_u64(b, s->repeated);
+		ckpt_put_u64(b, s->reordered);
+		ckpt_put_u64(b, s->dup);
+		ckpt_put_u64(b, s->gaps);
+		ckpt_put_u64(b, s->gapbytes);
+		ckpt_put_i64(b, s->last);
+		ckpt_put_u32(b, (uint32_t)s->nses);
+		for (j = 0; j < s->nses; j++) {
+			ckpt_put_u32(b, s->ses[j].id);
+			ckpt_put_u64(b, s->ses[j].msgs);
+			ckpt_put_u64(b, s->ses[j].taken);
+		}
+	}
+	end(b, at);
+
+	at = begin(b, CKPT_ORIGINS);
+	orig_save(&c->org, b);
 	end(b, at);
 
 	if (b->err) {
@@ -648,6 +683,91 @@ load_events(struct ckpt_rd *r, const struct ckpt_opts *o, struct ckpt_coll *c)
 	return 0;
 }
 
+/* a string of the file into dst (size bytes with its NUL): printable */
+static int
+get_name(struct ckpt_rd *r, char *dst, size_t size, int empty_ok)
+{
+	const char *p;
+	uint32_t len, i;
+
+	if ((p = ckpt_get_str(r, &len)) == NULL)
+		return -1;
+	if (len >= size || (len == 0 && !empty_ok))
+		return ckpt_fail(r, "a name of %lu bytes", (unsigned long)len);
+	for (i = 0; i < len; i++)
+		if ((unsigned char)p[i] < ' ' || (unsigned char)p[i] >= 0x7f)
+			return ckpt_fail(r, "a name not printable");
+	memcpy(dst, p, len);
+	dst[len] = '\0';
+	return 0;
+}
+
+static int
+load_senders(struct ckpt_rd *r, struct ckpt_coll *c)
+{
+	struct ckpt_sender *s;
+	uint32_t n, i, k, ns;
+	int j, l;
+
+	n = ckpt_get_u32(r);
+	if (r->failed)
+		return -1;
+	if (n > CKPT_MAXSENDERS)
+		return ckpt_fail(r, "%lu senders", (unsigned long)n);
+	if (ckpt_room(r, n, 112) == -1)
+		return -1;
+	if (n > 0 && (c->snd = calloc(n, sizeof(*c->snd))) == NULL)
+		return ckpt_fail(r, "out of memory");
+	for (i = 0; i < n; i++) {
+		s = &c->snd[i];
+		if (get_name(r, s->name, sizeof(s->name), 0) == -1 ||
+		    get_name(r, s->kind, sizeof(s->kind), 0) == -1 ||
+		    get_name(r, s->addr, sizeof(s->addr), 1) == -1)
+			return -1;
+		for (l = 0; l < 4 && strcmp(s->kind, kinds[l]) != 0; l++)
+			;
+		if (l == 4)
+			return ckpt_fail(r, "a sender of no known kind");
+		for (k = 0; k < i; k++)
+			if (strcmp(c->snd[k].name, s->name) == 0)
+				return ckpt_fail(r, "a sender twice");
+		s->records = ckpt_get_u64(r);
+		s->msgs = ckpt_get_u64(r);
+		s->bad = ckpt_get_u64(r);
+		s->noschema = ckpt_get_u64(r);
+		s->lost = ckpt_get_u64(r);
+		s->repeated = ckpt_get_u64(r);
+		s->reordered = ckpt_get_u64(r);
+		s->dup = ckpt_get_u64(r);
+		s->gaps = ckpt_get_u64(r);
+		s->gapbytes = ckpt_get_u64(r);
+		s->last = ckpt_get_i64(r);
+		ns = ckpt_get_u32(r);
+		if (r->failed)
+			return -1;
+		if (!ckpt_time_ok(s->last) || s->last == INT64_MIN)
+			return ckpt_fail(r, "a time out of range");
+		if (ns > CKPT_MAXSES)
+			return ckpt_fail(r, "%lu sessions of a sender",
+			    (unsigned long)ns);
+		if (s->gapbytes < s->gaps)
+			return ckpt_fail(r, "gaps of fewer bytes than gaps");
+		s->nses = (int)ns;
+		for (j = 0; j < s->nses; j++) {
+			s->ses[j].id = ckpt_get_u32(r);
+			s->ses[j].msgs = ckpt_get_u64(r);
+			s->ses[j].taken = ckpt_get_u64(r);
+			for (l = 0; l < j; l++)
+				if (s->ses[l].id == s->ses[j].id)
+					return ckpt_fail(r, "a session twice");
+		}
+		if (r->failed)
+			return -1;
+		c->nsnd++;
+	}
+	return 0;
+}
+
 int
 ckpt_parse(const void *buf, size_t n, const struct ckpt_opts *o,
     struct agg *a, struct ckpt_coll *c, char *err, size_t errlen)
@@ -657,7 +777,7 @@ ckpt_parse(const void *buf, size_t n, const struct ckpt_opts *o,
 	struct ckpt_coll nc;
 	struct agg na;
 	uint64_t len;
-	uint32_t type, want, v;
+	uint32_t type, want, v, nsect;
 	int rv;
 
 	memset(&r, 0, sizeof(r));
@@ -670,9 +790,10 @@ ckpt_parse(const void *buf, size_t n, const struct ckpt_opts *o,
 	if (n < CKPT_HEADER)
 		return ckpt_fail(&r, "truncated: %zu bytes, not even a header", n);
 	v = (uint32_t)(p[8] | p[9] << 8 | p[10] << 16 | (uint32_t)p[11] << 24);
-	if (v != CKPT_VERSION)
+	if (v != CKPT_VERSION && v != 1)
 		return ckpt_fail(&r, "version %lu; this omph-collect reads "
-		    "version %d", (unsigned long)v, CKPT_VERSION);
+		    "versions 1 and %d", (unsigned long)v, CKPT_VERSION);
+	nsect = v == 1 ? CKPT_NSECT1 : CKPT_NSECT;
 	if (p[12] | p[13] | p[14] | p[15])
 		return ckpt_fail(&r, "flags this omph-collect does not know");
 	len = rd64(p + 16);
@@ -688,12 +809,13 @@ ckpt_parse(const void *buf, size_t n, const struct ckpt_opts *o,
 		return ckpt_fail(&r, "too many rules");
 
 	memset(&nc, 0, sizeof(nc));
+	orig_init(&nc.org);
 	if (agg_init(&na, o->max_keys, o->window) == -1)
 		return ckpt_fail(&r, "out of memory");
 	r.p = p;
 	r.len = n;
 	r.off = CKPT_HEADER;
-	for (want = 1; !r.failed && want <= CKPT_NSECT; want++) {
+	for (want = 1; !r.failed && want <= nsect; want++) {
 		struct ckpt_rd s;
 
 		if (r.off == r.len) {
@@ -704,7 +826,7 @@ ckpt_parse(const void *buf, size_t n, const struct ckpt_opts *o,
 		len = ckpt_get_u64(&r);
 		if (r.failed)
 			break;
-		if (type < 1 || type > CKPT_NSECT) {
+		if (type < 1 || type > nsect) {
 			ckpt_fail(&r, "a section of type %lu, unknown to this "
 			    "omph-collect", (unsigned long)type);
 			break;
@@ -727,7 +849,9 @@ ckpt_parse(const void *buf, size_t n, const struct ckpt_opts *o,
 		case CKPT_COUNTS: rv = load_counts(&s, &nc); break;
 		case CKPT_AGG: rv = agg_load(&na, &s); break;
 		case CKPT_ALERTS: rv = load_alerts(&s, o, &na, &nc); break;
-		default: rv = load_events(&s, o, &nc); break;
+		case CKPT_EVENTS: rv = load_events(&s, o, &nc); break;
+		case CKPT_SENDERS: rv = load_senders(&s, &nc); break;
+		default: rv = orig_load(&nc.org, &s); break;
 		}
 		if (rv == 0 && !s.failed && s.off != s.len)
 			ckpt_fail(&s, "%zu bytes left over", s.len - s.off);
@@ -739,7 +863,7 @@ ckpt_parse(const void *buf, size_t n, const struct ckpt_opts *o,
 	}
 	if (!r.failed && r.off != r.len) {
 		type = ckpt_get_u32(&r);
-		ckpt_fail(&r, type >= 1 && type <= CKPT_NSECT ? "section %lu twice" :
+		ckpt_fail(&r, type >= 1 && type <= nsect ? "section %lu twice" :
 		    "a section of type %lu, unknown to this omph-collect",
 		    (unsigned long)type);
 	}
@@ -821,7 +945,10 @@ ckpt_coll_free(struct ckpt_coll *c)
 		free(c->ev[i].key);
 	free(c->ev);
 	free(c->act);
+	free(c->snd);
+	orig_free(&c->org);
 	c->ev = NULL;
 	c->act = NULL;
-	c->nev = c->nact = 0;
+	c->snd = NULL;
+	c->nev = c->nact = c->nsnd = 0;
 }

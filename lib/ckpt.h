@@ -27,7 +27,7 @@
  * The file, every integer little-endian, strings as a u32 length and the
  * bytes (no NUL):
  *
- *	header	"OMPHCKPT" u32 version (1) u32 flags (0) u64 length u64 check
+ *	header	"OMPHCKPT" u32 version (2) u32 flags (0) u64 length u64 check
  *	section	u32 type, u64 length, then length bytes of payload
  *
  * sections back to back to the end of the file, each exactly once, in the
@@ -40,12 +40,17 @@
  *	          rules active per key (slot, generation, rule, since)
  *	5 EVENTS  raises and resolves not yet written in a snapshot
  *
- * Kept for what comes next (issue 12): 6 SENDERS, the sender table of
- * --listen, and 7 ORIGINS, per sender and file the positions counted up
- * to.  A reader refuses a section type it does not know, so a file with
- * more in it than the reader understands is never taken for less; a layout
- * that changes bumps the version, and a reader refuses versions it does
- * not know.
+ *	6 SENDERS the sender table of --listen: per sender its name, kind,
+ *	          address, counts, last time heard, and its sessions (id,
+ *	          messages, the TCP stream offset taken up to)
+ *	7 ORIGINS the positions counted per sender and stream: orig_save in
+ *	          lib/origin.h
+ *
+ * A reader refuses a section type it does not know, so a file with more
+ * in it than the reader understands is never taken for less; a layout that
+ * changes bumps the version, and a reader refuses versions it does not
+ * know.  Version 1 (sections 1 to 5 only, from before sender tables and
+ * positions were kept) is still read: its senders and positions are none.
  *
  * The encoder and decoder below are also what lib/agg.c and lib/hist.c
  * write and read their parts with.  Nothing here prints or exits.
@@ -58,15 +63,21 @@
 
 #include "agg.h"
 #include "alert.h"
+#include "origin.h"
 
-#define CKPT_VERSION	1
+#define CKPT_VERSION	2
 #define CKPT_HEADER	32
 #define CKPT_MAXRULES	64	/* rules of each kind: bits of a u64 */
+#define CKPT_MAXSENDERS	1024	/* senders in a table at most */
+#define CKPT_MAXSES	4	/* sessions per sender at most */
+#define CKPT_NAMELEN	160	/* a sender's name at most, with its NUL */
+#define CKPT_ADDRLEN	64	/* an address, with its NUL */
 
 enum {
 	CKPT_CONFIG = 1, CKPT_COUNTS, CKPT_AGG, CKPT_ALERTS, CKPT_EVENTS,
-	CKPT_NSECT = CKPT_EVENTS
-	/* 6 SENDERS, 7 ORIGINS: not yet */
+	CKPT_SENDERS, CKPT_ORIGINS,
+	CKPT_NSECT = CKPT_ORIGINS,
+	CKPT_NSECT1 = CKPT_EVENTS	/* in a file of version 1 */
 };
 
 /* --- encoding: a growing buffer; an allocation failure sticks in err --- */
@@ -140,11 +151,32 @@ struct ckpt_opts {
 	uint64_t min_hits;
 };
 
+/* a session of a sender, as the collector keeps it */
+struct ckpt_session {
+	uint32_t id;
+	uint64_t msgs;
+	uint64_t taken;			/* TCP: its stream taken up to here */
+};
+
+/* a sender of the collector's table (only what is not rebuilt) */
+struct ckpt_sender {
+	char name[CKPT_NAMELEN];	/* not empty, printable */
+	char kind[8];			/* udp tcp syslog text */
+	char addr[CKPT_ADDRLEN];
+	uint64_t records, msgs, bad, noschema;
+	uint64_t lost, repeated, reordered;
+	uint64_t dup, gaps, gapbytes;	/* of its origins */
+	int64_t last;
+	int nses;			/* at most CKPT_MAXSES */
+	struct ckpt_session ses[CKPT_MAXSES];
+};
+
 /*
- * The collector's state apart from its agg.  On saving, act and ev are the
- * caller's arrays; ckpt_load fills them with arrays of its own (NULL when
- * empty), which the caller owns from then on: free each ev[i].key, then ev
- * and act (ckpt_coll_free does).
+ * The collector's state apart from its agg.  On saving, act, ev and snd
+ * are the caller's arrays and org a shallow copy of its table; ckpt_load
+ * fills them with arrays and a table of its own (NULL, empty when there
+ * are none), which the caller owns from then on: free each ev[i].key, then
+ * ev, act and snd, and orig_free org (ckpt_coll_free does).
  */
 struct ckpt_coll {
 	uint64_t lines, bad;			/* input lines, bad ones */
@@ -156,6 +188,9 @@ struct ckpt_coll {
 	size_t nact;
 	struct alert_event *ev;			/* in the order they happened */
 	size_t nev;
+	struct ckpt_sender *snd;		/* at most CKPT_MAXSENDERS */
+	size_t nsnd;
+	struct orig org;			/* the positions */
 };
 
 /* FNV-1a 64 over n bytes, continuing from h (start with CKPT_HASH0). */
@@ -192,7 +227,7 @@ int ckpt_parse(const void *p, size_t n, const struct ckpt_opts *o,
  */
 int ckpt_load(const char *file, const struct ckpt_opts *o, struct agg *a,
     struct ckpt_coll *c, char *err, size_t errlen);
-/* Free what ckpt_load put in c (act, ev and its keys). */
+/* Free what ckpt_load put in c (act, ev and its keys, snd, org). */
 void ckpt_coll_free(struct ckpt_coll *c);
 
 #endif

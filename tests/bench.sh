@@ -147,13 +147,15 @@ awk -v rss="$(cat $B/rss)" -F'\t' '$1 == "/hot" { printf "%-34s peak RSS %.1f Mi
 full=$B/full-$LINES.tsv
 [ -s "$full" ] || bin/omph-parse combined "$log" >"$full" 2>/dev/null
 port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-net() {	# NAME PROTO SEND-OPTIONS
-	bin/omph-collect --listen "$2://127.0.0.1:$port" -k status -n 1 </dev/null >$B/net.out 2>/dev/null &
+net() {	# NAME PROTO SEND-OPTIONS [COLLECT-OPTIONS [INPUT]]
+	rm -f $B/net.state
+	bin/omph-collect --listen "$2://127.0.0.1:$port" -k status -n 1 ${4:-} </dev/null >$B/net.out 2>/dev/null &
 	cp=$!
 	sleep 0.3
 	s=$(now)
-	bin/omph-send $3 "$2://127.0.0.1:$port" <"$full" 2>/dev/null
+	bin/omph-send $3 "$2://127.0.0.1:$port" <"${5:-$full}" 2>/dev/null
 	e=$(now)
+	echo "$s $e" | awk '{ print $2 - $1 }' >"$B/t.$1"
 	sleep 0.3
 	kill $cp
 	wait $cp
@@ -166,5 +168,18 @@ net() {	# NAME PROTO SEND-OPTIONS
 }
 net omph-send-udp udp ""
 net omph-send-tcp tcp ""
+# TCP with --state: acknowledged only once checkpointed (each second, and
+# before each snapshot), so omph-send holds up to a second of lines more;
+# then with an origin column too, each record checked against its position
+net omph-send-tcp-state tcp "" "--state $B/net.state"
+awk 'BEGIN { OFS = "\t" } /^#/ { print $0, "origin"; next }
+	{ printf "%s\t0123456789abcdef:%d:%d\n", $0, o, o + length($0) + 1
+	  o += length($0) + 1 }' "$full" >$B/origins.tsv
+net omph-send-tcp-state-origins tcp "" "--state $B/net.state" $B/origins.tsv
+awk 'BEGIN {
+	getline p < "'$B'/t.omph-send-tcp"; getline s < "'$B'/t.omph-send-tcp-state"
+	getline o < "'$B'/t.omph-send-tcp-state-origins"
+	printf "omph-send tcp, --state vs without: %.0f%%, with origins %.0f%% (target >= 80%%)\n", 100 * p / s, 100 * p / o }'
+rm -f $B/net.state $B/net.state.tmp $B/origins.tsv
 net omph-send-udp-500k-per-s udp "--rate 500000"
 rm -f $B/t.* $B/flood.tsv $B/flood.out $B/rss $B/net.out

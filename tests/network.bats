@@ -1019,3 +1019,86 @@ key() {
 	run --separate-stderr omph-collect --secret "$T/k" --listen udp+text://127.0.0.1:9 </dev/null
 	[ "$status" -eq 2 ]
 }
+
+# origins N ID: a header with an origin column, then N records of stream
+# ID, 20 bytes each, contiguous (ID:START:END); paths /p0 to /p49
+origins() {
+	awk -v n="$1" -v id="$2" 'BEGIN { print "#time\tstatus\tpath\torigin"
+		for (i = 1; i <= n; i++)
+			printf "2026-01-01T00:%02d:%02dZ\t%d\t/p%d\t%s:%d:%d\n",
+			    int(i / 60) % 60, i % 60, i % 7 == 0 ? 404 : 200,
+			    i % 50, id, (i - 1) * 20, i * 20 }'
+}
+
+# table FILE: the key rows (site first) of the last snapshot in FILE
+table() {
+	last "$1" | awk '/^#snapshot/ { next } /^#event/ { exit } /^#/ { next }
+		{ print }'
+}
+
+@test "TCP with --state and origins: the collector killed with -9 twenty times mid-stream; its last snapshot is an uninterrupted run's, row for row, each life's last never lower" {
+	local n=8000 i prev=0 got
+	P=$(free_port)
+	origins $n 0123456789abcdef >"$T/in"
+	omph-collect -k path -n 1000 <"$T/in" >"$T/full"
+	omph-send --id web1 --rate 600 --linger 120 "tcp://127.0.0.1:$P" \
+	    <"$T/in" 2>"$T/send.err" 3>&- &
+	spid=$!
+	pids="$pids $spid"
+	for i in $(seq 1 20); do
+		collector "c$i" --listen "tcp://127.0.0.1:$P" --state "$T/S" -k path \
+		    -n 1000
+		# a moment after this life counted something of its own
+		wait_until 20 at_least "$T/c$i" records $((prev + 1))
+		sleep "0.$((RANDOM % 3))$((RANDOM % 10))"
+		kill -KILL "$cpid"
+		wait "$cpid" || true
+		got=$(snap "$T/c$i" records)
+		echo "life $i: $got"
+		[ "$got" -ge "$prev" ]
+		[ "$got" -lt "$n" ]	# killed mid-stream
+		prev=$got
+		sleep 0.2
+	done
+	collector last --listen "tcp://127.0.0.1:$P" --state "$T/S" -k path -n 1000
+	rc=0
+	wait "$spid" || rc=$?
+	cat "$T/send.err"
+	[ "$rc" -eq 0 ]		# every line acknowledged
+	wait_until 10 is "$T/last" records $n
+	stop "$cpid"
+	[ "$rc" -eq 0 ]
+	[ "$(snap "$T/last" records)" -ge "$prev" ]
+	diff <(table "$T/full") <(table "$T/last")
+	[ "$(table "$T/last" | wc -l)" -eq 51 ]
+	[ "$(sender "$T/last" web1 records)" = $n ]
+	[ "$(sender "$T/last" web1 gaps)" = 0 ]
+	[ "$(snap "$T/last" gaps)" = 0 ]
+	clean "$T/last.err"
+}
+
+@test "UDP with origins: the same records sent twice under one --id are counted once (dup=N); a datagram dropped is a gap" {
+	local n=3000
+	P=$(free_port)
+	origins $n 00000000000000aa >"$T/in"
+	omph-collect -k path <"$T/in" >"$T/full"
+	collector c --listen "udp://127.0.0.1:$P" -k path
+	omph-send --id u1 --rate 50000 "udp://127.0.0.1:$P" <"$T/in" 2>/dev/null
+	omph-send --id u1 --rate 50000 "udp://127.0.0.1:$P" <"$T/in" 2>/dev/null
+	wait_until 10 sender_is "$T/c" u1 dup $n
+	stop "$cpid"
+	[ "$(snap "$T/c" records)" = $n ]
+	[ "$(snap "$T/c" dup)" = $n ]
+	[ "$(sender "$T/c" u1 records)" = $n ]
+	[ "$(sender "$T/c" u1 gaps)" = 0 ]
+	diff <(table "$T/full") <(table "$T/c")
+	# through the proxy, datagram 3 dropped: one gap, its lines' bytes
+	origins $n 00000000000000bb | sed 's/^2026/2027/' >"$T/r"
+	proxied "--rate 50000" "--drop 3"
+	[ "$px_dropped" = 1 ]
+	[ "$px_lostlines" -gt 0 ]
+	[ "$(sender "$T/c" px gaps)" = 1 ]
+	[ "$(sender "$T/c" px gapbytes)" = $((px_lostlines * 20)) ]
+	[ "$(sender "$T/c" px dup)" = 0 ]
+	[ "$(snap "$T/c" records)" = $((n - px_lostlines)) ]
+}

@@ -951,7 +951,7 @@ refused() {
 		flip "$T/S" "$off"
 		case $off in
 		0 | 7) why='not an omph-collect checkpoint' ;;
-		8) why='version 254; this omph-collect reads version 1' ;;
+		8) why='version 253; this omph-collect reads versions 1 and 2' ;;
 		12) why='flags this omph-collect does not know' ;;
 		16)	# the length's low byte: longer or shorter than the file
 			if [ $(((size & 255) ^ 255)) -gt $((size & 255)) ]; then
@@ -979,8 +979,8 @@ refused() {
 	refused "$((size + 1)) bytes, $size written: bytes after its end" "${opts[@]}"
 	# a later version; a section unknown, or damaged, under a right checksum
 	cp "$T/good" "$T/S"
-	printf '\002' | dd of="$T/S" bs=1 seek=8 conv=notrunc 2>/dev/null
-	refused 'version 2; this omph-collect reads version 1' "${opts[@]}"
+	printf '\003' | dd of="$T/S" bs=1 seek=8 conv=notrunc 2>/dev/null
+	refused 'version 3; this omph-collect reads versions 1 and 2' "${opts[@]}"
 	{ cat "$T/good"; printf '\011\0\0\0\0\0\0\0\0\0\0\0'; } >"$T/S"
 	reseal "$T/S"
 	refused 'a section of type 9, unknown to this omph-collect' "${opts[@]}"
@@ -1065,4 +1065,87 @@ refused() {
 	[ "$(printf '%s\n' "$output" | snap records)" = 9999 ]
 	[[ "$stderr" == *"omph-collect: $T/S: the last checkpoint could not be saved (No space left on device): what was counted since the one before is not in it" ]]
 	[ ! -e "$T/S" ] && [ ! -e "$T/S.tmp" ]
+}
+
+# origins N ID [FROM]: a header with an origin column, then records FROM
+# (1) to N of stream ID, 20 bytes each, contiguous (ID:START:END)
+origins() {
+	awk -v n="$1" -v id="$2" -v from="${3:-1}" 'BEGIN {
+		if (from == 1) print "#time\tstatus\tpath\torigin"
+		for (i = from; i <= n; i++)
+			printf "2026-01-01T00:00:%02dZ\t%d\t/p%d\t%s:%d:%d\n",
+			    i % 60, i % 7 == 0 ? 404 : 200, i % 5, id,
+			    (i - 1) * 20, i * 20 }'
+}
+
+@test "origins on stdin: a repeated record counted once (dup=), skipped bytes told (gaps=, gapbytes=), a bad origin counted as none" {
+	origins 100 00000000000000aa >"$T/a"
+	omph-collect -k path <"$T/a" >"$T/want"
+	# the same records, lines 11-30 again, then 41-50 again, a stream b
+	# with two gaps (records 3-4 and 8-10 of 12 missing), a bad origin
+	{
+		cat "$T/a"
+		sed -n 12,31p "$T/a"
+		sed -n 42,51p "$T/a"
+		origins 12 00000000000000bb | sed '4,5d;9,11d'
+		printf '2026-01-01T00:00:00Z\t200\t/x\tnot-an-origin\n'
+		printf '2026-01-01T00:00:00Z\t200\t/x\t00000000000000cc:5:5\n'
+	} >"$T/in"
+	run --separate-stderr omph-collect -k path <"$T/in"
+	[ "$status" -eq 0 ]
+	printf '%s\n' "$output" >"$T/out"
+	[ "$(snap dup <"$T/out")" = 30 ]
+	[ "$(snap gaps <"$T/out")" = 2 ]
+	[ "$(snap gapbytes <"$T/out")" = $((5 * 20)) ]
+	[ "$(snap badorigin <"$T/out")" = 2 ]
+	[ "$(snap streams <"$T/out")" = 2 ]
+	# a: counted as once; b: its 7 records; the two bad ones counted
+	[ "$(snap records <"$T/out")" = $((100 + 7 + 2)) ]
+	# row for row those of the input without its repeats
+	{
+		cat "$T/a"
+		origins 12 00000000000000bb | sed '1d;4,5d;9,11d'
+		printf '2026-01-01T00:00:00Z\t200\t/x\tnot-an-origin\n'
+		printf '2026-01-01T00:00:00Z\t200\t/x\t00000000000000cc:5:5\n'
+	} | omph-collect -k path >"$T/once"
+	diff <(rows <"$T/once") <(rows <"$T/out")
+	[ "$(val '/x' hits <"$T/out")" = 2 ]
+	# a repeat across runs with --state: still once
+	omph-collect -k path --state "$T/S" <"$T/a" >/dev/null
+	omph-collect -k path --state "$T/S" <"$T/a" >"$T/again"
+	[ "$(snap records <"$T/again")" = 100 ]
+	[ "$(snap dup <"$T/again")" = 100 ]
+	diff <(rows <"$T/want") <(rows <"$T/again")
+	# records without an origin column: as before, no new fields
+	omph-parse combined "$LOG" 2>/dev/null >"$T/r"
+	omph-collect -k status <"$T/r" | grep '^#snapshot' >"$T/plain"
+	grep -q 'keys=[0-9]*$' "$T/plain"
+	! grep -q 'dup=' "$T/plain"
+}
+
+@test "origins: 100,000 streams of one sender: 4096 held (the least recently advanced forgotten), memory within the bound" {
+	awk 'BEGIN { print "#time\tstatus\tpath\torigin"
+		for (i = 1; i <= 100000; i++)
+			printf "2026-01-01T00:00:00Z\t200\t/p\t%016x:0:10\n", i
+		# the most recent again: a repeat; the first again: forgotten, new
+		printf "2026-01-01T00:00:00Z\t200\t/p\t%016x:0:10\n", 100000
+		printf "2026-01-01T00:00:00Z\t200\t/p\t%016x:0:10\n", 1 }' >"$T/in"
+	awk 'BEGIN { print "#time\tstatus\tpath" }' >"$T/none"
+	omph-collect -k path --state "$T/S" <"$T/in" >"$T/out" 2>"$T/err" &
+	pid=$!
+	wait "$pid"
+	pid=
+	[ "$(snap streams <"$T/out")" = 4096 ]
+	[ "$(snap forgotten <"$T/out")" = $((100000 - 4096 + 1)) ]
+	[ "$(snap dup <"$T/out")" = 1 ]
+	[ "$(snap records <"$T/out")" = 100001 ]
+	# peak memory: the table's 6 MiB and the checkpoint's, well under 40 MiB
+	/usr/bin/time -f '%M' -o "$T/kb" omph-collect -k path --state "$T/S2" \
+	    <"$T/in" >/dev/null
+	echo "max RSS $(cat "$T/kb") KiB"
+	[ "$(cat "$T/kb")" -lt $((40 * 1024)) ]
+	# the checkpoint holds the 4096, not 100,000
+	[ "$(stat -c %s "$T/S")" -lt $((4096 * 20 + 100000)) ]
+	omph-collect -k path --state "$T/S" </dev/null >"$T/again"
+	[ "$(snap streams <"$T/again")" = 4096 ]
 }

@@ -14,17 +14,25 @@
  *	    --alert '5xx>0' --alert-total '4xx_ratio>0.01' --alert-min-hits 1
  *
  * (window-pending-events was killed with -9 after alerts of keys that left
- * the window resolved, before a snapshot told it).  Checked, as ckpt.h
+ * the window resolved, before a snapshot told it; the seeds of version 1
+ * come from before sender tables and positions were kept; v2-origins-* hold
+ * positions of records with an origin on stdin, v2-senders-* a sender
+ * table of --listen tcp and udp with origins too).  Checked, as ckpt.h
  * says:
  *  - a refused input leaves the aggregates and the counters as they were
  *    (empty here), with a reason;
  *  - a loaded one holds together by counts made here, not by lib/agg.c's:
  *    the keys in use are n, the free slots the others below hi, each
  *    alert on a key in use whose bit is set, as many bits as alerts;
+ *  - the positions hold together (orig_ok), and each sender of the table
+ *    is named once, with at most CKPT_MAXSES sessions;
  *  - encoded again it is the same bytes: nothing read is dropped or
- *    changed, and the loader takes only what the writer writes;
+ *    changed, and the loader takes only what the writer writes (a file of
+ *    version 1 is encoded as version 2: that, read again, gives the same);
  *  - it can be counted on: records added (new keys, known keys, seconds in
- *    and past the window) and the window moved do not crash.
+ *    and past the window) and the window moved do not crash, nor do
+ *    origins checked (known streams and new ones, repeats, gaps), after
+ *    which the positions still hold together.
  */
 #include <sys/mman.h>
 
@@ -117,12 +125,73 @@ check(const struct ckpt_opts *o, const struct agg *a,
 		if (c->ev[i].rule < 0 || c->ev[i].rule >= o->nrules + o->ntrules ||
 		    (c->ev[i].key != NULL) != (c->ev[i].rule < o->nrules))
 			fail("an event out of range", (const char *)p, n);
+	if (orig_ok(&c->org) == -1)
+		fail("the positions do not hold together", (const char *)p, n);
+	if (c->nsnd > CKPT_MAXSENDERS)
+		fail("too many senders", (const char *)p, n);
+	for (i = 0; i < c->nsnd; i++) {
+		size_t j;
+
+		if (c->snd[i].nses < 0 || c->snd[i].nses > CKPT_MAXSES ||
+		    c->snd[i].name[0] == '\0')
+			fail("a sender out of range", (const char *)p, n);
+		for (j = 0; j < i; j++)
+			if (strcmp(c->snd[i].name, c->snd[j].name) == 0)
+				fail("a sender twice", (const char *)p, n);
+	}
 	memset(&b, 0, sizeof(b));
 	if (ckpt_encode(&b, o, a, c) == -1)
 		fail("ckpt_encode", NULL, 0);
-	if (b.len != n || memcmp(b.p, p, n) != 0)
+	if (n >= 12 && p[8] == 1) {
+		/* version 1: the same once read again as version 2 */
+		struct ckpt_coll c2;
+		struct ckpt_buf b2;
+		struct agg a2;
+		char err[256];
+
+		if (agg_init(&a2, o->max_keys, o->window) == -1)
+			fail("agg_init", NULL, 0);
+		memset(&c2, 0, sizeof(c2));
+		memset(&b2, 0, sizeof(b2));
+		if (ckpt_parse(b.p, b.len, o, &a2, &c2, err, sizeof(err)) == -1)
+			fail("version 1 encoded as 2 is refused", err, strlen(err));
+		if (ckpt_encode(&b2, o, &a2, &c2) == -1)
+			fail("ckpt_encode", NULL, 0);
+		if (b2.len != b.len || memcmp(b2.p, b.p, b.len) != 0)
+			fail("version 1 read again as 2 differs", (const char *)p,
+			    n);
+		ckpt_buf_free(&b2);
+		agg_free(&a2);
+		ckpt_coll_free(&c2);
+	} else if (b.len != n || memcmp(b.p, p, n) != 0)
 		fail("loaded and encoded again, it differs", (const char *)p, n);
 	ckpt_buf_free(&b);
+}
+
+/* check origins on the loaded positions: they must hold */
+static void
+use_origins(struct orig *org, const uint8_t *p, size_t n)
+{
+	static const char *const who[] = { "", "web1", "u1", "new" };
+	struct orig_res r;
+	char v[64];
+	int i, k;
+
+	for (i = 0; i < 64; i++) {
+		snprintf(v, sizeof(v), "%016x:%d:%d", i % 5 == 0 ? 0x0123abcd :
+		    i % 9, (i % 7) * 20, (i % 7) * 20 + 20 + i % 3);
+		k = orig_check(org, who[i % 4], strlen(who[i % 4]), v,
+		    strlen(v), &r);
+		if (k == -1)
+			fail("orig_check: out of memory", NULL, 0);
+		if (k == ORIG_BAD)
+			fail("a good origin taken as bad", v, strlen(v));
+	}
+	if (orig_check(org, "x", 1, "0123:1:2", 8, &r) != ORIG_BAD)
+		fail("a bad origin taken", NULL, 0);
+	if (orig_ok(org) == -1)
+		fail("checked, the positions do not hold together",
+		    (const char *)p, n);
 }
 
 /* count on the loaded state: it must hold */
@@ -169,7 +238,8 @@ once(const struct ckpt_opts *o, const char *path, const uint8_t *p, size_t n)
 	if (rv == -1 || rv == 1) {
 		if (a.n != 0 || a.hi != 0 || a.keys != NULL || a.records != 0 ||
 		    c.nev != 0 || c.nact != 0 || c.ev != NULL || c.act != NULL ||
-		    c.lines != 0)
+		    c.lines != 0 || c.nsnd != 0 || c.snd != NULL ||
+		    c.org.e != NULL || c.org.n != 0 || c.org.used)
 			fail("refused, yet something changed", err, strlen(err));
 		if (rv == -1 && (memchr(err, '\0', sizeof(err)) == NULL ||
 		    err[0] == '\0'))
@@ -179,6 +249,7 @@ once(const struct ckpt_opts *o, const char *path, const uint8_t *p, size_t n)
 	else {
 		check(o, &a, &c, p, n);
 		use(&a);
+		use_origins(&c.org, p, n);
 	}
 	agg_free(&a);
 	ckpt_coll_free(&c);
