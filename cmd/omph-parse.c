@@ -753,12 +753,18 @@ map_columns(struct parse *ps, const struct rec_schema *sch)
 					ps->outsrc[i] = j;
 		}
 		ps->nout = ps->nwant;
-		/* a field the format lacks: told once, written as \N */
+		/*
+		 * A name that is neither a field of the format nor a canonical
+		 * one (a typo, most likely): told once, written as \N.  A
+		 * canonical field this format lacks is \N without a word: a
+		 * table of all canonical columns is loaded from any format.
+		 */
 		for (i = 0; i < ps->nwant; i++)
-			if (ps->outsrc[i] == -1 && !ps->want_told[i]) {
+			if (ps->outsrc[i] == -1 && !ps->want_told[i] &&
+			    rec_canon(ps->want[i], strlen(ps->want[i])) < 0) {
 				ps->want_told[i] = 1;
-				warnx("--fields %s: the format has no such field; "
-				    "it is written as \\N", ps->want[i]);
+				warnx("--fields %s: neither a field of the format nor a "
+				    "canonical one; it is written as \\N", ps->want[i]);
 			}
 		return;
 	}

@@ -886,12 +886,13 @@ print(len(rs))' "$T/out" "$want"
 	done
 }
 
-@test "--fields naming a field the format lacks is told once; it is written as \\N" {
+@test "--fields naming no field of the format, nor a canonical one, is told once; it is written as \\N" {
 	run --separate-stderr omph-parse --fields time,nosuch,path clf "$DATA/combined/elastic-apache.log"
 	[ "$status" -eq 0 ]
-	[ "${stderr_lines[0]}" = 'omph-parse: --fields nosuch: the format has no such field; it is written as \N' ]
+	[ "${stderr_lines[0]}" = 'omph-parse: --fields nosuch: neither a field of the format nor a canonical one; it is written as \N' ]
 	[ "$(grep -c 'nosuch' <<<"$stderr")" = 1 ]
 	[ "${lines[1]}" = "2015-05-17T10:05:03Z	\\N	/presentations/logstash-monitorama-2013/images/kibana-search.png" ]
-	run --separate-stderr omph-parse --fields time,path clf "$DATA/combined/elastic-apache.log"
-	! grep -q 'no such field' <<<"$stderr"
+	# a canonical field clf lacks (agent, duration) is \N without a word
+	run --separate-stderr omph-parse --fields time,path,agent,duration clf "$DATA/combined/elastic-apache.log"
+	! grep -q -- '--fields' <<<"$stderr"
 }
