@@ -5,6 +5,11 @@
  * compiled field program (clf, combined, vcombined, apache:, nginx:) or the
  * W3C directive state of its stream, and written as one record.  Lines that
  * do not match are counted, reported and optionally saved, never fatal.
+ *
+ * With --tagged, a line may carry its origin (omph-tail -H): the record's
+ * origin column keeps it, its START moved back over the lines of the same
+ * stream that made no record (rejected, blank, W3C directives), so that the
+ * records of a stream stay contiguous (man/omph.7).
  */
 #include <sys/stat.h>
 
@@ -61,6 +66,17 @@ struct src {
 	uint32_t prev, next;		/* LRU list: index + 1, 0 at the ends */
 };
 
+/*
+ * Streams whose last lines made no record: where the next record of the
+ * stream starts.  Open addressing, at most half full (4 * --max-sources
+ * slots); when full it is emptied (those streams' next records then start
+ * where their own lines do: a collector sees a gap, never a loss).
+ */
+struct pend {
+	uint64_t id, start;
+	int used;
+};
+
 struct parse {
 	int kind;			/* F_LOGFMT or F_W3C once known */
 	struct lf_prog *lf;
@@ -77,13 +93,24 @@ struct parse {
 	size_t tagcap;
 	int autolines;			/* lines tried while detecting */
 
+	/* --tagged origins: the current line's, and the pending starts */
+	int origins;			/* a line with an origin was read */
+	int has_org;			/* the current line has one */
+	int emitted;			/* the current line made a record */
+	uint64_t org_id, org_start, org_end;
+	char orgbuf[REC_ORIGIN_MAX];
+	struct pend *pend;
+	size_t npend, pendmask;
+	uint64_t pend_dropped;		/* times the table was emptied */
+
 	/* output columns: names and where each comes from */
 	const struct rec_schema *sch;	/* schema the map was made for */
 	unsigned gen;
 	int nout;
 	unsigned char want_told[REC_MAXF];	/* a --fields name lacking was told */
 	const char *outname[REC_MAXF];
-	int outsrc[REC_MAXF];		/* schema column, -1 absent, -2 source */
+	int outsrc[REC_MAXF];		/* schema column, -1 absent, -2 source,
+					 * -3 origin */
 	int hdr_n;			/* header last written */
 	int hdr_written;		/* a header line was written */
 	const char *hdr[REC_MAXF];
@@ -106,6 +133,9 @@ static int setup_format(struct parse *, const char *);
 static void run_fd(struct parse *, int, const char *);
 static int wait_input(struct parse *, int);
 static void line(struct parse *, struct lr_line *, const char *, uint64_t);
+static void line1(struct parse *, struct lr_line *, const char *, uint64_t);
+static void pend_put(struct parse *, uint64_t, uint64_t);
+static uint64_t pend_take(struct parse *, uint64_t, uint64_t);
 static void emit(struct parse *, const struct rec_schema *, const char *,
     size_t);
 static void reject(struct parse *, struct lr_line *, const char *, uint64_t,
@@ -294,6 +324,7 @@ parse_free(struct parse *ps)
 		free((char *)ps->hdr[j]);
 	free(ps->fieldbuf);
 	free(ps->tagbuf);
+	free(ps->pend);
 	free(ps->out);
 	free(ps->rej);
 }
@@ -446,8 +477,21 @@ try_auto(struct parse *ps, char *p, size_t len)
 	return -1;
 }
 
+/*
+ * One input line.  A line with an origin that made no record leaves its
+ * START pending for its stream's next record.
+ */
 static void
 line(struct parse *ps, struct lr_line *l, const char *name, uint64_t lineno)
+{
+	ps->has_org = ps->emitted = 0;
+	line1(ps, l, name, lineno);
+	if (ps->has_org && !ps->emitted && !ps->stop)
+		pend_put(ps, ps->org_id, ps->org_start);
+}
+
+static void
+line1(struct parse *ps, struct lr_line *l, const char *name, uint64_t lineno)
 {
 	char why[256];
 	char *p = l->p;
@@ -483,6 +527,20 @@ line(struct parse *ps, struct lr_line *l, const char *name, uint64_t lineno)
 			ul = rec_unescape(ps->tagbuf, taglen);
 			tag = ps->tagbuf;
 			taglen = ul < 0 ? 0 : (size_t)ul;
+		}
+		/* NAME<TAB>ID:START:END<TAB>LINE: an origin (man/omph.7) */
+		if (len > 20 && p[16] == ':' && (t = memchr(p + 20, '\t',
+		    len - 20 < REC_ORIGIN_MAX - 21 ? len - 20 :
+		    REC_ORIGIN_MAX - 21)) != NULL &&
+		    rec_origin(p, (size_t)(t - p), &ps->org_id, &ps->org_start,
+		    &ps->org_end) == 0) {
+			ps->has_org = 1;
+			if (!ps->origins) {
+				ps->origins = 1;
+				ps->sch = NULL;	/* the origin column comes in */
+			}
+			len -= (size_t)(t - p) + 1;
+			p = t + 1;
 		}
 	} else if (opt_source != NULL) {
 		tag = opt_source;
@@ -751,6 +809,8 @@ map_columns(struct parse *ps, const struct rec_schema *sch)
 			for (j = 0; j < sch->n; j++)
 				if (strcmp(sch->names[j], ps->want[i]) == 0)
 					ps->outsrc[i] = j;
+			if (strcmp(ps->want[i], "origin") == 0 && opt_tagged)
+				ps->outsrc[i] = -3;
 		}
 		ps->nout = ps->nwant;
 		/*
@@ -773,6 +833,11 @@ map_columns(struct parse *ps, const struct rec_schema *sch)
 		if (c == REC_SOURCE && (opt_tagged || opt_source)) {
 			ps->outname[ps->nout] = "source";
 			ps->outsrc[ps->nout++] = -2;
+			continue;
+		}
+		if (c == REC_ORIGIN && ps->origins) {
+			ps->outname[ps->nout] = "origin";
+			ps->outsrc[ps->nout++] = -3;
 			continue;
 		}
 		for (j = 0; j < sch->n; j++)
@@ -830,7 +895,7 @@ static void
 emit(struct parse *ps, const struct rec_schema *sch, const char *tag,
     size_t taglen)
 {
-	struct rec_val src, *v;
+	struct rec_val src, org, *v;
 	const struct rec_val *row[REC_MAXF];
 	struct out *o = ps->out;
 	int i;
@@ -842,12 +907,21 @@ emit(struct parse *ps, const struct rec_schema *sch, const char *tag,
 	src.p = tag;
 	src.len = (uint32_t)taglen;
 	src.enc = tag != NULL ? REC_RAW : REC_ABSENT;
+	org.p = ps->orgbuf;
+	org.len = 0;
+	org.enc = REC_ABSENT;
+	if (ps->has_org) {
+		org.len = (uint32_t)rec_origin_fmt(ps->orgbuf, ps->org_id,
+		    pend_take(ps, ps->org_id, ps->org_start), ps->org_end);
+		org.enc = REC_RAW;
+	}
+	ps->emitted = 1;
 	ps->records++;
 	if (opt_json) {
 		out_putc(o, '{');
 		for (i = 0; i < ps->nout; i++) {
-			v = ps->outsrc[i] == -2 ? &src : ps->outsrc[i] < 0 ? NULL :
-			    &ps->vals[ps->outsrc[i]];
+			v = ps->outsrc[i] == -2 ? &src : ps->outsrc[i] == -3 ?
+			    &org : ps->outsrc[i] < 0 ? NULL : &ps->vals[ps->outsrc[i]];
 			if (v == NULL || v->enc == REC_ABSENT)
 				continue;
 			if (o->buf[o->len - 1] != '{')
@@ -864,8 +938,82 @@ emit(struct parse *ps, const struct rec_schema *sch, const char *tag,
 	}
 	for (i = 0; i < ps->nout; i++)
 		row[i] = ps->outsrc[i] >= 0 ? &ps->vals[ps->outsrc[i]] :
-		    ps->outsrc[i] == -2 ? &src : NULL;
+		    ps->outsrc[i] == -2 ? &src : ps->outsrc[i] == -3 ? &org : NULL;
 	rec_put_row(o, row, ps->nout);
+}
+
+/* the slot of stream id in the pending table, or the free one it would take */
+static size_t
+pend_pos(const struct parse *ps, uint64_t id)
+{
+	size_t i = (size_t)((id * 0x9e3779b97f4a7c15ULL) >> 20) & ps->pendmask;
+
+	while (ps->pend[i].used && ps->pend[i].id != id)
+		i = (i + 1) & ps->pendmask;
+	return i;
+}
+
+/* stream id's line at start made no record: its next record starts there
+ * (or earlier, where an earlier such line was) */
+static void
+pend_put(struct parse *ps, uint64_t id, uint64_t start)
+{
+	size_t i, sz;
+
+	if (ps->pend == NULL) {
+		for (sz = 64; sz < opt_max_sources * 4; sz *= 2)
+			;
+		if ((ps->pend = calloc(sz, sizeof(*ps->pend))) == NULL)
+			err(1, NULL);
+		ps->pendmask = sz - 1;
+	}
+	i = pend_pos(ps, id);
+	if (ps->pend[i].used)
+		return;		/* the earlier start stays */
+	if ((ps->npend + 1) * 2 > ps->pendmask + 1) {
+		/* full: forget them all (a gap to a collector, not a loss) */
+		memset(ps->pend, 0, (ps->pendmask + 1) * sizeof(*ps->pend));
+		ps->npend = 0;
+		ps->pend_dropped++;
+		i = pend_pos(ps, id);
+	}
+	ps->pend[i].used = 1;
+	ps->pend[i].id = id;
+	ps->pend[i].start = start;
+	ps->npend++;
+}
+
+/*
+ * The START of a record of stream id whose line starts at start: where the
+ * lines before it that made no record start, when there are such (and they
+ * are before it), else start.  The pending start is taken out
+ * (backward-shift deletion).
+ */
+static uint64_t
+pend_take(struct parse *ps, uint64_t id, uint64_t start)
+{
+	size_t i, j, k;
+	uint64_t s;
+
+	if (ps->npend == 0 || !ps->pend[i = pend_pos(ps, id)].used)
+		return start;
+	s = ps->pend[i].start < start ? ps->pend[i].start : start;
+	ps->npend--;
+	for (j = i;;) {
+		ps->pend[i].used = 0;
+		for (;;) {
+			j = (j + 1) & ps->pendmask;
+			if (!ps->pend[j].used)
+				return s;
+			k = (size_t)((ps->pend[j].id * 0x9e3779b97f4a7c15ULL) >> 20) &
+			    ps->pendmask;
+			if (i <= j ? (i < k && k <= j) : (i < k || k <= j))
+				continue;
+			break;
+		}
+		ps->pend[i] = ps->pend[j];
+		i = j;
+	}
 }
 
 static void
@@ -915,8 +1063,9 @@ help(void)
 	    "\n"
 	    "  -s, --source=NAME      the name of stdin in messages and the source field\n"
 	    "  -o, --output=tsv|json  records as TSV (default) or one JSON object a line\n"
-	    "      --tagged           input lines are \"NAME<TAB>line\", as omph-tail -H\n"
-	    "                         writes; W3C directives are kept per NAME\n"
+	    "      --tagged           input lines are \"NAME<TAB>line\" or, as omph-tail -H\n"
+	    "                         writes, \"NAME<TAB>ID:START:END<TAB>line\": an origin\n"
+	    "                         column then; W3C directives are kept per NAME\n"
 	    "      --fields=LIST      only these fields, in this order (comma-separated)\n"
 	    "      --all-fields       also the format's fields that have no canonical name\n"
 	    "      --no-header        no # header line\n"

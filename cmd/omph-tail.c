@@ -52,12 +52,27 @@ struct tail {
 	int save_errno;			/* last state save error told */
 	int failed;			/* --once: a file could not be read */
 	int started;			/* the first look at every name is done */
+
+	/*
+	 * -H: the start of a line's output, "NAME<TAB>ID:", made for the name
+	 * and stream of the last line, and that line's END (the next line's
+	 * START, most of the time) with its digits (rec_u64w).
+	 */
+	const char *pname;		/* the name it was made for, or NULL */
+	uint64_t pid;			/* the stream id it was made for */
+	char *pre;
+	size_t prelen, precap;
+	struct out *pout;		/* escapes the name into memory */
+	uint64_t lastend;		/* UINT64_MAX: none */
+	uint64_t endw[2];
+	size_t endlen;
 };
 
 static void usage(void);
 static _Noreturn void help(void);
 static void need(int, const char *);
-static int on_line(void *, const char *, const char *, size_t, int);
+static int on_line(void *, const char *, const char *, size_t, int,
+    const struct follow_origin *);
 static int on_flush(void *);
 static void on_note(void *, const char *, int, int, long long);
 static void save_state(struct tail *);
@@ -244,6 +259,9 @@ out:
 	follow_free(tl.f);
 	state_free(&tl.st);
 	free(tl.out);
+	free(tl.pre);
+	out_free(tl.pout);
+	free(tl.pout);
 	return rv;
 }
 
@@ -292,33 +310,146 @@ final_save(struct tail *tl)
 	return -1;
 }
 
+/* make tl->pre "NAME<TAB>ID:" for name and the stream id */
+static void
+set_prefix(struct tail *tl, const char *name, uint64_t id)
+{
+	struct rec_val v;
+	char org[REC_ORIGIN_MAX];
+	size_t need;
+
+	if (tl->pout == NULL) {
+		if ((tl->pout = malloc(sizeof(*tl->pout))) == NULL)
+			err(1, NULL);
+		out_init_mem(tl->pout);
+	}
+	tl->pout->memlen = 0;
+	v.p = name;
+	v.len = (uint32_t)strlen(name);
+	v.enc = REC_RAW;
+	if (rec_put(tl->pout, &v) == -1 || out_flush(tl->pout) == -1) {
+		errno = tl->pout->err;
+		err(1, NULL);	/* ENOMEM */
+	}
+	need = tl->pout->memlen + 18;
+	if (need > tl->precap) {
+		free(tl->pre);
+		if ((tl->pre = malloc(need)) == NULL)
+			err(1, NULL);
+		tl->precap = need;
+	}
+	memcpy(tl->pre, tl->pout->mem, tl->pout->memlen);
+	tl->prelen = tl->pout->memlen;
+	tl->pre[tl->prelen++] = '\t';
+	/* "ID:": the first 17 bytes of an origin */
+	rec_origin_fmt(org, id, 0, 1);
+	memcpy(tl->pre + tl->prelen, org, 17);
+	tl->prelen += 17;
+	tl->pname = name;
+	tl->pid = id;
+	tl->lastend = UINT64_MAX;
+}
+
+/*
+ * One line out: "LINE", or with -H "NAME<TAB>ID:START:END<TAB>LINE" (a
+ * line without origin, a repeated W3C directive: "NAME<TAB>LINE").
+ */
 static int
-on_line(void *arg, const char *name, const char *p, size_t len, int flags)
+on_line(void *arg, const char *name, const char *p, size_t len, int flags,
+    const struct follow_origin *o)
 {
 	struct tail *tl = arg;
+	struct out *out = tl->out;
 	struct rec_val v;
-	size_t need = len + 1 + (opt_tag ? 2 * strlen(name) + 1 : 0);
+	char org[REC_ORIGIN_MAX], *d;
+	uint64_t w[2];
+	size_t need = len + 1, n;
 	int rv = 0;
 
 	(void)flags;
-	/* flush between lines, never inside one: then what was flushed is
-	 * whole lines, which the follower may count as delivered */
-	if (tl->out->len > 0 && tl->out->len + need > sizeof(tl->out->buf)) {
-		if (out_flush(tl->out) == -1)
+	if (!opt_tag) {
+		/* flush between lines, never inside one: then what was
+		 * flushed is whole lines, which the follower may count as
+		 * delivered */
+		if (out->len > 0 && out->len + need > sizeof(out->buf)) {
+			if (out_flush(out) == -1)
+				return -1;
+			tl->whole = out->written;
+			rv = 1;
+		}
+		out_write(out, p, len);
+		return out_putc(out, '\n') == -1 ? -1 : rv;
+	}
+	if (o != NULL) {
+		if (name != tl->pname || o->id != tl->pid)
+			set_prefix(tl, name, o->id);
+		need += tl->prelen + 2 * 20 + 2;
+	} else
+		need += 5 * strlen(name) + 1;
+	if (out->len > 0 && out->len + need > sizeof(out->buf)) {
+		if (out_flush(out) == -1)
 			return -1;
-		tl->whole = tl->out->written;
+		tl->whole = out->written;
 		rv = 1;
 	}
-	if (opt_tag) {
+	if (o != NULL && need <= sizeof(out->buf) - out->len) {
+		/* the hot path: straight into the buffer */
+		d = out->buf + out->len;
+		memcpy(d, tl->pre, tl->prelen);
+		d += tl->prelen;
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+		/*
+		 * START is the last line's END most of the time: its digits
+		 * are kept as two words (stored and loaded whole: no wide
+		 * load of bytes just stored one by one).
+		 */
+		if (o->start == tl->lastend) {
+			memcpy(d, &tl->endw[0], 8);
+			memcpy(d + 8, &tl->endw[1], 8);
+			d += tl->endlen;
+		} else
+			d += rec_u64(d, o->start);
+		*d++ = ':';
+		if (o->end < 10000000000000000ULL) {
+			tl->endlen = n = rec_u64w(o->end, w);
+			tl->endw[0] = w[0];
+			tl->endw[1] = w[1];
+			memcpy(d, &w[0], 8);
+			memcpy(d + 8, &w[1], 8);
+			tl->lastend = o->end;
+		} else {
+			n = rec_u64(d, o->end);
+			tl->lastend = UINT64_MAX;
+		}
+		d += n;
+#else
+		d += rec_u64(d, o->start);
+		*d++ = ':';
+		d += rec_u64(d, o->end);
+#endif
+		*d++ = '\t';
+		memcpy(d, p, len);
+		d += len;
+		*d++ = '\n';
+		out->len = (size_t)(d - out->buf);
+		return rv;
+	}
+	if (o != NULL) {
+		/* a line longer than the buffer */
+		out_write(out, tl->pre, tl->prelen - 17);
+		out_write(out, org, rec_origin_fmt(org, o->id, o->start, o->end));
+		out_putc(out, '\t');
+		tl->lastend = UINT64_MAX;
+	} else {
 		/* COPY-escaped, as omph-parse --tagged reads it back */
 		v.p = name;
 		v.len = (uint32_t)strlen(name);
 		v.enc = REC_RAW;
-		rec_put(tl->out, &v);
-		out_putc(tl->out, '\t');
+		rec_put(out, &v);
+		out_putc(out, '\t');
 	}
-	out_write(tl->out, p, len);
-	if (out_putc(tl->out, '\n') == -1)
+	out_write(out, p, len);
+	if (out_putc(out, '\n') == -1)
 		return -1;
 	return rv;
 }
@@ -470,7 +601,8 @@ help(void)
 	    "\n"
 	    "Follow log files by name, as tail -F does, through rotation and truncation.\n"
 	    "\n"
-	    "  -H, --with-filename    prefix each line with its file name and a TAB\n"
+	    "  -H, --with-filename    prefix each line with its file name and origin:\n"
+	    "                         NAME<TAB>ID:START:END<TAB>LINE (see omph(7))\n"
 	    "  -n, --lines=N          start with the last N lines of each file\n"
 	    "      --from-start       start at the beginning of each file\n"
 	    "      --poll[=SECONDS]   look at the files every SECONDS (default 1) instead\n"

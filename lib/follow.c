@@ -45,6 +45,10 @@ struct tfile {
 	int64_t delivered;	/* pos at the last successful flush */
 	int64_t exported;	/* delivered when last exported, -1 never */
 	int64_t seen;		/* the file's end when last read */
+	uint64_t id;		/* its stream's id */
+	int64_t lstart;		/* START of the next line handed out */
+	char *held;		/* a cut line waiting for its LF (max_line
+				 * bytes, starting at lstart), or NULL */
 	unsigned char tail[TAILK];	/* the bytes just before pos */
 	int taillen;		/* -1 until loaded */
 	int skipping;		/* inside the tail of a cut line */
@@ -197,6 +201,7 @@ close_file(struct follow *f, struct tfile *t)
 	if (t->fd >= 0)
 		close(t->fd);
 	free(t->dirs);
+	free(t->held);
 	free(t);
 	f->nopen--;
 }
@@ -448,8 +453,10 @@ load_tail(struct tfile *t)
 
 	if ((r = pread_full(t->fd, t->tail, (size_t)k, t->pos - k)) == -1)
 		return -1;
-	if (r != k)
-		t->pos = t->delivered = k = 0;
+	if (r != k) {
+		t->pos = t->delivered = t->lstart = k = 0;
+		t->id = state_newid();	/* shorter than where we were */
+	}
 	t->taillen = k;
 	return 0;
 }
@@ -557,7 +564,8 @@ new_file(struct follow *f, struct fname *n, const char *path, int fd,
 	t->fd = fd;
 	t->dev = (uint64_t)st->st_dev;
 	t->ino = (uint64_t)st->st_ino;
-	t->pos = t->delivered = pos;
+	t->pos = t->delivered = t->lstart = pos;
+	t->id = state_newid();	/* a new stream, unless the caller resumes one */
 	t->exported = -1;
 	t->grown = tm_mono();
 	t->wd = -1;
@@ -705,6 +713,8 @@ drain_found(struct follow *f, struct fname *n, const struct state_ent *res,
 		close(fd);
 		return;
 	}
+	if (opos == (int64_t)res->off && res->id != 0)
+		old->id = res->id;	/* the same stream goes on */
 	old->draining = 1;
 	old->grown = tm_mono() - idle_for(fd, &fst);
 	n->rotdirty = 1;
@@ -748,6 +758,7 @@ export_file(struct tfile *t, struct state_ent *e)
 
 	if (fstat(t->fd, &st) == -1)
 		return -1;
+	e->id = t->id;
 	return state_ident(e, t->fd, &st, (uint64_t)t->delivered);
 }
 
@@ -760,6 +771,7 @@ open_name(struct follow *f, struct fname *n)
 	struct tfile *t;
 	char opath[PATH_MAX];
 	int64_t pos = 0;
+	uint64_t id = 0;
 	int fd, ofd, same;
 	char c;
 
@@ -776,8 +788,10 @@ open_name(struct follow *f, struct fname *n)
 		n->have_res = 0;
 		if ((uint64_t)st.st_dev == n->res.dev &&
 		    (uint64_t)st.st_ino == n->res.ino &&
-		    (int64_t)n->res.off <= (int64_t)st.st_size)
+		    (int64_t)n->res.off <= (int64_t)st.st_size) {
 			pos = (int64_t)n->res.off;
+			id = n->res.id;
+		}
 	} else if (n->have_res) {
 		n->have_res = 0;
 		same = (uint64_t)st.st_dev == n->res.dev &&
@@ -785,6 +799,7 @@ open_name(struct follow *f, struct fname *n)
 		if (same && state_same_file(&n->res, fd, &st) &&
 		    state_same_tail(&n->res, fd, &st)) {
 			pos = (int64_t)n->res.off;
+			id = n->res.id;
 			note(f, n->path, FN_RESUMED, 0, (long long)pos);
 		} else {
 			/* rotated or copied and truncated while we were down */
@@ -803,16 +818,25 @@ open_name(struct follow *f, struct fname *n)
 		close(fd);
 		return NULL;
 	}
+	if (id != 0)
+		t->id = id;
 	/* started inside a line (no LF near the end): skip to its end */
 	if (pos > 0 && (pread_full(fd, &c, 1, pos - 1) != 1 || c != '\n'))
 		t->skipping = 1;
 	return t;
 }
 
-/* hand one line to the caller: directives first, NUL bytes dropped */
+/*
+ * Hand one line to the caller: directives first, NUL bytes dropped; its
+ * origin is t's stream from t->lstart to end, which becomes t->lstart (a
+ * line of NULs only is not handed out: the next line's START covers it).
+ * Returns what the line callback returned (0, 1, or -1).
+ */
 static int
-emit(struct follow *f, struct tfile *t, char *p, size_t len, int flags)
+emit(struct follow *f, struct tfile *t, char *p, size_t len, int flags,
+    int64_t end)
 {
+	struct follow_origin o;
 	char *q, *d, *nl;
 	size_t nul;
 
@@ -823,7 +847,7 @@ emit(struct follow *f, struct tfile *t, char *p, size_t len, int flags)
 		for (; s < e; s = nl + 1) {
 			nl = memchr(s, '\n', (size_t)(e - s));
 			if (f->cb.line(f->cb.arg, t->name->path, s,
-			    (size_t)(nl - s), 0) == -1) {
+			    (size_t)(nl - s), 0, NULL) == -1) {
 				free(e - t->dirslen);
 				return -1;
 			}
@@ -847,7 +871,30 @@ emit(struct follow *f, struct tfile *t, char *p, size_t len, int flags)
 	}
 	if (flags & FOLLOW_CUT)
 		note(f, t->name->path, FN_CUT, 0, (long long)f->o.max_line);
-	return f->cb.line(f->cb.arg, t->name->path, p, len, flags);
+	o.id = t->id;
+	o.start = (uint64_t)t->lstart;
+	o.end = (uint64_t)end;
+	t->lstart = end;
+	return f->cb.line(f->cb.arg, t->name->path, p, len, flags, &o);
+}
+
+/*
+ * Hand out t's held cut line, its END at end (past its skipped rest).
+ * Returns 0, -1 when the output failed.
+ */
+static int
+emit_held(struct follow *f, struct tfile *t, int64_t end)
+{
+	char *h = t->held;
+	int64_t s0 = t->lstart;
+	int got;
+
+	t->held = NULL;
+	got = emit(f, t, h, f->o.max_line, FOLLOW_CUT, end);
+	free(h);
+	if (got == 1)	/* the lines before this one are out */
+		t->delivered = s0;
+	return got == -1 ? -1 : 0;
 }
 
 /*
@@ -859,6 +906,7 @@ read_file(struct follow *f, struct tfile *t)
 {
 	size_t budget = f->o.once || t->finishing ? SIZE_MAX : BUDGET, len;
 	ssize_t n;
+	int64_t s0, end;
 	int k, any, got;
 	char *data, *p, *e, *nl;
 
@@ -872,7 +920,12 @@ read_file(struct follow *f, struct tfile *t)
 		if (n < k || k != t->taillen || memcmp(f->buf, t->tail, (size_t)k)) {
 			/* shrank, or the bytes before pos changed */
 			note(f, t->name->path, FN_TRUNCATED, 0, (long long)t->pos);
-			t->pos = t->delivered = 0;
+			/* a held cut line ends the old stream where we were */
+			if (t->held != NULL && (emit_held(f, t, t->pos) == -1 ||
+			    f->cb.flush(f->cb.arg) == -1))
+				return -1;
+			t->pos = t->delivered = t->lstart = 0;
+			t->id = state_newid();	/* a new stream */
 			t->taillen = 0;
 			t->skipping = 0;
 			free(t->dirs);
@@ -896,6 +949,10 @@ read_file(struct follow *f, struct tfile *t)
 			else {
 				p = nl + 1;
 				t->skipping = 0;
+				if (t->held != NULL && emit_held(f, t, t->pos +
+				    (p - data)) == -1)
+					return -1;
+				any = 1;
 			}
 		}
 		for (;;) {
@@ -926,20 +983,33 @@ read_file(struct follow *f, struct tfile *t)
 			if (p >= e || (nl = memchr(p, '\n', (size_t)(e - p))) ==
 			    NULL)
 				break;
+			s0 = t->lstart;
+			end = t->pos + (nl + 1 - data);
 			if ((size_t)(nl - p) > f->o.max_line)
-				got = emit(f, t, p, f->o.max_line, FOLLOW_CUT);
+				got = emit(f, t, p, f->o.max_line, FOLLOW_CUT, end);
 			else
-				got = emit(f, t, p, (size_t)(nl - p), 0);
+				got = emit(f, t, p, (size_t)(nl - p), 0, end);
 			if (got == -1)
 				return -1;
 			if (got == 1)	/* the lines before this one are out */
-				t->delivered = t->pos + (p - data);
+				t->delivered = s0;
 			p = nl + 1;
 			any = 1;
 		}
 		if ((size_t)(e - p) > f->o.max_line && !t->skipping) {
-			if (emit(f, t, p, f->o.max_line, FOLLOW_CUT) == -1)
-				return -1;
+			/*
+			 * A line cut before its LF is read: held until its LF
+			 * comes, so that its END covers the skipped rest (out
+			 * of memory: handed out now, its END here, the rest
+			 * then covered by the next line's START).
+			 */
+			if (t->held != NULL ||
+			    (t->held = malloc(f->o.max_line)) == NULL) {
+				if (emit(f, t, p, f->o.max_line, FOLLOW_CUT,
+				    t->pos + (e - data)) == -1)
+					return -1;
+			} else
+				memcpy(t->held, p, f->o.max_line);
 			p = e;
 			t->skipping = 1;
 			any = 1;
@@ -952,7 +1022,8 @@ read_file(struct follow *f, struct tfile *t)
 		}
 		if (any && f->cb.flush(f->cb.arg) == -1)
 			return -1;
-		t->delivered = t->pos;
+		/* where the next line starts: past what was handed out */
+		t->delivered = t->lstart;
 		budget = budget > (size_t)n ? budget - (size_t)n : 0;
 		if ((size_t)n < f->bufsz)
 			break;
@@ -966,8 +1037,9 @@ read_file(struct follow *f, struct tfile *t)
  * A file closed for good: read to its end, every line handed out as its
  * own line, then its unterminated last line, if any, as one (FOLLOW_NOEOL).
  * Lines that arrive while we look are read as lines too (a few times over:
- * a writer that never stops does not hold us here); the tail of a cut line
- * is dropped.  Returns 0 (the file is closed), -1 when the output failed.
+ * a writer that never stops does not hold us here); a cut line whose LF
+ * never comes is handed out with its END at the end of the file.  Returns
+ * 0 (the file is closed), -1 when the output failed.
  */
 static int
 finish_file(struct follow *f, struct tfile *t)
@@ -983,14 +1055,22 @@ finish_file(struct follow *f, struct tfile *t)
 		    t->pos)) <= 0)
 			break;
 		if (memchr(f->buf, '\n', (size_t)n) == NULL) {
-			if (emit(f, t, f->buf, (size_t)n, FOLLOW_NOEOL) == -1 ||
-			    f->cb.flush(f->cb.arg) == -1)
+			if (emit(f, t, f->buf, (size_t)n, FOLLOW_NOEOL,
+			    t->pos + n) == -1 || f->cb.flush(f->cb.arg) == -1)
 				rv = -1;
-			else
-				t->pos = t->delivered = t->pos + n;
+			else {
+				t->pos += n;
+				t->delivered = t->lstart;
+			}
 			break;
 		}
 		/* it grew since: its new lines first */
+	}
+	if (rv == 0 && t->held != NULL) {
+		if (emit_held(f, t, t->pos) == -1 || f->cb.flush(f->cb.arg) == -1)
+			rv = -1;
+		else
+			t->delivered = t->lstart;
 	}
 	if (rv == -2 || n == -1)
 		note(f, t->name->path, FN_ERROR, errno, 0);
@@ -1018,6 +1098,7 @@ read_or_drop(struct follow *f, struct tfile *t)
 		n->res.dev = t->dev;
 		n->res.ino = t->ino;
 		n->res.off = (uint64_t)t->delivered;
+		n->res.id = t->id;
 		n->have_res = 2;
 	}
 	close_file(f, t);

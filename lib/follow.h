@@ -33,6 +33,20 @@
  *  - a file opened past its start whose first byte is '#' (W3C) first gets
  *    its latest block of '#' directive lines before that point.
  *
+ * Origins (man/omph.7): every line but such repeated directives comes with
+ * its stream's id and its offsets in it.  A file read from its start under
+ * a name (new, or truncated and read again) is a new stream with a new
+ * random id; a file keeps its stream through renames, read errors and
+ * restarts (the id is in its state entry), and an old file found after a
+ * restart (renamed, or a copy of it when it was truncated since) goes on
+ * with the entry's stream when its bytes before the offset are unchanged.
+ * START is where the line begins, NUL bytes before it and lines of NULs
+ * only dropped before it included; END is just past its LF (past the
+ * skipped rest of a cut line, which is held until its LF is read, or past
+ * the last byte of a FOLLOW_NOEOL line).  So the next line of the stream
+ * starts at END, and the offset a state entry keeps is always the START of
+ * the next line to hand out.
+ *
  * Two backends sit behind one interface: inotify (events wake the loop) and
  * stat polling every poll_interval seconds.  Names on NFS, CIFS, FUSE and
  * similar file systems are polled even in inotify mode; when inotify cannot
@@ -82,16 +96,23 @@ struct follow_opts {
 	int once;		/* read what there is, no waiting */
 };
 
+/* where a line came from: its stream and offsets in it (START < END) */
+struct follow_origin {
+	uint64_t id;
+	uint64_t start, end;
+};
+
 struct follow_cb {
 	void *arg;
 	/*
-	 * One line (no LF); name is the followed name.  Returns 0, -1 to stop
-	 * the run (output failed), or 1 when the lines handed before this one
-	 * are now written (the caller flushed its output to make room), so
+	 * One line (no LF); name is the followed name, o its origin (NULL for
+	 * a directive line repeated from before the start).  Returns 0, -1 to
+	 * stop the run (output failed), or 1 when the lines handed before this
+	 * one are now written (the caller flushed its output to make room), so
 	 * their offsets count as delivered even if a later write fails.
 	 */
 	int (*line)(void *arg, const char *name, const char *p, size_t len,
-	    int flags);
+	    int flags, const struct follow_origin *o);
 	/* deliver what line() got; 0 when delivered, -1 when output failed */
 	int (*flush)(void *arg);
 	/* something happened to name (see FN_*); err an errno or 0 */

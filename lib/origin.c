@@ -12,6 +12,7 @@
 
 #include "ckpt.h"
 #include "origin.h"
+#include "rec.h"
 
 #define NIL		0		/* indexes are stored + 1 */
 #define TABSIZE		(ORIG_MAX * 2)	/* power of two */
@@ -280,50 +281,6 @@ make_room(struct orig *o, uint32_t snd, const char *name, size_t len,
 	return snd;
 }
 
-/* 1-19 decimal digits as a number */
-static int
-num(const char *p, size_t n, uint64_t *v)
-{
-	size_t i;
-
-	if (n == 0 || n > 19)
-		return -1;
-	for (*v = 0, i = 0; i < n; i++) {
-		if (p[i] < '0' || p[i] > '9')
-			return -1;
-		*v = *v * 10 + (uint64_t)(p[i] - '0');
-	}
-	return 0;
-}
-
-/*
- * ID:START:END (origin.h): 16 lowercase hex digits, ':', 1-19 digits, ':',
- * 1-19 digits, START < END.  0, or -1 when p is not that.
- */
-static int
-parse_origin(const char *p, size_t n, uint64_t *id, uint64_t *start,
-    uint64_t *end)
-{
-	const char *c;
-	size_t i;
-
-	if (n < 20 || p[16] != ':')
-		return -1;
-	for (*id = 0, i = 0; i < 16; i++) {
-		if (p[i] >= '0' && p[i] <= '9')
-			*id = *id << 4 | (uint64_t)(p[i] - '0');
-		else if (p[i] >= 'a' && p[i] <= 'f')
-			*id = *id << 4 | (uint64_t)(p[i] - 'a' + 10);
-		else
-			return -1;
-	}
-	if ((c = memchr(p + 17, ':', n - 17)) == NULL ||
-	    num(p + 17, (size_t)(c - p - 17), start) == -1 ||
-	    num(c + 1, (size_t)(p + n - c - 1), end) == -1 || *start >= *end)
-		return -1;
-	return 0;
-}
-
 int
 orig_check(struct orig *o, const char *name, size_t nlen, const char *val,
     size_t vlen, struct orig_res *r)
@@ -334,7 +291,7 @@ orig_check(struct orig *o, const char *name, size_t nlen, const char *val,
 
 	r->gap = 0;
 	o->used = 1;
-	if (parse_origin(val, vlen, &id, &start, &end) == -1) {
+	if (rec_origin(val, vlen, &id, &start, &end) == -1) {
 		o->bad++;
 		return ORIG_BAD;
 	}

@@ -8,7 +8,8 @@
 
 const char *const rec_canon_names[REC_NCANON] = {
 	"time", "vhost", "client", "user", "method", "path", "query",
-	"protocol", "status", "bytes", "referer", "agent", "duration", "source"
+	"protocol", "status", "bytes", "referer", "agent", "duration", "source",
+	"origin"
 };
 
 int
@@ -498,4 +499,105 @@ rec_unescape(char *p, size_t len)
 		s += 2;
 	}
 	return (long)(d - p);
+}
+
+static const char digits2[] =
+    "00010203040506070809101112131415161718192021222324252627282930313233"
+    "34353637383940414243444546474849505152535455565758596061626364656667"
+    "6869707172737475767778798081828384858687888990919293949596979899";
+
+size_t
+rec_u64(char *d, uint64_t v)
+{
+	char b[20], *p = b + sizeof(b);
+	uint64_t w[2];
+	size_t n;
+
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	if (v < 10000000000000000ULL) {
+		n = rec_u64w(v, w);
+		memcpy(d, &w[0], 8);
+		memcpy(d + 8, &w[1], 8);
+		return n;
+	}
+#else
+	(void)w;
+#endif
+	while (v >= 100) {
+		unsigned r = (unsigned)(v % 100);
+
+		v /= 100;
+		p -= 2;
+		memcpy(p, digits2 + 2 * r, 2);
+	}
+	if (v >= 10) {
+		p -= 2;
+		memcpy(p, digits2 + 2 * v, 2);
+	} else
+		*--p = (char)('0' + v);
+	n = (size_t)(b + sizeof(b) - p);
+	memcpy(d, p, n);
+	return n;
+}
+
+size_t
+rec_origin_fmt(char *d, uint64_t id, uint64_t start, uint64_t end)
+{
+	size_t n;
+	int i;
+
+	for (i = 0; i < 16; i++)
+		d[i] = hex[(id >> (60 - 4 * i)) & 15];
+	d[16] = ':';
+	n = 17 + rec_u64(d + 17, start);
+	d[n++] = ':';
+	return n + rec_u64(d + n, end);
+}
+
+/* 1 to 19 decimal digits at p (n bytes) into *v; -1 when not */
+static int
+dec19(const char *p, size_t n, uint64_t *v)
+{
+	uint64_t x = 0;
+	size_t i;
+
+	if (n == 0 || n > 19)
+		return -1;
+	for (i = 0; i < n; i++) {
+		if (p[i] < '0' || p[i] > '9')
+			return -1;
+		x = x * 10 + (uint64_t)(p[i] - '0');
+	}
+	*v = x;
+	return 0;
+}
+
+int
+rec_origin(const char *p, size_t len, uint64_t *id, uint64_t *start,
+    uint64_t *end)
+{
+	const char *c;
+	uint64_t x = 0, s, e;
+	size_t i;
+	int h;
+
+	if (len < 20 || len > REC_ORIGIN_MAX - 2 || p[16] != ':')
+		return -1;
+	for (i = 0; i < 16; i++) {
+		if (p[i] >= '0' && p[i] <= '9')
+			h = p[i] - '0';
+		else if (p[i] >= 'a' && p[i] <= 'f')
+			h = p[i] - 'a' + 10;
+		else
+			return -1;
+		x = x << 4 | (uint64_t)h;
+	}
+	if ((c = memchr(p + 17, ':', len - 17)) == NULL ||
+	    dec19(p + 17, (size_t)(c - (p + 17)), &s) == -1 ||
+	    dec19(c + 1, (size_t)(p + len - (c + 1)), &e) == -1 || s >= e)
+		return -1;
+	*id = x;
+	*start = s;
+	*end = e;
+	return 0;
 }

@@ -23,7 +23,7 @@
 enum {
 	REC_TIME, REC_VHOST, REC_CLIENT, REC_USER, REC_METHOD, REC_PATH,
 	REC_QUERY, REC_PROTOCOL, REC_STATUS, REC_BYTES, REC_REFERER,
-	REC_AGENT, REC_DURATION, REC_SOURCE, REC_NCANON
+	REC_AGENT, REC_DURATION, REC_SOURCE, REC_ORIGIN, REC_NCANON
 };
 
 /* how the bytes of a value are to be read */
@@ -82,5 +82,72 @@ size_t rec_decimal(const char *p, size_t n, int places, char *o);
  */
 int rec_split(char *line, size_t len, char **f, size_t *flen, int max);
 long rec_unescape(char *p, size_t len);
+
+/*
+ * Origins (man/omph.7, "Origins and counting exactly once").  An origin is
+ * ID:START:END: the stream a line came from (16 lowercase hex digits, the
+ * id omph-tail gave it) and the byte offsets in that stream of the line's
+ * first byte and just past its end (past its LF, its skipped rest, its NUL
+ * bytes), so that the next line of the stream starts where this one ends.
+ *
+ * rec_origin reads one: p (len bytes, no TAB) must be exactly 16 lowercase
+ * hex digits, ':', 1 to 19 decimal digits, ':', 1 to 19 decimal digits,
+ * with START < END.  Returns 0 with the three values set, else -1 (nothing
+ * stored).  rec_origin_fmt writes one into d (REC_ORIGIN_MAX bytes of
+ * room, no NUL added) and returns its length.  rec_u64 writes the decimal
+ * of v into d (20 bytes of room, no NUL) and returns its length.
+ */
+#define REC_ORIGIN_MAX 58	/* 16 + 1 + 20 + 1 + 20 */
+
+/*
+ * The 8 ASCII digits of v < 10^8, leading zeros included, as the bytes of
+ * a word in memory order (little-endian: the first digit in the low byte).
+ * Branchless, a few multiplications: for writers on a hot path.
+ */
+static inline uint64_t
+rec_digits8(uint32_t v)
+{
+	uint64_t x = v / 10000 | (uint64_t)(v % 10000) << 32, h;
+
+	h = ((x * 10486) >> 20) & 0x0000007f0000007fULL;	/* /100 */
+	x = h | (x - h * 100) << 16;
+	h = ((x * 103) >> 10) & 0x000f000f000f000fULL;		/* /10 */
+	x = h | (x - h * 10) << 8;
+	return x + 0x3030303030303030ULL;
+}
+
+/*
+ * The decimal of v < 10^16 as two words of digits (w[0] first, as in
+ * memory on a little-endian machine only): storing both 16 bytes and
+ * keeping the returned length writes it.  Returns its length (1 to 16).
+ */
+static inline size_t
+rec_u64w(uint64_t v, uint64_t w[2])
+{
+	uint64_t a = rec_digits8((uint32_t)(v / 100000000)),
+	    b = rec_digits8((uint32_t)(v % 100000000)), z;
+	int lead;
+
+	if (v < 100000000) {
+		z = b ^ 0x3030303030303030ULL;
+		lead = z != 0 ? __builtin_ctzll(z) >> 3 : 7;
+		w[0] = b >> (8 * lead);
+		w[1] = 0;
+		return (size_t)(8 - lead);
+	}
+	lead = __builtin_ctzll(a ^ 0x3030303030303030ULL) >> 3;
+	if (lead == 0) {
+		w[0] = a;
+		w[1] = b;
+	} else {
+		w[0] = a >> (8 * lead) | b << (64 - 8 * lead);
+		w[1] = b >> (8 * lead);
+	}
+	return (size_t)(16 - lead);
+}
+int rec_origin(const char *p, size_t len, uint64_t *id, uint64_t *start,
+    uint64_t *end);
+size_t rec_origin_fmt(char *d, uint64_t id, uint64_t start, uint64_t end);
+size_t rec_u64(char *d, uint64_t v);
 
 #endif

@@ -1,3 +1,4 @@
+#include <sys/random.h>
 #include <sys/stat.h>
 
 #include <errno.h>
@@ -6,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "out.h"
@@ -13,7 +15,8 @@
 #include "state.h"
 
 #define MAGIC1 "omph-tail-state 1"	/* 8 fields, current entries only */
-#define MAGIC "omph-tail-state 2"	/* and ROLE */
+#define MAGIC2 "omph-tail-state 2"	/* and ROLE */
+#define MAGIC "omph-tail-state 3"	/* and ID */
 
 uint64_t
 state_hash(uint64_t h, const void *p, size_t n)
@@ -23,6 +26,35 @@ state_hash(uint64_t h, const void *p, size_t n)
 	while (n-- > 0)
 		h = (h ^ *s++) * 1099511628211ULL;
 	return h;
+}
+
+/* splitmix64's finaliser: every input bit moves every output bit */
+static uint64_t
+mix(uint64_t x)
+{
+	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+	return x ^ (x >> 31);
+}
+
+uint64_t
+state_newid(void)
+{
+	static uint64_t count;
+	struct timespec ts;
+	uint64_t id = 0;
+	ssize_t r;
+
+	do
+		r = getrandom(&id, sizeof(id), GRND_NONBLOCK);
+	while (r == -1 && errno == EINTR);
+	if (r != (ssize_t)sizeof(id)) {
+		clock_gettime(CLOCK_REALTIME, &ts);
+		id = mix((uint64_t)ts.tv_sec * 1000000000ULL +
+		    (uint64_t)ts.tv_nsec) ^ mix((uint64_t)getpid() << 32 |
+		    ++count);
+	}
+	return id != 0 ? id : 1;
 }
 
 void
@@ -136,20 +168,37 @@ field_u64(const char *p, size_t n, int base, uint64_t *v)
 	return errno != 0 || *end != '\0' ? -1 : 0;
 }
 
-/* one entry of a file of version 1 (8 fields) or 2 (9, with ROLE) */
+/* an id: exactly 16 lowercase hex digits (0 only for "no file") */
+static int
+field_id(const char *p, size_t n, uint64_t *v)
+{
+	size_t i;
+
+	if (n != 16)
+		return -1;
+	for (i = 0; i < n; i++)
+		if (!((p[i] >= '0' && p[i] <= '9') || (p[i] >= 'a' && p[i] <= 'f')))
+			return -1;
+	return field_u64(p, n, 16, v);
+}
+
+/*
+ * One entry of a file of version 1 (8 fields), 2 (9, with ROLE) or 3 (10,
+ * with ID).  An entry of an older version gets a new id.
+ */
 static int
 parse_line(char *line, size_t len, int version, struct state_ent *e)
 {
-	char *f[10];
-	size_t fl[10];
+	char *f[11];
+	size_t fl[11];
 	uint64_t v[8];
 	long plen;
-	int i, nf = version == 1 ? 8 : 9;
+	int i, nf = version == 1 ? 8 : version == 2 ? 9 : 10;
 
-	if (rec_split(line, len, f, fl, 10) != nf)
+	if (rec_split(line, len, f, fl, 11) != nf)
 		return -1;
 	e->rotated = 0;
-	if (nf == 9) {
+	if (nf >= 9) {
 		if (fl[8] == 7 && memcmp(f[8], "rotated", 7) == 0)
 			e->rotated = 1;
 		else if (fl[8] != 7 || memcmp(f[8], "current", 7) != 0)
@@ -158,6 +207,12 @@ parse_line(char *line, size_t len, int version, struct state_ent *e)
 	for (i = 1; i < 8; i++)
 		if (field_u64(f[i], fl[i], i == 4 || i == 7 ? 16 : 10, &v[i]) == -1)
 			return -1;
+	if (nf == 10) {
+		if (field_id(f[9], fl[9], &e->id) == -1 ||
+		    (e->id == 0 && (v[1] != 0 || v[2] != 0)))
+			return -1;
+	} else
+		e->id = v[1] == 0 && v[2] == 0 ? 0 : state_newid();
 	if ((plen = rec_unescape(f[0], fl[0])) <= 0 || v[3] > STATE_HEAD ||
 	    v[6] > STATE_TAIL || v[6] > v[5])
 		return -1;
@@ -216,6 +271,9 @@ state_load(const char *file, struct state *st, char *err, size_t errlen)
 	buf[len] = '\0';
 	end = buf + len;
 	if (len >= sizeof(MAGIC) && memcmp(buf, MAGIC "\n", sizeof(MAGIC)) == 0)
+		version = 3;
+	else if (len >= sizeof(MAGIC2) &&
+	    memcmp(buf, MAGIC2 "\n", sizeof(MAGIC2)) == 0)
 		version = 2;
 	else if (len >= sizeof(MAGIC1) &&
 	    memcmp(buf, MAGIC1 "\n", sizeof(MAGIC1)) == 0)
@@ -270,7 +328,7 @@ int
 state_save(const char *file, const struct state *st)
 {
 	struct out *o = NULL;
-	char *tmp = NULL, *dir = NULL, *slash, num[128];
+	char *tmp = NULL, *dir = NULL, *slash, num[192];
 	size_t i;
 	int fd = -1, dfd, rv = -1, saved;
 
@@ -288,9 +346,11 @@ state_save(const char *file, const struct state *st)
 
 		put_path(o, e->path);
 		snprintf(num, sizeof(num), "\t%" PRIu64 "\t%" PRIu64 "\t%u\t%016"
-		    PRIx64 "\t%" PRIu64 "\t%u\t%016" PRIx64 "\t%s\n", e->dev,
-		    e->ino, e->hlen, e->hhash, e->off, e->tlen, e->thash,
-		    e->rotated ? "rotated" : "current");
+		    PRIx64 "\t%" PRIu64 "\t%u\t%016" PRIx64 "\t%s\t%016" PRIx64
+		    "\n", e->dev, e->ino, e->hlen, e->hhash, e->off, e->tlen,
+		    e->thash, e->rotated ? "rotated" : "current",
+		    e->id != 0 || (e->dev == 0 && e->ino == 0) ? e->id :
+		    state_newid());
 		out_puts(o, num);
 	}
 	if (out_flush(o) == -1) {

@@ -3,25 +3,30 @@
  *
  * One entry per followed name: the identity of the file read under it
  * (device, inode, and a hash of its first hlen bytes, which survives inode
- * reuse), the offset just past the last complete line written, and a hash of
+ * reuse), the offset just past the last complete line written, a hash of
  * the tlen bytes before that offset (which tells a file truncated and grown
- * again).  A name may also have "rotated" entries: files renamed away from
- * it that were not finished yet (a server may still write into them), each
- * with the same fields.  The file is text, one entry per line:
+ * again), and the id of the stream read from it (the ID of the origins of
+ * its lines, man/omph.7).  A name may also have "rotated" entries: files
+ * renamed away from it that were not finished yet (a server may still
+ * write into them), each with the same fields.  The file is text, one
+ * entry per line:
  *
- *	omph-tail-state 2
- *	PATH<TAB>DEV<TAB>INO<TAB>HLEN<TAB>HHASH<TAB>OFFSET<TAB>TLEN<TAB>THASH<TAB>ROLE
+ *	omph-tail-state 3
+ *	PATH<TAB>DEV<TAB>INO<TAB>HLEN<TAB>HHASH<TAB>OFFSET<TAB>TLEN<TAB>THASH<TAB>ROLE<TAB>ID
  *
  * ROLE is "current" (at most one per PATH) or "rotated" (at most one per
- * PATH, DEV and INO).  A file of version 1 (the same without ROLE, current
- * entries only) loads too; state_save always writes version 2.  PATH
- * escapes backslash, TAB, LF and CR as COPY does and keeps every other byte
- * as it is (a path need not be UTF-8); hashes are 16 hex digits.
- * state_save writes a temporary file beside the target, fsyncs it and
- * renames it over, so a crash leaves the old or the new file, never a mix.
+ * PATH, DEV and INO).  Files of version 1 (the same without ROLE and ID,
+ * current entries only) and 2 (without ID) load too, each entry given a
+ * new id (state_newid); state_save always writes version 3.  PATH escapes
+ * backslash, TAB, LF and CR as COPY does and keeps every other byte as it
+ * is (a path need not be UTF-8); hashes and ids are 16 hex digits (an id
+ * lowercase, 0 only for "no file").  state_save writes a temporary file beside the
+ * target, fsyncs it and renames it over, so a crash leaves the old or the
+ * new file, never a mix.
  *
  * An entry with device and inode 0 is "no file": the name had one, which is
- * gone, so whatever file comes under it is new (read from its start).
+ * gone, so whatever file comes under it is new (read from its start); its
+ * id is 0.
  */
 #ifndef STATE_H
 #define STATE_H
@@ -40,6 +45,7 @@ struct state_ent {
 	uint32_t hlen, tlen;
 	uint64_t hhash, thash;
 	uint64_t off;
+	uint64_t id;		/* the stream's id, never 0 (0 for "no file") */
 	int rotated;		/* 1: a rotated file of path, not finished */
 };
 
@@ -51,6 +57,13 @@ struct state {
 /* FNV-1a over n bytes, continuing from h (start with STATE_HASH0). */
 #define STATE_HASH0 1469598103934665603ULL
 uint64_t state_hash(uint64_t h, const void *p, size_t n);
+
+/*
+ * A new stream id: 64 random bits from getrandom(2), never 0.  Should
+ * getrandom fail (a kernel without it), the time, pid and a counter mixed
+ * stand in: distinct within a host, unpredictable enough for ids.
+ */
+uint64_t state_newid(void);
 
 /*
  * Load file into st (which must be zeroed).  A missing file is an empty

@@ -70,6 +70,16 @@ size() {
 	stat -c %s "$1"
 }
 
+# plain FILE: omph-tail -H output without its origins: NAME<TAB>LINE
+plain() {
+	sed -E 's/^([^\t]*)\t[0-9a-f]{16}:[0-9]+:[0-9]+\t/\1\t/' "$1"
+}
+
+# sawp FILE LINE: the -H output FILE holds LINE but for its origin
+sawp() {
+	plain "$1" 2>/dev/null | grep -qxF -- "$2"
+}
+
 # state_off STATE NAME: the OFFSET of NAME's entry in the state file STATE
 state_off() {
 	awk -F'\t' -v p="$2" 'NR > 1 && $1 == p { print $6 }' "$1" 2>/dev/null
@@ -578,7 +588,7 @@ print(i, "random datagrams")
 	TAIL_ENV=("${FAULT[@]}" OMPH_FAULT_WATCHES=2)
 	tail_bg t -H "$T/d/*.log"
 	echo a1 >>"$T/d/a.log"
-	wait_until 5 saw "$T/t.out" "$T/d/a.log	a1"
+	wait_until 5 sawp "$T/t.out" "$T/d/a.log	a1"
 	for i in 1 2 3 4 5 6; do
 		printf 'f%d first\nf%d second\n' "$i" "$i" >"$T/d/f$i.log"
 	done
@@ -592,7 +602,7 @@ print(i, "random datagrams")
 	# a polled file rotated
 	mv "$T/d/f3.log" "$T/d/f3.old"
 	echo 'f3 new' >"$T/d/f3.log"
-	wait_until 5 saw "$T/t.out" "$T/d/f3.log	f3 new"
+	wait_until 5 sawp "$T/t.out" "$T/d/f3.log	f3 new"
 	{
 		printf '%s\t%s\n' "$T/d/a.log" a1 "$T/d/a.log" a2
 		for i in 1 2 3 4 5 6; do
@@ -601,11 +611,11 @@ print(i, "random datagrams")
 		done
 		printf '%s\t%s\n' "$T/d/f3.log" 'f3 new'
 	} | sort >"$T/exp"
-	sort "$T/t.out" | diff "$T/exp" -
+	plain "$T/t.out" | sort | diff "$T/exp" -
 	# each file's lines in order
 	for i in 1 2 4 5 6; do
 		printf 'f%d %s\n' "$i" first "$i" second "$i" third |
-		    diff - <(grep -F "$T/d/f$i.log	" "$T/t.out" | cut -f 2)
+		    diff - <(grep -F "$T/d/f$i.log	" "$T/t.out" | cut -f 3)
 	done
 	run ! grep -v 'inotify unusable, polling' "$T/t.err"
 }
@@ -621,7 +631,7 @@ bad_state() {
 	[ "$output" = "$(cat "$T/a.log")" ]
 	[[ "$stderr" == "omph-tail: $T/s: "*"; starting without state" ]] ||
 	    [[ "$stderr" == "omph-tail: $T/a.log: truncated since the state was saved, reading from its start" ]]
-	[ "$(head -n 1 "$T/s")" = 'omph-tail-state 2' ]
+	[ "$(head -n 1 "$T/s")" = 'omph-tail-state 3' ]
 	run --separate-stderr omph-tail --state "$T/s" --once "$T/a.log"
 	[ "$status" -eq 0 ]
 	[ -z "$output" ]
@@ -648,8 +658,12 @@ field_set() {
 	head -c 17 "$T/good" >"$T/s"; bad_state 'magic line without its newline'
 	head -c $((len - 20)) "$T/good" >"$T/s"; bad_state 'cut in the middle of the entry'
 	head -c $((len - 1)) "$T/good" >"$T/s"; bad_state 'entry without its newline'
-	{ echo 'omph-tail-state 3'; tail -n +2 "$T/good"; } >"$T/s"; bad_state 'another version'
+	{ echo 'omph-tail-state 4'; tail -n +2 "$T/good"; } >"$T/s"; bad_state 'another version'
 	{ echo 'omph-tail-state 1'; tail -n +2 "$T/good"; } >"$T/s"; bad_state 'version 1 with a ROLE field'
+	{ echo 'omph-tail-state 2'; tail -n +2 "$T/good"; } >"$T/s"; bad_state 'version 2 with an ID field'
+	field_set 10 0123456789ABCDEF >"$T/s"; bad_state 'an id in capitals'
+	field_set 10 0123456789abcde >"$T/s"; bad_state 'an id of 15 digits'
+	field_set 10 0000000000000000 >"$T/s"; bad_state 'the id 0 of a file'
 	{ cat "$T/good"; echo; } >"$T/s"; bad_state 'an empty line'
 	field_set 6 -5 >"$T/s"; bad_state 'negative offset'
 	field_set 6 +5 >"$T/s"; bad_state 'signed offset'

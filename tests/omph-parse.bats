@@ -896,3 +896,92 @@ print(len(rs))' "$T/out" "$want"
 	run --separate-stderr omph-parse --fields time,path,agent,duration clf "$DATA/combined/elastic-apache.log"
 	! grep -q -- '--fields' <<<"$stderr"
 }
+
+# --- origins (omph-tail -H) ------------------------------------------------
+
+ID1=0123456789abcdef
+ID2=fedcba9876543210
+
+@test "--tagged origins: NAME<TAB>ID:START:END<TAB>LINE and NAME<TAB>LINE both read; the origin column after source" {
+	l1=$(sed -n 1p "$ELASTIC")
+	l3=$(sed -n 3p "$ELASTIC")
+	printf 'a.log\t%s:0:%d\t%s\n' "$ID1" $((${#l1} + 1)) "$l1" >"$T/in"
+	run --separate-stderr omph-parse --tagged combined "$T/in"
+	[ "$status" -eq 0 ]
+	[ -z "$stderr" ]
+	[ "${lines[0]}" = "$(hdr $COMBINED_COLS source origin)" ]
+	[[ "${lines[1]}" == *"	a.log	$ID1:0:$((${#l1} + 1))" ]]
+	# without origins: no origin column, as before
+	printf 'a.log\t%s\n' "$l1" >"$T/in2"
+	run --separate-stderr omph-parse --tagged combined "$T/in2"
+	[ "${lines[0]}" = "$(hdr $COMBINED_COLS source)" ]
+	# both forms in one input: the line without one has \N
+	{ cat "$T/in"; printf 'b.log\t%s\n' "$l3"; } >"$T/in3"
+	run --separate-stderr omph-parse --tagged --no-header --fields source,origin,status combined "$T/in3"
+	[ "$status" -eq 0 ]
+	[ "$output" = "$(tsv a.log "$ID1:0:$((${#l1} + 1))" 200)
+$(tsv b.log '\N' 200)" ]
+	# what is not an origin is the line's: capitals, START >= END, 20
+	# digits, no colon, a sign, 15 hex digits
+	for o in 0123456789ABCDEF:0:5 "$ID1:5:5" "$ID1:9:3" "$ID1:0:12345678901234567890" \
+	    "$ID1:0" "$ID1:+1:5" 0123456789abcde:0:5; do
+		printf 'a.log\t%s\t%s\n' "$o" "$l1"
+	done >"$T/bad"
+	run --separate-stderr omph-parse --tagged --no-header --fields origin,client combined "$T/bad"
+	[ "$status" -eq 0 ]
+	# (the rest of the line is then the client, %h stopping at a space)
+	[ "$(cut -f 1 <<<"$output" | sort | uniq -c | awk '{ print $1, $2 }')" = '7 \N' ]
+	[[ "$(sed -n 3p <<<"$output")" == "\\N	$ID1:9:3\\t83.149.9.216" ]]
+	# JSON: a string
+	run --separate-stderr omph-parse --tagged -o json --fields status,origin combined "$T/in"
+	[ "$output" = "{\"status\":200,\"origin\":\"$ID1:0:$((${#l1} + 1))\"}" ]
+	# --fields origin without origins in the input: \N
+	run --separate-stderr omph-parse --tagged --no-header --fields origin,status combined "$T/in2"
+	[ "$output" = "$(tsv '\N' 200)" ]
+}
+
+@test "--tagged origins: a stream's records stay contiguous over rejected and blank lines, per stream" {
+	good=$(sed -n 1p "$ELASTIC")
+	n=$((${#good} + 1))
+	{
+		printf 'a.log\t%s:0:%d\t%s\n' "$ID1" "$n" "$good"
+		printf 'a.log\t%s:%d:%d\tgarbage\n' "$ID1" "$n" $((n + 8))
+		printf 'a.log\t%s:%d:%d\t\n' "$ID1" $((n + 8)) $((n + 9))
+		printf 'b.log\t%s:0:4\tbad\n' "$ID2"
+		printf 'a.log\t%s:%d:%d\t%s\n' "$ID1" $((n + 9)) $((2 * n + 9)) "$good"
+		printf 'b.log\t%s:4:%d\t%s\n' "$ID2" $((n + 4)) "$good"
+		printf 'a.log\t%s:%d:%d\t%s\n' "$ID1" $((2 * n + 9)) $((3 * n + 9)) "$good"
+	} >"$T/in"
+	run --separate-stderr omph-parse --tagged --no-header --fields source,origin combined "$T/in"
+	[ "$status" -eq 0 ]
+	[ "$output" = "$(tsv a.log "$ID1:0:$n")
+$(tsv a.log "$ID1:$n:$((2 * n + 9))")
+$(tsv b.log "$ID2:0:$((n + 4))")
+$(tsv a.log "$ID1:$((2 * n + 9)):$((3 * n + 9))")" ]
+	[ "${stderr_lines[2]}" = "omph-parse: 2 of 7 lines rejected" ]
+}
+
+@test "--tagged origins: W3C directives are covered by the next record of their stream" {
+	{
+		printf 'a.log\t%s:0:8\t#Fields: date time c-ip cs-uri-stem sc-status\n' "$ID1"
+		printf 'b.log\t%s:100:108\t#Fields: date time cs-uri-stem sc-status\n' "$ID2"
+		printf 'a.log\t%s:8:20\t2020-01-01 00:00:00 1.1.1.1 /a 200\n' "$ID1"
+		printf 'a.log\t%s:20:30\t#Date: 2020-01-01 00:00:00\n' "$ID1"
+		printf 'b.log\t%s:108:120\t2020-01-01 00:00:01 /b 404\n' "$ID2"
+		printf 'a.log\t%s:30:40\t#Fields: date time cs-uri-stem\n' "$ID1"
+		printf 'a.log\t%s:40:50\t2020-01-01 00:00:02 /c\n' "$ID1"
+		# a directive repeated by omph-tail from before its start: no origin
+		printf 'a.log\t#Fields: date time cs-uri-stem\n'
+		printf 'a.log\t%s:50:60\t2020-01-01 00:00:03 /d\n' "$ID1"
+	} >"$T/in"
+	run --separate-stderr omph-parse --tagged --no-header --fields path,origin w3c "$T/in"
+	[ "$status" -eq 0 ]
+	[ -z "$stderr" ]
+	[ "$output" = "$(tsv /a "$ID1:0:20")
+$(tsv /b "$ID2:100:120")
+$(tsv /c "$ID1:20:50")
+$(tsv /d "$ID1:50:60")" ]
+	# the header names origin right after source
+	run --separate-stderr omph-parse --tagged w3c "$T/in"
+	[ "${lines[0]}" = "$(hdr time client path status source origin)" ]
+}

@@ -92,6 +92,56 @@ same_set() {
 	diff <(sort "$T/exp") <(sort "$1")
 }
 
+# plain FILE: the -H output FILE without its origins: NAME<TAB>LINE
+plain() {
+	sed -E 's/^([^\t]*)\t[0-9a-f]{16}:[0-9]+:[0-9]+\t/\1\t/' "$1"
+}
+
+# sawp FILE LINE: the -H output FILE holds LINE (NAME<TAB>LINE) but for
+# its origin
+sawp() {
+	plain "$1" 2>/dev/null | grep -qxF -- "$2"
+}
+
+# contiguous FILE...: in the -H output FILE every line has an origin
+# ID:START:END, START < END, END - START the line's length and LF (but for
+# cut lines and NULs), and in each stream (ID) a line's START is the END of
+# the line before it
+contiguous() {
+	LC_ALL=C awk -F'\t' '
+		{
+			if (split($2, o, ":") != 3 || length(o[1]) != 16 || o[1] ~ /[^0-9a-f]/ ||
+			    o[2] !~ /^[0-9]+$/ || o[3] !~ /^[0-9]+$/ ||
+			    o[2] + 0 >= o[3] + 0) {
+				print FILENAME ": bad origin: " $0
+				exit 1
+			}
+			if ((o[1] in end) && end[o[1]] != o[2]) {
+				print FILENAME ": " o[1] " ends at " end[o[1]] ", then " $0
+				exit 1
+			}
+			end[o[1]] = o[3]
+			line = substr($0, length($1) + length($2) + 3)
+			if (exact && o[3] - o[2] != length(line) + 1) {
+				print FILENAME ": length: " $0
+				exit 1
+			}
+		}' exact="${EXACT:-1}" "$@"
+}
+
+# origins FILE NAME: the origins of the lines of NAME ($T/NAME) in the -H
+# output FILE, a line each: "ID START END LINE" with the ID as a letter (A
+# for the first stream seen, B...), so that tests need not know ids
+origins() {
+	awk -F'\t' -v n="$T/$2" '
+		$1 == n {
+			split($2, o, ":")
+			if (!(o[1] in id))
+				id[o[1]] = substr("ABCDEFGHIJ", ++k, 1)
+			print id[o[1]], o[2], o[3], substr($0, length($1) + length($2) + 3)
+		}' "$1"
+}
+
 # ---------------------------------------------------------------- following
 
 t_append() {
@@ -365,12 +415,20 @@ t_two_files() {
 	echo a2 >>"$T/a.log"
 	echo b2 >>"$T/b.log"
 	wait_until 5 has "$T/t.out" 4
+	plain "$T/t.out" >"$T/t.plain"
 	{ printf '%s\t%s\n' "$T/a.log" a1 "$T/a.log" a2 "$T/b.log" b1 "$T/b.log" b2; } >"$T/exp"
-	same_set "$T/t.out"
+	same_set "$T/t.plain"
 	tagged a.log a1 a2
-	grep -F "$T/a.log	" "$T/t.out" | diff "$T/exp" -
+	grep -F "$T/a.log	" "$T/t.plain" | diff "$T/exp" -
 	tagged b.log b1 b2
-	grep -F "$T/b.log	" "$T/t.out" | diff "$T/exp" -
+	grep -F "$T/b.log	" "$T/t.plain" | diff "$T/exp" -
+	# NAME<TAB>ID:START:END<TAB>LINE: one stream a file, offsets in it
+	contiguous "$T/t.out"
+	printf '%s\n' 'A 2 5 a1' 'A 5 8 a2' >"$T/exp"
+	origins "$T/t.out" a.log | diff "$T/exp" -
+	printf '%s\n' 'A 2 5 b1' 'A 5 8 b2' >"$T/exp"
+	origins "$T/t.out" b.log | diff "$T/exp" -
+	[ "$(cut -f 2 "$T/t.out" | cut -d: -f 1 | sort -u | wc -l)" -eq 2 ]
 	# a TAB or a backslash in a name is escaped: the prefix ends at the
 	# first TAB
 	printf 'x\n' >"$T/t	a\\b.log"
@@ -378,7 +436,8 @@ t_two_files() {
 	echo c1 >>"$T/t	a\\b.log"
 	wait_until 5 has "$T/t2.out" 1
 	printf '%s\t%s\n' "$T/t\\ta\\\\b.log" c1 >"$T/exp"
-	diff "$T/exp" "$T/t2.out"
+	plain "$T/t2.out" | diff "$T/exp" -
+	contiguous "$T/t2.out"
 }
 @test "-H: two files, each line prefixed by its name and a TAB (inotify)" { t_two_files; }
 @test "-H: two files, each line prefixed by its name and a TAB (poll)" { t_two_files $POLL; }
@@ -398,12 +457,15 @@ t_thousand() {
 	for i in $(seq 1 1000); do
 		printf '%s\tline %d\n' "$T/m/f$i.log" "$i"
 	done >"$T/exp"
-	same_set "$T/t.out"
+	plain "$T/t.out" >"$T/t.plain"
+	same_set "$T/t.plain"
 	for i in 1 500 1000; do
 		echo "more $i" >>"$T/m/f$i.log"
 	done
 	wait_until 5 has "$T/t.out" 1003
-	grep -qxF "$T/m/f500.log	more 500" "$T/t.out"
+	sawp "$T/t.out" "$T/m/f500.log	more 500"
+	contiguous "$T/t.out"
+	[ "$(cut -f 2 "$T/t.out" | cut -d: -f 1 | sort -u | wc -l)" -eq 1000 ]
 	[ ! -s "$T/t.err" ]
 }
 @test "1,000 files in one process with -H: every line once, under its name (inotify)" { t_thousand; }
@@ -422,9 +484,13 @@ t_glob() {
 	echo a2 >>"$T/a.log"
 	wait_until 5 has "$T/t.out" 5
 	{ printf '%s\t%s\n' "$T/a.log" a1 "$T/a.log" a2 "$T/b.log" b1 "$T/b.log" b2 "$T/b.log" b3; } >"$T/exp"
-	same_set "$T/t.out"
+	plain "$T/t.out" >"$T/t.plain"
+	same_set "$T/t.plain"
 	tagged b.log b1 b2 b3
-	grep -F "$T/b.log	" "$T/t.out" | diff "$T/exp" -
+	grep -F "$T/b.log	" "$T/t.plain" | diff "$T/exp" -
+	contiguous "$T/t.out"
+	printf '%s\n' 'A 0 3 b1' 'A 3 6 b2' 'A 6 9 b3' >"$T/exp"
+	origins "$T/t.out" b.log | diff "$T/exp" -
 }
 @test "a quoted glob picks up files created later (inotify)" { t_glob; }
 @test "a quoted glob picks up files created later (poll)" { t_glob $POLL; }
@@ -461,9 +527,11 @@ t_max_line() {
 	x300=$(printf '%0300d' 0 | tr 0 x)
 	printf '%s\n%s\nnext\n' "$x256" "$x300" >>"$T/a.log"
 	wait_until 5 saw "$T/t.out" next
-	# a long line arriving in two writes: cut once, its tail skipped
+	# a long line arriving in two writes: cut once, its tail skipped; it
+	# is held until its LF comes (its origin ends past its skipped rest)
 	printf 'y%s' "$x300" >>"$T/a.log"
-	wait_until 5 has "$T/t.out" 4
+	sleep 0.3
+	[ "$(wc -l <"$T/t.out")" -eq 3 ]
 	printf 'yyy\nnext2\n' >>"$T/a.log"
 	wait_until 5 saw "$T/t.out" next2
 	expect "$x256" "$x256" next "y${x256%x}" next2
@@ -526,6 +594,126 @@ t_w3c() {
 @test "W3C from the end: the latest directive block first, and again after rotation (inotify)" { t_w3c; }
 @test "W3C from the end: the latest directive block first, and again after rotation (poll)" { t_w3c $POLL; }
 
+# ---------------------------------------------------------------- origins
+
+t_origin_rotation() {
+	printf 'a1\na2\n' >"$T/a.log"
+	tail_bg t "$@" -H --from-start "$T/a.log"
+	wait_until 5 has "$T/t.out" 2
+	# renamed away, written on by the server: the same stream goes on
+	exec 7>>"$T/a.log"
+	mv "$T/a.log" "$T/a.log.1"
+	echo a3 >&7
+	echo b1 >"$T/a.log"
+	wait_until 5 has "$T/t.out" 4
+	echo a4 >&7
+	exec 7>&-
+	wait_until 5 has "$T/t.out" 5
+	echo b2 >>"$T/a.log"
+	wait_until 5 has "$T/t.out" 6
+	contiguous "$T/t.out"
+	# lines of the old file under the old stream, offsets in it; the new
+	# file a new stream from 0
+	origins "$T/t.out" a.log | grep ' a' >"$T/o"
+	printf '%s\n' 'A 0 3 a1' 'A 3 6 a2' 'A 6 9 a3' 'A 9 12 a4' | diff - "$T/o"
+	origins "$T/t.out" a.log | grep ' b' >"$T/o"
+	printf '%s\n' 'B 0 3 b1' 'B 3 6 b2' | diff - "$T/o"
+}
+@test "-H origins through a rename rotation: the old stream's offsets go on, the new file a new id from 0 (inotify)" { t_origin_rotation; }
+@test "-H origins through a rename rotation: the old stream's offsets go on, the new file a new id from 0 (poll)" { t_origin_rotation $POLL; }
+
+t_origin_copytruncate() {
+	# live: truncated, the file is a new stream
+	printf 'a1\na2\n' >"$T/a.log"
+	tail_bg t "$@" -H --from-start "$T/a.log"
+	wait_until 5 has "$T/t.out" 2
+	cp "$T/a.log" "$T/a.log.1"
+	truncate -s 0 "$T/a.log"
+	printf 'b1\nb2\n' >>"$T/a.log"
+	wait_until 5 has "$T/t.out" 4
+	contiguous "$T/t.out"
+	printf '%s\n' 'A 0 3 a1' 'A 3 6 a2' 'B 0 3 b1' 'B 3 6 b2' >"$T/exp"
+	origins "$T/t.out" a.log | diff "$T/exp" -
+	# while down: the copy found after the restart goes on with the old
+	# stream and its offsets, the truncated file is a new one
+	seq -f 'c%g' 1 5 >"$T/c.log"
+	omph-tail "$@" -H --state "$T/s" --once "$T/c.log" >"$T/o1"
+	seq -f 'c%g' 6 7 >>"$T/c.log"
+	cp "$T/c.log" "$T/c.log.1"
+	truncate -s 0 "$T/c.log"
+	printf 'n1\nn2\n' >>"$T/c.log"
+	omph-tail "$@" -H --state "$T/s" --once "$T/c.log" >"$T/o2"
+	cat "$T/o1" "$T/o2" >"$T/o"
+	contiguous "$T/o"
+	printf '%s\n' 'A 0 3 c1' 'A 3 6 c2' 'A 6 9 c3' 'A 9 12 c4' 'A 12 15 c5' \
+	    'A 15 18 c6' 'A 18 21 c7' 'B 0 3 n1' 'B 3 6 n2' >"$T/exp"
+	origins "$T/o" c.log | diff "$T/exp" -
+}
+@test "-H origins and copytruncate: a new id after the truncation; a copy found after a restart goes on with the old id and offsets (inotify)" { t_origin_copytruncate; }
+@test "-H origins and copytruncate: a new id after the truncation; a copy found after a restart goes on with the old id and offsets (poll)" { t_origin_copytruncate $POLL; }
+
+t_origin_state() {
+	local rc
+
+	printf 'a1\n' >"$T/a.log"
+	tail_bg t "$@" -H --from-start --state "$T/s" "$T/a.log"
+	echo a2 >>"$T/a.log"
+	wait_until 5 has "$T/t.out" 2
+	kill -TERM "$pid"
+	rc=0
+	wait "$pid" || rc=$?
+	forget "$pid"
+	[ "$rc" -eq 0 ]
+	printf 'a3\na4\n' >>"$T/a.log"
+	tail_bg t2 "$@" -H --state "$T/s" "$T/a.log"
+	wait_until 5 has "$T/t2.out" 2
+	echo a5 >>"$T/a.log"
+	wait_until 5 has "$T/t2.out" 3
+	kill -TERM "$pid"
+	wait "$pid"
+	forget "$pid"
+	# and a cron run after it
+	echo a6 >>"$T/a.log"
+	omph-tail "$@" -H --state "$T/s" --once "$T/a.log" >"$T/t3.out"
+	cat "$T/t.out" "$T/t2.out" "$T/t3.out" >"$T/all"
+	contiguous "$T/all"
+	printf '%s\n' 'A 0 3 a1' 'A 3 6 a2' 'A 6 9 a3' 'A 9 12 a4' 'A 12 15 a5' \
+	    'A 15 18 a6' >"$T/exp"
+	origins "$T/all" a.log | diff "$T/exp" -
+	# the id is the one in the state file
+	[ "$(awk -F'\t' 'NR == 2 { print $10 }' "$T/s")" = "$(cut -f 2 "$T/all" | cut -d: -f 1 | sort -u)" ]
+}
+@test "-H origins across --state restarts: the same id, the offsets go on (inotify)" { t_origin_state; }
+@test "-H origins across --state restarts: the same id, the offsets go on (poll)" { t_origin_state $POLL; }
+
+t_origin_cut_nul() {
+	local x300
+
+	printf 'x\n' >"$T/a.log"
+	tail_bg t "$@" -H --max-line 256 "$T/a.log"
+	x300=$(printf '%0300d' 0 | tr 0 x)
+	# a cut line whole, one in two writes, NULs in a line, a line of NULs
+	# only, NULs before a line
+	printf '%s\nn1\n' "$x300" >>"$T/a.log"
+	wait_until 5 has "$T/t.out" 2
+	printf 'y%s' "$x300" >>"$T/a.log"
+	sleep 0.3
+	printf 'yyy\nn2\n' >>"$T/a.log"
+	wait_until 5 has "$T/t.out" 4
+	printf 'a\0\0b\n\0\0\0\0\nc\n\0\0d\nn3\n' >>"$T/a.log"
+	wait_until 5 has "$T/t.out" 8
+	EXACT=0 contiguous "$T/t.out"
+	origins "$T/t.out" a.log | cut -d ' ' -f 1-3 >"$T/o"
+	# x300 LF: 2..303; n1: 303..306; y x300 yyy LF: 306..611; n2: ..614;
+	# a NUL NUL b LF: ..619; NULs LF and c LF: ..626; NUL NUL d LF: ..630
+	printf '%s\n' 'A 2 303' 'A 303 306' 'A 306 611' 'A 611 614' 'A 614 619' \
+	    'A 619 626' 'A 626 630' 'A 630 633' | diff - "$T/o"
+	plain "$T/t.out" | cut -f 2 | cut -c 1-3 >"$T/o"
+	printf '%s\n' xxx n1 yxx n2 ab c d n3 | diff - "$T/o"
+}
+@test "-H origins of a cut line and of NULs: END past the skipped rest and the NUL bytes (inotify)" { t_origin_cut_nul; }
+@test "-H origins of a cut line and of NULs: END past the skipped rest and the NUL bytes (poll)" { t_origin_cut_nul $POLL; }
+
 # ---------------------------------------------------------------- state file
 
 t_state_once() {
@@ -534,8 +722,8 @@ t_state_once() {
 	[ "$status" -eq 0 ]
 	[ "$output" = "$(seq -f 'line %g' 1 5)" ]
 	[ -z "$stderr" ]
-	[ "$(head -n 1 "$T/s")" = 'omph-tail-state 2' ]
-	awk -F'\t' -v p="$T/a.log" 'NR == 2 && NF == 9 && $1 == p && $9 == "current" { ok = 1 } END { exit !ok }' "$T/s"
+	[ "$(head -n 1 "$T/s")" = 'omph-tail-state 3' ]
+	awk -F'\t' -v p="$T/a.log" 'NR == 2 && NF == 10 && $1 == p && $9 == "current" && length($10) == 16 && $10 !~ /[^0-9a-f]/ { ok = 1 } END { exit !ok }' "$T/s"
 	seq -f 'line %g' 6 8 >>"$T/a.log"
 	run --separate-stderr omph-tail "$@" --state "$T/s" --once "$T/a.log"
 	[ "$status" -eq 0 ]
@@ -763,11 +951,23 @@ t_state_v1() {
 	[ "$status" -eq 0 ]
 	[ "$output" = "$(seq -f 'line %g' 6 7)" ]
 	[ -z "$stderr" ]
-	[ "$(head -n 1 "$T/s")" = 'omph-tail-state 2' ]
-	awk -F'\t' -v i="$ino" 'NR == 2 && NF == 9 && $3 == i && $9 == "current" { ok = 1 } END { exit !ok }' "$T/s"
+	[ "$(head -n 1 "$T/s")" = 'omph-tail-state 3' ]
+	awk -F'\t' -v i="$ino" 'NR == 2 && NF == 10 && $3 == i && $9 == "current" && length($10) == 16 && $10 !~ /[^0-9a-f]/ { ok = 1 } END { exit !ok }' "$T/s"
+	# of version 2 (no ID): it loads, its entry gets an id, kept after
+	{ echo 'omph-tail-state 2'; awk -F'\t' -v OFS='\t' 'NR > 1 { NF = 9; print }' "$T/s"; } >"$T/s2"
+	mv "$T/s2" "$T/s"
+	seq -f 'line %g' 8 9 >>"$T/a.log"
+	run --separate-stderr omph-tail "$@" -H --state "$T/s" --once "$T/a.log"
+	[ "$status" -eq 0 ]
+	[ -z "$stderr" ]
+	printf '%s\n' "$output" >"$T/o1"
+	printf '%s\n' 'A 49 56 line 8' 'A 56 63 line 9' >"$T/exp"
+	origins "$T/o1" a.log | diff "$T/exp" -
+	[ "$(head -n 1 "$T/s")" = 'omph-tail-state 3' ]
+	[ "$(awk -F'\t' 'NR == 2 { print $10 }' "$T/s")" = "$(cut -f 2 "$T/o1" | cut -d: -f 1 | sort -u)" ]
 }
-@test "--state: a state file of version 1 still loads (inotify)" { t_state_v1; }
-@test "--state: a state file of version 1 still loads (poll)" { t_state_v1 $POLL; }
+@test "--state: state files of versions 1 and 2 still load (inotify)" { t_state_v1; }
+@test "--state: state files of versions 1 and 2 still load (poll)" { t_state_v1 $POLL; }
 
 t_sigterm_unsaved() {
 	local rc
@@ -822,14 +1022,15 @@ t_finish_lines() {
 	kill -CONT "$pid"
 	wait_until 20 has "$T/t.out" $((2 * n))
 	echo END >"$T/a.log"
-	wait_until 5 saw "$T/t.out" "$T/a.log	END"
+	wait_until 5 sawp "$T/t.out" "$T/a.log	END"
 	# every line once, on a line of its own, with its prefix
 	run awk -F'\t' '$1 != a && $1 != b { bad++ } END { print bad + 0, NR }' \
 	    a="$T/a.log" b="$T/b.log" "$T/t.out"
 	echo "unprefixed and lines: $output"
 	[ "$output" = "0 $((2 * n + 1))" ]
-	seq -w 1 "$n" | diff - <(grep -F "$T/b.log	" "$T/t.out" | cut -f 2)
-	{ seq -w 1 "$n"; echo END; } | diff - <(grep -F "$T/a.log	" "$T/t.out" | cut -f 2)
+	seq -w 1 "$n" | diff - <(grep -F "$T/b.log	" "$T/t.out" | cut -f 3)
+	{ seq -w 1 "$n"; echo END; } | diff - <(grep -F "$T/a.log	" "$T/t.out" | cut -f 3)
+	contiguous "$T/t.out"
 }
 @test "a file closed for good with much left: every line on its own, prefixed (inotify)" { t_finish_lines; }
 @test "a file closed for good with much left: every line on its own, prefixed (poll)" { t_finish_lines $POLL; }
@@ -947,19 +1148,24 @@ t_eio() {
 	# the other file flows on while the bad one is retried
 	for i in 2 3 4 5 6; do
 		echo "g$i" >>"$T/good.log"
-		wait_until 5 saw "$T/t.out" "$T/good.log	g$i"
+		wait_until 5 sawp "$T/t.out" "$T/good.log	g$i"
 		sleep 0.2	# a second of retries
 	done
 	echo b3 >>"$T/bad.log"
-	run ! grep -qF "$T/bad.log	b2" "$T/t.out"
+	run ! sawp "$T/t.out" "$T/bad.log	b2"
 	rm "$T/flag"
-	wait_until 5 saw "$T/t.out" "$T/bad.log	b3"
+	wait_until 5 sawp "$T/t.out" "$T/bad.log	b3"
 	echo END >>"$T/bad.log"
-	wait_until 5 saw "$T/t.out" "$T/bad.log	END"
+	wait_until 5 sawp "$T/t.out" "$T/bad.log	END"
+	plain "$T/t.out" >"$T/t.plain"
 	tagged bad.log b1 b2 b3 END
-	grep -F "$T/bad.log	" "$T/t.out" | diff "$T/exp" -
+	grep -F "$T/bad.log	" "$T/t.plain" | diff "$T/exp" -
 	tagged good.log g1 g2 g3 g4 g5 g6
-	grep -F "$T/good.log	" "$T/t.out" | diff "$T/exp" -
+	grep -F "$T/good.log	" "$T/t.plain" | diff "$T/exp" -
+	# the file read again after the error goes on with its stream
+	contiguous "$T/t.out"
+	printf '%s\n' 'A 2 5 b1' 'A 5 8 b2' 'A 8 11 b3' 'A 11 15 END' >"$T/exp"
+	origins "$T/t.out" bad.log | diff "$T/exp" -
 	# told once for the kind of error, however many retries
 	[ "$(grep -c 'will retry' "$T/t.err")" -eq 1 ]
 }

@@ -152,3 +152,36 @@ ends_fast() {
 	run --separate-stderr sh "$TOP/tests/deps.sh" nosuch
 	[ "$status" -eq 2 ]
 }
+
+@test "cron with origins: omph-tail -H --once --state | omph-parse --tagged over a rotation: every line's bytes in exactly one record, each stream contiguous" {
+	log=$DATA/combined/elastic-apache.log
+	head -n 3000 "$log" >"$T/access.log"
+	omph-tail -H --state "$T/s" --once "$T/access.log" |
+	    omph-parse --tagged combined >"$T/r1" 2>"$T/e1"
+	sed -n 3001,5000p "$log" >>"$T/access.log"
+	mv "$T/access.log" "$T/access.log.1"
+	# rotated a while ago: finished by the next run
+	touch -d '-10 seconds' "$T/access.log.1"
+	sed -n 5001,10000p "$log" >"$T/access.log"
+	omph-tail -H --state "$T/s" --once "$T/access.log" |
+	    omph-parse --tagged combined >"$T/r2" 2>"$T/e2"
+	# line 8899 of the log is rejected: 9999 records
+	{ field origin <"$T/r1"; field origin <"$T/r2"; } >"$T/o"
+	[ "$(wc -l <"$T/o")" -eq 9999 ]
+	[ -z "$(sort "$T/o" | uniq -d)" ]
+	# two streams (the rotated file, the new one), each from 0 to its
+	# file's end without a gap or an overlap
+	tr ':' ' ' <"$T/o" | sort -k 1,1 -k 2,2n | awk '
+		$1 != id { if (id != "") print id, end; id = $1; if ($2 != 0) { print "starts at " $2; exit 1 } }
+		$1 == id && NR > 1 && $2 != end && prev == id { print "gap or overlap at " $0; exit 1 }
+		{ end = $3; prev = $1 }
+		END { print id, end }' >"$T/ends"
+	cat "$T/ends"
+	[ "$(wc -l <"$T/ends")" -eq 2 ]
+	cut -d ' ' -f 2 "$T/ends" | sort -n >"$T/got"
+	stat -c %s "$T/access.log" "$T/access.log.1" | sort -n | diff - "$T/got"
+	# the records of one stream come in order, contiguous, run after run
+	{ field origin <"$T/r1"; field origin <"$T/r2"; } | tr ':' ' ' | awk '
+		($1 in end) && end[$1] != $2 { print "not contiguous: " $0; exit 1 }
+		{ end[$1] = $3 }'
+}

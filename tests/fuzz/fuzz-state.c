@@ -5,10 +5,12 @@
  * /proc/self/fd/N into a zeroed struct state.  Checked, as state.h says: a
  * file that does not load leaves the state empty; one that loads has
  * entries with a non-empty path, hlen <= STATE_HEAD, tlen <= STATE_TAIL and
- * tlen <= offset, no current entry twice for a path, no rotated entry twice
- * for a path, device and inode.  A loaded state is then saved with
+ * tlen <= offset, an id that is 0 only for "no file" (device and inode 0;
+ * entries of versions 1 and 2 get one), no current entry twice for a path,
+ * no rotated entry twice for a path, device and inode.  A loaded state is then saved with
  * state_save (into a private directory under /dev/shm or /tmp) and loaded
- * again, and must come back the same.
+ * again, and must come back the same, ids included (a saved file is of
+ * version 3).
  */
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -70,6 +72,8 @@ check(const struct state *st)
 		if (e->hlen > STATE_HEAD || e->tlen > STATE_TAIL ||
 		    e->tlen > e->off)
 			fail("an entry out of range", e->path);
+		if (e->id == 0 && (e->dev != 0 || e->ino != 0))
+			fail("an entry of a file without an id", e->path);
 		if (!e->rotated && state_find(st, e->path) != e)
 			fail("a path twice, or state_find misses it", e->path);
 		for (j = 0; j < i; j++)
@@ -135,7 +139,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (strcmp(a->path, b->path) != 0 || a->dev != b->dev ||
 		    a->ino != b->ino || a->hlen != b->hlen || a->tlen != b->tlen ||
 		    a->hhash != b->hhash || a->thash != b->thash ||
-		    a->off != b->off || a->rotated != b->rotated)
+		    a->off != b->off || a->rotated != b->rotated || a->id != b->id)
 			fail("a saved state loads different", a->path);
 	}
 	state_free(&st2);
