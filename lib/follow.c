@@ -423,26 +423,6 @@ follow_add(struct follow *f, const char *pattern)
 	return 0;
 }
 
-/* pread all of n bytes at off (fewer only at end of file); -1 on error */
-static ssize_t
-pread_full(int fd, void *buf, size_t n, int64_t off)
-{
-	size_t got = 0;
-	ssize_t r;
-
-	while (got < n) {
-		r = pread(fd, (char *)buf + got, n - got, (off_t)off + (off_t)got);
-		if (r == -1 && errno == EINTR)
-			continue;
-		if (r == -1)
-			return -1;
-		if (r == 0)
-			break;
-		got += (size_t)r;
-	}
-	return (ssize_t)got;
-}
-
 /* set t->tail from the file: the bytes before t->pos.  -1 on a read
  * error; a file now shorter than pos starts over at 0 */
 static int
@@ -451,7 +431,7 @@ load_tail(struct tfile *t)
 	int k = t->pos < TAILK ? (int)t->pos : TAILK;
 	ssize_t r;
 
-	if ((r = pread_full(t->fd, t->tail, (size_t)k, t->pos - k)) == -1)
+	if ((r = state_pread(t->fd, t->tail, (size_t)k, t->pos - k)) == -1)
 		return -1;
 	if (r != k) {
 		t->pos = t->delivered = t->lstart = k = 0;
@@ -474,7 +454,7 @@ after_last_lf(struct follow *f, int fd, int64_t end, long nlines)
 
 	while (at > 0) {
 		lo = at > (int64_t)BATCH ? at - BATCH : 0;
-		if ((r = pread_full(fd, f->buf, (size_t)(at - lo), lo)) <= 0)
+		if ((r = state_pread(fd, f->buf, (size_t)(at - lo), lo)) <= 0)
 			return 0;
 		p = f->buf + r;
 		while (p > f->buf) {
@@ -821,7 +801,7 @@ open_name(struct follow *f, struct fname *n)
 	if (id != 0)
 		t->id = id;
 	/* started inside a line (no LF near the end): skip to its end */
-	if (pos > 0 && (pread_full(fd, &c, 1, pos - 1) != 1 || c != '\n'))
+	if (pos > 0 && (state_pread(fd, &c, 1, pos - 1) != 1 || c != '\n'))
 		t->skipping = 1;
 	return t;
 }
@@ -915,7 +895,7 @@ read_file(struct follow *f, struct tfile *t)
 		return -2;
 	while (budget > 0) {
 		k = t->pos < TAILK ? (int)t->pos : TAILK;
-		if ((n = pread_full(t->fd, f->buf, f->bufsz, t->pos - k)) == -1)
+		if ((n = state_pread(t->fd, f->buf, f->bufsz, t->pos - k)) == -1)
 			return -2;
 		if (n < k || k != t->taillen || memcmp(f->buf, t->tail, (size_t)k)) {
 			/* shrank, or the bytes before pos changed */
@@ -1051,7 +1031,7 @@ finish_file(struct follow *f, struct tfile *t)
 	for (tries = 0; tries < 4; tries++) {
 		if ((rv = read_file(f, t)) != 0)
 			break;
-		if (t->skipping || (n = pread_full(t->fd, f->buf, f->o.max_line,
+		if (t->skipping || (n = state_pread(t->fd, f->buf, f->o.max_line,
 		    t->pos)) <= 0)
 			break;
 		if (memchr(f->buf, '\n', (size_t)n) == NULL) {

@@ -391,9 +391,8 @@ out:
 	return rv;
 }
 
-/* pread all of n bytes at off (fewer only at end of file); -1 on error */
-static ssize_t
-pread_full(int fd, void *buf, size_t n, uint64_t off)
+ssize_t
+state_pread(int fd, void *buf, size_t n, uint64_t off)
 {
 	size_t got = 0;
 	ssize_t r;
@@ -418,7 +417,7 @@ hash_at(int fd, uint64_t off, uint32_t max, uint32_t *len, uint64_t *h)
 	char buf[STATE_TAIL > STATE_HEAD ? STATE_TAIL : STATE_HEAD];
 	ssize_t r;
 
-	if ((r = pread_full(fd, buf, max, off)) == -1)
+	if ((r = state_pread(fd, buf, max, off)) == -1)
 		return -1;
 	*len = (uint32_t)r;
 	*h = state_hash(STATE_HASH0, buf, (size_t)r);

@@ -35,6 +35,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #define STATE_HEAD 1024		/* bytes of a file's head in its identity */
 #define STATE_TAIL 4096		/* bytes before the offset that are hashed */
@@ -57,6 +58,9 @@ struct state {
 /* FNV-1a over n bytes, continuing from h (start with STATE_HASH0). */
 #define STATE_HASH0 1469598103934665603ULL
 uint64_t state_hash(uint64_t h, const void *p, size_t n);
+/* pread all of n bytes at off, again after EINTR and short reads (fewer
+ * only at the end of the file); -1 with errno on an error */
+ssize_t state_pread(int fd, void *buf, size_t n, uint64_t off);
 
 /*
  * A new stream id: 64 random bits from getrandom(2), never 0.  Should
