@@ -9,28 +9,29 @@
 cd "$(dirname "$0")/.." || exit 1
 set -e
 B=${OMPH_BIN:-bin}
-mkdir -p bench
-"$B/omph-loggen" -n 20000 -s 7 >bench/demo.log
-echo "\$ omph-parse combined bench/demo.log | head -3"
-"$B/omph-parse" combined bench/demo.log | head -3
+D=${OMPH_DEMO_DIR:-bench}	# where its files go (the tests: a temp dir)
+mkdir -p "$D"
+"$B/omph-loggen" -n 20000 -s 7 >$D/demo.log
+echo "\$ omph-parse combined $D/demo.log | head -3"
+"$B/omph-parse" combined $D/demo.log | head -3
 echo
-echo "\$ omph-tail --once bench/demo.log | omph-parse combined | omph-collect -k status -n 5 --alert-total '4xx_ratio>0.05'"
-"$B/omph-tail" --once bench/demo.log | "$B/omph-parse" combined |
+echo "\$ omph-tail --once $D/demo.log | omph-parse combined | omph-collect -k status -n 5 --alert-total '4xx_ratio>0.05'"
+"$B/omph-tail" --once $D/demo.log | "$B/omph-parse" combined |
     "$B/omph-collect" -k status -n 5 --alert-total '4xx_ratio>0.05' || true
 echo
 port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])' 2>/dev/null || echo 51400)
 echo "\$ omph-collect --listen udp://127.0.0.1:$port -n 8 </dev/null >snap &"
-echo "\$ omph-tail --once bench/demo.log | omph-parse combined | omph-send --id web1 udp://127.0.0.1:$port"
-"$B/omph-collect" --listen "udp://127.0.0.1:$port" -n 8 </dev/null >bench/demo.snap &
+echo "\$ omph-tail --once $D/demo.log | omph-parse combined | omph-send --id web1 udp://127.0.0.1:$port"
+"$B/omph-collect" --listen "udp://127.0.0.1:$port" -n 8 </dev/null >$D/demo.snap &
 cp=$!
 sleep 0.3
-"$B/omph-tail" --once bench/demo.log | "$B/omph-parse" combined |
+"$B/omph-tail" --once $D/demo.log | "$B/omph-parse" combined |
     "$B/omph-send" --id web1 "udp://127.0.0.1:$port"
 sleep 0.3
 echo "\$ kill %1; omph-top -b --width 100 <snap     # its final report, as the dashboard draws it"
 kill $cp
 wait $cp || true
-"$B/omph-top" -b --width 100 <bench/demo.snap
+"$B/omph-top" -b --width 100 <$D/demo.snap
 
 # ---- the live dashboard, in a terminal only ----
 if [ ! -t 0 ] || [ ! -t 1 ] || [ "${CI:-}" = true ] ||
@@ -39,7 +40,7 @@ if [ ! -t 0 ] || [ ! -t 1 ] || [ "${CI:-}" = true ] ||
 fi
 set +e
 secs=${OMPH_DEMO_SECONDS:-8}
-log=bench/live.log
+log=$D/live.log
 d=$(mktemp -d "${TMPDIR:-/tmp}/omph-demo.XXXXXX") || exit 1
 pids=
 top=

@@ -69,7 +69,7 @@ grew() {
 
 @test "make demo ends with the live dashboard in a terminal and stops all it started; without one it prints the frame" {
 	SOCK=omphdemo$$_$BATS_TEST_NUMBER
-	printf '%s\n' "cd '$TOP' && OMPH_DEMO_SECONDS=4 CI= sh tests/demo.sh 2>'$T/err'; echo \$? >'$T/rc'; exec sleep 60" >"$T/cmd"
+	printf '%s\n' "cd '$TOP' && OMPH_DEMO_DIR='$T/demo' OMPH_DEMO_SECONDS=4 CI= sh tests/demo.sh 2>'$T/err'; echo \$? >'$T/rc'; exec sleep 60" >"$T/cmd"
 	tmux -L "$SOCK" -f /dev/null new-session -d -x 100 -y 30 "OMPH_BIN='$OMPH_BIN' PATH='$PATH' sh '$T/cmd'"
 	pids="$(tmux -L "$SOCK" display -p '#{pid}')"
 	local sid n
@@ -89,7 +89,7 @@ grew() {
 	! grep -e Sanitizer -e 'runtime error' "$T/err"
 	tmux -L "$SOCK" kill-server
 	# no terminal: the static frame, at once
-	run sh "$TOP/tests/demo.sh" </dev/null
+	OMPH_DEMO_DIR=$T/demo run sh "$TOP/tests/demo.sh" </dev/null
 	[ "$status" -eq 0 ]
 	grep -q '^stdin  hits over all input' <<<"$output"
 	grep -q '^alerts: ' <<<"$output"

@@ -1,6 +1,7 @@
 #!/bin/sh
-# Runs the bats suite twice: on bin/ (plain build) and on obj/san/bin
-# (AddressSanitizer + UndefinedBehaviorSanitizer), then prints one line
+# Runs the bats suite twice, side by side: on bin/ (plain build) and on
+# obj/san/bin (AddressSanitizer + UndefinedBehaviorSanitizer), then prints
+# one line
 # "N passed, N failed, N skipped", after the reason of every skip.  Exit
 # status 0 only when nothing failed.
 # OMPH_TESTS may name a subset of tests/*.bats.
@@ -11,17 +12,24 @@ pass=0
 fail=0
 skip=0
 skips=$(mktemp)
+# the two passes run side by side (most tests wait on a process, a socket
+# or a file, so the two cores are shared well); their logs are told in turn
+logs=$(mktemp -d)
 for pass_name in plain sanitize; do
 	if [ "$pass_name" = plain ]; then
 		bindir=$top/bin
 	else
 		bindir=$top/obj/san/bin
 	fi
-	log=$(mktemp)
-	echo "== $pass_name: $bindir"
+	echo "$bindir" >"$logs/$pass_name.bin"
 	OMPH_BIN=$bindir ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 \
 	    UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-	    bats --tap $files >"$log" 2>&1
+	    bats --tap $files >"$logs/$pass_name" 2>&1 &
+done
+wait
+for pass_name in plain sanitize; do
+	log=$logs/$pass_name
+	echo "== $pass_name: $(cat "$logs/$pass_name.bin")"
 	cat "$log"
 	# TAP: "ok N name # skip reason" is a skip, not a pass
 	p=$(grep '^ok ' "$log" | grep -vc ' # skip')
@@ -34,8 +42,8 @@ for pass_name in plain sanitize; do
 	pass=$((pass + p))
 	fail=$((fail + f))
 	skip=$((skip + s))
-	rm -f "$log"
 done
+rm -rf "$logs"
 if [ -s "$skips" ]; then
 	echo "skipped:"
 	sed 's/^/  /' "$skips"
