@@ -65,8 +65,8 @@ dec64(const char *p, size_t n, uint64_t *v)
 	size_t i;
 
 	*v = 0;
-	if (n == 0 || n > 19)
-		return -1;
+	if (n == 0 || n > 19 || (n > 1 && p[0] == '0'))
+		return -1;	/* one way to write a number: no leading 0 */
 	for (i = 0; i < n; i++) {
 		if (p[i] < '0' || p[i] > '9')
 			return -1;
