@@ -2875,10 +2875,8 @@ need(int ok, const char *err)
 	}
 }
 
-static void
-usage(void)
-{
-	fprintf(stderr,
+/* the short usage: on stderr for a usage error, first in --help */
+static const char synopsis[] =
 	    "usage: omph-collect [-k field]... [--window seconds] [--clock record|arrival]\n"
 	    "                    [--interval seconds] [-n top] [--sort metric]\n"
 	    "                    [--alert rule]... [--alert-total rule]...\n"
@@ -2886,7 +2884,12 @@ usage(void)
 	    "                    [--listen url]... [--allow cidr]... [--serve addr:port]\n"
 	    "                    [--max-conns n] [--max-conns-per-addr n]\n"
 	    "                    [--handshake-timeout seconds] [--idle-timeout seconds]\n"
-	    "                    [--max-buffer bytes] [--secret file] [--state file]\n");
+	    "                    [--max-buffer bytes] [--secret file] [--state file]\n";
+
+static void
+usage(void)
+{
+	fputs(synopsis, stderr);
 	exit(2);
 }
 
@@ -2894,15 +2897,9 @@ usage(void)
 static _Noreturn void
 help(void)
 {
-	printf(
-	    "usage: omph-collect [-k field]... [--window seconds] [--clock record|arrival]\n"
-	    "                    [--interval seconds] [-n top] [--sort metric]\n"
-	    "                    [--alert rule]... [--alert-total rule]...\n"
-	    "                    [--alert-min-hits n] [--max-keys n] [-o tsv|json]\n"
-	    "                    [--listen url]... [--allow cidr]... [--serve addr:port]\n"
-	    "                    [--max-conns n] [--max-conns-per-addr n]\n"
-	    "                    [--handshake-timeout seconds] [--idle-timeout seconds]\n"
-	    "                    [--max-buffer bytes] [--secret file] [--state file]\n"
+	fputs(synopsis, stdout);
+	fputs(
+
 	    "\n"
 	    "Aggregate records (stdin, or --listen) into snapshots: totals, windows, top keys.\n"
 	    "\n"
@@ -2937,8 +2934,7 @@ help(void)
 	    "  -V, --version            print the version and exit\n"
 	    "\n"
 	    "Exit status: 0 ok, 1 failure, 2 usage, 3 an alert active at the end.\n"
-	    "See omph-collect(1) and omph(7).\n"
-);
+	    "See omph-collect(1) and omph(7).\n", stdout);
 	if (fflush(stdout) == EOF || ferror(stdout))
 		err(1, "stdout");
 	exit(0);

@@ -1036,15 +1036,18 @@ reject(struct parse *ps, struct lr_line *l, const char *name, uint64_t lineno,
 	}
 }
 
-static void
-usage(void)
-{
-	fprintf(stderr,
+/* the short usage: on stderr for a usage error, first in --help */
+static const char synopsis[] =
 	    "usage: omph-parse [-s name] [-o tsv|json] [--tagged] [--fields list]\n"
 	    "                  [--all-fields] [--no-header | --plain-header] [--rejects file]\n"
 	    "                  [--strict] [--max-line bytes] [--max-sources n] format [file ...]\n"
 	    "format: clf | combined | vcombined | w3c | auto | apache:LOGFORMAT |\n"
-	    "        nginx:LOG_FORMAT\n");
+	    "        nginx:LOG_FORMAT\n";
+
+static void
+usage(void)
+{
+	fputs(synopsis, stderr);
 	exit(2);
 }
 
@@ -1052,12 +1055,9 @@ usage(void)
 static _Noreturn void
 help(void)
 {
-	printf(
-	    "usage: omph-parse [-s name] [-o tsv|json] [--tagged] [--fields list]\n"
-	    "                  [--all-fields] [--no-header | --plain-header] [--rejects file]\n"
-	    "                  [--strict] [--max-line bytes] [--max-sources n] format [file ...]\n"
-	    "format: clf | combined | vcombined | w3c | auto | apache:LOGFORMAT |\n"
-	    "        nginx:LOG_FORMAT\n"
+	fputs(synopsis, stdout);
+	fputs(
+
 	    "\n"
 	    "Turn web server log lines into records: TAB-separated fields with a # header.\n"
 	    "\n"
@@ -1080,8 +1080,7 @@ help(void)
 	    "  -V, --version          print the version and exit\n"
 	    "\n"
 	    "Exit status: 0 ok, 1 failure (or a rejected line with --strict), 2 usage.\n"
-	    "See omph-parse(1) and omph(7).\n"
-);
+	    "See omph-parse(1) and omph(7).\n", stdout);
 	if (fflush(stdout) == EOF || ferror(stdout))
 		err(1, "stdout");
 	exit(0);

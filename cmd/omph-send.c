@@ -1101,14 +1101,17 @@ need(int ok, const char *e)
 	}
 }
 
-static void
-usage(void)
-{
-	fprintf(stderr,
+/* the short usage: on stderr for a usage error, first in --help */
+static const char synopsis[] =
 	    "usage: omph-send [--syslog [--framing octet|lf]] [--id name]\n"
 	    "                 [--max-datagram bytes] [--buffer bytes] [--rate lines]\n"
 	    "                 [--max-line bytes] [--linger seconds] [--secret file]\n"
-	    "                 udp://host:port | tcp://host:port\n");
+	    "                 udp://host:port | tcp://host:port\n";
+
+static void
+usage(void)
+{
+	fputs(synopsis, stderr);
 	exit(2);
 }
 
@@ -1116,11 +1119,9 @@ usage(void)
 static _Noreturn void
 help(void)
 {
-	printf(
-	    "usage: omph-send [--syslog [--framing octet|lf]] [--id name]\n"
-	    "                 [--max-datagram bytes] [--buffer bytes] [--rate lines]\n"
-	    "                 [--max-line bytes] [--linger seconds] [--secret file]\n"
-	    "                 udp://host:port | tcp://host:port\n"
+	fputs(synopsis, stdout);
+	fputs(
+
 	    "\n"
 	    "Ship records from stdin to omph-collect --listen, or to a syslog server.\n"
 	    "\n"
@@ -1139,8 +1140,7 @@ help(void)
 	    "  -V, --version            print the version and exit\n"
 	    "\n"
 	    "Exit status: 0 every line delivered, 1 failure or lines not delivered,\n"
-	    "2 usage.  See omph-send(1) and omph(7).\n"
-);
+	    "2 usage.  See omph-send(1) and omph(7).\n", stdout);
 	if (fflush(stdout) == EOF || ferror(stdout))
 		err(1, "stdout");
 	exit(0);

@@ -580,13 +580,16 @@ need(int ok, const char *err)
 	}
 }
 
+/* the short usage: on stderr for a usage error, first in --help */
+static const char synopsis[] =
+	    "usage: omph-tail [-Hv] [-n lines | --from-start] [--poll[=seconds]]\n"
+	    "                 [--state file] [--once] [--rotate-wait seconds]\n"
+	    "                 [--max-line bytes] file|glob ...\n";
+
 static void
 usage(void)
 {
-	fprintf(stderr,
-	    "usage: omph-tail [-Hv] [-n lines | --from-start] [--poll[=seconds]]\n"
-	    "                 [--state file] [--once] [--rotate-wait seconds]\n"
-	    "                 [--max-line bytes] file|glob ...\n");
+	fputs(synopsis, stderr);
 	exit(2);
 }
 
@@ -594,10 +597,9 @@ usage(void)
 static _Noreturn void
 help(void)
 {
-	printf(
-	    "usage: omph-tail [-Hv] [-n lines | --from-start] [--poll[=seconds]]\n"
-	    "                 [--state file] [--once] [--rotate-wait seconds]\n"
-	    "                 [--max-line bytes] file|glob ...\n"
+	fputs(synopsis, stdout);
+	fputs(
+
 	    "\n"
 	    "Follow log files by name, as tail -F does, through rotation and truncation.\n"
 	    "\n"
@@ -617,8 +619,7 @@ help(void)
 	    "  -V, --version          print the version and exit\n"
 	    "\n"
 	    "Exit status: 0 ok, 1 failure (an unsaved state, a failed write), 2 usage.\n"
-	    "See omph-tail(1).\n"
-);
+	    "See omph-tail(1).\n", stdout);
 	if (fflush(stdout) == EOF || ferror(stdout))
 		err(1, "stdout");
 	exit(0);

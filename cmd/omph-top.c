@@ -3112,12 +3112,15 @@ need(int ok, const char *errmsg)
 	}
 }
 
+/* the short usage: on stderr for a usage error, first in --help */
+static const char synopsis[] =
+	    "usage: omph-top [--connect host:port]\n"
+	    "       omph-top -b [-n count] [--width columns] [--connect host:port]\n";
+
 static void
 usage(void)
 {
-	fprintf(stderr,
-	    "usage: omph-top [--connect host:port]\n"
-	    "       omph-top -b [-n count] [--width columns] [--connect host:port]\n");
+	fputs(synopsis, stderr);
 	exit(2);
 }
 
@@ -3125,9 +3128,9 @@ usage(void)
 static _Noreturn void
 long_help(void)
 {
-	printf(
-	    "usage: omph-top [--connect host:port]\n"
-	    "       omph-top -b [-n count] [--width columns] [--connect host:port]\n"
+	fputs(synopsis, stdout);
+	fputs(
+
 	    "\n"
 	    "A live dashboard of the snapshots omph-collect writes (stdin or --connect).\n"
 	    "\n"
@@ -3141,8 +3144,7 @@ long_help(void)
 	    "  -V, --version            print the version and exit\n"
 	    "\n"
 	    "Keys: q quit, j/k move, s sort, / filter, p pause, c/C clear alerts, ? help.\n"
-	    "Exit status: 0 ok, 1 failure, 2 usage.  See omph-top(1).\n"
-);
+	    "Exit status: 0 ok, 1 failure, 2 usage.  See omph-top(1).\n", stdout);
 	if (fflush(stdout) == EOF || ferror(stdout))
 		err(1, "stdout");
 	exit(0);
