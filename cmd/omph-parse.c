@@ -26,6 +26,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "hash.h"
 #include "logfmt.h"
 #include "lr.h"
 #include "opt.h"
@@ -602,11 +603,7 @@ line1(struct parse *ps, struct lr_line *l, const char *name, uint64_t lineno)
 static uint64_t
 hash(const char *p, size_t n)
 {
-	uint64_t h = 1469598103934665603ULL;
-
-	while (n-- > 0)
-		h = (h ^ (unsigned char)*p++) * 1099511628211ULL;
-	return h;
+	return hash_fnv64(HASH_FNV64, p, n);
 }
 
 /* take source i out of the LRU list */

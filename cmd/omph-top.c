@@ -35,6 +35,7 @@
 #include <wchar.h>
 #include <wctype.h>
 
+#include "hash.h"
 #include "alert.h"
 #include "lr.h"
 #include "net.h"
@@ -759,15 +760,10 @@ parse_line(struct top *t, char *p, size_t len, int flags, double now)
 static uint32_t
 hash2(const char *a, size_t al, const char *b, size_t bl)
 {
-	uint32_t h = 2166136261u;
-	size_t i;
+	static const unsigned char sep = 0xff;	/* a and b apart */
 
-	for (i = 0; i < al; i++)
-		h = (h ^ (unsigned char)a[i]) * 16777619u;
-	h = (h ^ 0xff) * 16777619u;
-	for (i = 0; i < bl; i++)
-		h = (h ^ (unsigned char)b[i]) * 16777619u;
-	return h;
+	return hash_fnv32(hash_fnv32(hash_fnv32(HASH_FNV32, a, al), &sep, 1),
+	    b, bl);
 }
 
 /* 1 when a key (escaped, TAB-joined) is the site's: every field '*' */

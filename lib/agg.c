@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hash.h"
 #include "agg.h"
 #include "ckpt.h"
 
@@ -27,11 +28,7 @@ struct agg_sec {
 static uint32_t
 hash(const char *p, size_t n)
 {
-	uint32_t h = 2166136261u;
-
-	while (n-- > 0)
-		h = (h ^ (unsigned char)*p++) * 16777619u;
-	return h;
+	return hash_fnv32(HASH_FNV32, p, n);
 }
 
 static uint64_t

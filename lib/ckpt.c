@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "hash.h"
 #include "ckpt.h"
 
 #define MAGIC "OMPHCKPT"
@@ -181,11 +182,7 @@ ckpt_time_ok(int64_t t)
 uint64_t
 ckpt_hash(uint64_t h, const void *p, size_t n)
 {
-	const unsigned char *s = p;
-
-	while (n-- > 0)
-		h = (h ^ *s++) * 1099511628211ULL;
-	return h;
+	return hash_fnv64(h, p, n);
 }
 
 static uint64_t

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hash.h"
 #include "ckpt.h"
 #include "origin.h"
 #include "rec.h"
@@ -84,11 +85,7 @@ setup(struct orig *o)
 static uint32_t
 name_hash(const char *p, size_t n)
 {
-	uint32_t h = 2166136261u;
-
-	while (n-- > 0)
-		h = (h ^ (unsigned char)*p++) * 16777619u;
-	return h;
+	return hash_fnv32(HASH_FNV32, p, n);
 }
 
 static uint32_t

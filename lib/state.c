@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "hash.h"
 #include "out.h"
 #include "rec.h"
 #include "state.h"
@@ -21,11 +22,7 @@
 uint64_t
 state_hash(uint64_t h, const void *p, size_t n)
 {
-	const unsigned char *s = p;
-
-	while (n-- > 0)
-		h = (h ^ *s++) * 1099511628211ULL;
-	return h;
+	return hash_fnv64(h, p, n);
 }
 
 /* splitmix64's finaliser: every input bit moves every output bit */

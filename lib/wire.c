@@ -7,16 +7,15 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "hash.h"
 #include "siphash.h"
 #include "wire.h"
 
 uint32_t
 wire_schema(const char *hdr, size_t len)
 {
-	uint32_t h = 2166136261u;
+	uint32_t h = hash_fnv32(HASH_FNV32, hdr, len);
 
-	while (len-- > 0)
-		h = (h ^ (unsigned char)*hdr++) * 16777619u;
 	return h != 0 ? h : 1;
 }
 
