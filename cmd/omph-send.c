@@ -33,6 +33,8 @@
 #include "net.h"
 #include "opt.h"
 #include "out.h"
+#include "pos.h"
+#include "rec.h"
 #include "sig.h"
 #include "tm.h"
 #include "wire.h"
@@ -56,6 +58,19 @@ static size_t opt_max_line = 1024 * 1024;	/* --max-line */
 static double opt_linger = 30;			/* --linger */
 static uint8_t opt_key[WIRE_KEYLEN];		/* --secret */
 static const uint8_t *skey;			/* opt_key, or NULL */
+static const char *opt_acked;			/* --acked */
+
+#define ACKED_EVERY 1.0		/* seconds between saves of --acked */
+
+/*
+ * --acked: a run of records of one stream in the TCP buffer, ending at
+ * stream offset off, its last record's origin ending at end in the stream
+ * id.  When the collector acknowledges off, the stream is taken up to end.
+ */
+struct orun {
+	uint64_t off;
+	uint64_t id, end;
+};
 
 /* a header line held in the TCP buffer, at its stream offset */
 struct mark {
@@ -121,6 +136,13 @@ struct send {
 	unsigned attempts;		/* connects tried: each address in turn */
 	double end_by;			/* input ended: TCP gives up then */
 	double linger_until;		/* shutdown sent: wait for the close */
+	/* --acked: the runs of records not yet acknowledged, oldest first */
+	int ocol;			/* the header's origin column, or -1 */
+	struct orun *runs;
+	size_t runhead, nruns, runcap;
+	struct pos acked;		/* what the collector took, per stream */
+	double acked_at;		/* when last saved */
+	int acked_err;			/* errno of the last failed save, told */
 	/* rate */
 	double tokens, refilled;
 	/* counts */
@@ -147,6 +169,8 @@ static void tcp_acks(struct send *);
 static void set_header(struct send *, const char *, size_t);
 static void cut(struct send *, size_t);
 static uint64_t held_lines(const struct send *);
+static int save_acked(struct send *);
+static int origin_col(const char *, size_t);
 
 int
 main(int argc, char *argv[])
@@ -161,6 +185,7 @@ main(int argc, char *argv[])
 		{ "max-line", required_argument, NULL, 'm' },
 		{ "linger", required_argument, NULL, 'L' },
 		{ "secret", required_argument, NULL, 'k' },
+		{ "acked", required_argument, NULL, 'a' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
@@ -228,6 +253,9 @@ main(int argc, char *argv[])
 		case 'k':
 			secret = optarg;
 			break;
+		case 'a':
+			opt_acked = optarg;
+			break;
 		case 'V':
 			printf("omph-send %s\n", OMPH_VERSION);
 			return 0;
@@ -258,6 +286,20 @@ main(int argc, char *argv[])
 		    "collector's frame holds");
 		usage();
 	}
+	if (opt_acked != NULL && (s.addr.proto != NET_TCP || opt_syslog)) {
+		warnx("--acked needs tcp:// and the omph wire format: only a "
+		    "collector's acknowledgements tell what it took");
+		usage();
+	}
+	if (opt_acked != NULL && opt_id == NULL) {
+		warnx("--acked needs --id: the collector knows what it counted "
+		    "of a sender by the sender's name");
+		usage();
+	}
+	if (opt_acked != NULL && pos_load(&s.acked, opt_acked, errbuf,
+	    sizeof(errbuf)) == -1)
+		errx(1, "%s: %s", opt_acked, errbuf);
+	s.ocol = -1;
 	if (secret != NULL) {
 		if (wire_read_secret(secret, opt_key, errbuf,
 		    sizeof(errbuf)) == -1)
@@ -358,6 +400,9 @@ main(int argc, char *argv[])
 				tcp_connect(&s);
 			if (s.fd >= 0 && !s.connecting && tcp_write(&s) == -1)
 				tcp_down(&s, errno);
+			if (opt_acked != NULL && s.acked.dirty &&
+			    tm_mono() - s.acked_at >= ACKED_EVERY)
+				save_acked(&s);
 			if (s.in.eof && s.len == 0 && s.in.start == s.in.end &&
 			    s.fd >= 0 && !s.connecting &&
 			    s.hellooff == s.hellolen && !s.eof_sent) {
@@ -465,6 +510,9 @@ main(int argc, char *argv[])
 	}
 	if (s.fd >= 0)
 		close(s.fd);
+	if (opt_acked != NULL && (s.acked.dirty || s.acked_err) &&
+	    save_acked(&s) == -1)
+		rv = 1;
 	fprintf(stderr, "omph-send: %" PRIu64 " lines, %" PRIu64 " datagrams, %"
 	    PRIu64 " bytes, %" PRIu64 " reconnects, %" PRIu64 " cut, %" PRIu64
 	    " %s dropped\n", s.lines, s.dgrams, s.bytes, s.reconnects, s.cut,
@@ -480,7 +528,29 @@ main(int argc, char *argv[])
 	while (s.nmarks > 0)
 		free(s.marks[--s.nmarks].text);
 	free(s.marks);
+	free(s.runs);
+	pos_free(&s.acked);
 	return rv;
+}
+
+/*
+ * --acked: save what the collector took; a failure is told once per
+ * errno (and again when it clears), the next try a second later.
+ */
+static int
+save_acked(struct send *s)
+{
+	s->acked_at = tm_mono();
+	if (pos_save(&s->acked, opt_acked) == -1) {
+		if (errno != s->acked_err)
+			warn("%s: acknowledged positions not saved", opt_acked);
+		s->acked_err = errno;
+		return -1;
+	}
+	if (s->acked_err != 0)
+		warnx("%s: saved again", opt_acked);
+	s->acked_err = 0;
+	return 0;
 }
 
 static void
@@ -493,6 +563,66 @@ cut(struct send *s, size_t at)
 		if (s->reports == MAX_REPORTS)
 			warnx("further cut lines are only counted");
 	}
+}
+
+/* the column named "origin" in header line p (len bytes), or -1 */
+static int
+origin_col(const char *p, size_t len)
+{
+	const char *e = p + len, *f = p + 1, *t;
+	int i;
+
+	for (i = 0; f <= e; i++, f = t + 1) {
+		if ((t = memchr(f, '\t', (size_t)(e - f))) == NULL)
+			t = e;
+		if (t - f == 6 && memcmp(f, "origin", 6) == 0)
+			return i;
+	}
+	return -1;
+}
+
+/*
+ * --acked: the record p (len bytes) was put in the buffer, ending at
+ * stream offset off; its origin, if it has one, extends the last run when
+ * of the same stream, else starts one.
+ */
+static void
+track(struct send *s, const char *p, size_t len, uint64_t off)
+{
+	const char *e = p + len, *t;
+	uint64_t id, start, end;
+	struct orun *r;
+	size_t cap;
+	int i;
+
+	for (i = 0; i < s->ocol; i++, p = t + 1)
+		if ((t = memchr(p, '\t', (size_t)(e - p))) == NULL)
+			return;
+	if ((t = memchr(p, '\t', (size_t)(e - p))) == NULL)
+		t = e;
+	if (rec_origin(p, (size_t)(t - p), &id, &start, &end) == -1)
+		return;
+	r = s->nruns > 0 ? &s->runs[s->runhead + s->nruns - 1] : NULL;
+	if (r == NULL || r->id != id) {
+		if (s->runhead + s->nruns == s->runcap) {
+			if (s->runhead > 0) {
+				memmove(s->runs, s->runs + s->runhead,
+				    s->nruns * sizeof(*r));
+				s->runhead = 0;
+			} else {
+				cap = s->runcap ? s->runcap * 2 : 64;
+				if ((r = realloc(s->runs, cap * sizeof(*r))) ==
+				    NULL)
+					err(1, NULL);
+				s->runs = r;
+				s->runcap = cap;
+			}
+		}
+		r = &s->runs[s->runhead + s->nruns++];
+		r->id = id;
+	}
+	r->off = off;
+	r->end = end;
 }
 
 /* a new header for the lines that follow */
@@ -510,6 +640,7 @@ set_header(struct send *s, const char *p, size_t len)
 	memcpy(s->hdr, p, len);
 	s->hdrlen = len;
 	s->schema = wire_schema(p, len);
+	s->ocol = origin_col(p, len);
 	if (s->addr.proto == NET_UDP && len + WIRE_HEADMAX + 1 > opt_max_dgram &&
 	    !s->hdr_warned) {
 		warnx("stdin:%" PRIu64 ": a header of %zu bytes does not fit in "
@@ -715,10 +846,15 @@ udp_flush(struct send *s, int all)
 		}
 		if (errno == ECONNREFUSED || errno == EHOSTUNREACH ||
 		    errno == ENETUNREACH || errno == EMSGSIZE) {
-			/* this one is lost: say so once, go on */
+			/*
+			 * This one is lost: say so once, go on.  Whoever
+			 * listens next may not know our header: it goes
+			 * in the next datagram.
+			 */
 			if (!s->down_told)
 				warn("%s", s->where);
 			s->down_told = 1;
+			s->hdr_told = 0;
 			s->dropped++;
 			done++;
 			continue;
@@ -802,6 +938,7 @@ tcp_line(struct send *s, const char *p, size_t len)
 		return -1;
 	}
 	if (len > 0 && p[0] == '#') {
+		s->ocol = origin_col(p, len);
 		/* a header: remembered at its offset, for a resend from there */
 		if (s->nmarks == s->markcap) {
 			size_t cap = s->markcap ? s->markcap * 2 : 8;
@@ -823,6 +960,8 @@ tcp_line(struct send *s, const char *p, size_t len)
 	memcpy(d, p, len);
 	d[len] = '\n';
 	s->len += len + 1;
+	if (opt_acked != NULL && s->ocol >= 0 && (len == 0 || p[0] != '#'))
+		track(s, p, len, s->base + s->len);
 	return 0;
 }
 
@@ -895,6 +1034,16 @@ release(struct send *s, uint64_t off)
 	s->base = off;
 	if (s->len == 0)
 		s->head = 0;
+	/* --acked: the streams of the records taken are taken up to there */
+	while (s->nruns > 0 && s->runs[s->runhead].off <= off) {
+		if (pos_set(&s->acked, s->runs[s->runhead].id,
+		    s->runs[s->runhead].end) == -1)
+			err(1, NULL);
+		s->runhead++;
+		s->nruns--;
+	}
+	if (s->nruns == 0)
+		s->runhead = 0;
 	for (i = 0; i < s->nmarks; i++) {
 		if (s->marks[i].off < off) {
 			free(s->basehdr);
@@ -1106,6 +1255,7 @@ static const char synopsis[] =
 	    "usage: omph-send [--syslog [--framing octet|lf]] [--id name]\n"
 	    "                 [--max-datagram bytes] [--buffer bytes] [--rate lines]\n"
 	    "                 [--max-line bytes] [--linger seconds] [--secret file]\n"
+	    "                 [--acked file]\n"
 	    "                 udp://host:port | tcp://host:port\n";
 
 static void
@@ -1136,6 +1286,8 @@ help(void)
 	    "      --linger=SECONDS     TCP: at the end of input, wait this long for every\n"
 	    "                           line to be acknowledged (default 30; 0 no wait)\n"
 	    "      --secret=FILE        tag what is sent with the key in FILE\n"
+	    "      --acked=FILE         TCP: keep in FILE how far the collector took each\n"
+	    "                           stream (omph-tail --acked resumes from it)\n"
 	    "  -h, --help               print this help and exit\n"
 	    "  -V, --version            print the version and exit\n"
 	    "\n"

@@ -26,6 +26,7 @@
 #include "opt.h"
 #include "sig.h"
 #include "out.h"
+#include "pos.h"
 #include "rec.h"
 #include "state.h"
 
@@ -37,6 +38,7 @@ static int opt_tag;			/* -H */
 static int opt_poll;			/* --poll */
 static double opt_poll_interval = 1.0;
 static const char *opt_state;		/* --state */
+static const char *opt_acked;		/* --acked */
 static int opt_once;			/* --once */
 static double opt_rotate_wait = 5.0;	/* --rotate-wait */
 static size_t opt_max_line = 1024 * 1024; /* --max-line */
@@ -78,6 +80,7 @@ static void on_note(void *, const char *, int, int, long long);
 static void save_state(struct tail *);
 static int final_save(struct tail *);
 static void tell_cut(struct tail *);
+static void rewind_acked(struct state *);
 
 int
 main(int argc, char *argv[])
@@ -88,6 +91,7 @@ main(int argc, char *argv[])
 		{ "with-filename", no_argument, NULL, 'H' },
 		{ "poll", optional_argument, NULL, 'P' },
 		{ "state", required_argument, NULL, 's' },
+		{ "acked", required_argument, NULL, 'a' },
 		{ "once", no_argument, NULL, 'o' },
 		{ "rotate-wait", required_argument, NULL, 'r' },
 		{ "max-line", required_argument, NULL, 'm' },
@@ -133,6 +137,9 @@ main(int argc, char *argv[])
 		case 's':
 			opt_state = optarg;
 			break;
+		case 'a':
+			opt_acked = optarg;
+			break;
 		case 'o':
 			opt_once = 1;
 			break;
@@ -164,6 +171,11 @@ main(int argc, char *argv[])
 		warnx("-n and --from-start exclude each other");
 		usage();
 	}
+	if (opt_acked != NULL && (opt_state == NULL || !opt_tag)) {
+		warnx("--acked needs --state and -H: it moves the offsets of the "
+		    "state back to the origins the collector acknowledged");
+		usage();
+	}
 
 	/* SIGINT/SIGTERM are taken only inside ppoll: no race, no EINTR */
 	sig_setup(&orig);
@@ -179,6 +191,8 @@ main(int argc, char *argv[])
 	if (opt_state != NULL && state_load(opt_state, &tl.st, errbuf,
 	    sizeof(errbuf)) == -1)
 		warnx("%s: %s; starting without state", opt_state, errbuf);
+	if (opt_acked != NULL)
+		rewind_acked(&tl.st);
 
 	memset(&fo, 0, sizeof(fo));
 	fo.poll = opt_poll;
@@ -563,11 +577,41 @@ on_note(void *arg, const char *name, int what, int e, long long a)
 		if (opt_verbose)
 			warnx("%s: replaced, following the new file", name);
 		return;
+	case FN_REWOUND:
+		warnx("%s: reading %lld bytes again that the collector did not "
+		    "acknowledge", name, a);
+		return;
 	case FN_RESUMED:
 		if (opt_verbose)
 			warnx("%s: resuming at offset %lld", name, a);
 		return;
 	}
+}
+
+/*
+ * --acked: each stream of the state resumes no later than where the
+ * collector's acknowledgements end (omph-send --acked wrote them), or,
+ * when none of it was acknowledged, from where it began.  A file that is
+ * refused is trusted for nothing: every stream is read again from where it
+ * began, and the collector drops what it counted already.
+ */
+static void
+rewind_acked(struct state *st)
+{
+	struct pos p;
+	char errbuf[256];
+	size_t i;
+
+	if (pos_load(&p, opt_acked, errbuf, sizeof(errbuf)) == -1)
+		warnx("%s: %s; reading every stream of the state again from "
+		    "where it began", opt_acked, errbuf);
+	for (i = 0; i < st->n; i++) {
+		if (st->e[i].dev == 0 && st->e[i].ino == 0)
+			continue;
+		st->e[i].has_upto = 1;
+		st->e[i].upto = pos_get(&p, st->e[i].id);
+	}
+	pos_free(&p);
 }
 
 /* a number from the command line, or a usage error */
@@ -583,7 +627,8 @@ need(int ok, const char *err)
 /* the short usage: on stderr for a usage error, first in --help */
 static const char synopsis[] =
 	    "usage: omph-tail [-Hv] [-n lines | --from-start] [--poll[=seconds]]\n"
-	    "                 [--state file] [--once] [--rotate-wait seconds]\n"
+	    "                 [--state file [--acked file]] [--once]\n"
+	    "                 [--rotate-wait seconds]\n"
 	    "                 [--max-line bytes] file|glob ...\n";
 
 static void
@@ -610,6 +655,8 @@ help(void)
 	    "      --poll[=SECONDS]   look at the files every SECONDS (default 1) instead\n"
 	    "                         of using inotify\n"
 	    "      --state=FILE       resume from the offsets saved in FILE; save them there\n"
+	    "      --acked=FILE       with --state and -H: resume no later than the\n"
+	    "                         positions omph-send --acked saved in FILE\n"
 	    "      --once             read what is there now, save the state, exit (cron)\n"
 	    "      --rotate-wait=SECONDS\n"
 	    "                         keep reading a rotated file this long (default 5)\n"

@@ -10,6 +10,7 @@
 
 #include "hash.h"
 #include "ckpt.h"
+#include "out.h"
 
 #define MAGIC "OMPHCKPT"
 
@@ -363,78 +364,13 @@ ckpt_encode(struct ckpt_buf *b, const struct ckpt_opts *o,
 	return 0;
 }
 
-/* fsync the directory of file, so that a rename in it lasts */
-static int
-sync_dir(const char *file)
-{
-	char *dir, *slash;
-	int fd, rv;
-
-	if ((dir = strdup(file)) == NULL)
-		return -1;
-	if ((slash = strrchr(dir, '/')) == dir)
-		slash[1] = '\0';
-	else if (slash != NULL)
-		*slash = '\0';
-	fd = open(slash != NULL ? dir : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	free(dir);
-	if (fd == -1)
-		return -1;
-	rv = fsync(fd);
-	close(fd);
-	return rv;
-}
-
-int
-ckpt_write(const char *file, const void *p, size_t n)
-{
-	const char *s = p;
-	char *tmp;
-	size_t off = 0;
-	ssize_t w;
-	int fd, saved;
-
-	if (asprintf(&tmp, "%s.tmp", file) == -1)
-		return -1;
-	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
-	    0600)) == -1)
-		goto fail;
-	while (off < n) {
-		if ((w = write(fd, s + off, n - off)) == -1) {
-			if (errno == EINTR)
-				continue;
-			goto fail;
-		}
-		off += (size_t)w;
-	}
-	if (fsync(fd) == -1)
-		goto fail;
-	if (close(fd) == -1) {
-		fd = -1;
-		goto fail;
-	}
-	fd = -1;
-	if (rename(tmp, file) == -1)
-		goto fail;
-	free(tmp);
-	return sync_dir(file);
-fail:
-	saved = errno;
-	if (fd != -1)
-		close(fd);
-	unlink(tmp);
-	free(tmp);
-	errno = saved;
-	return -1;
-}
-
 int
 ckpt_save(const char *file, struct ckpt_buf *b, const struct ckpt_opts *o,
     const struct agg *a, const struct ckpt_coll *c)
 {
 	if (ckpt_encode(b, o, a, c) == -1)
 		return -1;
-	return ckpt_write(file, b->p, b->len);
+	return out_save_file(file, b->p, b->len, 0600);
 }
 
 /* --- loading --- */

@@ -208,9 +208,7 @@ void ckpt_seal(unsigned char *p, size_t n);
  */
 int ckpt_encode(struct ckpt_buf *b, const struct ckpt_opts *o,
     const struct agg *a, const struct ckpt_coll *c);
-/* Write n bytes at p to file atomically (see above).  -1 with errno. */
-int ckpt_write(const char *file, const void *p, size_t n);
-/* ckpt_encode, then ckpt_write of b.  -1 with errno. */
+/* ckpt_encode, then out_save_file of b (mode 0600).  -1 with errno. */
 int ckpt_save(const char *file, struct ckpt_buf *b, const struct ckpt_opts *o,
     const struct agg *a, const struct ckpt_coll *c);
 /*

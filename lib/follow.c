@@ -46,6 +46,7 @@ struct tfile {
 	int64_t exported;	/* delivered when last exported, -1 never */
 	int64_t seen;		/* the file's end when last read */
 	uint64_t id;		/* its stream's id */
+	int64_t base;		/* where its stream began */
 	int64_t lstart;		/* START of the next line handed out */
 	char *held;		/* a cut line waiting for its LF (max_line
 				 * bytes, starting at lstart), or NULL */
@@ -434,7 +435,7 @@ load_tail(struct tfile *t)
 	if ((r = state_pread(t->fd, t->tail, (size_t)k, t->pos - k)) == -1)
 		return -1;
 	if (r != k) {
-		t->pos = t->delivered = t->lstart = k = 0;
+		t->pos = t->delivered = t->lstart = t->base = k = 0;
 		t->id = state_newid();	/* shorter than where we were */
 	}
 	t->taillen = k;
@@ -544,7 +545,7 @@ new_file(struct follow *f, struct fname *n, const char *path, int fd,
 	t->fd = fd;
 	t->dev = (uint64_t)st->st_dev;
 	t->ino = (uint64_t)st->st_ino;
-	t->pos = t->delivered = t->lstart = pos;
+	t->pos = t->delivered = t->lstart = t->base = pos;
 	t->id = state_newid();	/* a new stream, unless the caller resumes one */
 	t->exported = -1;
 	t->grown = tm_mono();
@@ -672,6 +673,24 @@ finished(struct follow *f, struct tfile *t)
 }
 
 /*
+ * Where the stream of entry res goes on: at its offset, or before it, at
+ * the upto the caller set (never before the stream's base), told.
+ */
+static int64_t
+resume_at(struct follow *f, const char *name, const struct state_ent *res)
+{
+	uint64_t u;
+
+	if (!res->has_upto)
+		return (int64_t)res->off;
+	u = res->upto > res->base ? res->upto : res->base;
+	if (u >= res->off)
+		return (int64_t)res->off;
+	note(f, name, FN_REWOUND, 0, (long long)(res->off - u));
+	return (int64_t)u;
+}
+
+/*
  * Read the rest of an old file of n found after a restart (fd at path),
  * from res->off when its bytes before it are unchanged, else from 0, before
  * n's current file.  It drains like a file rotated under our eyes, its last
@@ -685,16 +704,19 @@ drain_found(struct follow *f, struct fname *n, const struct state_ent *res,
 	struct tfile *old;
 	struct stat fst;
 	int64_t opos = 0;
+	int same = state_same_tail(res, fd, st);
 
-	if (state_same_tail(res, fd, st))
-		opos = (int64_t)res->off;
+	if (same)
+		opos = resume_at(f, n->path, res);
 	note(f, n->path, FN_FOUND_ROTATED, 0, (long long)opos);
 	if ((old = new_file(f, n, path, fd, st, opos)) == NULL) {
 		close(fd);
 		return;
 	}
-	if (opos == (int64_t)res->off && res->id != 0)
+	if (same && res->id != 0) {
 		old->id = res->id;	/* the same stream goes on */
+		old->base = (int64_t)res->base;
+	}
 	old->draining = 1;
 	old->grown = tm_mono() - idle_for(fd, &fst);
 	n->rotdirty = 1;
@@ -739,6 +761,7 @@ export_file(struct tfile *t, struct state_ent *e)
 	if (fstat(t->fd, &st) == -1)
 		return -1;
 	e->id = t->id;
+	e->base = (uint64_t)t->base;
 	return state_ident(e, t->fd, &st, (uint64_t)t->delivered);
 }
 
@@ -750,9 +773,9 @@ open_name(struct follow *f, struct fname *n)
 	struct stat st, ost;
 	struct tfile *t;
 	char opath[PATH_MAX];
-	int64_t pos = 0;
+	int64_t pos = 0, base = 0;
 	uint64_t id = 0;
-	int fd, ofd, same;
+	int fd, ofd, same, atline = 0;
 	char c;
 
 	if ((fd = open(n->path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)) == -1)
@@ -771,6 +794,7 @@ open_name(struct follow *f, struct fname *n)
 		    (int64_t)n->res.off <= (int64_t)st.st_size) {
 			pos = (int64_t)n->res.off;
 			id = n->res.id;
+			base = (int64_t)n->res.base;
 		}
 	} else if (n->have_res) {
 		n->have_res = 0;
@@ -778,8 +802,10 @@ open_name(struct follow *f, struct fname *n)
 		    (uint64_t)st.st_ino == n->res.ino;
 		if (same && state_same_file(&n->res, fd, &st) &&
 		    state_same_tail(&n->res, fd, &st)) {
-			pos = (int64_t)n->res.off;
+			pos = resume_at(f, n->path, &n->res);
+			atline = pos < (int64_t)n->res.off;	/* an END */
 			id = n->res.id;
+			base = (int64_t)n->res.base;
 			note(f, n->path, FN_RESUMED, 0, (long long)pos);
 		} else {
 			/* rotated or copied and truncated while we were down */
@@ -798,10 +824,13 @@ open_name(struct follow *f, struct fname *n)
 		close(fd);
 		return NULL;
 	}
-	if (id != 0)
+	if (id != 0) {
 		t->id = id;
+		t->base = base <= pos ? base : pos;
+	}
 	/* started inside a line (no LF near the end): skip to its end */
-	if (pos > 0 && (state_pread(fd, &c, 1, pos - 1) != 1 || c != '\n'))
+	if (pos > 0 && !atline &&
+	    (state_pread(fd, &c, 1, pos - 1) != 1 || c != '\n'))
 		t->skipping = 1;
 	return t;
 }
@@ -904,7 +933,7 @@ read_file(struct follow *f, struct tfile *t)
 			if (t->held != NULL && (emit_held(f, t, t->pos) == -1 ||
 			    f->cb.flush(f->cb.arg) == -1))
 				return -1;
-			t->pos = t->delivered = t->lstart = 0;
+			t->pos = t->delivered = t->lstart = t->base = 0;
 			t->id = state_newid();	/* a new stream */
 			t->taillen = 0;
 			t->skipping = 0;
@@ -1079,6 +1108,7 @@ read_or_drop(struct follow *f, struct tfile *t)
 		n->res.ino = t->ino;
 		n->res.off = (uint64_t)t->delivered;
 		n->res.id = t->id;
+		n->res.base = (uint64_t)t->base;
 		n->have_res = 2;
 	}
 	close_file(f, t);

@@ -81,9 +81,11 @@ enum {
 	FN_RESUMED,	/* state entry matched: resumed at arg */
 	FN_FOUND_ROTATED, /* rotated while down: remainder read from a file */
 	FN_STATE_TRUNC,	/* truncated while down: read from 0 */
-	FN_LOST		/* the file the state names, or one of its rotated
+	FN_LOST,	/* the file the state names, or one of its rotated
 			 * files, is not found: what was written to it after
 			 * arg is lost */
+	FN_REWOUND	/* a state entry's upto is before its offset: arg
+			 * bytes before the offset are read again */
 };
 
 struct follow_opts {
@@ -124,7 +126,11 @@ struct follow;
 
 struct follow *follow_new(const struct follow_opts *o, const struct follow_cb *cb);
 void follow_free(struct follow *f);
-/* Resume names from st (copied) at follow_start; call before follow_add. */
+/*
+ * Resume names from st (copied) at follow_start; call before follow_add.
+ * An entry with has_upto resumes at upto (not before its base) when that
+ * is before its offset: from a line's START, told with FN_REWOUND.
+ */
 int follow_resume(struct follow *f, const struct state *st);
 /* Follow path, or every file a glob pattern matches now and later. */
 int follow_add(struct follow *f, const char *pattern);

@@ -7,6 +7,11 @@
  * passing the result of one call as h of the next hashes the concatenation,
  * so a value is hashed in pieces.  Fast and well spread, but no defence
  * against input chosen to collide, and no checksum against tampering.
+ *
+ * HASH_FNV64 is not FNV's published 64-bit offset basis
+ * (14695981039346656037) but that number a digit short: it spreads as well,
+ * and the state and checkpoint files already written hold hashes made with
+ * it, so it stays.  A file format that documents its checksum names it.
  */
 #ifndef HASH_H
 #define HASH_H

@@ -1,6 +1,8 @@
 #include <sys/stat.h>
 
 #include <errno.h>
+#include <stdio.h>
+#include <string.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -151,3 +153,69 @@ out_cut(struct out *o, uint64_t keep, long long *at)
 	*at = (long long)to;
 	return 0;
 }
+
+/* fsync the directory of file, so that a rename in it lasts */
+static int
+sync_dir(const char *file)
+{
+	char *dir, *slash;
+	int fd, rv;
+
+	if ((dir = strdup(file)) == NULL)
+		return -1;
+	if ((slash = strrchr(dir, '/')) == dir)
+		slash[1] = '\0';
+	else if (slash != NULL)
+		*slash = '\0';
+	fd = open(slash != NULL ? dir : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	free(dir);
+	if (fd == -1)
+		return -1;
+	rv = fsync(fd);
+	close(fd);
+	return rv;
+}
+
+int
+out_save_file(const char *file, const void *p, size_t n, int mode)
+{
+	const char *s = p;
+	char *tmp;
+	size_t off = 0;
+	ssize_t w;
+	int fd, saved;
+
+	if (asprintf(&tmp, "%s.tmp", file) == -1)
+		return -1;
+	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+	    mode)) == -1)
+		goto fail;
+	while (off < n) {
+		if ((w = write(fd, s + off, n - off)) == -1) {
+			if (errno == EINTR)
+				continue;
+			goto fail;
+		}
+		off += (size_t)w;
+	}
+	if (fsync(fd) == -1)
+		goto fail;
+	if (close(fd) == -1) {
+		fd = -1;
+		goto fail;
+	}
+	fd = -1;
+	if (rename(tmp, file) == -1)
+		goto fail;
+	free(tmp);
+	return sync_dir(file);
+fail:
+	saved = errno;
+	if (fd != -1)
+		close(fd);
+	unlink(tmp);
+	free(tmp);
+	errno = saved;
+	return -1;
+}
+

@@ -59,6 +59,14 @@ int out_flush(struct out *o);
  * (ESPIPE: not a regular file; EBUSY: the file goes on past our writes).
  */
 int out_cut(struct out *o, uint64_t keep, long long *at);
+/*
+ * Write the n bytes at p to file atomically: into FILE.tmp (created with
+ * mode), fsynced, renamed over file, the directory fsynced.  A failure
+ * before the rename leaves file as it was and removes FILE.tmp; a failure
+ * of the directory's fsync comes after the rename (the file is new, but
+ * may not survive a power cut).  -1 with errno.
+ */
+int out_save_file(const char *file, const void *p, size_t n, int mode);
 /* Slow path of out_write: flushes as needed; n may exceed the buffer. */
 int out_write_slow(struct out *o, const void *p, size_t n);
 

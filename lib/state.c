@@ -17,7 +17,8 @@
 
 #define MAGIC1 "omph-tail-state 1"	/* 8 fields, current entries only */
 #define MAGIC2 "omph-tail-state 2"	/* and ROLE */
-#define MAGIC "omph-tail-state 3"	/* and ID */
+#define MAGIC3 "omph-tail-state 3"	/* and ID */
+#define MAGIC "omph-tail-state 4"	/* and BASE */
 
 uint64_t
 state_hash(uint64_t h, const void *p, size_t n)
@@ -180,19 +181,21 @@ field_id(const char *p, size_t n, uint64_t *v)
 }
 
 /*
- * One entry of a file of version 1 (8 fields), 2 (9, with ROLE) or 3 (10,
- * with ID).  An entry of an older version gets a new id.
+ * One entry of a file of version 1 (8 fields), 2 (9, with ROLE), 3 (10,
+ * with ID) or 4 (11, with BASE).  An entry of an older version gets a new
+ * id and its offset as its base.
  */
 static int
 parse_line(char *line, size_t len, int version, struct state_ent *e)
 {
-	char *f[11];
-	size_t fl[11];
+	char *f[12];
+	size_t fl[12];
 	uint64_t v[8];
 	long plen;
-	int i, nf = version == 1 ? 8 : version == 2 ? 9 : 10;
+	int i, nf = version + 7;
 
-	if (rec_split(line, len, f, fl, 11) != nf)
+	memset(e, 0, sizeof(*e));
+	if (rec_split(line, len, f, fl, 12) != nf)
 		return -1;
 	e->rotated = 0;
 	if (nf >= 9) {
@@ -204,7 +207,7 @@ parse_line(char *line, size_t len, int version, struct state_ent *e)
 	for (i = 1; i < 8; i++)
 		if (field_u64(f[i], fl[i], i == 4 || i == 7 ? 16 : 10, &v[i]) == -1)
 			return -1;
-	if (nf == 10) {
+	if (nf >= 10) {
 		if (field_id(f[9], fl[9], &e->id) == -1 ||
 		    (e->id == 0 && (v[1] != 0 || v[2] != 0)))
 			return -1;
@@ -224,6 +227,10 @@ parse_line(char *line, size_t len, int version, struct state_ent *e)
 	e->off = v[5];
 	e->tlen = (uint32_t)v[6];
 	e->thash = v[7];
+	e->base = e->off;
+	if (nf == 11 && (field_u64(f[10], fl[10], 10, &e->base) == -1 ||
+	    e->base > e->off))
+		return -1;
 	return 0;
 }
 
@@ -268,6 +275,9 @@ state_load(const char *file, struct state *st, char *err, size_t errlen)
 	buf[len] = '\0';
 	end = buf + len;
 	if (len >= sizeof(MAGIC) && memcmp(buf, MAGIC "\n", sizeof(MAGIC)) == 0)
+		version = 4;
+	else if (len >= sizeof(MAGIC3) &&
+	    memcmp(buf, MAGIC3 "\n", sizeof(MAGIC3)) == 0)
 		version = 3;
 	else if (len >= sizeof(MAGIC2) &&
 	    memcmp(buf, MAGIC2 "\n", sizeof(MAGIC2)) == 0)
@@ -324,19 +334,14 @@ put_path(struct out *o, const char *p)
 int
 state_save(const char *file, const struct state *st)
 {
-	struct out *o = NULL;
-	char *tmp = NULL, *dir = NULL, *slash, num[192];
+	struct out *o;
+	char num[224];
 	size_t i;
-	int fd = -1, dfd, rv = -1, saved;
+	int rv = -1, saved;
 
-	if ((o = malloc(sizeof(*o))) == NULL ||
-	    asprintf(&tmp, "%s.tmp%ld", file, (long)getpid()) == -1) {
-		tmp = NULL;
-		goto out;
-	}
-	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)) == -1)
-		goto out;
-	out_init(o, fd);
+	if ((o = malloc(sizeof(*o))) == NULL)
+		return -1;
+	out_init_mem(o);
 	out_puts(o, MAGIC "\n");
 	for (i = 0; i < st->n; i++) {
 		const struct state_ent *e = &st->e[i];
@@ -344,45 +349,18 @@ state_save(const char *file, const struct state *st)
 		put_path(o, e->path);
 		snprintf(num, sizeof(num), "\t%" PRIu64 "\t%" PRIu64 "\t%u\t%016"
 		    PRIx64 "\t%" PRIu64 "\t%u\t%016" PRIx64 "\t%s\t%016" PRIx64
-		    "\n", e->dev, e->ino, e->hlen, e->hhash, e->off, e->tlen,
-		    e->thash, e->rotated ? "rotated" : "current",
+		    "\t%" PRIu64 "\n", e->dev, e->ino, e->hlen, e->hhash, e->off,
+		    e->tlen, e->thash, e->rotated ? "rotated" : "current",
 		    e->id != 0 || (e->dev == 0 && e->ino == 0) ? e->id :
-		    state_newid());
+		    state_newid(), e->base <= e->off ? e->base : e->off);
 		out_puts(o, num);
 	}
-	if (out_flush(o) == -1) {
+	if (out_flush(o) == -1)
 		errno = o->err;
-		goto out;
-	}
-	if (fsync(fd) == -1 || close(fd) == -1) {
-		fd = -1;
-		goto out;
-	}
-	fd = -1;
-	if (rename(tmp, file) == -1)
-		goto out;
-	/* make the rename durable: fsync the directory */
-	if ((dir = strdup(file)) != NULL) {
-		slash = strrchr(dir, '/');
-		if (slash == dir)
-			slash[1] = '\0';
-		else if (slash != NULL)
-			*slash = '\0';
-		if ((dfd = open(slash ? dir : ".", O_RDONLY | O_DIRECTORY |
-		    O_CLOEXEC)) != -1) {
-			fsync(dfd);
-			close(dfd);
-		}
-	}
-	rv = 0;
-out:
+	else
+		rv = out_save_file(file, o->mem, o->memlen, 0644);
 	saved = errno;
-	if (fd != -1)
-		close(fd);
-	if (rv == -1 && tmp != NULL)
-		unlink(tmp);
-	free(tmp);
-	free(dir);
+	out_free(o);
 	free(o);
 	errno = saved;
 	return rv;

@@ -11,13 +11,17 @@
  * write into them), each with the same fields.  The file is text, one
  * entry per line:
  *
- *	omph-tail-state 3
- *	PATH<TAB>DEV<TAB>INO<TAB>HLEN<TAB>HHASH<TAB>OFFSET<TAB>TLEN<TAB>THASH<TAB>ROLE<TAB>ID
+ *	omph-tail-state 4
+ *	PATH<TAB>DEV<TAB>INO<TAB>HLEN<TAB>HHASH<TAB>OFFSET<TAB>TLEN<TAB>THASH<TAB>ROLE<TAB>ID<TAB>BASE
  *
  * ROLE is "current" (at most one per PATH) or "rotated" (at most one per
- * PATH, DEV and INO).  Files of version 1 (the same without ROLE and ID,
- * current entries only) and 2 (without ID) load too, each entry given a
- * new id (state_newid); state_save always writes version 3.  PATH escapes
+ * PATH, DEV and INO).  BASE (at most OFFSET) is where the stream began:
+ * the START of the first line read of it, from which omph-tail --acked
+ * reads it again when the collector acknowledged none of it.  Files of
+ * version 1 (the same without ROLE, ID and BASE, current entries only), 2
+ * (without ID and BASE) and 3 (without BASE) load too, each entry of 1 and
+ * 2 given a new id (state_newid), each of 1 to 3 its OFFSET as its BASE;
+ * state_save always writes version 4.  PATH escapes
  * backslash, TAB, LF and CR as COPY does and keeps every other byte as it
  * is (a path need not be UTF-8); hashes and ids are 16 hex digits (an id
  * lowercase, 0 only for "no file").  state_save writes a temporary file beside the
@@ -47,7 +51,14 @@ struct state_ent {
 	uint64_t hhash, thash;
 	uint64_t off;
 	uint64_t id;		/* the stream's id, never 0 (0 for "no file") */
+	uint64_t base;		/* where the stream began, <= off */
 	int rotated;		/* 1: a rotated file of path, not finished */
+	/*
+	 * Not in the file: set by the caller before follow_resume, the offset
+	 * to resume at when it is before off (omph-tail --acked).
+	 */
+	int has_upto;
+	uint64_t upto;
 };
 
 struct state {

@@ -631,7 +631,7 @@ bad_state() {
 	[ "$output" = "$(cat "$T/a.log")" ]
 	[[ "$stderr" == "omph-tail: $T/s: "*"; starting without state" ]] ||
 	    [[ "$stderr" == "omph-tail: $T/a.log: truncated since the state was saved, reading from its start" ]]
-	[ "$(head -n 1 "$T/s")" = 'omph-tail-state 3' ]
+	[ "$(head -n 1 "$T/s")" = 'omph-tail-state 4' ]
 	run --separate-stderr omph-tail --state "$T/s" --once "$T/a.log"
 	[ "$status" -eq 0 ]
 	[ -z "$output" ]
@@ -658,7 +658,8 @@ field_set() {
 	head -c 17 "$T/good" >"$T/s"; bad_state 'magic line without its newline'
 	head -c $((len - 20)) "$T/good" >"$T/s"; bad_state 'cut in the middle of the entry'
 	head -c $((len - 1)) "$T/good" >"$T/s"; bad_state 'entry without its newline'
-	{ echo 'omph-tail-state 4'; tail -n +2 "$T/good"; } >"$T/s"; bad_state 'another version'
+	{ echo 'omph-tail-state 5'; tail -n +2 "$T/good"; } >"$T/s"; bad_state 'another version'
+	{ echo 'omph-tail-state 3'; tail -n +2 "$T/good"; } >"$T/s"; bad_state 'version 3 with a BASE field'
 	{ echo 'omph-tail-state 1'; tail -n +2 "$T/good"; } >"$T/s"; bad_state 'version 1 with a ROLE field'
 	{ echo 'omph-tail-state 2'; tail -n +2 "$T/good"; } >"$T/s"; bad_state 'version 2 with an ID field'
 	field_set 10 0123456789ABCDEF >"$T/s"; bad_state 'an id in capitals'

@@ -1102,3 +1102,151 @@ table() {
 	[ "$(sender "$T/c" px dup)" = 0 ]
 	[ "$(snap "$T/c" records)" = $((n - px_lostlines)) ]
 }
+
+# The kill table of "Effectively once": a writer appends numbered combined
+# lines (each its own path) to a log while
+#	omph-tail --state | omph-parse --tagged | omph-send --id web1 PROTO
+# ships them into omph-collect --state (omph-tail and omph-send --acked
+# over TCP) and one stage is killed
+# with SIGKILL at random moments.  The shipping pipeline restarts as a unit
+# 0.2 s after it ends, the collector 0.5 s after it dies.  ship_kill PROTO
+# STAGE N KILLS: lost and twice (from the last snapshot's paths).
+# counted FILE N: the last snapshot begun in FILE counted N records or more
+# (snapshots of thousands of rows: the header lines only)
+counted() {
+	local r
+	r=$(grep -a '^#snapshot' "$1" | tail -n 1 | grep -o 'records=[0-9]*')
+	[ "${r#records=}" -ge "$2" ]
+}
+ship_ended() {
+	kill -TERM "$(cat "$K/tail.pid")" 2>/dev/null
+	gone "$ppid"
+}
+ship_kill() {
+	local proto=$1 stage=$2 n=$3 kills=$4 i prev=0 got acked= sacked= st= k
+	P=$(free_port)
+	K=$T/k-$proto-$stage
+	k=${K#"$T"/}
+	mkdir "$K"
+	: >"$K/access.log"
+	st="--state $K/C"
+	if [ "$proto" = tcp ]; then
+		acked="--acked $K/A"
+		sacked="--acked $K/A"
+	fi
+	collector $k/c0 --listen "$proto://127.0.0.1:$P" $st -k path -n 100000 \
+	    --max-keys 100000 --interval 0.5
+	# the shipping pipeline, each stage's pid in $K/STAGE.pid
+	(
+		set +e	# a stage killed ends the pipeline, not the loop
+		while [ ! -e "$K/stop" ]; do
+			sh -c 'echo $$ >"$1/tail.pid"; exec omph-tail --from-start \
+			    --state "$1/S" '"$acked"' -H "$1/access.log"' sh "$K" 2>>"$K/tail.err" |
+			sh -c 'echo $$ >"$1/parse.pid"; exec omph-parse --tagged combined' \
+			    sh "$K" 2>>"$K/parse.err" |
+			sh -c 'echo $$ >"$1/send.pid"; exec omph-send --id web1 --linger 5 \
+			    '"$sacked"' "$2"' sh "$K" "$proto://127.0.0.1:$P" 2>>"$K/send.err"
+			sleep 0.2
+		done
+	) 3>&- &
+	ppid=$!
+	pids="$pids $ppid"
+	python3 -c '
+import sys, time
+n = int(sys.argv[2])
+with open(sys.argv[1], "a") as f:
+    for i in range(n):
+        f.write("10.0.%d.%d - - [01/Dec/2026:10:%02d:%02d +0000] \"GET /l%d HTTP/1.1\" 200 %d \"-\" \"t\"\n"
+            % (i // 250 % 250, i % 250, i // 60 % 60, i % 60, i, 100 + i % 900))
+        if i % 100 == 99:
+            f.flush()
+            time.sleep(0.05)
+' "$K/access.log" "$n" &
+	wpid=$!
+	pids="$pids $wpid"
+	for i in $(seq 1 "$kills"); do
+		sleep "0.$((RANDOM % 5 + 3))"
+		case $stage in
+		none) ;;
+		omph-collect)
+			kill -KILL "$cpid"
+			wait "$cpid" 2>/dev/null || true
+			got=$(snap "$K/c$((i - 1))" records)
+			echo "collector life $i: ${got:-0} records"
+			[ "${got:-0}" -ge "$prev" ]
+			prev=${got:-0}
+			sleep 0.5
+			collector "$k/c$i" --listen "$proto://127.0.0.1:$P" $st -k path \
+			    -n 100000 --max-keys 100000 --interval 0.5
+			;;
+		*)
+			kill -KILL "$(cat "$K/${stage#omph-}.pid")" 2>/dev/null || true
+			;;
+		esac
+	done
+	wait "$wpid"
+	lf=$K/c$([ "$stage" = omph-collect ] && echo "$kills" || echo 0)
+	# everything in (over UDP, what will come: 2 s more at most)
+	wait_until $([ "$proto" = tcp ] && echo 30 || echo 2) counted "$lf" "$n" ||
+	    true
+	sleep 0.5
+	touch "$K/stop"
+	wait_until 10 ship_ended
+	wait "$ppid" || true	# the last pipeline's status
+	stop "$cpid"
+	last "$lf" | awk -F'\t' -v n="$n" '
+		/^#snapshot/ || /^#/ { next }
+		$1 ~ /^\/l[0-9]+$/ { seen++; twice += $2 - 1 }
+		END { printf "lost=%d twice=%d\n", n - seen, twice }' >"$K/result"
+	echo "$proto $stage: $(cat "$K/result") $(snap "$lf" dup) dup, $(snap "$lf" gaps) gaps"
+}
+
+@test "effectively once over TCP: whichever stage is killed with -9 three times, every line is counted exactly once" {
+	local s
+	for s in ${KILL_STAGES:-none omph-tail omph-parse omph-send omph-collect}; do
+		ship_kill tcp $s 3000 3
+		[ "$(cat "$T/k-tcp-$s/result")" = "lost=0 twice=0" ]
+	done
+}
+
+@test "effectively once over UDP: whichever stage is killed with -9 three times, no line is counted twice" {
+	local s
+	for s in ${KILL_STAGES:-none omph-tail omph-parse omph-send omph-collect}; do
+		ship_kill udp $s 3000 3
+		grep -q ' twice=0$' "$T/k-udp-$s/result"
+	done
+	# unkilled and unhurried on loopback, nothing is lost either
+	[ "$(cat "$T/k-udp-none/result")" = "lost=0 twice=0" ]
+}
+
+@test "omph-send --acked: what the collector acknowledged, per stream, in a file omph-tail --acked reads; usage errors; a damaged file refused" {
+	P=$(free_port)
+	origins 500 00000000000000cc >"$T/in"
+	collector c --listen "tcp://127.0.0.1:$P" -k path
+	omph-send --id web1 --acked "$T/A" "tcp://127.0.0.1:$P" <"$T/in" 2>"$T/send.err"
+	stop "$cpid"
+	[ "$(sed -n 2p "$T/A")" = "00000000000000cc${TAB}10000" ]
+	[ "$(sed -n 3p "$T/A" | cut -f 1,2)" = "end${TAB}1" ]
+	[ "$(wc -l <"$T/A")" -eq 3 ]
+	# a second stream is added, the first kept
+	origins 10 00000000000000dd >"$T/in2"
+	collector c2 --listen "tcp://127.0.0.1:$P" -k path
+	omph-send --id web1 --acked "$T/A" "tcp://127.0.0.1:$P" <"$T/in2" 2>/dev/null
+	stop "$cpid"
+	[ "$(sed -n '2,3p' "$T/A" | sort)" = "$(printf '00000000000000cc\t10000\n00000000000000dd\t200')" ]
+	# damaged: refused, exit 1, the file left as it is
+	sed -i 's/^00000000000000cc/00000000000000ce/' "$T/A"
+	cp "$T/A" "$T/A.bad"
+	run --separate-stderr omph-send --id web1 --acked "$T/A" "tcp://127.0.0.1:$P" <"$T/in2"
+	[ "$status" -eq 1 ]
+	[[ "$stderr" == *"A: checksum mismatch: the file is damaged"* ]]
+	cmp "$T/A" "$T/A.bad"
+	run --separate-stderr omph-send --acked "$T/A" "tcp://127.0.0.1:$P" </dev/null
+	[ "$status" -eq 2 ]
+	[[ "$stderr" == *"--acked needs --id"* ]]
+	run --separate-stderr omph-send --id w --acked "$T/A" "udp://127.0.0.1:$P" </dev/null
+	[ "$status" -eq 2 ]
+	run --separate-stderr omph-send --id w --syslog --acked "$T/A" "tcp://127.0.0.1:$P" </dev/null
+	[ "$status" -eq 2 ]
+	[[ "$stderr" == *"usage: omph-send"* ]]
+}

@@ -722,8 +722,8 @@ t_state_once() {
 	[ "$status" -eq 0 ]
 	[ "$output" = "$(seq -f 'line %g' 1 5)" ]
 	[ -z "$stderr" ]
-	[ "$(head -n 1 "$T/s")" = 'omph-tail-state 3' ]
-	awk -F'\t' -v p="$T/a.log" 'NR == 2 && NF == 10 && $1 == p && $9 == "current" && length($10) == 16 && $10 !~ /[^0-9a-f]/ { ok = 1 } END { exit !ok }' "$T/s"
+	[ "$(head -n 1 "$T/s")" = 'omph-tail-state 4' ]
+	awk -F'\t' -v p="$T/a.log" 'NR == 2 && NF == 11 && $1 == p && $9 == "current" && length($10) == 16 && $10 !~ /[^0-9a-f]/ && $11 == 0 { ok = 1 } END { exit !ok }' "$T/s"
 	seq -f 'line %g' 6 8 >>"$T/a.log"
 	run --separate-stderr omph-tail "$@" --state "$T/s" --once "$T/a.log"
 	[ "$status" -eq 0 ]
@@ -951,8 +951,8 @@ t_state_v1() {
 	[ "$status" -eq 0 ]
 	[ "$output" = "$(seq -f 'line %g' 6 7)" ]
 	[ -z "$stderr" ]
-	[ "$(head -n 1 "$T/s")" = 'omph-tail-state 3' ]
-	awk -F'\t' -v i="$ino" 'NR == 2 && NF == 10 && $3 == i && $9 == "current" && length($10) == 16 && $10 !~ /[^0-9a-f]/ { ok = 1 } END { exit !ok }' "$T/s"
+	[ "$(head -n 1 "$T/s")" = 'omph-tail-state 4' ]
+	awk -F'\t' -v i="$ino" 'NR == 2 && NF == 11 && $3 == i && $9 == "current" && length($10) == 16 && $10 !~ /[^0-9a-f]/ { ok = 1 } END { exit !ok }' "$T/s"
 	# of version 2 (no ID): it loads, its entry gets an id, kept after
 	{ echo 'omph-tail-state 2'; awk -F'\t' -v OFS='\t' 'NR > 1 { NF = 9; print }' "$T/s"; } >"$T/s2"
 	mv "$T/s2" "$T/s"
@@ -963,7 +963,7 @@ t_state_v1() {
 	printf '%s\n' "$output" >"$T/o1"
 	printf '%s\n' 'A 49 56 line 8' 'A 56 63 line 9' >"$T/exp"
 	origins "$T/o1" a.log | diff "$T/exp" -
-	[ "$(head -n 1 "$T/s")" = 'omph-tail-state 3' ]
+	[ "$(head -n 1 "$T/s")" = 'omph-tail-state 4' ]
 	[ "$(awk -F'\t' 'NR == 2 { print $10 }' "$T/s")" = "$(cut -f 2 "$T/o1" | cut -d: -f 1 | sort -u)" ]
 }
 @test "--state: state files of versions 1 and 2 still load (inotify)" { t_state_v1; }
@@ -1259,3 +1259,82 @@ t_closed_stdout() {
 }
 @test "closed stdout (| head -1): it exits quietly (inotify)" { t_closed_stdout; }
 @test "closed stdout (| head -1): it exits quietly (poll)" { t_closed_stdout $POLL; }
+
+# ---------------------------------------------------------------- --acked
+
+# acked FILE ID END: a positions file as omph-send --acked writes it
+acked() {
+	python3 - "$@" <<'PY'
+import sys
+body = "omph-acked 1\n%s\t%s\n" % (sys.argv[2], sys.argv[3])
+h = 1469598103934665603  # lib/hash.h
+for b in body.encode():
+    h = ((h ^ b) * 0x100000001b3) & 0xffffffffffffffff
+open(sys.argv[1], "w").write(body + "end\t1\t%016x\n" % h)
+PY
+}
+
+@test "--acked: a stream resumes where the collector's acknowledgements end, from its base when none, every stream read again from its base when the file is damaged" {
+	local id end2
+	for i in 1 2 3 4 5; do echo "line $i"; done >"$T/a.log"
+	omph-tail --once --from-start --state "$T/S" -H "$T/a.log" >"$T/first"
+	[ "$(wc -l <"$T/first")" -eq 5 ]
+	id=$(cut -f 2 "$T/first" | head -n 1 | cut -d: -f 1)
+	end2=$(sed -n 2p "$T/first" | cut -f 2 | cut -d: -f 3)
+	# acknowledged up to line 2: lines 3 to 5 again, with their origins
+	acked "$T/A" "$id" "$end2"
+	cp "$T/S" "$T/S0"
+	run --separate-stderr omph-tail --once --state "$T/S" --acked "$T/A" -H "$T/a.log"
+	[ "$status" -eq 0 ]
+	[ "$output" = "$(sed -n 3,5p "$T/first")" ]
+	[[ "$stderr" == *"a.log: reading 21 bytes again that the collector did not acknowledge"* ]]
+	# until the collector acknowledges more, every run reads them again
+	run --separate-stderr omph-tail --once --state "$T/S" --acked "$T/A" -H "$T/a.log"
+	[ "$output" = "$(sed -n 3,5p "$T/first")" ]
+	# acknowledged past the state: nothing again
+	acked "$T/A" "$id" 999999
+	cp "$T/S0" "$T/S"
+	run --separate-stderr omph-tail --once --state "$T/S" --acked "$T/A" -H "$T/a.log"
+	[ "$output" = "" ]
+	[ "$stderr" = "" ]
+	# no positions file: nothing of it acknowledged, all of it again
+	cp "$T/S0" "$T/S"
+	run --separate-stderr omph-tail --once --state "$T/S" --acked "$T/nosuch" -H "$T/a.log"
+	[ "$output" = "$(cat "$T/first")" ]
+	# a damaged one is refused, and trusted for nothing
+	acked "$T/A" "$id" "$end2"
+	sed -i 's/^end\t1\t./end\t1\tf/; s/^end\t1\tff/end\t1\t00/' "$T/A"
+	cp "$T/S0" "$T/S"
+	run --separate-stderr omph-tail --once --state "$T/S" --acked "$T/A" -H "$T/a.log"
+	[ "$status" -eq 0 ]
+	[ "$output" = "$(cat "$T/first")" ]
+	[[ "$stderr" == *"A: checksum mismatch: the file is damaged; reading every stream of the state again from where it began"* ]]
+	# renamed away since: the old file from there, then the new one
+	acked "$T/A" "$id" "$end2"
+	cp "$T/S0" "$T/S"
+	mv "$T/a.log" "$T/a.log.1"
+	echo new >"$T/a.log"
+	run --separate-stderr omph-tail --once --rotate-wait 0 --state "$T/S" --acked "$T/A" -H "$T/a.log"
+	[ "$(echo "$output" | head -n 3)" = "$(sed -n 3,5p "$T/first")" ]
+	[ "$(echo "$output" | sed -n 4p | cut -f 3)" = new ]
+}
+
+@test "--acked: a stream that began mid-file (-n) is read again from where it began, not from 0; usage errors" {
+	local id
+	for i in 1 2 3 4 5; do echo "line $i"; done >"$T/a.log"
+	omph-tail --once -n 2 --state "$T/S" -H "$T/a.log" >"$T/first"
+	[ "$(cut -f 3 "$T/first")" = "$(printf 'line 4\nline 5')" ]
+	grep -q '	21$' "$T/S"	# BASE: where line 4 starts
+	run --separate-stderr omph-tail --once --state "$T/S" --acked "$T/A" -H "$T/a.log"
+	[ "$output" = "$(cat "$T/first")" ]
+	# a state of version 3 (no BASE): its offset is its base
+	sed -i '1s/ 4$/ 3/; 2s/\t21$//' "$T/S"
+	run omph-tail --once --state "$T/S" --acked "$T/A" -H "$T/a.log"
+	[ "$status" -eq 0 ]
+	[ "$output" = "" ]
+	run --separate-stderr omph-tail --acked "$T/A" -H "$T/a.log"
+	[ "$status" -eq 2 ]
+	[[ "$stderr" == *"--acked needs --state and -H"* ]]
+	run --separate-stderr omph-tail --state "$T/S" --acked "$T/A" "$T/a.log"
+	[ "$status" -eq 2 ]
+}

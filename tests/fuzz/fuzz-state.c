@@ -4,13 +4,13 @@
  * The input is written to a memfd and loaded with state_load through
  * /proc/self/fd/N into a zeroed struct state.  Checked, as state.h says: a
  * file that does not load leaves the state empty; one that loads has
- * entries with a non-empty path, hlen <= STATE_HEAD, tlen <= STATE_TAIL and
- * tlen <= offset, an id that is 0 only for "no file" (device and inode 0;
+ * entries with a non-empty path, hlen <= STATE_HEAD, tlen <= STATE_TAIL,
+ * tlen <= offset and base <= offset, an id that is 0 only for "no file" (device and inode 0;
  * entries of versions 1 and 2 get one), no current entry twice for a path,
  * no rotated entry twice for a path, device and inode.  A loaded state is then saved with
  * state_save (into a private directory under /dev/shm or /tmp) and loaded
- * again, and must come back the same, ids included (a saved file is of
- * version 3).
+ * again, and must come back the same, ids and bases included (a saved
+ * file is of version 4).
  */
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -32,7 +32,7 @@ cleanup(void)
 
 	unlink(saved);
 	/* a temporary file state_save may have left */
-	snprintf(tmp, sizeof(tmp), "%s.tmp%ld", saved, (long)getpid());
+	snprintf(tmp, sizeof(tmp), "%s.tmp", saved);
 	unlink(tmp);
 	rmdir(dir);
 }
@@ -70,7 +70,7 @@ check(const struct state *st)
 		if (e->path == NULL || e->path[0] == '\0')
 			fail("an entry without a path", NULL);
 		if (e->hlen > STATE_HEAD || e->tlen > STATE_TAIL ||
-		    e->tlen > e->off)
+		    e->tlen > e->off || e->base > e->off)
 			fail("an entry out of range", e->path);
 		if (e->id == 0 && (e->dev != 0 || e->ino != 0))
 			fail("an entry of a file without an id", e->path);
@@ -139,7 +139,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (strcmp(a->path, b->path) != 0 || a->dev != b->dev ||
 		    a->ino != b->ino || a->hlen != b->hlen || a->tlen != b->tlen ||
 		    a->hhash != b->hhash || a->thash != b->thash ||
-		    a->off != b->off || a->rotated != b->rotated || a->id != b->id)
+		    a->off != b->off || a->rotated != b->rotated ||
+		    a->id != b->id || a->base != b->base)
 			fail("a saved state loads different", a->path);
 	}
 	state_free(&st2);
