@@ -86,6 +86,7 @@ static int opt_ntrules;
 static size_t opt_min_hits = 20;	/* --alert-min-hits */
 static size_t opt_max_keys = 100000;	/* --max-keys */
 static int opt_json;			/* -o json */
+static int json;			/* the form being written: 1 JSON */
 static struct net_addr opt_listen[MAXLISTEN];	/* --listen */
 static int opt_text[MAXLISTEN];		/* ... a "+text" one */
 static int opt_nlisten;
@@ -197,6 +198,8 @@ struct listener {
 	int serve;			/* --serve: viewers connect here */
 };
 
+struct dash;
+
 struct collect {
 	struct agg a;
 	struct cols c;
@@ -220,6 +223,8 @@ struct collect {
 	size_t sortcap;
 	struct feed in;			/* stdin */
 	struct out *snap;		/* one snapshot, in memory */
+	struct dash *web;		/* --http, or NULL */
+	struct out *jsnap, *msnap;	/* --http: its JSON, its metrics */
 	struct ckpt_buf ck;		/* --state: the encoded checkpoint */
 	uint64_t ck_saved;		/* ck_mark() of what the file holds */
 	int ck_errno;			/* the last save's error, told */
@@ -263,6 +268,7 @@ static void net_events(struct collect *, struct pollfd *, int);
 static void net_close(struct collect *);
 static void emit(struct collect *);
 static void report(struct collect *, int64_t, int);
+static void put_snapshot(struct collect *, int64_t, int, size_t);
 static void evaluate(struct collect *, int64_t);
 static void on_drop(void *, struct agg_key *);
 static int64_t wall(void);
@@ -1085,13 +1091,13 @@ put_time(struct out *o, int64_t t)
 	char iso[TM_ISOMAX];
 
 	if (t == INT64_MIN) {
-		out_puts(o, opt_json ? "null" : "\\N");
+		out_puts(o, json ? "null" : "\\N");
 		return;
 	}
-	if (opt_json)
+	if (json)
 		out_putc(o, '"');
 	out_write(o, iso, (size_t)tm_iso(t, iso));
-	if (opt_json)
+	if (json)
 		out_putc(o, '"');
 }
 
@@ -1102,7 +1108,7 @@ put_num(struct out *o, double v, int present, int integer)
 	int n;
 
 	if (!present) {
-		out_puts(o, opt_json ? "null" : "\\N");
+		out_puts(o, json ? "null" : "\\N");
 		return;
 	}
 	if (integer)
@@ -1125,18 +1131,18 @@ put_key(struct out *o, const char *key, size_t len, int site)
 	for (j = 0; j < opt_nkeys; j++) {
 		t = site ? NULL : memchr(p, '\t', (size_t)(e - p));
 		if (j > 0)
-			out_putc(o, opt_json ? ',' : '\t');
-		if (opt_json) {
+			out_putc(o, json ? ',' : '\t');
+		if (json) {
 			out_putc(o, '"');
 			out_puts(o, opt_keys[j]);
 			out_write(o, "\":", 2);
 		}
 		if (site) {
-			out_puts(o, opt_json ? "null" : "*");
+			out_puts(o, json ? "null" : "*");
 			continue;
 		}
 		n = (long)((t ? t : e) - p);
-		if (!opt_json)
+		if (!json)
 			out_write(o, p, (size_t)n);
 		else {
 			/* from the record's escaping to JSON */
@@ -1162,12 +1168,12 @@ put_row(struct collect *co, const struct agg_key *k, int site)
 	double sp = span(co), v;
 	int m, present;
 
-	if (opt_json)
+	if (json)
 		out_putc(o, '{');
 	put_key(o, k->key, k->len, site);
 	for (m = 0; m < M_N; m++) {
-		out_putc(o, opt_json ? ',' : '\t');
-		if (opt_json) {
+		out_putc(o, json ? ',' : '\t');
+		if (json) {
 			out_putc(o, '"');
 			out_puts(o, alert_metric_names[m]);
 			out_write(o, "\":", 2);
@@ -1176,7 +1182,7 @@ put_row(struct collect *co, const struct agg_key *k, int site)
 		put_num(o, v, present, m != M_RATE && m != M_4XX_RATIO &&
 		    m != M_5XX_RATIO && m != M_P50 && m != M_P90 && m != M_P99);
 	}
-	out_puts(o, opt_json ? "}" : "\n");
+	out_puts(o, json ? "}" : "\n");
 }
 
 static void
@@ -1188,7 +1194,7 @@ put_event(struct collect *co, const char *what, int rule, const char *key,
 	    opt_trules[rule - opt_nrules].text;
 	struct rec_val v;
 
-	if (opt_json) {
+	if (json) {
 		out_write(o, "{\"event\":\"", 10);
 		out_puts(o, what);
 		out_write(o, "\",\"rule\":", 9);
@@ -1237,10 +1243,10 @@ senders(struct collect *co, struct out *o)
 	if (opt_nlisten == 0)
 		return;
 	/* the columns of origins once a record had one (at the end) */
-	out_puts(o, opt_json ? "\"senders\":[" :
+	out_puts(o, json ? "\"senders\":[" :
 	    "#sender\tkind\taddr\trecords\tmessages\tlost\trepeated\t"
 	    "reordered\tbad\tnoschema\tlast");
-	if (!opt_json)
+	if (!json)
 		out_puts(o, oc ? "\tdup\tgaps\tgapbytes\n" : "\n");
 	for (i = 0; i < co->nsnd; i++) {
 		s = &co->snd[i];
@@ -1259,7 +1265,7 @@ senders(struct collect *co, struct out *o)
 		v.p = s->name;
 		v.len = (uint32_t)strlen(s->name);
 		v.enc = REC_RAW;
-		if (opt_json) {
+		if (json) {
 			out_puts(o, first ? "{\"sender\":" : ",{\"sender\":");
 			rec_put_json(o, &v, 0);
 			out_puts(o, ",\"kind\":\"");
@@ -1296,7 +1302,7 @@ senders(struct collect *co, struct out *o)
 		}
 		first = 0;
 	}
-	if (opt_json)
+	if (json)
 		out_puts(o, "],");
 }
 
@@ -1305,13 +1311,9 @@ static void
 report(struct collect *co, int64_t at, int final)
 {
 	struct out *o = co->snap;
-	size_t i, n = 0, top;
-	int j, r, first, present;
-	char num[256];
-	double sp, v;
+	size_t i, n = 0;
 
 	evaluate(co, at);
-	sp = span(co);
 	if (co->sortcap < co->a.cap) {
 		free(co->sorted);
 		if ((co->sorted = malloc(co->a.cap * sizeof(*co->sorted))) == NULL)
@@ -1323,8 +1325,35 @@ report(struct collect *co, int64_t at, int final)
 			co->sorted[n++] = &co->a.keys[i];
 	if (n > 1)
 		qsort(co->sorted, n, sizeof(*co->sorted), cmp_keys);
-	top = n < opt_top ? n : opt_top;
-	if (opt_json) {
+	json = opt_json;
+	put_snapshot(co, at, final, n < opt_top ? n : opt_top);
+	if (co->web != NULL) {
+		/* the web's JSON of the same snapshot, into its own buffer */
+		json = 1;
+		co->snap = co->jsnap;
+		put_snapshot(co, at, final, n < opt_top ? n : opt_top);
+		co->snap = o;
+	}
+	co->events += co->nev;		/* written: no longer to write */
+	while (co->nev > 0)
+		free(co->ev[--co->nev].key);
+}
+
+/*
+ * One snapshot, as text or (json) JSON, into co->snap: the summary, the
+ * site and the top keys of co->sorted, the events since the last one, the
+ * alerts active, the senders.
+ */
+static void
+put_snapshot(struct collect *co, int64_t at, int final, size_t top)
+{
+	struct out *o = co->snap;
+	size_t i;
+	int j, r, first, present;
+	char num[256];
+	double sp = span(co), v;
+
+	if (json) {
 		out_write(o, "{\"time\":", 8);
 		put_time(o, at);
 		snprintf(num, sizeof(num), ",\"window\":%d,\"final\":%s,"
@@ -1427,7 +1456,7 @@ report(struct collect *co, int64_t at, int final)
 	first = 1;
 	for (r = 0; r < opt_ntrules; r++)
 		if (co->site_alerts & (1ULL << r)) {
-			if (opt_json && !first)
+			if (json && !first)
 				out_putc(o, ',');
 			first = 0;
 			v = alert_value(&co->a.total, opt_trules[r].metric, sp,
@@ -1439,19 +1468,16 @@ report(struct collect *co, int64_t at, int final)
 		const struct alert_active *ac = &co->act[i];
 		const struct agg_key *k = &co->a.keys[ac->slot];
 
-		if (opt_json && !first)
+		if (json && !first)
 			out_putc(o, ',');
 		first = 0;
 		v = alert_value(k, opt_rules[ac->rule].metric, sp, &present);
 		put_event(co, "active", ac->rule, k->key, k->len, v, present,
 		    ac->since);
 	}
-	if (!opt_json)
+	if (!json)
 		senders(co, o);
-	out_puts(o, opt_json ? "]}\n" : "#end\n");
-	co->events += co->nev;		/* written: no longer to write */
-	while (co->nev > 0)
-		free(co->ev[--co->nev].key);
+	out_puts(o, json ? "]}\n" : "#end\n");
 }
 
 /* --- the checkpoint: --state (lib/ckpt.h) --- */

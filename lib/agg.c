@@ -432,7 +432,7 @@ agg_add(struct agg *a, const char *key, size_t len, int64_t sec, int status,
 	struct agg_sec *x = NULL;
 	struct delta *d = NULL;
 	long s;
-	int c = cls_of(status);
+	int c = cls_of(status), i;
 	unsigned b = 0;
 
 	if (a->window > 0) {
@@ -472,9 +472,19 @@ agg_add(struct agg *a, const char *key, size_t len, int64_t sec, int status,
 	k->c.bytes += bytes;
 	a->total.c.hits++;
 	a->total.c.bytes += bytes;
+	a->cum.hits++;
+	a->cum.bytes += bytes;
 	if (c >= 0) {
 		k->c.cls[c]++;
 		a->total.c.cls[c]++;
+		a->cum.cls[c]++;
+	}
+	if (dur_us >= 0) {
+		for (i = 0; i < AGG_LE && (uint64_t)dur_us > agg_le_us[i]; i++)
+			;
+		a->cum.le[i]++;
+		a->cum.durs++;
+		a->cum.dur_us += (uint64_t)dur_us;
 	}
 	if (d != NULL) {
 		d->hits++;
@@ -767,4 +777,60 @@ agg_load(struct agg *a, struct ckpt_rd *r)
 		return ckpt_fail(r, "the window's seconds do not add up to its "
 		    "totals");
 	return 0;
+}
+
+
+/* the buckets of /metrics, Prometheus's defaults, in microseconds */
+const uint64_t agg_le_us[AGG_LE] = {
+	5000, 10000, 25000, 50000, 100000, 250000, 500000, 1000000, 2500000,
+	5000000, 10000000
+};
+
+void
+agg_save_cum(const struct agg *a, struct ckpt_buf *b)
+{
+	int i;
+
+	ckpt_put_u64(b, a->cum.hits);
+	ckpt_put_u64(b, a->cum.bytes);
+	for (i = 0; i < 4; i++)
+		ckpt_put_u64(b, a->cum.cls[i]);
+	ckpt_put_u64(b, a->cum.durs);
+	ckpt_put_u64(b, a->cum.dur_us);
+	for (i = 0; i <= AGG_LE; i++)
+		ckpt_put_u64(b, a->cum.le[i]);
+}
+
+int
+agg_load_cum(struct agg *a, struct ckpt_rd *r)
+{
+	struct agg_cum c;
+	uint64_t sum = 0;
+	int i;
+
+	c.hits = ckpt_get_u64(r);
+	c.bytes = ckpt_get_u64(r);
+	for (i = 0; i < 4; i++)
+		c.cls[i] = ckpt_get_u64(r);
+	c.durs = ckpt_get_u64(r);
+	c.dur_us = ckpt_get_u64(r);
+	for (i = 0; i <= AGG_LE; i++)
+		sum += c.le[i] = ckpt_get_u64(r);
+	if (r->failed)
+		return -1;
+	if (c.cls[0] + c.cls[1] + c.cls[2] + c.cls[3] > c.hits ||
+	    c.durs > c.hits || sum != c.durs || c.hits != a->records ||
+	    c.hits < a->total.c.hits || c.bytes < a->total.c.bytes)
+		return ckpt_fail(r, "counts since the start that do not add up");
+	a->cum = c;
+	return 0;
+}
+
+void
+agg_cum_from_total(struct agg *a)
+{
+	memset(&a->cum, 0, sizeof(a->cum));
+	a->cum.hits = a->total.c.hits;
+	a->cum.bytes = a->total.c.bytes;
+	memcpy(a->cum.cls, a->total.c.cls, sizeof(a->cum.cls));
 }

@@ -58,6 +58,21 @@ struct agg_key {
 
 struct agg_sec;
 
+/*
+ * Counts since the start that nothing takes out again (a window does not):
+ * what Prometheus reads as counters (/metrics).  Durations are counted in
+ * AGG_LE buckets, le[i] those above agg_le_us[i - 1] and up to
+ * agg_le_us[i], le[AGG_LE] those above the last; dur_us is their sum.
+ */
+#define AGG_LE 11
+extern const uint64_t agg_le_us[AGG_LE];
+struct agg_cum {
+	uint64_t hits, bytes;
+	uint64_t cls[4];
+	uint64_t durs, dur_us;
+	uint64_t le[AGG_LE + 1];
+};
+
 struct agg {
 	size_t max;
 	size_t n;			/* keys in use */
@@ -68,7 +83,8 @@ struct agg {
 	size_t nfree;
 	uint32_t *tab;			/* hash -> slot + 1, linear probing */
 	size_t tabmask;
-	struct agg_key total;		/* every record */
+	struct agg_key total;		/* every record (of the window) */
+	struct agg_cum cum;		/* every record since the start */
 	uint64_t evicted, late, records;
 	int64_t first, newest;		/* seconds seen, INT64_MIN if none */
 	int window;			/* 0: totals */
@@ -114,5 +130,16 @@ void agg_advance(struct agg *a, int64_t sec);
  */
 void agg_save(const struct agg *a, struct ckpt_buf *b);
 int agg_load(struct agg *a, struct ckpt_rd *r);
+/*
+ * The CUM section: a->cum as it is.  agg_load_cum refuses counts that do
+ * not hold together (status classes or durations more than the hits,
+ * buckets that do not add up to the durations, hits other than the
+ * records counted, fewer hits or bytes than the totals'); it reads after
+ * agg_load.  agg_cum_from_total starts the counts from the totals, for a
+ * checkpoint that has none (written before they were kept).
+ */
+void agg_save_cum(const struct agg *a, struct ckpt_buf *b);
+int agg_load_cum(struct agg *a, struct ckpt_rd *r);
+void agg_cum_from_total(struct agg *a);
 
 #endif

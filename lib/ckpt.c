@@ -16,7 +16,7 @@
 
 static const char *const names[] = {
 	NULL, "CONFIG", "COUNTS", "AGG", "ALERTS", "EVENTS", "SENDERS",
-	"ORIGINS"
+	"ORIGINS", "CUM"
 };
 
 static const char *const kinds[] = { "udp", "tcp", "syslog", "text" };
@@ -354,6 +354,10 @@ ckpt_encode(struct ckpt_buf *b, const struct ckpt_opts *o,
 
 	at = begin(b, CKPT_ORIGINS);
 	orig_save(&c->org, b);
+	end(b, at);
+
+	at = begin(b, CKPT_CUM);
+	agg_save_cum(a, b);
 	end(b, at);
 
 	if (b->err) {
@@ -723,10 +727,10 @@ ckpt_parse(const void *buf, size_t n, const struct ckpt_opts *o,
 	if (n < CKPT_HEADER)
 		return ckpt_fail(&r, "truncated: %zu bytes, not even a header", n);
 	v = (uint32_t)(p[8] | p[9] << 8 | p[10] << 16 | (uint32_t)p[11] << 24);
-	if (v != CKPT_VERSION && v != 1)
+	if (v < 1 || v > CKPT_VERSION)
 		return ckpt_fail(&r, "version %lu; this omph-collect reads "
-		    "versions 1 and %d", (unsigned long)v, CKPT_VERSION);
-	nsect = v == 1 ? CKPT_NSECT1 : CKPT_NSECT;
+		    "versions 1 to %d", (unsigned long)v, CKPT_VERSION);
+	nsect = v == 1 ? CKPT_NSECT1 : v == 2 ? CKPT_NSECT2 : CKPT_NSECT;
 	if (p[12] | p[13] | p[14] | p[15])
 		return ckpt_fail(&r, "flags this omph-collect does not know");
 	len = rd64(p + 16);
@@ -784,7 +788,8 @@ ckpt_parse(const void *buf, size_t n, const struct ckpt_opts *o,
 		case CKPT_ALERTS: rv = load_alerts(&s, o, &na, &nc); break;
 		case CKPT_EVENTS: rv = load_events(&s, o, &nc); break;
 		case CKPT_SENDERS: rv = load_senders(&s, &nc); break;
-		default: rv = orig_load(&nc.org, &s); break;
+		case CKPT_ORIGINS: rv = orig_load(&nc.org, &s); break;
+		default: rv = agg_load_cum(&na, &s); break;
 		}
 		if (rv == 0 && !s.failed && s.off != s.len)
 			ckpt_fail(&s, "%zu bytes left over", s.len - s.off);
@@ -805,6 +810,8 @@ ckpt_parse(const void *buf, size_t n, const struct ckpt_opts *o,
 		ckpt_coll_free(&nc);
 		return -1;
 	}
+	if (nsect < CKPT_CUM)
+		agg_cum_from_total(&na);	/* written before they were kept */
 	na.drop = a->drop;
 	na.droparg = a->droparg;
 	agg_free(a);

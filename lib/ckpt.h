@@ -45,12 +45,16 @@
  *	          messages, the TCP stream offset taken up to)
  *	7 ORIGINS the positions counted per sender and stream: orig_save in
  *	          lib/origin.h
+ *	8 CUM     the counts since the start that no window takes out (the
+ *	          counters of /metrics): agg_save_cum in lib/agg.h
  *
  * A reader refuses a section type it does not know, so a file with more
  * in it than the reader understands is never taken for less; a layout that
  * changes bumps the version, and a reader refuses versions it does not
- * know.  Version 1 (sections 1 to 5 only, from before sender tables and
- * positions were kept) is still read: its senders and positions are none.
+ * know.  Versions 1 (sections 1 to 5 only, from before sender tables and
+ * positions were kept) and 2 (sections 1 to 7) are still read: what they
+ * lack is none, and the counts since the start begin from the totals
+ * (Prometheus takes the drop of a counter in window mode as a restart).
  *
  * The encoder and decoder below are also what lib/agg.c and lib/hist.c
  * write and read their parts with.  Nothing here prints or exits.
@@ -65,7 +69,7 @@
 #include "alert.h"
 #include "origin.h"
 
-#define CKPT_VERSION	2
+#define CKPT_VERSION	3
 #define CKPT_HEADER	32
 #define CKPT_MAXRULES	64	/* rules of each kind: bits of a u64 */
 #define CKPT_MAXSENDERS	1024	/* senders in a table at most */
@@ -75,9 +79,10 @@
 
 enum {
 	CKPT_CONFIG = 1, CKPT_COUNTS, CKPT_AGG, CKPT_ALERTS, CKPT_EVENTS,
-	CKPT_SENDERS, CKPT_ORIGINS,
-	CKPT_NSECT = CKPT_ORIGINS,
-	CKPT_NSECT1 = CKPT_EVENTS	/* in a file of version 1 */
+	CKPT_SENDERS, CKPT_ORIGINS, CKPT_CUM,
+	CKPT_NSECT = CKPT_CUM,
+	CKPT_NSECT1 = CKPT_EVENTS,	/* in a file of version 1 */
+	CKPT_NSECT2 = CKPT_ORIGINS	/* in a file of version 2 */
 };
 
 /* --- encoding: a growing buffer; an allocation failure sticks in err --- */

@@ -1,0 +1,150 @@
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "prom.h"
+
+void
+prom_family(struct out *o, const char *name, const char *type,
+    const char *help)
+{
+	out_puts(o, "# HELP ");
+	out_puts(o, name);
+	out_putc(o, ' ');
+	/* help text: backslash and LF escaped */
+	for (; *help != '\0'; help++) {
+		if (*help == '\\')
+			out_write(o, "\\\\", 2);
+		else if (*help == '\n')
+			out_write(o, "\\n", 2);
+		else
+			out_putc(o, *help);
+	}
+	out_puts(o, "\n# TYPE ");
+	out_puts(o, name);
+	out_putc(o, ' ');
+	out_puts(o, type);
+	out_putc(o, '\n');
+}
+
+/* length of the UTF-8 sequence at p (n bytes left), 0 when not valid */
+static size_t
+utf8_len(const unsigned char *p, size_t n)
+{
+	size_t len, i;
+	uint32_t c;
+
+	if (p[0] < 0x80)
+		return 1;
+	if (p[0] >= 0xc2 && p[0] <= 0xdf)
+		len = 2, c = p[0] & 0x1f;
+	else if (p[0] >= 0xe0 && p[0] <= 0xef)
+		len = 3, c = p[0] & 0x0f;
+	else if (p[0] >= 0xf0 && p[0] <= 0xf4)
+		len = 4, c = p[0] & 0x07;
+	else
+		return 0;
+	if (len > n)
+		return 0;
+	for (i = 1; i < len; i++) {
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+		c = c << 6 | (p[i] & 0x3f);
+	}
+	if ((len == 3 && (c < 0x800 || (c >= 0xd800 && c <= 0xdfff))) ||
+	    (len == 4 && (c < 0x10000 || c > 0x10ffff)))
+		return 0;
+	return len;
+}
+
+static void
+labels(struct out *o, const struct prom_label *l, int n)
+{
+	const unsigned char *p, *e;
+	size_t k;
+	int i;
+
+	if (n == 0)
+		return;
+	out_putc(o, '{');
+	for (i = 0; i < n; i++) {
+		if (i > 0)
+			out_putc(o, ',');
+		out_puts(o, l[i].name);
+		out_write(o, "=\"", 2);
+		p = (const unsigned char *)l[i].val;
+		for (e = p + l[i].vlen; p < e; p += k) {
+			if (*p == '\\' || *p == '"') {
+				out_putc(o, '\\');
+				out_putc(o, (char)*p);
+				k = 1;
+			} else if (*p == '\n') {
+				out_write(o, "\\n", 2);
+				k = 1;
+			} else if ((k = utf8_len(p, (size_t)(e - p))) == 0) {
+				out_write(o, "\xef\xbf\xbd", 3);
+				k = 1;
+			} else
+				out_write(o, p, k);
+		}
+		out_putc(o, '"');
+	}
+	out_putc(o, '}');
+}
+
+void
+prom_u64(struct out *o, const char *name, const struct prom_label *l, int n,
+    uint64_t v)
+{
+	char num[24];
+
+	out_puts(o, name);
+	labels(o, l, n);
+	snprintf(num, sizeof(num), " %" PRIu64 "\n", v);
+	out_puts(o, num);
+}
+
+void
+prom_f64(struct out *o, const char *name, const struct prom_label *l, int n,
+    double v)
+{
+	char num[40];
+
+	out_puts(o, name);
+	labels(o, l, n);
+	if (isnan(v))
+		out_puts(o, " NaN\n");
+	else if (isinf(v))
+		out_puts(o, v > 0 ? " +Inf\n" : " -Inf\n");
+	else {
+		snprintf(num, sizeof(num), " %.17g\n", v);
+		out_puts(o, num);
+	}
+}
+
+void
+prom_hist(struct out *o, const char *name, const double *le,
+    const uint64_t *count, int nb, double sum)
+{
+	struct prom_label l = { "le", NULL, 0 };
+	char full[128], bound[32];
+	uint64_t cum = 0;
+	int i;
+
+	snprintf(full, sizeof(full), "%s_bucket", name);
+	for (i = 0; i <= nb; i++) {
+		cum += count[i];
+		if (i < nb)
+			snprintf(bound, sizeof(bound), "%g", le[i]);
+		else
+			snprintf(bound, sizeof(bound), "+Inf");
+		l.val = bound;
+		l.vlen = strlen(bound);
+		prom_u64(o, full, &l, 1, cum);
+	}
+	snprintf(full, sizeof(full), "%s_sum", name);
+	prom_f64(o, full, NULL, 0, sum);
+	snprintf(full, sizeof(full), "%s_count", name);
+	prom_u64(o, full, NULL, 0, cum);
+}
