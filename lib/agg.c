@@ -776,6 +776,11 @@ agg_load(struct agg *a, struct ckpt_rd *r)
 	    hsum != a->total.h.total))
 		return ckpt_fail(r, "the window's seconds do not add up to its "
 		    "totals");
+	if ((a->window == 0 ? a->total.c.hits != a->records :
+	    a->total.c.hits > a->records) || a->total.c.cls[0] +
+	    a->total.c.cls[1] + a->total.c.cls[2] + a->total.c.cls[3] >
+	    a->total.c.hits)
+		return ckpt_fail(r, "totals that are not the records counted");
 	return 0;
 }
 
@@ -830,7 +835,7 @@ void
 agg_cum_from_total(struct agg *a)
 {
 	memset(&a->cum, 0, sizeof(a->cum));
-	a->cum.hits = a->total.c.hits;
+	a->cum.hits = a->records;
 	a->cum.bytes = a->total.c.bytes;
 	memcpy(a->cum.cls, a->total.c.cls, sizeof(a->cum.cls));
 }

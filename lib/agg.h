@@ -135,8 +135,9 @@ int agg_load(struct agg *a, struct ckpt_rd *r);
  * not hold together (status classes or durations more than the hits,
  * buckets that do not add up to the durations, hits other than the
  * records counted, fewer hits or bytes than the totals'); it reads after
- * agg_load.  agg_cum_from_total starts the counts from the totals, for a
- * checkpoint that has none (written before they were kept).
+ * agg_load.  agg_cum_from_total starts the counts from the records counted
+ * and the totals' bytes and classes (no durations), for a checkpoint that
+ * has none (written before they were kept).
  */
 void agg_save_cum(const struct agg *a, struct ckpt_buf *b);
 int agg_load_cum(struct agg *a, struct ckpt_rd *r);
