@@ -33,11 +33,13 @@
 #include "agg.h"
 #include "alert.h"
 #include "conn.h"
+#include "dash.h"
 #include "ckpt.h"
 #include "lr.h"
 #include "net.h"
 #include "opt.h"
 #include "origin.h"
+#include "prom.h"
 #include "sig.h"
 #include "out.h"
 #include "rec.h"
@@ -59,6 +61,7 @@ _Static_assert(MAXSENDERS <= CKPT_MAXSENDERS && MAXSESSIONS <= CKPT_MAXSES &&
 #define PROVEN 4		/* messages that establish a sender, a session */
 #define STALE 600		/* seconds silent: an established sender may go */
 #define MAXVIEWERS 64
+#define HTTP_CONNS 256		/* --http: connections at once (lib/http) */
 #define VIEWER_MAX (16 * 1024 * 1024)	/* a slower viewer is dropped */
 #define CONN_MAXLINE (1024 * 1024)
 #define CONN_READ (64 * 1024)	/* a connection's buffer grows by at least */
@@ -96,6 +99,8 @@ static struct net_cidr opt_allow[MAXALLOW];	/* --allow */
 static int opt_nallow;
 static struct net_addr opt_serve;	/* --serve */
 static int opt_has_serve;
+static struct net_addr opt_http;	/* --http */
+static int opt_has_http;
 /* --max-conns, --max-conns-per-addr, --handshake-timeout, --idle-timeout,
  * --max-buffer */
 static struct conn_lim opt_lim = { 512, 64, 10, 3600, 64 * 1024 * 1024 };
@@ -198,8 +203,6 @@ struct listener {
 	int serve;			/* --serve: viewers connect here */
 };
 
-struct dash;
-
 struct collect {
 	struct agg a;
 	struct cols c;
@@ -225,6 +228,7 @@ struct collect {
 	struct out *snap;		/* one snapshot, in memory */
 	struct dash *web;		/* --http, or NULL */
 	struct out *jsnap, *msnap;	/* --http: its JSON, its metrics */
+	int webfd;			/* --http: its listening socket */
 	struct ckpt_buf ck;		/* --state: the encoded checkpoint */
 	uint64_t ck_saved;		/* ck_mark() of what the file holds */
 	int ck_errno;			/* the last save's error, told */
@@ -266,6 +270,10 @@ static void net_setup(struct collect *);
 static int net_pollfds(struct collect *, struct pollfd *, int *);
 static void net_events(struct collect *, struct pollfd *, int);
 static void net_close(struct collect *);
+static void web_setup(struct collect *);
+static void web_close(struct collect *);
+static void metrics(struct collect *, struct out *);
+static void sender_metrics(struct collect *, struct out *);
 static void emit(struct collect *);
 static void report(struct collect *, int64_t, int);
 static void put_snapshot(struct collect *, int64_t, int, size_t);
@@ -284,7 +292,7 @@ static void snd_alloc(struct collect *);
 static int origin(struct collect *, struct feed *, const char *, size_t);
 
 /* long options without a letter */
-enum { O_MAXCONNS = 1001, O_PERADDR, O_HANDSHAKE, O_IDLE, O_MAXBUF };
+enum { O_MAXCONNS = 1001, O_PERADDR, O_HANDSHAKE, O_IDLE, O_MAXBUF, O_HTTP };
 
 int
 main(int argc, char *argv[])
@@ -304,6 +312,7 @@ main(int argc, char *argv[])
 		{ "listen", required_argument, NULL, 'l' },
 		{ "allow", required_argument, NULL, 'L' },
 		{ "serve", required_argument, NULL, 's' },
+		{ "http", required_argument, NULL, O_HTTP },
 		{ "max-conns", required_argument, NULL, O_MAXCONNS },
 		{ "max-conns-per-addr", required_argument, NULL, O_PERADDR },
 		{ "handshake-timeout", required_argument, NULL, O_HANDSHAKE },
@@ -315,7 +324,8 @@ main(int argc, char *argv[])
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
 	};
-	static struct pollfd pfd[1 + MAXLISTEN + 1 + MAXCONNS + MAXVIEWERS + 1];
+	static struct pollfd pfd[1 + MAXLISTEN + 1 + MAXCONNS + MAXVIEWERS +
+	    1 + HTTP_CONNS + 1];
 	struct collect co;
 	struct lr r;
 	struct lr_line l;
@@ -326,7 +336,7 @@ main(int argc, char *argv[])
 	size_t v;
 	struct stat st;
 	uint64_t told, in0;
-	int ch, rv = 0, ms, npfd, nnet, in_active, watch_out, w;
+	int ch, rv = 0, ms, npfd, nnet, nweb, in_active, watch_out, w;
 
 	out_stdfds();
 	argv[0] = (char *)"omph-collect";	/* getopt says "omph-collect: ...", as we do */
@@ -437,6 +447,15 @@ main(int argc, char *argv[])
 			}
 			opt_has_serve = 1;
 			break;
+		case O_HTTP:
+			if (net_parse(optarg, NET_TCP, &opt_http, errbuf,
+			    sizeof(errbuf)) == -1 || opt_http.proto != NET_TCP) {
+				warnx("--http: %s", opt_http.proto != NET_TCP ?
+				    "browsers connect over tcp" : errbuf);
+				usage();
+			}
+			opt_has_http = 1;
+			break;
 		case O_MAXCONNS:
 			need(opt_size("--max-conns", optarg, 1, MAXCONNS,
 			    &opt_lim.max, errbuf, sizeof(errbuf)), errbuf);
@@ -503,6 +522,9 @@ main(int argc, char *argv[])
 		skey = opt_key;
 	}
 
+	/* the web is live: a snapshot each second unless told otherwise */
+	if (opt_has_http && opt_interval == 0)
+		opt_interval = 1;
 	sig_setup(&orig);
 
 	memset(&co, 0, sizeof(co));
@@ -524,6 +546,7 @@ main(int argc, char *argv[])
 	/* a pipe whose reader went away shows POLLERR on our end */
 	watch_out = fstat(STDOUT_FILENO, &st) == 0 && S_ISFIFO(st.st_mode);
 	net_setup(&co);
+	web_setup(&co);
 	if (opt_interval > 0)
 		next_tick = tm_mono() + opt_interval;
 	for (;;) {
@@ -622,6 +645,14 @@ main(int argc, char *argv[])
 			npfd = 1;
 		}
 		npfd += nnet = net_pollfds(&co, pfd + npfd, &ms);
+		nweb = 0;
+		if (co.web != NULL) {
+			nweb = dash_fill(co.web, pfd + npfd);
+			w = dash_timeout(co.web, tm_mono());
+			if (w >= 0 && (ms < 0 || w < ms))
+				ms = w;
+		}
+		npfd += nweb;
 		if (watch_out) {
 			pfd[npfd].fd = STDOUT_FILENO;
 			pfd[npfd++].events = 0;
@@ -639,6 +670,8 @@ main(int argc, char *argv[])
 		}
 		in0 = co.tcp_in;
 		net_events(&co, pfd + in_active, nnet);
+		if (co.web != NULL)
+			dash_events(co.web, pfd + in_active + nnet, nweb, tm_mono());
 		co.tcp_idle = co.tcp_in == in0;
 		if (in_active && (pfd[0].revents & (POLLIN | POLLHUP | POLLERR)) &&
 		    lr_fill(&r) == -1 && errno != EAGAIN && errno != EINTR) {
@@ -672,6 +705,7 @@ main(int argc, char *argv[])
 			rv = EXIT_ALERT;
 	}
 	net_close(&co);
+	web_close(&co);
 	lr_free(&r);
 	free(co.act);
 	agg_free(&co.a);
@@ -2693,6 +2727,16 @@ emit(struct collect *co)
 		}
 	}
 	co->snap->memlen = 0;
+	if (co->web != NULL) {
+		/* the web's copies: the JSON (its LF left out) and metrics */
+		metrics(co, co->msnap);
+		if (out_flush(co->jsnap) == -1 || out_flush(co->msnap) == -1 ||
+		    dash_update(co->web, co->jsnap->mem, co->jsnap->memlen > 0 ?
+		    co->jsnap->memlen - 1 : 0, co->msnap->mem,
+		    co->msnap->memlen) == -1)
+			err(1, NULL);
+		co->jsnap->memlen = co->msnap->memlen = 0;
+	}
 }
 
 /* a size for messages: "4 MiB", "208 KiB", "1000 bytes" */
@@ -2892,6 +2936,162 @@ net_close(struct collect *co)
 }
 
 /* a number from the command line, or a usage error */
+/* --- the web: --http (lib/dash.h) --- */
+
+static void
+web_setup(struct collect *co)
+{
+	struct http_lim lim;
+	char errbuf[512], where[300];
+	int fd;
+
+	if (!opt_has_http)
+		return;
+	if ((fd = net_listen(&opt_http, 0, errbuf, sizeof(errbuf))) == -1)
+		errx(1, "--http %s: %s", net_str(&opt_http, where, sizeof(where)),
+		    errbuf);
+	memset(&lim, 0, sizeof(lim));
+	lim.max_conns = HTTP_CONNS;
+	if (conn_fdlimit((long)opt_lim.max + MAXVIEWERS + MAXLISTEN +
+	    HTTP_CONNS + 40) == -1)
+		warn("ulimit -n");
+	if ((co->web = dash_new(fd, &lim, opt_allow, (size_t)opt_nallow)) ==
+	    NULL || (co->jsnap = malloc(sizeof(*co->jsnap))) == NULL ||
+	    (co->msnap = malloc(sizeof(*co->msnap))) == NULL)
+		err(1, NULL);
+	co->webfd = fd;
+	out_init_mem(co->jsnap);
+	out_init_mem(co->msnap);
+}
+
+static void
+web_close(struct collect *co)
+{
+	if (co->web == NULL)
+		return;
+	dash_free(co->web);
+	close(co->webfd);
+	out_free(co->jsnap);
+	out_free(co->msnap);
+	free(co->jsnap);
+	free(co->msnap);
+}
+
+/* one counter family of one sample */
+static void
+counter(struct out *o, const char *name, const char *help, uint64_t v)
+{
+	prom_family(o, name, "counter", help);
+	prom_u64(o, name, NULL, 0, v);
+}
+
+/*
+ * The metrics of /metrics (omph(7), "The web"): counters since the start
+ * (a checkpoint keeps them across lives), gauges of now; per sender only
+ * for the senders held (bounded), never per key: the top belongs to the
+ * JSON API.
+ */
+static void
+metrics(struct collect *co, struct out *o)
+{
+	static const char *const cls[] = { "2xx", "3xx", "4xx", "5xx" };
+	struct prom_label l;
+	struct http_stats hs;
+	double le[AGG_LE];
+	int i;
+
+	counter(o, "omph_records_total", "Records counted.", co->a.cum.hits);
+	counter(o, "omph_bytes_total", "Sum of the bytes column of the records "
+	    "counted.", co->a.cum.bytes);
+	prom_family(o, "omph_responses_total", "counter", "Records counted by "
+	    "status class.");
+	for (i = 0; i < 4; i++) {
+		l.name = "class";
+		l.val = cls[i];
+		l.vlen = 3;
+		prom_u64(o, "omph_responses_total", &l, 1, co->a.cum.cls[i]);
+	}
+	counter(o, "omph_late_records_total", "Records older than the window, "
+	    "not counted.", co->a.late);
+	counter(o, "omph_bad_lines_total", "Input lines that were not records.",
+	    co->bad);
+	counter(o, "omph_evicted_keys_total", "Keys taken out of the full table.",
+	    co->a.evicted);
+	prom_family(o, "omph_keys", "gauge", "Keys in the table now.");
+	prom_u64(o, "omph_keys", NULL, 0, co->a.n);
+	prom_family(o, "omph_alerts_active", "gauge", "Alerts that hold now.");
+	prom_u64(o, "omph_alerts_active", NULL, 0, (uint64_t)co->nact +
+	    (uint64_t)__builtin_popcountll(co->site_alerts));
+	for (i = 0; i < AGG_LE; i++)
+		le[i] = (double)agg_le_us[i] / 1e6;
+	prom_family(o, "omph_duration_seconds", "histogram", "The duration "
+	    "column of the records counted, in seconds.");
+	prom_hist(o, "omph_duration_seconds", le, co->a.cum.le, AGG_LE,
+	    (double)co->a.cum.dur_us / 1e6);
+	if (co->org.used) {
+		counter(o, "omph_dup_records_total", "Records not counted: their "
+		    "origin was counted before.", co->org.dup);
+		counter(o, "omph_gaps_total", "Gaps in the streams of origins.",
+		    co->org.gaps);
+		counter(o, "omph_gap_bytes_total", "Bytes in those gaps.",
+		    co->org.gapbytes);
+	}
+	if (opt_nlisten > 0) {
+		counter(o, "omph_datagrams_total", "Datagrams received.",
+		    co->dgrams);
+		counter(o, "omph_denied_total", "Datagrams and connections "
+		    "denied by --allow or --secret.", co->denied);
+		counter(o, "omph_malformed_total", "Datagrams and frames not "
+		    "well formed.", co->malformed);
+		counter(o, "omph_refused_total", "Messages of new senders "
+		    "refused: the sender table was full.", co->refused);
+		counter(o, "omph_shed_total", "TCP connections closed to make "
+		    "room.", co->shed);
+		counter(o, "omph_timedout_total", "TCP connections closed for "
+		    "silence.", co->timedout);
+		prom_family(o, "omph_connections", "gauge", "TCP connections "
+		    "open now.");
+		prom_u64(o, "omph_connections", NULL, 0, co->ct.live);
+		sender_metrics(co, o);
+	}
+	dash_stats(co->web, &hs);
+	counter(o, "omph_http_requests_total", "HTTP requests served.",
+	    hs.requests);
+	prom_family(o, "omph_http_streams", "gauge", "Event stream clients "
+	    "now.");
+	prom_u64(o, "omph_http_streams", NULL, 0, hs.streams);
+}
+
+/* per sender held: records, lost, repeated, dup; labelled by its name */
+static void
+sender_metrics(struct collect *co, struct out *o)
+{
+	static const struct {
+		const char *name, *help;
+	} fam[] = {
+		{ "omph_sender_records_total", "Records counted, per sender." },
+		{ "omph_sender_lost_total", "Datagrams lost, per sender." },
+		{ "omph_sender_repeated_total", "Datagrams repeated, per sender." },
+		{ "omph_sender_dup_total", "Records counted before, per sender." }
+	};
+	struct prom_label l = { "sender", NULL, 0 };
+	const struct sender *s;
+	uint64_t v;
+	int f, i;
+
+	for (f = 0; f < 4; f++) {
+		prom_family(o, fam[f].name, "counter", fam[f].help);
+		for (i = 0; i < co->nsnd; i++) {
+			s = &co->snd[i];
+			v = f == 0 ? s->records : f == 1 ? s->lost : f == 2 ?
+			    s->repeated : s->dup;
+			l.val = s->name;
+			l.vlen = strlen(s->name);
+			prom_u64(o, fam[f].name, &l, 1, v);
+		}
+	}
+}
+
 static void
 need(int ok, const char *err)
 {

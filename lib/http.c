@@ -1062,38 +1062,59 @@ http_sse(struct http_srv *h, const struct http_req *r)
 	return 0;
 }
 
+/* one event with data (len bytes) to the stream client c */
+static void
+sse_event(struct http_srv *h, struct hconn *c, const char *data, size_t len,
+    double now)
+{
+	struct iovec iov[3];
+	const char *p, *e = data + len, *q;
+	int n;
+
+	c->sent = now;
+	/* "data: LINE\n" per line, then "\n" */
+	for (p = data;; p = q + (q + 1 < e && q[0] == '\r' && q[1] == '\n' ?
+	    2 : 1)) {
+		for (q = p; q < e && *q != '\n' && *q != '\r'; q++)
+			;
+		iov[0].iov_base = (void *)"data: ";
+		iov[0].iov_len = 6;
+		iov[1].iov_base = (void *)p;
+		iov[1].iov_len = (size_t)(q - p);
+		iov[2].iov_base = (void *)"\n\n";
+		iov[2].iov_len = q == e ? 2 : 1;
+		n = iov[1].iov_len > 0 ? 3 : 2;
+		if (n == 2)
+			iov[1] = iov[2];
+		if (hsend(h, c, iov, n, now) == -1 || q == e)
+			break;
+	}
+}
+
 void
 http_sse_send(struct http_srv *h, const char *data, size_t len)
 {
-	struct iovec iov[3];
 	struct hconn *c;
-	const char *p, *e = data + len, *q;
 	double now = tm_mono();
 	size_t j;
-	int n;
 
-	for (j = 0; j < h->ct.n; j++) {
-		if ((c = ent(h, j))->st != S_SSE)
-			continue;
-		c->sent = now;
-		/* "data: LINE\n" per line, then "\n" */
-		for (p = data;; p = q + (q + 1 < e && q[0] == '\r' && q[1] == '\n'
-		    ? 2 : 1)) {
-			for (q = p; q < e && *q != '\n' && *q != '\r'; q++)
-				;
-			iov[0].iov_base = (void *)"data: ";
-			iov[0].iov_len = 6;
-			iov[1].iov_base = (void *)p;
-			iov[1].iov_len = (size_t)(q - p);
-			iov[2].iov_base = (void *)"\n\n";
-			iov[2].iov_len = q == e ? 2 : 1;
-			n = iov[1].iov_len > 0 ? 3 : 2;
-			if (n == 2)
-				iov[1] = iov[2];
-			if (hsend(h, c, iov, n, now) == -1 || q == e)
-				break;
-		}
-	}
+	for (j = 0; j < h->ct.n; j++)
+		if ((c = ent(h, j))->st == S_SSE)
+			sse_event(h, c, data, len, now);
+}
+
+int
+http_sse_first(struct http_srv *h, const struct http_req *r, const char *data,
+    size_t len)
+{
+	struct hconn *c;
+	int head = r->head;
+
+	if ((c = given(h, r)) == NULL || http_sse(h, r) == -1)
+		return -1;
+	if (!head && data != NULL && c->st == S_SSE)
+		sse_event(h, c, data, len, tm_mono());
+	return 0;
 }
 
 size_t

@@ -176,6 +176,12 @@ int http_reply(struct http_srv *h, const struct http_req *r, int status,
     const char *ctype, const void *body, size_t len, const char *extra);
 /* Answer r as a stream; then 0, or -1 with errno as http_reply. */
 int http_sse(struct http_srv *h, const struct http_req *r);
+/*
+ * http_sse, then, unless r is a HEAD, data (len bytes; NULL: nothing) as
+ * the stream's first event: a new client gets the latest at once.
+ */
+int http_sse_first(struct http_srv *h, const struct http_req *r,
+    const char *data, size_t len);
 /* One event with data (len bytes) to every stream client. */
 void http_sse_send(struct http_srv *h, const char *data, size_t len);
 /* Stream clients now. */

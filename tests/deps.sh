@@ -41,6 +41,9 @@ test)
 	need time 'test -x /usr/bin/time'
 	need rsyslog 'command -v rsyslogd || test -x /usr/sbin/rsyslogd'
 	need postgresql 'ls /usr/lib/postgresql/*/bin/initdb'
+	need curl 'command -v curl'
+	need chromium 'command -v chromium'
+	need prometheus 'command -v prometheus && command -v promtool'
 	;;
 fuzz)
 	need clang 'command -v clang || ls /usr/bin/clang-[0-9]*'
