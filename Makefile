@@ -27,7 +27,7 @@ HDRS = lib/lr.h lib/out.h lib/rec.h lib/tm.h lib/logfmt.h lib/w3c.h \
 LIBOBJ = $(O)/lr.o $(O)/out.o $(O)/rec.o $(O)/tm.o $(O)/logfmt.o $(O)/w3c.o \
 	$(O)/opt.o $(O)/state.o $(O)/follow.o $(O)/hist.o $(O)/agg.o $(O)/alert.o $(O)/sig.o \
 	$(O)/net.o $(O)/wire.o $(O)/conn.o $(O)/siphash.o $(O)/ckpt.o $(O)/origin.o \
-	$(O)/http.o
+	$(O)/http.o $(O)/httpparse.o
 
 all: $(B)/omph-parse $(B)/omph-tail $(B)/omph-collect $(B)/omph-send $(B)/omph-top \
 	$(B)/omph-loggen $(B)/libfault.so
@@ -96,6 +96,9 @@ $(O)/origin.o: lib/origin.c $(HDRS)
 $(O)/http.o: lib/http.c $(HDRS)
 	@mkdir -p $(O)
 	$(CC) $(WARN) $(DEFS) $(CFLAGS) -c -o $@ lib/http.c
+$(O)/httpparse.o: lib/httpparse.c $(HDRS)
+	@mkdir -p $(O)
+	$(CC) $(WARN) $(DEFS) $(CFLAGS) -c -o $@ lib/httpparse.c
 
 $(B)/omph-parse: cmd/omph-parse.c $(O)/libomph.a $(HDRS)
 	@mkdir -p $(B)
