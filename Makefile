@@ -27,7 +27,7 @@ HDRS = lib/lr.h lib/out.h lib/rec.h lib/tm.h lib/logfmt.h lib/w3c.h \
 LIBOBJ = $(O)/lr.o $(O)/out.o $(O)/rec.o $(O)/tm.o $(O)/logfmt.o $(O)/w3c.o \
 	$(O)/opt.o $(O)/state.o $(O)/follow.o $(O)/hist.o $(O)/agg.o $(O)/alert.o $(O)/sig.o \
 	$(O)/net.o $(O)/wire.o $(O)/conn.o $(O)/siphash.o $(O)/ckpt.o $(O)/origin.o \
-	$(O)/pos.o $(O)/prom.o $(O)/http.o $(O)/web.o $(O)/dash.o
+	$(O)/pos.o $(O)/prom.o $(O)/http.o $(O)/httpparse.o $(O)/web.o $(O)/dash.o
 # the dashboard's files, compiled into $(O)/web.c (lib/web.h)
 WEB = lib/web/index.html lib/web/app.js lib/web/app.css
 
@@ -112,6 +112,9 @@ $(O)/web.c: lib/web/embed.sh $(WEB)
 	sh lib/web/embed.sh $(WEB) >$@.tmp && mv $@.tmp $@
 $(O)/web.o: $(O)/web.c $(HDRS)
 	$(CC) $(WARN) $(DEFS) $(CFLAGS) -c -o $@ $(O)/web.c
+$(O)/httpparse.o: lib/httpparse.c $(HDRS)
+	@mkdir -p $(O)
+	$(CC) $(WARN) $(DEFS) $(CFLAGS) -c -o $@ lib/httpparse.c
 
 $(B)/omph-parse: cmd/omph-parse.c $(O)/libomph.a $(HDRS)
 	@mkdir -p $(B)

@@ -140,6 +140,9 @@ struct http_stats {
 
 struct http_srv;
 
+/* lim with the defaults in its zero fields (lim NULL: all the defaults). */
+struct http_lim http_limits(const struct http_lim *lim);
+
 /*
  * A server on lfd, a listening non-blocking socket, under lim (NULL: the
  * defaults); allow/nallow the address blocks let in (NULL/0: every
