@@ -68,6 +68,15 @@ for src in lib/*.c; do
 		exit 1
 	fi
 done
+# and the dashboard's files, as the Makefile compiles them (lib/web.h)
+if ! sh lib/web/embed.sh lib/web/index.html lib/web/app.js lib/web/app.css \
+    >"$out/lib/web.c" || ! $cc $CFLAGS_FUZZ -c -o "$out/lib/web.o" \
+    "$out/lib/web.c" 2>"$out/lib/web.o.log"; then
+	cat "$out/lib/web.o.log" >&2 2>/dev/null
+	echo "fuzz: build failed: lib/web" >&2
+	exit 1
+fi
+objs="$objs $out/lib/web.o"
 
 targets=
 for src in tests/fuzz/fuzz-*.c; do
