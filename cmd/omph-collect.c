@@ -3108,7 +3108,7 @@ static const char synopsis[] =
 	    "                    [--alert rule]... [--alert-total rule]...\n"
 	    "                    [--alert-min-hits n] [--max-keys n] [-o tsv|json]\n"
 	    "                    [--listen url]... [--allow cidr]... [--serve addr:port]\n"
-	    "                    [--max-conns n] [--max-conns-per-addr n]\n"
+	    "                    [--http addr:port] [--max-conns n] [--max-conns-per-addr n]\n"
 	    "                    [--handshake-timeout seconds] [--idle-timeout seconds]\n"
 	    "                    [--max-buffer bytes] [--secret file] [--state file]\n";
 
@@ -3146,6 +3146,9 @@ help(void)
 	    "                           forms, or syslog; repeatable\n"
 	    "      --allow=CIDR         take the network only from CIDR; repeatable\n"
 	    "      --serve=[ADDR:]PORT  serve the snapshot stream to omph-top --connect\n"
+	    "      --http=[ADDR:]PORT   serve the dashboard, /api/snapshot, /api/stream and\n"
+	    "                           /metrics over HTTP (a snapshot each --interval, 1 s\n"
+	    "                           by default)\n"
 	    "      --max-conns=N        TCP connections at once (default 512)\n"
 	    "      --max-conns-per-addr=N\n"
 	    "                           TCP connections from one address (default 64)\n"

@@ -182,4 +182,37 @@ awk 'BEGIN {
 	printf "omph-send tcp, --state vs without: %.0f%%, with origins %.0f%% (target >= 80%%)\n", 100 * p / s, 100 * p / o }'
 rm -f $B/net.state $B/net.state.tmp $B/origins.tsv
 net omph-send-udp-500k-per-s udp "--rate 500000"
+
+# --http: the cost of 50 event-stream clients at a snapshot a second: the
+# collector's CPU seconds (utime + stime) over 10 s with records flowing at
+# 20,000 a second, with no client and with 50 (target: < 5% of a core more)
+cpu() { awk '{ print ($14 + $15) / '"$(getconf CLK_TCK)"' }' "/proc/$1/stat"; }
+sse() {
+	hport=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+	bin/omph-send --id b --rate 20000 "tcp://127.0.0.1:$port" <"$full" 2>/dev/null &
+	sp=$!
+	bin/omph-collect --listen "tcp://127.0.0.1:$port" -k path --http "$hport" \
+	    </dev/null >/dev/null 2>&1 &
+	cp=$!
+	sleep 1
+	i=0
+	while [ $i -lt "$1" ]; do
+		curl -sN "http://127.0.0.1:$hport/api/stream" >/dev/null 2>&1 &
+		i=$((i + 1))
+	done
+	sleep 1
+	c0=$(cpu $cp)
+	sleep 10
+	c1=$(cpu $cp)
+	kill $sp $cp 2>/dev/null
+	pkill -f "127.0.0.1:$hport/api/stream" 2>/dev/null
+	wait 2>/dev/null
+	echo "$c0 $c1" | awk '{ print ($2 - $1) / 10 }'
+}
+port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+if command -v curl >/dev/null 2>&1; then
+	z=$(sse 0)
+	f=$(sse 50)
+	echo "$z $f" | awk '{ printf "%-34s %5.1f%% of a core with none, %5.1f%% with 50 (%+.1f%%, target < 5%%)\n", "omph-collect-http-50-sse", 100 * $1, 100 * $2, 100 * ($2 - $1) }'
+fi
 rm -f $B/t.* $B/flood.tsv $B/flood.out $B/rss $B/net.out
