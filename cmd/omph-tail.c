@@ -31,6 +31,7 @@
 #include "state.h"
 
 #define MAX_REPORTS 10
+#define MAX_RETIRED 1024
 
 static long opt_lines = -1;		/* -n */
 static int opt_from_start;		/* --from-start */
@@ -48,6 +49,14 @@ struct tail {
 	struct out *out;
 	struct follow *f;
 	struct state st;
+	/*
+	 * --acked: rotated files finished and closed whose lines the
+	 * collector had not all acknowledged yet; kept in the saved state (as
+	 * rotated entries) until it has, so that a restart reads again what
+	 * was still in a pipe.  At most MAX_RETIRED, the oldest going first.
+	 */
+	struct state retired;
+	int retired_dirty;
 	unsigned long cuts, nuls, reports;
 	uint64_t whole;			/* out->written at the last flush: it
 					 * ends the lines counted delivered */
@@ -81,6 +90,8 @@ static void save_state(struct tail *);
 static int final_save(struct tail *);
 static void tell_cut(struct tail *);
 static void rewind_acked(struct state *);
+static void on_retire(void *, const struct state_ent *);
+static int with_retired(struct tail *, struct state *);
 
 int
 main(int argc, char *argv[])
@@ -209,6 +220,8 @@ main(int argc, char *argv[])
 	cb.line = on_line;
 	cb.flush = on_flush;
 	cb.note = on_note;
+	if (opt_acked != NULL)
+		cb.retire = on_retire;
 	if ((tl.f = follow_new(&fo, &cb)) == NULL)
 		err(1, NULL);
 	if (follow_resume(tl.f, &tl.st) == -1)
@@ -227,13 +240,13 @@ main(int argc, char *argv[])
 	while (!sig_caught()) {
 		t0 = (double)time(NULL);
 		if (opt_state != NULL && t0 >= next_save && (follow_dirty(tl.f) ||
-		    tl.save_errno != 0)) {
+		    tl.retired_dirty || tl.save_errno != 0)) {
 			save_state(&tl);
 			next_save = t0 + 1;
 		}
 		ms = follow_timeout(tl.f);
-		if (opt_state != NULL && (follow_dirty(tl.f) || tl.save_errno != 0) &&
-		    (ms < 0 || ms > 1000))
+		if (opt_state != NULL && (follow_dirty(tl.f) || tl.retired_dirty ||
+		    tl.save_errno != 0) && (ms < 0 || ms > 1000))
 			ms = 1000;
 		npfd = 0;
 		if (follow_fd(tl.f) >= 0) {
@@ -272,6 +285,7 @@ out:
 		    tl.cuts, opt_max_line, tl.nuls);
 	follow_free(tl.f);
 	state_free(&tl.st);
+	state_free(&tl.retired);
 	free(tl.out);
 	free(tl.pre);
 	out_free(tl.pout);
@@ -284,8 +298,14 @@ save_state(struct tail *tl)
 {
 	if (opt_state == NULL)
 		return;
-	if (follow_export(tl->f, &tl->st) == -1 ||
-	    state_save(opt_state, &tl->st) == -1) {
+	struct state out;
+	int rv;
+
+	memset(&out, 0, sizeof(out));
+	rv = follow_export(tl->f, &tl->st) == -1 || with_retired(tl, &out) == -1 ||
+	    state_save(opt_state, out.n > 0 ? &out : &tl->st) == -1 ? -1 : 0;
+	state_free(&out);
+	if (rv == -1) {
 		/* the last good file stays: say so once per kind of error */
 		if (tl->save_errno != errno)
 			warn("%s: cannot save state (the previous one is kept)",
@@ -612,6 +632,56 @@ rewind_acked(struct state *st)
 		st->e[i].upto = pos_get(&p, st->e[i].id);
 	}
 	pos_free(&p);
+}
+
+/* --acked: a finished rotated file's last entry, kept (see struct tail) */
+static void
+on_retire(void *arg, const struct state_ent *e)
+{
+	struct tail *tl = arg;
+
+	if (tl->retired.n == MAX_RETIRED) {
+		/* the oldest goes: entries are in the order they came */
+		memmove(tl->retired.e, tl->retired.e + 1, --tl->retired.n *
+		    sizeof(*tl->retired.e));
+	}
+	if (state_put(&tl->retired, e) == -1)
+		err(1, NULL);
+	tl->retired_dirty = 1;
+}
+
+/*
+ * --acked: into out, when rotated files are retired, tl's state and those
+ * of them the collector did not acknowledge to their end (the others are
+ * forgotten); out stays empty when there are none.  -1 ENOMEM.
+ */
+static int
+with_retired(struct tail *tl, struct state *out)
+{
+	struct pos p;
+	char errbuf[256];
+	size_t i;
+	int refused;
+
+	if (tl->retired.n == 0)
+		return 0;
+	tl->retired_dirty = 0;
+	refused = pos_load(&p, opt_acked, errbuf, sizeof(errbuf)) == -1;
+	for (i = tl->retired.n; i-- > 0;) {
+		if (refused || pos_get(&p, tl->retired.e[i].id) <
+		    tl->retired.e[i].off)
+			continue;
+		free(tl->retired.e[i].path);
+		tl->retired.e[i] = tl->retired.e[--tl->retired.n];
+	}
+	pos_free(&p);
+	for (i = 0; i < tl->st.n; i++)
+		if (state_put(out, &tl->st.e[i]) == -1)
+			return -1;
+	for (i = 0; i < tl->retired.n; i++)
+		if (state_put(out, &tl->retired.e[i]) == -1)
+			return -1;
+	return 0;
 }
 
 /* a number from the command line, or a usage error */

@@ -672,6 +672,15 @@ finished(struct follow *f, struct tfile *t)
 	return t->draining == 2 || st.st_nlink == 0 || idle >= f->o.rotate_wait;
 }
 
+/* where what a lost file of entry res held stops being known delivered */
+static uint64_t
+lost_from(const struct state_ent *res)
+{
+	uint64_t u = res->upto > res->base ? res->upto : res->base;
+
+	return res->has_upto && u < res->off ? u : res->off;
+}
+
 /*
  * Where the stream of entry res goes on: at its offset, or before it, at
  * the upto the caller set (never before the stream's base), told.
@@ -744,7 +753,8 @@ resume_rotated(struct follow *f, struct fname *n)
 		if ((fd = find_old(f, n, &n->rot[i], 0, &st, path)) >= 0)
 			drain_found(f, n, &n->rot[i], path, fd, &st);
 		else if (find_file(f, n->rot[i].dev, n->rot[i].ino) == NULL)
-			note(f, n->path, FN_LOST, 0, (long long)n->rot[i].off);
+			note(f, n->path, FN_LOST, 0,
+			    (long long)lost_from(&n->rot[i]));
 	}
 	free(n->rot);
 	n->rot = NULL;
@@ -814,7 +824,8 @@ open_name(struct follow *f, struct fname *n)
 			if ((ofd = find_old(f, n, &n->res, 1, &ost, opath)) >= 0)
 				drain_found(f, n, &n->res, opath, ofd, &ost);
 			else if (!same && (n->res.dev != 0 || n->res.ino != 0))
-				note(f, n->path, FN_LOST, 0, (long long)n->res.off);
+				note(f, n->path, FN_LOST, 0,
+				    (long long)lost_from(&n->res));
 		}
 	} else if (n->initial && f->o.start == FOLLOW_END)
 		pos = after_last_lf(f, fd, (int64_t)st.st_size,
@@ -1083,6 +1094,15 @@ finish_file(struct follow *f, struct tfile *t)
 	}
 	if (rv == -2 || n == -1)
 		note(f, t->name->path, FN_ERROR, errno, 0);
+	if (rv == 0 && f->cb.retire != NULL && t != t->name->cur) {
+		struct state_ent e;
+
+		memset(&e, 0, sizeof(e));
+		e.path = t->name->path;
+		e.rotated = 1;
+		if (export_file(t, &e) == 0)
+			f->cb.retire(f->cb.arg, &e);
+	}
 	close_file(f, t);
 	return rv == -1 ? -1 : 0;
 }

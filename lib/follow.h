@@ -120,6 +120,15 @@ struct follow_cb {
 	/* something happened to name (see FN_*); err an errno or 0 */
 	void (*note)(void *arg, const char *name, int what, int err,
 	    long long arg2);
+	/*
+	 * May be NULL.  A file other than the one under its name was read to
+	 * its end and closed for good (finished, or deleted): e is its last
+	 * entry, a rotated entry of the name at the offset delivered, for a
+	 * caller that keeps it in its state until it knows the lines reached
+	 * their end (omph-tail --acked).  e and its path are the callee's to
+	 * copy.
+	 */
+	void (*retire)(void *arg, const struct state_ent *e);
 };
 
 struct follow;

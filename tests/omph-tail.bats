@@ -1338,3 +1338,36 @@ PY
 	run --separate-stderr omph-tail --state "$T/S" --acked "$T/A" "$T/a.log"
 	[ "$status" -eq 2 ]
 }
+
+@test "--acked: a rotated file read to its end and finished is kept in the state until the collector acknowledged it to its end; deleted meanwhile, what was lost is told" {
+	local id end2
+	for i in 1 2 3 4 5; do echo "line $i"; done >"$T/a.log"
+	omph-tail --once --from-start --state "$T/S" -H "$T/a.log" >"$T/first"
+	id=$(cut -f 2 "$T/first" | head -n 1 | cut -d: -f 1)
+	end2=$(sed -n 2p "$T/first" | cut -f 2 | cut -d: -f 3)
+	acked "$T/A" "$id" "$end2"
+	mv "$T/a.log" "$T/a.log.1"
+	echo new >"$T/a.log"
+	# finished at once (--rotate-wait 0): its unacknowledged lines again
+	run --separate-stderr omph-tail --once --rotate-wait 0 --state "$T/S" --acked "$T/A" -H "$T/a.log"
+	[ "$(echo "$output" | head -n 3)" = "$(sed -n 3,5p "$T/first")" ]
+	grep -q "	rotated	$id	0\$" "$T/S"
+	cp "$T/S" "$T/S1"
+	# not acknowledged yet (a stage died): the next run reads them again
+	run --separate-stderr omph-tail --once --rotate-wait 0 --state "$T/S" --acked "$T/A" -H "$T/a.log"
+	[ "$(echo "$output" | head -n 3)" = "$(sed -n 3,5p "$T/first")" ]
+	grep -q "	rotated	$id	0\$" "$T/S"
+	# acknowledged to its end: forgotten
+	acked "$T/A" "$id" 35
+	run --separate-stderr omph-tail --once --rotate-wait 0 --state "$T/S" --acked "$T/A" -H "$T/a.log"
+	[ "$(echo "$output" | grep -c 'line ')" -eq 0 ]
+	! grep -q "	rotated	" "$T/S"
+	# deleted before it was acknowledged: told from where lines are lost
+	cp "$T/S1" "$T/S"
+	acked "$T/A" "$id" "$end2"
+	rm "$T/a.log.1"
+	run --separate-stderr omph-tail --once --rotate-wait 0 --state "$T/S" --acked "$T/A" -H "$T/a.log"
+	[ "$status" -eq 0 ]
+	[[ "$stderr" == *"a.log: the file read before is not found (compressed, moved or deleted): lines written to it after offset $end2, if any, are lost"* ]]
+	! grep -q "	rotated	" "$T/S"
+}
