@@ -76,28 +76,30 @@ is(const struct http_req *r, const char *s)
 	return r->pathlen == n && memcmp(r->path, s, n) == 0;
 }
 
+/* p (n bytes) as a type, or 503 before the first snapshot */
+static void
+latest(struct dash *d, const struct http_req *r, const char *type,
+    const char *p, size_t n)
+{
+	if (p == NULL)
+		http_reply(d->h, r, 503, TEXT_TYPE, "no snapshot yet\n", 16,
+		    "Retry-After: 1\r\n");
+	else
+		http_reply(d->h, r, 200, type, p, n, NULL);
+}
+
 static void
 answer(struct dash *d, const struct http_req *r)
 {
 	const struct web_file *f;
 
-	if (is(r, "/api/snapshot")) {
-		if (d->json == NULL)
-			http_reply(d->h, r, 503, TEXT_TYPE,
-			    "no snapshot yet\n", 16, "Retry-After: 1\r\n");
-		else
-			http_reply(d->h, r, 200, JSON_TYPE, d->json, d->jlen,
-			    NULL);
-	} else if (is(r, "/api/stream")) {
+	if (is(r, "/api/snapshot"))
+		latest(d, r, JSON_TYPE, d->json, d->jlen);
+	else if (is(r, "/api/stream"))
 		http_sse_first(d->h, r, d->json, d->jlen);
-	} else if (is(r, "/metrics")) {
-		if (d->metrics == NULL)
-			http_reply(d->h, r, 503, TEXT_TYPE,
-			    "no snapshot yet\n", 16, "Retry-After: 1\r\n");
-		else
-			http_reply(d->h, r, 200, PROM_TYPE, d->metrics, d->mlen,
-			    NULL);
-	} else if ((f = web_find(r->path, r->pathlen)) != NULL)
+	else if (is(r, "/metrics"))
+		latest(d, r, PROM_TYPE, d->metrics, d->mlen);
+	else if ((f = web_find(r->path, r->pathlen)) != NULL)
 		http_reply(d->h, r, 200, f->type, f->data, f->len, NULL);
 	else
 		http_reply(d->h, r, 404, TEXT_TYPE, "not found\n", 10, NULL);

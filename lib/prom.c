@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "prom.h"
+#include "rec.h"
 
 void
 prom_family(struct out *o, const char *name, const char *type,
@@ -26,36 +27,6 @@ prom_family(struct out *o, const char *name, const char *type,
 	out_putc(o, ' ');
 	out_puts(o, type);
 	out_putc(o, '\n');
-}
-
-/* length of the UTF-8 sequence at p (n bytes left), 0 when not valid */
-static size_t
-utf8_len(const unsigned char *p, size_t n)
-{
-	size_t len, i;
-	uint32_t c;
-
-	if (p[0] < 0x80)
-		return 1;
-	if (p[0] >= 0xc2 && p[0] <= 0xdf)
-		len = 2, c = p[0] & 0x1f;
-	else if (p[0] >= 0xe0 && p[0] <= 0xef)
-		len = 3, c = p[0] & 0x0f;
-	else if (p[0] >= 0xf0 && p[0] <= 0xf4)
-		len = 4, c = p[0] & 0x07;
-	else
-		return 0;
-	if (len > n)
-		return 0;
-	for (i = 1; i < len; i++) {
-		if ((p[i] & 0xc0) != 0x80)
-			return 0;
-		c = c << 6 | (p[i] & 0x3f);
-	}
-	if ((len == 3 && (c < 0x800 || (c >= 0xd800 && c <= 0xdfff))) ||
-	    (len == 4 && (c < 0x10000 || c > 0x10ffff)))
-		return 0;
-	return len;
 }
 
 static void
@@ -82,7 +53,10 @@ labels(struct out *o, const struct prom_label *l, int n)
 			} else if (*p == '\n') {
 				out_write(o, "\\n", 2);
 				k = 1;
-			} else if ((k = utf8_len(p, (size_t)(e - p))) == 0) {
+			} else if (*p < 0x80) {
+				out_putc(o, (char)*p);
+				k = 1;
+			} else if ((k = rec_utf8_len(p, (size_t)(e - p))) == 0) {
 				out_write(o, "\xef\xbf\xbd", 3);
 				k = 1;
 			} else

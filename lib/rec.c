@@ -90,9 +90,8 @@ bsl_decode(const unsigned char *p, size_t n, unsigned char *c)
 	return 0;
 }
 
-/* length of a valid UTF-8 sequence at s (n bytes left), 0 if invalid */
-static size_t
-utf8_len(const unsigned char *s, size_t n)
+size_t
+rec_utf8_len(const unsigned char *s, size_t n)
 {
 	size_t len, i;
 	unsigned cp;
@@ -195,7 +194,7 @@ esc_copy(char *d, const unsigned char *s, size_t n, size_t avail, int bsl,
 			s++;
 			continue;
 		case C_HIGH:
-			if ((k = utf8_len(s, (size_t)(e - s))) > 0) {
+			if ((k = rec_utf8_len(s, (size_t)(e - s))) > 0) {
 				memcpy(d, s, k);
 				d += k;
 				s += k;
@@ -358,7 +357,7 @@ rec_put_json(struct out *o, const struct rec_val *v, int numeric)
 			s++;
 			continue;
 		case C_HIGH:
-			if ((k = utf8_len(s, (size_t)(e - s))) > 0) {
+			if ((k = rec_utf8_len(s, (size_t)(e - s))) > 0) {
 				out_write(o, s, k);
 				s += k;
 				continue;

@@ -81,6 +81,12 @@ size_t rec_decimal(const char *p, size_t n, int places, char *o);
  * COPY escapes in place and returns the new length, or -1 for \N (absent).
  */
 int rec_split(char *line, size_t len, char **f, size_t *flen, int max);
+/*
+ * The length of the valid UTF-8 sequence of two to four bytes at s (n
+ * bytes left, n >= 1), or 0 when it is not one (an ASCII byte included):
+ * overlong forms, surrogates and code points past U+10FFFF are not valid.
+ */
+size_t rec_utf8_len(const unsigned char *s, size_t n);
 long rec_unescape(char *p, size_t len);
 
 /*

@@ -14,6 +14,11 @@ teardown() {
 	rm -rf "$T"
 }
 
+# free_port: a TCP port free on 127.0.0.1 now (used for UDP too)
+free_port() {
+	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
 # wait_until SECONDS COMMAND...: poll COMMAND every 50 ms until it succeeds;
 # fails when SECONDS pass first.
 wait_until() {

@@ -27,11 +27,6 @@ teardown() {
 	rm -rf "$T"
 }
 
-# free_port: a TCP port free on 127.0.0.1 now (used for UDP too)
-free_port() {
-	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
-
 # collector NAME ARGS...: omph-collect ARGS --interval 0.2 in the background
 # into $T/NAME (stderr $T/NAME.err); pid in cpid.  Returns once the first
 # snapshot is out: its sockets are set up then.

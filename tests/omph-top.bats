@@ -522,11 +522,6 @@ noexp() {
 	quits
 }
 
-# free_port: a TCP port free on 127.0.0.1 now (used for UDP too)
-free_port() {
-	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
-
 # fits W: the screen, wrapped lines joined, is W columns or less; its title
 # and statistics lines have whole fields, none cut or written as name=value
 fits() {

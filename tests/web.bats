@@ -24,10 +24,6 @@ teardown() {
 	rm -rf "$T"
 }
 
-free_port() {
-	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
-
 # web ARGS...: omph-collect --http $P ARGS on the FIFO $T/in (kept open by
 # a writer on fd 5 of this shell), snapshots into $T/out; its pid in wpid.
 # Returns once /api/snapshot answers.
