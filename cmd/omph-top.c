@@ -43,18 +43,15 @@
 #include "out.h"
 #include "rec.h"
 #include "sig.h"
+#include "snap.h"
 #include "tm.h"
 
 #define MINW 20			/* below this many columns or lines: one line */
 #define MINH 3
 #define MAXALERTS 1000		/* alerts listed; the oldest resolved go first */
-#define MAXROWS 100000		/* rows kept of one snapshot */
-#define MAXSENDERS 1000		/* rows kept of a #sender table */
-#define MAXEVENTS 100000	/* event lines kept of one snapshot */
 #define HIST 1024		/* sparkline samples kept */
 #define READS 16		/* reads per loop turn: keys are answered between */
 #define LINEMAX (2 * 1024 * 1024)
-#define TIMEMAX 48		/* bytes kept of a time value */
 #define BACKOFF_MIN 0.1
 #define BACKOFF_MAX 5.0
 
@@ -68,65 +65,11 @@ struct buf {
 	size_t len, cap;
 };
 
-/* one row of the table; key and text live in the snapshot's arena */
-struct row {
-	size_t key;			/* arena offset: the key fields, escaped, TAB-joined */
-	uint32_t keylen;
-	uint32_t has;			/* bit m: metric m present */
-	double m[M_N];
-};
-
-enum { EV_RAISE, EV_RESOLVE, EV_ACTIVE };
-
-struct ev {
-	int kind;
-	size_t rule, key;		/* arena offsets, escaped as written */
-	uint32_t rulelen, keylen;
-	char at[TIMEMAX];		/* escaped as written */
-	double value;
-	int has;
-};
-
-struct xline {				/* a line of the #sender table, as written */
-	size_t off;
-	uint32_t len;
-};
-
-struct snap {
-	struct buf arena;
-	char time[TIMEMAX];		/* time=, escaped as written; "" none */
-	int window, final;
-	uint64_t records, late, bad, evicted, keys;
-	struct xline keyhdr;		/* the key column names, TAB-joined */
-	struct xline extra;		/* other name=value fields, TAB-joined */
-	int site;			/* the site row was read */
-	struct row srow;
-	struct row *rows;
-	size_t nrows, rowcap, dropped;	/* dropped: rows past MAXROWS */
-	struct ev *ev;
-	size_t nev, evcap, evdropped;	/* evdropped: lines past MAXEVENTS */
-	int sender;			/* a #sender table came */
-	struct xline shdr;
-	struct xline *snd;
-	size_t nsnd, sndcap;
-	double arrived;			/* monotonic time its #end was read */
-};
-
-enum { P_NONE, P_HEAD, P_ROWS, P_EVENTS, P_SENDER, P_OTHER };
-
-struct parser {
-	int state;
-	int col[M_N];			/* column of each metric, -1: none */
-	int nkey;			/* key columns, before hits */
-	uint64_t ignored;		/* lines outside snapshots or not understood */
-	uint64_t broken;		/* snapshots cut before their #end */
-};
-
 /* a rule holding, or having held, for a key (or the site) */
 struct alert {
 	char *rule, *key;		/* escaped, as written; one allocation */
 	uint32_t rulelen, keylen, hash;
-	char since[TIMEMAX], until[TIMEMAX];	/* record times; "" unknown */
+	char since[SNAP_TIMEMAX], until[SNAP_TIMEMAX];	/* record times; "" unknown */
 	double value;
 	int has;
 	int active, ack;		/* ack: cleared while active */
@@ -170,7 +113,7 @@ enum {
 
 struct top {
 	struct input in;
-	struct parser ps;
+	struct snap_rd ps;
 	struct snap sn[3];
 	struct snap *cur, *last, *pend;	/* parsing; shown; newest while paused */
 	int have_last, have_pend;
@@ -222,7 +165,6 @@ static void ui_start(struct top *);
 static void ui_stop(struct top *);
 static void draw(struct top *);
 static void frame(struct top *);
-static void snap_free(struct snap *);
 static void top_free(struct top *);
 
 int
@@ -438,320 +380,20 @@ frac(double x)
 	return x - (double)(long long)x;
 }
 
-/* ---- parsing the snapshot stream ---- */
-
-static void
-snap_free(struct snap *s)
-{
-	free(s->arena.p);
-	free(s->rows);
-	free(s->ev);
-	free(s->snd);
-}
-
-/* empty s for a new snapshot; its memory is kept for reuse */
-static void
-snap_reset(struct snap *s)
-{
-	s->arena.len = 0;
-	s->time[0] = '\0';
-	s->window = s->final = 0;
-	s->records = s->late = s->bad = s->evicted = s->keys = 0;
-	s->keyhdr.len = s->extra.len = 0;
-	s->site = 0;
-	s->nrows = s->dropped = s->nev = s->evdropped = s->nsnd = 0;
-	s->sender = 0;
-	s->shdr.len = 0;
-}
-
-/* copy p[0..n) into the arena of s; returns its offset */
-static size_t
-keep(struct top *t, struct snap *s, const char *p, size_t n)
-{
-	size_t off = s->arena.len;
-
-	append(t, &s->arena, p, n);
-	return off;
-}
-
-static void
-copytime(char *dst, const char *p, size_t n)
-{
-	if (n >= TIMEMAX)
-		n = TIMEMAX - 1;
-	memcpy(dst, p, n);
-	dst[n] = '\0';
-}
-
-/* digits as a number, 0 when not all digits */
-static uint64_t
-unum(const char *p, size_t n)
-{
-	uint64_t v = 0;
-	size_t i;
-
-	if (n == 0 || n > 19)
-		return 0;
-	for (i = 0; i < n; i++) {
-		if (p[i] < '0' || p[i] > '9')
-			return 0;
-		v = v * 10 + (uint64_t)(p[i] - '0');
-	}
-	return v;
-}
-
-/* a metric: 1 with *v when p[0..n) is a finite number, 0 if absent */
-static int
-number(const char *p, size_t n, double *v)
-{
-	char b[64], *e;
-
-	if (n == 0 || n >= sizeof(b) || (n == 2 && p[0] == '\\' && p[1] == 'N'))
-		return 0;
-	memcpy(b, p, n);
-	b[n] = '\0';
-	*v = strtod(b, &e);
-	return e == b + n && isfinite(*v);
-}
-
-static int
-is(const char *p, size_t n, const char *word)
-{
-	size_t wl = strlen(word);
-
-	return n >= wl && memcmp(p, word, wl) == 0 && (n == wl || p[wl] == '\t');
-}
-
-/* the #snapshot line: its name=value fields; others are kept as text */
-static void
-snap_line(struct top *t, struct snap *s, char *p, size_t len)
-{
-	char *f[64];
-	size_t fl[64];
-	int n, i;
-
-#define KV(name) (fl[i] >= sizeof(name) - 1 && \
-	memcmp(f[i], name, sizeof(name) - 1) == 0)
-#define VAL(name) unum(f[i] + sizeof(name) - 1, fl[i] - (sizeof(name) - 1))
-	n = rec_split(p, len, f, fl, 64);
-	if (n > 64)
-		n = 64;
-	for (i = 1; i < n; i++) {
-		if (KV("time="))
-			copytime(s->time, f[i] + 5, fl[i] - 5);
-		else if (KV("window="))
-			s->window = (int)(VAL("window=") > INT_MAX ? INT_MAX :
-			    VAL("window="));
-		else if (KV("final="))
-			s->final = VAL("final=") != 0;
-		else if (KV("records="))
-			s->records = VAL("records=");
-		else if (KV("late="))
-			s->late = VAL("late=");
-		else if (KV("bad="))
-			s->bad = VAL("bad=");
-		else if (KV("evicted="))
-			s->evicted = VAL("evicted=");
-		else if (KV("keys="))
-			s->keys = VAL("keys=");
-		else if (memchr(f[i], '=', fl[i]) != NULL &&
-		    s->extra.len + fl[i] < 4096) {
-			if (s->extra.len == 0)
-				s->extra.off = keep(t, s, f[i], fl[i]);
-			else {
-				keep(t, s, "\t", 1);
-				keep(t, s, f[i], fl[i]);
-			}
-			s->extra.len += (uint32_t)fl[i] + (s->extra.len ? 1 : 0);
-		}
-	}
-#undef KV
-#undef VAL
-}
-
-/*
- * A header line after #snapshot: 1 when it is the key table's (it has a
- * hits column after at least one key column), its columns then noted.
- */
-static int
-table_header(struct top *t, struct snap *s, char *p, size_t len)
-{
-	struct parser *ps = &t->ps;
-	char *f[REC_MAXF];
-	size_t fl[REC_MAXF];
-	int n, i, m, hits = -1;
-
-	n = rec_split(p + 1, len - 1, f, fl, REC_MAXF);
-	if (n > REC_MAXF)
-		n = REC_MAXF;
-	for (i = 0; i < n && hits < 0; i++)
-		if (fl[i] == 4 && memcmp(f[i], "hits", 4) == 0)
-			hits = i;
-	if (hits < 1)
-		return 0;
-	ps->nkey = hits;
-	for (m = 0; m < M_N; m++)
-		ps->col[m] = -1;
-	for (i = hits; i < n; i++)
-		if ((m = alert_metric(f[i], fl[i])) >= 0 && ps->col[m] < 0)
-			ps->col[m] = i;
-	s->keyhdr.off = keep(t, s, f[0], (size_t)(f[hits - 1] + fl[hits - 1] -
-	    f[0]));
-	s->keyhdr.len = (uint32_t)(f[hits - 1] + fl[hits - 1] - f[0]);
-	return 1;
-}
-
-static void
-table_row(struct top *t, struct snap *s, char *p, size_t len)
-{
-	struct parser *ps = &t->ps;
-	char *f[REC_MAXF];
-	size_t fl[REC_MAXF], klen;
-	struct row *r;
-	int n, m, c;
-
-	n = rec_split(p, len, f, fl, REC_MAXF);
-	if (n > REC_MAXF)
-		n = REC_MAXF;
-	if (n < ps->nkey || len > UINT32_MAX) {
-		ps->ignored++;
-		return;
-	}
-	if (s->site) {
-		if (s->nrows == MAXROWS) {
-			s->dropped++;
-			return;
-		}
-		grow(t, &s->rows, &s->rowcap, s->nrows + 1, sizeof(*s->rows));
-		r = &s->rows[s->nrows++];
-	} else {
-		r = &s->srow;	/* the first row is the site's */
-		s->site = 1;
-	}
-	klen = (size_t)(f[ps->nkey - 1] + fl[ps->nkey - 1] - p);
-	r->key = keep(t, s, p, klen);
-	r->keylen = (uint32_t)klen;
-	r->has = 0;
-	for (m = 0; m < M_N; m++) {
-		r->m[m] = 0;
-		if ((c = ps->col[m]) >= 0 && c < n && number(f[c], fl[c], &r->m[m]))
-			r->has |= 1u << m;
-	}
-}
-
-static void
-event_row(struct top *t, struct snap *s, char *p, size_t len)
-{
-	char *f[4];
-	size_t fl[4], klen = 0, koff;
-	struct ev *e;
-	int n, kind;
-
-	n = rec_split(p, len, f, fl, 4);
-	if (n < 4 || len > UINT32_MAX) {
-		t->ps.ignored++;
-		return;
-	}
-	if (is(f[0], fl[0], "raise"))
-		kind = EV_RAISE;
-	else if (is(f[0], fl[0], "resolve"))
-		kind = EV_RESOLVE;
-	else if (is(f[0], fl[0], "active"))
-		kind = EV_ACTIVE;
-	else {
-		t->ps.ignored++;
-		return;
-	}
-	if (s->nev == MAXEVENTS) {
-		s->evdropped++;
-		return;
-	}
-	/* the key: every field after the time */
-	koff = (size_t)(f[3] + fl[3] - p);
-	if (koff < len) {
-		koff++;
-		klen = len - koff;
-	}
-	grow(t, &s->ev, &s->evcap, s->nev + 1, sizeof(*s->ev));
-	e = &s->ev[s->nev++];
-	e->kind = kind;
-	e->rule = keep(t, s, f[1], fl[1]);
-	e->rulelen = (uint32_t)fl[1];
-	e->key = keep(t, s, p + koff, klen);
-	e->keylen = (uint32_t)klen;
-	copytime(e->at, f[3], fl[3]);
-	e->has = number(f[2], fl[2], &e->value);
-}
+/* ---- reading the snapshot stream (lib/snap.h) ---- */
 
 static void finish(struct top *, double);
-
-/* a snapshot under way is dropped: the input ended or started over */
-static void
-parse_reset(struct top *t)
-{
-	if (t->ps.state != P_NONE)
-		t->ps.broken++;
-	t->ps.state = P_NONE;
-}
 
 /* one line of the stream, without its LF */
 static void
 parse_line(struct top *t, char *p, size_t len, int flags, double now)
 {
-	struct parser *ps = &t->ps;
-	struct snap *s = t->cur;
-	struct xline *x;
-
-	if (flags & LR_CUT) {
-		ps->ignored++;
-		return;
-	}
-	if (len > 0 && p[len - 1] == '\r')
-		len--;
-	if (len == 0)
-		return;
-	if (p[0] == '#') {
-		if (is(p, len, "#snapshot")) {
-			parse_reset(t);
-			snap_reset(s);
-			snap_line(t, s, p, len);
-			ps->state = P_HEAD;
-		} else if (ps->state == P_NONE)
-			ps->ignored++;
-		else if (is(p, len, "#end"))
-			finish(t, now);
-		else if (is(p, len, "#event"))
-			ps->state = P_EVENTS;
-		else if (ps->state == P_HEAD && table_header(t, s, p, len))
-			ps->state = P_ROWS;
-		else if (is(p, len, "#sender") && !s->sender) {
-			s->sender = 1;
-			s->shdr.off = keep(t, s, p + 1, len - 1);
-			s->shdr.len = (uint32_t)(len - 1 > UINT32_MAX ? 0 : len - 1);
-			ps->state = P_SENDER;
-		} else
-			ps->state = P_OTHER;	/* a table we do not know */
-		return;
-	}
-	switch (ps->state) {
-	case P_ROWS:
-		table_row(t, s, p, len);
+	switch (snap_feed(&t->ps, t->cur, p, len, flags)) {
+	case -1:
+		oom(t);
+	case 1:
+		finish(t, now);
 		break;
-	case P_EVENTS:
-		event_row(t, s, p, len);
-		break;
-	case P_SENDER:
-		if (s->nsnd < MAXSENDERS && len <= UINT32_MAX) {
-			grow(t, &s->snd, &s->sndcap, s->nsnd + 1, sizeof(*s->snd));
-			x = &s->snd[s->nsnd++];
-			x->off = keep(t, s, p, len);
-			x->len = (uint32_t)len;
-		}
-		break;
-	case P_OTHER:
-		break;
-	default:
-		ps->ignored++;
 	}
 }
 
@@ -858,7 +500,7 @@ al_raise(struct alerts *al, struct alert *a, const char *at)
 	a->ack = 0;
 	a->raises++;
 	a->until[0] = '\0';
-	copytime(a->since, at, strlen(at));
+	snap_time(a->since, at, strlen(at));
 	a->changed = ++al->changes;
 }
 
@@ -871,7 +513,7 @@ al_resolve(struct alerts *al, struct alert *a, const char *at)
 		return;
 	}
 	a->active = 0;
-	copytime(a->until, at, strlen(at));
+	snap_time(a->until, at, strlen(at));
 	a->changed = ++al->changes;
 }
 
@@ -886,7 +528,7 @@ static void
 apply_events(struct top *t, const struct snap *s, int replay)
 {
 	struct alerts *al = &t->al;
-	const struct ev *e;
+	const struct snap_ev *e;
 	struct alert *a;
 	const char *rule, *key;
 	size_t i;
@@ -894,7 +536,7 @@ apply_events(struct top *t, const struct snap *s, int replay)
 
 	for (i = 0; i < s->nev; i++) {
 		e = &s->ev[i];
-		if (replay && e->kind != EV_ACTIVE)
+		if (replay && e->kind != SNAP_ACTIVE)
 			continue;
 		rule = s->arena.p + e->rule;
 		key = s->arena.p + e->key;
@@ -902,25 +544,25 @@ apply_events(struct top *t, const struct snap *s, int replay)
 		a = al_find(al, rule, e->rulelen, key, e->keylen, h);
 		if (a == NULL)
 			a = al_add(t, rule, e->rulelen, key, e->keylen, h);
-		else if (e->kind == EV_RESOLVE && !a->active)
+		else if (e->kind == SNAP_RESOLVE && !a->active)
 			continue;	/* told again */
 		a->value = e->value;
 		a->has = e->has;
 		switch (e->kind) {
-		case EV_RAISE:
+		case SNAP_RAISE:
 			if (!a->active)
 				al_raise(al, a, e->at);
 			break;
-		case EV_ACTIVE:
+		case SNAP_ACTIVE:
 			if (!a->active)
 				al_raise(al, a, e->at);
-			copytime(a->since, e->at, strlen(e->at));
+			snap_time(a->since, e->at, strlen(e->at));
 			a->seen = t->nsnap;
 			break;
-		case EV_RESOLVE:
+		case SNAP_RESOLVE:
 			if (a->raises == 0 && !a->active) {
 				/* its raise came before we looked */
-				copytime(a->until, e->at, strlen(e->at));
+				snap_time(a->until, e->at, strlen(e->at));
 				a->changed = ++al->changes;
 			} else
 				al_resolve(al, a, e->at);
@@ -1041,7 +683,7 @@ finish(struct top *t, double now)
 		t->have_last = 1;
 		t->reorder = 1;
 	}
-	t->ps.state = P_NONE;
+	t->ps.state = SNAP_P_NONE;
 	t->dirty = 1;
 	if (opt_batch)
 		frame(t);
@@ -1055,7 +697,7 @@ input_gone(struct top *t, int e, double now)
 {
 	struct input *in = &t->in;
 
-	parse_reset(t);
+	snap_rd_reset(&t->ps);
 	t->dirty = 1;
 	if (!in->net) {
 		in->state = IN_ENDED;
@@ -1714,7 +1356,7 @@ cmp_rows(const void *x, const void *y, void *arg)
 	const struct top *t = arg;
 	const struct snap *s = t->last;
 	size_t i = *(const size_t *)x, j = *(const size_t *)y;
-	const struct row *a = &s->rows[i], *b = &s->rows[j];
+	const struct snap_row *a = &s->rows[i], *b = &s->rows[j];
 	int m = sort_metric(t->sort), pa, pb, c;
 
 	if (t->sort == S_KEY) {
@@ -1737,7 +1379,7 @@ cmp_rows(const void *x, const void *y, void *arg)
 
 /* ASCII case-insensitive search of needle in the cleaned text of a key */
 static int
-matches(struct top *t, const struct row *r)
+matches(struct top *t, const struct snap_row *r)
 {
 	const struct snap *s = t->last;
 	size_t i, j;
@@ -1770,7 +1412,7 @@ static void
 build_order(struct top *t)
 {
 	const struct snap *s = t->last;
-	const struct row *r;
+	const struct snap_row *r;
 	size_t i, k = 0;
 
 	t->reorder = 0;
@@ -1805,7 +1447,7 @@ static void
 select_row(struct top *t, long sel)
 {
 	const struct snap *s = t->last;
-	const struct row *r;
+	const struct snap_row *r;
 
 	if (sel > (long)t->norder)
 		sel = (long)t->norder;
@@ -1828,7 +1470,7 @@ static const char *
 selected(const struct top *t, size_t *n)
 {
 	const struct snap *s = t->last;
-	const struct row *r;
+	const struct snap_row *r;
 
 	if (!t->have_last)
 		return NULL;
@@ -1935,7 +1577,7 @@ state_fields(const struct top *t, struct fields *fs, double now)
 static double
 totals_span(const struct snap *s)
 {
-	const struct row *r = &s->srow;
+	const struct snap_row *r = &s->srow;
 
 	if (s->window > 0 || !s->site || !(r->has & (1u << M_HITS)) ||
 	    !(r->has & (1u << M_RATE)) || r->m[M_HITS] <= 0 || r->m[M_RATE] <= 0)
@@ -2141,12 +1783,12 @@ stats(struct top *t, int y, int w)
 				    vl == 1 && eq[1] == '1' ? "" : "s");
 			} else if (NAME("rcvbuf")) {
 				/* told only when the system cut it */
-				if (vl == 0 || vl > 19 || unum(eq + 1, vl) == 0 ||
-				    unum(eq + 1, vl) >= 16u << 20)
+				if (vl == 0 || vl > 19 || snap_u64(eq + 1, vl) == 0 ||
+				    snap_u64(eq + 1, vl) >= 16u << 20)
 					continue;
 				fl_add(&fs, 2, AT_4XX, "  ", "UDP receive buffer "
 				    "%llu KiB (net.core.rmem_max)",
-				    (unsigned long long)(unum(eq + 1, vl) >> 10));
+				    (unsigned long long)(snap_u64(eq + 1, vl) >> 10));
 			} else
 				fl_addn(&fs, 4, AT_NONE, "  ", t->u.p, t->u.len);
 #undef NAME
@@ -2167,7 +1809,7 @@ static void
 bar(struct top *t, int y, int w)
 {
 	const struct snap *s = t->have_last ? t->last : NULL;
-	const struct row *r = s != NULL && s->site ? &s->srow : NULL;
+	const struct snap_row *r = s != NULL && s->site ? &s->srow : NULL;
 	static const char digit[4] = { '2', '3', '4', '5' };
 	struct fields fs;
 	struct line l;
@@ -2317,7 +1959,7 @@ tlayout(const struct top *t, int w, int show[])
 }
 
 static void
-row_line(struct top *t, const struct row *r, int y, int w, int selected,
+row_line(struct top *t, const struct snap_row *r, int y, int w, int selected,
     int site)
 {
 	const struct snap *s = t->last;
@@ -2440,7 +2082,7 @@ static int
 senders(struct top *t, int y, int w, int h)
 {
 	const struct snap *s = t->last;
-	const struct xline *x;
+	const struct snap_xline *x;
 	struct line l;
 	char *f[12];
 	size_t fl[12], i, nrow;

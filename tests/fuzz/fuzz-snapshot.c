@@ -1,7 +1,7 @@
 /*
- * libFuzzer target: the snapshot reader of omph-top.  Its parser and its
- * batch frames are static in cmd/omph-top.c, which is included whole (its
- * main renamed).  The first input byte sets the frame width (1 to 256); the
+ * libFuzzer target: the snapshot reader (lib/snap.c) as omph-top uses it,
+ * and omph-top's batch frames, static in cmd/omph-top.c, which is included
+ * whole (its main renamed).  The first input byte sets the frame width (1 to 256); the
  * rest is a snapshot stream, fed line by line to parse_line as omph-top
  * reads it, each complete snapshot drawn as a text frame into memory.
  * Checked: no crash, no leak, no undefined behaviour, and every frame line

@@ -1,0 +1,370 @@
+#include <errno.h>
+#include <limits.h>
+#include <math.h>		/* isfinite, a macro: no libm */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lr.h"
+#include "rec.h"
+#include "snap.h"
+
+void
+snap_free(struct snap *s)
+{
+	free(s->arena.p);
+	free(s->rows);
+	free(s->ev);
+	free(s->snd);
+}
+
+/* empty s for a new snapshot; its memory is kept for reuse */
+void
+snap_reset(struct snap *s)
+{
+	s->arena.len = 0;
+	s->time[0] = '\0';
+	s->window = s->final = 0;
+	s->records = s->late = s->bad = s->evicted = s->keys = 0;
+	s->keyhdr.len = s->extra.len = 0;
+	s->site = 0;
+	s->nrows = s->dropped = s->nev = s->evdropped = s->nsnd = 0;
+	s->sender = 0;
+	s->shdr.len = 0;
+	s->nomem = 0;
+}
+
+/* copy p[0..n) into the arena of s; returns its offset */
+static size_t
+keep(struct snap *s, const char *p, size_t n)
+{
+	struct snap_buf *b = &s->arena;
+	size_t off = b->len, cap;
+	char *q;
+
+	if (b->len + n + 1 > b->cap) {
+		for (cap = b->cap ? b->cap : 256; cap < b->len + n + 1; cap *= 2)
+			;
+		if ((q = realloc(b->p, cap)) == NULL) {
+			s->nomem = 1;
+			return 0;
+		}
+		b->p = q;
+		b->cap = cap;
+	}
+	if (n > 0)
+		memcpy(b->p + b->len, p, n);
+	b->len += n;
+	return off;
+}
+
+/* an array *p of *cap elements of size sz holding at least n; 0 or -1 */
+static int
+grow(struct snap *s, void *pp, size_t *cap, size_t n, size_t sz)
+{
+	void **p = pp, *q;
+	size_t c;
+
+	if (n <= *cap)
+		return 0;
+	for (c = *cap ? *cap : 16; c < n; c *= 2)
+		;
+	if ((q = realloc(*p, c * sz)) == NULL) {
+		s->nomem = 1;
+		return -1;
+	}
+	*p = q;
+	*cap = c;
+	return 0;
+}
+
+void
+snap_time(char *dst, const char *p, size_t n)
+{
+	if (n >= SNAP_TIMEMAX)
+		n = SNAP_TIMEMAX - 1;
+	memcpy(dst, p, n);
+	dst[n] = '\0';
+}
+
+uint64_t
+snap_u64(const char *p, size_t n)
+{
+	uint64_t v = 0;
+	size_t i;
+
+	if (n == 0 || n > 19)
+		return 0;
+	for (i = 0; i < n; i++) {
+		if (p[i] < '0' || p[i] > '9')
+			return 0;
+		v = v * 10 + (uint64_t)(p[i] - '0');
+	}
+	return v;
+}
+
+/* a metric: 1 with *v when p[0..n) is a finite number, 0 if absent */
+static int
+number(const char *p, size_t n, double *v)
+{
+	char b[64], *e;
+
+	if (n == 0 || n >= sizeof(b) || (n == 2 && p[0] == '\\' && p[1] == 'N'))
+		return 0;
+	memcpy(b, p, n);
+	b[n] = '\0';
+	*v = strtod(b, &e);
+	return e == b + n && isfinite(*v);
+}
+
+static int
+is(const char *p, size_t n, const char *word)
+{
+	size_t wl = strlen(word);
+
+	return n >= wl && memcmp(p, word, wl) == 0 && (n == wl || p[wl] == '\t');
+}
+
+/* the #snapshot line: its name=value fields; others are kept as text */
+static void
+snap_line(struct snap *s, char *p, size_t len)
+{
+	char *f[64];
+	size_t fl[64];
+	int n, i;
+
+#define KV(name) (fl[i] >= sizeof(name) - 1 && \
+	memcmp(f[i], name, sizeof(name) - 1) == 0)
+#define VAL(name) snap_u64(f[i] + sizeof(name) - 1, fl[i] - (sizeof(name) - 1))
+	n = rec_split(p, len, f, fl, 64);
+	if (n > 64)
+		n = 64;
+	for (i = 1; i < n; i++) {
+		if (KV("time="))
+			snap_time(s->time, f[i] + 5, fl[i] - 5);
+		else if (KV("window="))
+			s->window = (int)(VAL("window=") > INT_MAX ? INT_MAX :
+			    VAL("window="));
+		else if (KV("final="))
+			s->final = VAL("final=") != 0;
+		else if (KV("records="))
+			s->records = VAL("records=");
+		else if (KV("late="))
+			s->late = VAL("late=");
+		else if (KV("bad="))
+			s->bad = VAL("bad=");
+		else if (KV("evicted="))
+			s->evicted = VAL("evicted=");
+		else if (KV("keys="))
+			s->keys = VAL("keys=");
+		else if (memchr(f[i], '=', fl[i]) != NULL &&
+		    s->extra.len + fl[i] < 4096) {
+			if (s->extra.len == 0)
+				s->extra.off = keep(s, f[i], fl[i]);
+			else {
+				keep(s, "\t", 1);
+				keep(s, f[i], fl[i]);
+			}
+			s->extra.len += (uint32_t)fl[i] + (s->extra.len ? 1 : 0);
+		}
+	}
+#undef KV
+#undef VAL
+}
+
+/*
+ * A header line after #snapshot: 1 when it is the key table's (it has a
+ * hits column after at least one key column), its columns then noted.
+ */
+static int
+table_header(struct snap_rd *ps, struct snap *s, char *p, size_t len)
+{
+	
+	char *f[REC_MAXF];
+	size_t fl[REC_MAXF];
+	int n, i, m, hits = -1;
+
+	n = rec_split(p + 1, len - 1, f, fl, REC_MAXF);
+	if (n > REC_MAXF)
+		n = REC_MAXF;
+	for (i = 0; i < n && hits < 0; i++)
+		if (fl[i] == 4 && memcmp(f[i], "hits", 4) == 0)
+			hits = i;
+	if (hits < 1)
+		return 0;
+	ps->nkey = hits;
+	for (m = 0; m < M_N; m++)
+		ps->col[m] = -1;
+	for (i = hits; i < n; i++)
+		if ((m = alert_metric(f[i], fl[i])) >= 0 && ps->col[m] < 0)
+			ps->col[m] = i;
+	s->keyhdr.off = keep(s, f[0], (size_t)(f[hits - 1] + fl[hits - 1] -
+	    f[0]));
+	s->keyhdr.len = (uint32_t)(f[hits - 1] + fl[hits - 1] - f[0]);
+	return 1;
+}
+
+static void
+table_row(struct snap_rd *ps, struct snap *s, char *p, size_t len)
+{
+	
+	char *f[REC_MAXF];
+	size_t fl[REC_MAXF], klen;
+	struct snap_row *r;
+	int n, m, c;
+
+	n = rec_split(p, len, f, fl, REC_MAXF);
+	if (n > REC_MAXF)
+		n = REC_MAXF;
+	if (n < ps->nkey || len > UINT32_MAX) {
+		ps->ignored++;
+		return;
+	}
+	if (s->site) {
+		if (s->nrows == SNAP_ROWS) {
+			s->dropped++;
+			return;
+		}
+		if (grow(s, &s->rows, &s->rowcap, s->nrows + 1,
+		    sizeof(*s->rows)) == -1)
+			return;
+		r = &s->rows[s->nrows++];
+	} else {
+		r = &s->srow;	/* the first row is the site's */
+		s->site = 1;
+	}
+	klen = (size_t)(f[ps->nkey - 1] + fl[ps->nkey - 1] - p);
+	r->key = keep(s, p, klen);
+	r->keylen = (uint32_t)klen;
+	r->has = 0;
+	for (m = 0; m < M_N; m++) {
+		r->m[m] = 0;
+		if ((c = ps->col[m]) >= 0 && c < n && number(f[c], fl[c], &r->m[m]))
+			r->has |= 1u << m;
+	}
+}
+
+static void
+event_row(struct snap_rd *ps, struct snap *s, char *p, size_t len)
+{
+	char *f[4];
+	size_t fl[4], klen = 0, koff;
+	struct snap_ev *e;
+	int n, kind;
+
+	n = rec_split(p, len, f, fl, 4);
+	if (n < 4 || len > UINT32_MAX) {
+		ps->ignored++;
+		return;
+	}
+	if (is(f[0], fl[0], "raise"))
+		kind = SNAP_RAISE;
+	else if (is(f[0], fl[0], "resolve"))
+		kind = SNAP_RESOLVE;
+	else if (is(f[0], fl[0], "active"))
+		kind = SNAP_ACTIVE;
+	else {
+		ps->ignored++;
+		return;
+	}
+	if (s->nev == SNAP_EVENTS) {
+		s->evdropped++;
+		return;
+	}
+	/* the key: every field after the time */
+	koff = (size_t)(f[3] + fl[3] - p);
+	if (koff < len) {
+		koff++;
+		klen = len - koff;
+	}
+	if (grow(s, &s->ev, &s->evcap, s->nev + 1, sizeof(*s->ev)) == -1)
+		return;
+	e = &s->ev[s->nev++];
+	e->kind = kind;
+	e->rule = keep(s, f[1], fl[1]);
+	e->rulelen = (uint32_t)fl[1];
+	e->key = keep(s, p + koff, klen);
+	e->keylen = (uint32_t)klen;
+	snap_time(e->at, f[3], fl[3]);
+	e->has = number(f[2], fl[2], &e->value);
+}
+
+void
+snap_rd_reset(struct snap_rd *ps)
+{
+	if (ps->state != SNAP_P_NONE)
+		ps->broken++;
+	ps->state = SNAP_P_NONE;
+}
+
+int
+snap_feed(struct snap_rd *ps, struct snap *s, char *p, size_t len, int flags)
+{
+	struct snap_xline *x;
+
+	if (flags & LR_CUT) {
+		ps->ignored++;
+		return 0;
+	}
+	if (len > 0 && p[len - 1] == '\r')
+		len--;
+	if (len == 0)
+		return 0;
+	if (p[0] == '#') {
+		if (is(p, len, "#snapshot")) {
+			snap_rd_reset(ps);
+			snap_reset(s);
+			snap_line(s, p, len);
+			ps->state = SNAP_P_HEAD;
+		} else if (ps->state == SNAP_P_NONE)
+			ps->ignored++;
+		else if (is(p, len, "#end")) {
+			ps->state = SNAP_P_NONE;
+			if (s->nomem) {
+				errno = ENOMEM;
+				return -1;
+			}
+			return 1;
+		}
+		else if (is(p, len, "#event"))
+			ps->state = SNAP_P_EVENTS;
+		else if (ps->state == SNAP_P_HEAD && table_header(ps, s, p, len))
+			ps->state = SNAP_P_ROWS;
+		else if (is(p, len, "#sender") && !s->sender) {
+			s->sender = 1;
+			s->shdr.off = keep(s, p + 1, len - 1);
+			s->shdr.len = (uint32_t)(len - 1 > UINT32_MAX ? 0 : len - 1);
+			ps->state = SNAP_P_SENDER;
+		} else
+			ps->state = SNAP_P_OTHER;	/* a table we do not know */
+		return s->nomem ? -1 : 0;
+	}
+	switch (ps->state) {
+	case SNAP_P_ROWS:
+		table_row(ps, s, p, len);
+		break;
+	case SNAP_P_EVENTS:
+		event_row(ps, s, p, len);
+		break;
+	case SNAP_P_SENDER:
+		if (s->nsnd < SNAP_SENDERS && len <= UINT32_MAX) {
+			if (grow(s, &s->snd, &s->sndcap, s->nsnd + 1,
+			    sizeof(*s->snd)) == -1)
+				break;
+			x = &s->snd[s->nsnd++];
+			x->off = keep(s, p, len);
+			x->len = (uint32_t)len;
+		}
+		break;
+	case SNAP_P_OTHER:
+		break;
+	default:
+		ps->ignored++;
+	}
+	if (s->nomem) {
+		errno = ENOMEM;
+		return -1;
+	}
+	return 0;
+}
+

@@ -1,0 +1,128 @@
+/*
+ * snap: reading the snapshot stream of omph-collect (man/omph.7,
+ * "Snapshots", the tsv form), line by line, into struct snap: the summary
+ * line's fields, the key table (its header, the site's row, the top rows
+ * with their metrics), the event lines and the senders' table as written.
+ *
+ * Rules:
+ *  - a snapshot runs from a "#snapshot" line to "#end"; snap_feed returns 1
+ *    at its #end, the snapshot then complete in s.  A "#snapshot" before
+ *    the #end of the one under way starts over (the cut one is counted in
+ *    broken, never handed out), and so does snap_rd_reset (the input ended
+ *    or started over);
+ *  - lines outside a snapshot, rows the tables cannot take, lines cut by
+ *    the reader (LR_CUT) are counted in ignored, never taken;
+ *  - the key table is the first header after #snapshot with a "hits"
+ *    column after at least one key column; its metrics are found by name
+ *    (alert_metric), so columns may come in any order or be unknown; the
+ *    first row is the site's; a metric that is absent or not a finite
+ *    number is not set (its bit in has is clear);
+ *  - bounded: at most SNAP_ROWS rows, SNAP_EVENTS events and SNAP_SENDERS
+ *    sender lines of one snapshot are kept (the rest counted in dropped,
+ *    evdropped or left out), a time value at most SNAP_TIMEMAX - 1 bytes,
+ *    the other name=value fields of the summary at most 4 KiB;
+ *  - text is kept as written, escapes and all, in the snapshot's arena
+ *    (offsets into it, never pointers, so it may grow); nothing read is
+ *    trusted to be printable: the reader shows it inert.
+ * A snapshot's memory is kept for the next one (snap_reset empties it).
+ * Nothing here prints or exits; when memory runs out, snap_feed returns -1
+ * (ENOMEM) and the snapshot is not to be used.
+ */
+#ifndef SNAP_H
+#define SNAP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "alert.h"
+
+#define SNAP_ROWS 100000	/* rows kept of one snapshot */
+#define SNAP_SENDERS 1000	/* rows kept of a #sender table */
+#define SNAP_EVENTS 100000	/* event lines kept of one snapshot */
+#define SNAP_TIMEMAX 48		/* bytes kept of a time value */
+
+struct snap_buf {
+	char *p;
+	size_t len, cap;
+};
+
+/* one row of the key table; its key lives in the snapshot's arena */
+struct snap_row {
+	size_t key;			/* arena offset: the key fields, escaped, TAB-joined */
+	uint32_t keylen;
+	uint32_t has;			/* bit m: metric m present */
+	double m[M_N];
+};
+
+enum { SNAP_RAISE, SNAP_RESOLVE, SNAP_ACTIVE };
+
+struct snap_ev {
+	int kind;
+	size_t rule, key;		/* arena offsets, escaped as written */
+	uint32_t rulelen, keylen;
+	char at[SNAP_TIMEMAX];		/* escaped as written */
+	double value;
+	int has;
+};
+
+/* a line (of the #sender table, ...) as written, in the arena */
+struct snap_xline {
+	size_t off;
+	uint32_t len;
+};
+
+struct snap {
+	struct snap_buf arena;
+	char time[SNAP_TIMEMAX];		/* time=, escaped as written; "" none */
+	int window, final;
+	uint64_t records, late, bad, evicted, keys;
+	struct snap_xline keyhdr;		/* the key column names, TAB-joined */
+	struct snap_xline extra;		/* other name=value fields, TAB-joined */
+	int site;			/* the site row was read */
+	struct snap_row srow;
+	struct snap_row *rows;
+	size_t nrows, rowcap, dropped;	/* dropped: rows past SNAP_ROWS */
+	struct snap_ev *ev;
+	size_t nev, evcap, evdropped;	/* evdropped: lines past SNAP_EVENTS */
+	int sender;			/* a #sender table came */
+	struct snap_xline shdr;
+	struct snap_xline *snd;
+	size_t nsnd, sndcap;
+	double arrived;			/* the reader's: when its #end was read */
+	int nomem;			/* memory ran out: not to be used */
+};
+
+enum {
+	SNAP_P_NONE, SNAP_P_HEAD, SNAP_P_ROWS, SNAP_P_EVENTS, SNAP_P_SENDER,
+	SNAP_P_OTHER
+};
+
+struct snap_rd {
+	int state;
+	int col[M_N];			/* column of each metric, -1: none */
+	int nkey;			/* key columns, before hits */
+	uint64_t ignored;		/* lines outside snapshots or not understood */
+	uint64_t broken;		/* snapshots cut before their #end */
+};
+
+/* A time value p (n bytes) into dst (SNAP_TIMEMAX bytes), cut, with NUL. */
+void snap_time(char *dst, const char *p, size_t n);
+/* The decimal p (n bytes, at most 19 digits), or 0 when it is not one. */
+uint64_t snap_u64(const char *p, size_t n);
+/* Free what s holds; an empty s (zeroed) may be freed too. */
+void snap_free(struct snap *s);
+/* Empty s for a new snapshot; its memory is kept for the next one. */
+void snap_reset(struct snap *s);
+/* The snapshot under way, if any, is dropped (counted in broken). */
+void snap_rd_reset(struct snap_rd *rd);
+/*
+ * One line of the stream (p, len bytes, no LF; a CR before it is dropped;
+ * flags: the lr.h flags of the line) into s: 1 when it was the #end of the
+ * snapshot in s, now complete; 0 otherwise; -1 (ENOMEM) when memory ran
+ * out, s then not to be used until the next #snapshot.  p is changed
+ * (rec_split cuts it).
+ */
+int snap_feed(struct snap_rd *rd, struct snap *s, char *p, size_t len,
+    int flags);
+
+#endif
