@@ -41,6 +41,7 @@
 #include "origin.h"
 #include "prom.h"
 #include "sig.h"
+#include "snap.h"
 #include "out.h"
 #include "rec.h"
 #include "tm.h"
@@ -226,6 +227,7 @@ struct collect {
 	size_t sortcap;
 	struct feed in;			/* stdin */
 	struct out *snap;		/* one snapshot, in memory */
+	struct snap_wr w;		/* writing it (lib/snap.h) */
 	struct dash *web;		/* --http, or NULL */
 	struct out *jsnap, *msnap;	/* --http: its JSON, its metrics */
 	int webfd;			/* --http: its listening socket */
@@ -712,6 +714,7 @@ main(int argc, char *argv[])
 	free(co.out);
 	out_free(co.snap);
 	free(co.snap);
+	snap_wr_free(&co.w);
 	free(co.sorted);
 	free(co.keybuf);
 	while (co.nev > 0)
@@ -1119,142 +1122,24 @@ cmp_keys(const void *x, const void *y)
 }
 
 /* a time: ISO text (a JSON string with -o json), absent when INT64_MIN */
-static void
-put_time(struct out *o, int64_t t)
-{
-	char iso[TM_ISOMAX];
-
-	if (t == INT64_MIN) {
-		out_puts(o, json ? "null" : "\\N");
-		return;
-	}
-	if (json)
-		out_putc(o, '"');
-	out_write(o, iso, (size_t)tm_iso(t, iso));
-	if (json)
-		out_putc(o, '"');
-}
-
-static void
-put_num(struct out *o, double v, int present, int integer)
-{
-	char buf[64];
-	int n;
-
-	if (!present) {
-		out_puts(o, json ? "null" : "\\N");
-		return;
-	}
-	if (integer)
-		n = snprintf(buf, sizeof(buf), "%.0f", v);
-	else
-		n = snprintf(buf, sizeof(buf), "%.6g", v);
-	out_write(o, buf, (size_t)n);
-}
-
-/* the key's fields as written, TAB-separated (tsv) or as JSON strings */
-static void
-put_key(struct out *o, const char *key, size_t len, int site)
-{
-	const char *p = key, *e = key + len, *t;
-	struct rec_val v;
-	char *copy;
-	long n;
-	int j;
-
-	for (j = 0; j < opt_nkeys; j++) {
-		t = site ? NULL : memchr(p, '\t', (size_t)(e - p));
-		if (j > 0)
-			out_putc(o, json ? ',' : '\t');
-		if (json) {
-			out_putc(o, '"');
-			out_puts(o, opt_keys[j]);
-			out_write(o, "\":", 2);
-		}
-		if (site) {
-			out_puts(o, json ? "null" : "*");
-			continue;
-		}
-		n = (long)((t ? t : e) - p);
-		if (!json)
-			out_write(o, p, (size_t)n);
-		else {
-			/* from the record's escaping to JSON */
-			if ((copy = malloc((size_t)n + 1)) == NULL)
-				err(1, NULL);
-			memcpy(copy, p, (size_t)n);
-			v.p = copy;
-			v.enc = REC_RAW;
-			if ((n = rec_unescape(copy, (size_t)n)) < 0)
-				v.enc = REC_ABSENT;
-			v.len = n < 0 ? 0 : (uint32_t)n;
-			rec_put_json(o, &v, 0);
-			free(copy);
-		}
-		p = t ? t + 1 : e;
-	}
-}
-
+/* a key row, the site's (every key field "*" or null) when site is set */
 static void
 put_row(struct collect *co, const struct agg_key *k, int site)
 {
-	struct out *o = co->snap;
-	double sp = span(co), v;
-	int m, present;
+	double sp = span(co), v[M_N];
+	int m, present[M_N];
 
-	if (json)
-		out_putc(o, '{');
-	put_key(o, k->key, k->len, site);
-	for (m = 0; m < M_N; m++) {
-		out_putc(o, json ? ',' : '\t');
-		if (json) {
-			out_putc(o, '"');
-			out_puts(o, alert_metric_names[m]);
-			out_write(o, "\":", 2);
-		}
-		v = alert_value(k, m, sp, &present);
-		put_num(o, v, present, m != M_RATE && m != M_4XX_RATIO &&
-		    m != M_5XX_RATIO && m != M_P50 && m != M_P90 && m != M_P99);
-	}
-	out_puts(o, json ? "}" : "\n");
+	for (m = 0; m < M_N; m++)
+		v[m] = alert_value(k, m, sp, &present[m]);
+	snap_put_row(&co->w, site ? NULL : k->key, k->len, v, present);
 }
 
 static void
 put_event(struct collect *co, const char *what, int rule, const char *key,
     size_t keylen, double value, int present, int64_t at)
 {
-	struct out *o = co->snap;
-	const char *text = rule < opt_nrules ? opt_rules[rule].text :
-	    opt_trules[rule - opt_nrules].text;
-	struct rec_val v;
-
-	if (json) {
-		out_write(o, "{\"event\":\"", 10);
-		out_puts(o, what);
-		out_write(o, "\",\"rule\":", 9);
-		v.p = text;
-		v.len = (uint32_t)strlen(text);
-		v.enc = REC_RAW;
-		rec_put_json(o, &v, 0);
-		out_write(o, ",\"value\":", 9);
-		put_num(o, value, present, 0);
-		out_write(o, ",\"time\":", 8);
-		put_time(o, at);
-		out_putc(o, ',');
-		put_key(o, key, keylen, key == NULL);
-		out_putc(o, '}');
-		return;
-	}
-	out_puts(o, what);
-	out_putc(o, '\t');
-	out_puts(o, text);
-	out_putc(o, '\t');
-	put_num(o, value, present, 0);
-	out_putc(o, '\t');
-	put_time(o, at);
-	out_putc(o, '\t');
-	put_key(o, key, keylen, key == NULL);
-	out_putc(o, '\n');
+	snap_put_event(&co->w, what, rule < opt_nrules ? opt_rules[rule].text :
+	    opt_trules[rule - opt_nrules].text, key, keylen, value, present, at);
 }
 
 /*
@@ -1314,7 +1199,7 @@ senders(struct collect *co, struct out *o)
 				out_puts(o, num);
 			}
 			out_puts(o, ",\"last\":");
-			put_time(o, s->last);
+			snap_put_time(&co->w, s->last);
 			out_putc(o, '}');
 		} else {
 			rec_put(o, &v);
@@ -1327,7 +1212,7 @@ senders(struct collect *co, struct out *o)
 				out_puts(o, num);
 			}
 			out_putc(o, '\t');
-			put_time(o, s->last);
+			snap_put_time(&co->w, s->last);
 			for (; j < nc + oc; j++) {
 				snprintf(num, sizeof(num), "\t%" PRIu64, n[j]);
 				out_puts(o, num);
@@ -1387,9 +1272,14 @@ put_snapshot(struct collect *co, int64_t at, int final, size_t top)
 	char num[256];
 	double sp = span(co), v;
 
+	co->w.o = o;
+	co->w.json = json;
+	co->w.keys = (const char *const *)opt_keys;
+	co->w.nkeys = opt_nkeys;
+
 	if (json) {
 		out_write(o, "{\"time\":", 8);
-		put_time(o, at);
+		snap_put_time(&co->w, at);
 		snprintf(num, sizeof(num), ",\"window\":%d,\"final\":%s,"
 		    "\"records\":%" PRIu64 ",\"late\":%" PRIu64 ",\"bad\":%" PRIu64
 		    ",\"evicted\":%" PRIu64 ",\"keys\":%zu,", opt_window,
@@ -1437,7 +1327,7 @@ put_snapshot(struct collect *co, int64_t at, int final, size_t top)
 		out_puts(o, "\"active\":[");
 	} else {
 		out_puts(o, "#snapshot\ttime=");
-		put_time(o, at);
+		snap_put_time(&co->w, at);
 		snprintf(num, sizeof(num), "\twindow=%d\tfinal=%d\trecords=%" PRIu64
 		    "\tlate=%" PRIu64 "\tbad=%" PRIu64 "\tevicted=%" PRIu64
 		    "\tkeys=%zu", opt_window, final, co->a.records, co->a.late,

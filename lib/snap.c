@@ -2,12 +2,15 @@
 #include <limits.h>
 #include <math.h>		/* isfinite, a macro: no libm */
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "lr.h"
+#include "out.h"
 #include "rec.h"
 #include "snap.h"
+#include "tm.h"
 
 void
 snap_free(struct snap *s)
@@ -368,3 +371,149 @@ snap_feed(struct snap_rd *ps, struct snap *s, char *p, size_t len, int flags)
 	return 0;
 }
 
+
+/* ---- writing ---- */
+
+void
+snap_put_time(struct snap_wr *w, int64_t t)
+{
+	char iso[TM_ISOMAX];
+
+	if (t == INT64_MIN) {
+		out_puts(w->o, w->json ? "null" : "\\N");
+		return;
+	}
+	if (w->json)
+		out_putc(w->o, '"');
+	out_write(w->o, iso, (size_t)tm_iso(t, iso));
+	if (w->json)
+		out_putc(w->o, '"');
+}
+
+void
+snap_put_num(struct snap_wr *w, double v, int present, int integer)
+{
+	char buf[64];
+	int n;
+
+	if (!present) {
+		out_puts(w->o, w->json ? "null" : "\\N");
+		return;
+	}
+	n = snprintf(buf, sizeof(buf), integer ? "%.0f" : "%.6g", v);
+	out_write(w->o, buf, (size_t)n);
+}
+
+/* the value p (n bytes, escaped as records are) as a JSON string or null */
+static void
+put_json_value(struct snap_wr *w, const char *p, size_t n)
+{
+	struct rec_val v;
+	char *c;
+	long k;
+
+	if (n + 1 > w->scap) {
+		if ((c = realloc(w->scratch, n + 1)) == NULL) {
+			if (w->o->err == 0)
+				w->o->err = ENOMEM;
+			return;
+		}
+		w->scratch = c;
+		w->scap = n + 1;
+	}
+	memcpy(w->scratch, p, n);
+	v.p = w->scratch;
+	v.enc = REC_RAW;
+	if ((k = rec_unescape(w->scratch, n)) < 0)
+		v.enc = REC_ABSENT;
+	v.len = k < 0 ? 0 : (uint32_t)k;
+	rec_put_json(w->o, &v, 0);
+}
+
+void
+snap_put_key(struct snap_wr *w, const char *key, size_t len)
+{
+	const char *p = key, *e = key + len, *t = NULL;
+	int j;
+
+	for (j = 0; j < w->nkeys; j++) {
+		if (key != NULL)
+			t = memchr(p, '\t', (size_t)(e - p));
+		if (j > 0)
+			out_putc(w->o, w->json ? ',' : '\t');
+		if (w->json) {
+			out_putc(w->o, '"');
+			out_puts(w->o, w->keys[j]);
+			out_write(w->o, "\":", 2);
+		}
+		if (key == NULL) {
+			out_puts(w->o, w->json ? "null" : "*");
+			continue;
+		}
+		if (w->json)
+			put_json_value(w, p, (size_t)((t ? t : e) - p));
+		else
+			out_write(w->o, p, (size_t)((t ? t : e) - p));
+		p = t ? t + 1 : e;
+	}
+}
+
+void
+snap_put_row(struct snap_wr *w, const char *key, size_t len, const double *v,
+    const int *present)
+{
+	int m;
+
+	if (w->json)
+		out_putc(w->o, '{');
+	snap_put_key(w, key, len);
+	for (m = 0; m < M_N; m++) {
+		out_putc(w->o, w->json ? ',' : '\t');
+		if (w->json) {
+			out_putc(w->o, '"');
+			out_puts(w->o, alert_metric_names[m]);
+			out_write(w->o, "\":", 2);
+		}
+		snap_put_num(w, v[m], present[m], m != M_RATE &&
+		    m != M_4XX_RATIO && m != M_5XX_RATIO && m != M_P50 &&
+		    m != M_P90 && m != M_P99);
+	}
+	out_puts(w->o, w->json ? "}" : "\n");
+}
+
+void
+snap_put_event(struct snap_wr *w, const char *what, const char *rule,
+    const char *key, size_t keylen, double value, int present, int64_t at)
+{
+	struct rec_val v;
+
+	if (w->json) {
+		out_write(w->o, "{\"event\":\"", 10);
+		out_puts(w->o, what);
+		out_write(w->o, "\",\"rule\":", 9);
+		v.p = rule;
+		v.len = (uint32_t)strlen(rule);
+		v.enc = REC_RAW;
+		rec_put_json(w->o, &v, 0);
+		out_write(w->o, ",\"value\":", 9);
+	} else {
+		out_puts(w->o, what);
+		out_putc(w->o, '\t');
+		out_puts(w->o, rule);
+		out_putc(w->o, '\t');
+	}
+	snap_put_num(w, value, present, 0);
+	out_write(w->o, w->json ? ",\"time\":" : "\t", w->json ? 8 : 1);
+	snap_put_time(w, at);
+	out_putc(w->o, w->json ? ',' : '\t');
+	snap_put_key(w, key, keylen);
+	out_puts(w->o, w->json ? "}" : "\n");
+}
+
+void
+snap_wr_free(struct snap_wr *w)
+{
+	free(w->scratch);
+	w->scratch = NULL;
+	w->scap = 0;
+}

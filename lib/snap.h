@@ -1,6 +1,20 @@
 /*
- * snap: reading the snapshot stream of omph-collect (man/omph.7,
- * "Snapshots", the tsv form), line by line, into struct snap: the summary
+ * snap: the snapshot stream of omph-collect (man/omph.7, "Snapshots"):
+ * writing its parts in either form (tsv or JSON), and reading the tsv
+ * form back.
+ *
+ * Writing (struct snap_wr, into a struct out): times in ISO 8601 UTC, as
+ * strings in JSON; numbers as integers or with 6 significant digits; an
+ * absent value \N (tsv) or null (JSON); a key is its fields as records
+ * write them (escapes kept, TAB between them) in tsv, each field by name
+ * as a JSON string (escapes undone, \N as null), and the site's key is "*"
+ * or null in every field; a row is the key then the metrics of
+ * alert_metric_names in their order; an event is what, the rule, the
+ * value, the time, then the key.  The caller writes the summary line and
+ * the headers, and ends each part (tsv rows end with LF, JSON objects have
+ * no separator).  A failed write or allocation is the out's error.
+ *
+ * Reading: line by line, into struct snap: the summary
  * line's fields, the key table (its header, the site's row, the top rows
  * with their metrics), the event lines and the senders' table as written.
  *
@@ -35,6 +49,7 @@
 #include <stdint.h>
 
 #include "alert.h"
+#include "out.h"
 
 #define SNAP_ROWS 100000	/* rows kept of one snapshot */
 #define SNAP_SENDERS 1000	/* rows kept of a #sender table */
@@ -104,6 +119,30 @@ struct snap_rd {
 	uint64_t ignored;		/* lines outside snapshots or not understood */
 	uint64_t broken;		/* snapshots cut before their #end */
 };
+
+struct snap_wr {
+	struct out *o;			/* written into */
+	int json;			/* 1: JSON, 0: tsv */
+	const char *const *keys;	/* the key fields' names */
+	int nkeys;
+	char *scratch;			/* JSON keys: a value unescaped */
+	size_t scap;
+};
+
+/* a time (seconds since the epoch; INT64_MIN absent) */
+void snap_put_time(struct snap_wr *w, int64_t t);
+/* a number, an integer when integer is set; present 0: absent */
+void snap_put_num(struct snap_wr *w, double v, int present, int integer);
+/* a key (len bytes as records write it), or the site's when key is NULL */
+void snap_put_key(struct snap_wr *w, const char *key, size_t len);
+/* a row: the key (NULL: the site), then v[m] for each metric m if present[m] */
+void snap_put_row(struct snap_wr *w, const char *key, size_t len,
+    const double *v, const int *present);
+/* an event line or object: what, rule, value, time at, key (NULL: site) */
+void snap_put_event(struct snap_wr *w, const char *what, const char *rule,
+    const char *key, size_t keylen, double value, int present, int64_t at);
+/* free w's scratch memory */
+void snap_wr_free(struct snap_wr *w);
 
 /* A time value p (n bytes) into dst (SNAP_TIMEMAX bytes), cut, with NUL. */
 void snap_time(char *dst, const char *p, size_t n);
