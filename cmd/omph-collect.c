@@ -40,6 +40,7 @@
 #include "opt.h"
 #include "origin.h"
 #include "prom.h"
+#include "serve.h"
 #include "sig.h"
 #include "snap.h"
 #include "out.h"
@@ -61,9 +62,7 @@ _Static_assert(MAXSENDERS <= CKPT_MAXSENDERS && MAXSESSIONS <= CKPT_MAXSES &&
     WIRE_IDMAX + 80 <= CKPT_NAMELEN, "the checkpoint holds the sender table");
 #define PROVEN 4		/* messages that establish a sender, a session */
 #define STALE 600		/* seconds silent: an established sender may go */
-#define MAXVIEWERS 64
 #define HTTP_CONNS 256		/* --http: connections at once (lib/http) */
-#define VIEWER_MAX (16 * 1024 * 1024)	/* a slower viewer is dropped */
 #define CONN_MAXLINE (1024 * 1024)
 #define CONN_READ (64 * 1024)	/* a connection's buffer grows by at least */
 #define CONN_BUFMAX (CONN_MAXLINE + CONN_READ)
@@ -192,12 +191,6 @@ struct conn {
 	struct sender *snd;
 };
 
-struct viewer {
-	int fd;
-	char *buf;
-	size_t len, off;
-};
-
 struct listener {
 	int fd;
 	int proto;
@@ -249,10 +242,8 @@ struct collect {
 	uint64_t shed, timedout;
 	int rcvbuf;			/* the smallest UDP receive buffer */
 	int vwk;			/* the first viewer's pollfd */
-	struct viewer vw[MAXVIEWERS];
-	int nvw;
-	char *last;			/* the latest snapshot, for new viewers */
-	size_t lastlen;
+	struct serve vw;		/* --serve: the viewers */
+	int nvw;			/* of them polled */
 	struct sender *snd;		/* MAXSENDERS */
 	uint32_t *sndtab;		/* hash -> index + 1 */
 	int nsnd;
@@ -326,7 +317,7 @@ main(int argc, char *argv[])
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
 	};
-	static struct pollfd pfd[1 + MAXLISTEN + 1 + MAXCONNS + MAXVIEWERS +
+	static struct pollfd pfd[1 + MAXLISTEN + 1 + MAXCONNS + SERVE_MAX +
 	    1 + HTTP_CONNS + 1];
 	struct collect co;
 	struct lr r;
@@ -2528,32 +2519,6 @@ accept_conn(struct collect *co, int lfd)
 }
 
 static void
-viewer_close(struct collect *co, int i)
-{
-	close(co->vw[i].fd);
-	free(co->vw[i].buf);
-	co->vw[i] = co->vw[--co->nvw];
-}
-
-/* queue n bytes for viewer v; 0, or -1 when it fell too far behind */
-static int
-viewer_put(struct viewer *v, const char *p, size_t n)
-{
-	char *b;
-
-	if (v->off > 0 && v->off == v->len)
-		v->off = v->len = 0;
-	if (v->len + n > VIEWER_MAX)
-		return -1;
-	if ((b = realloc(v->buf, v->len + n)) == NULL)
-		return -1;
-	v->buf = b;
-	memcpy(v->buf + v->len, p, n);
-	v->len += n;
-	return 0;
-}
-
-static void
 accept_viewer(struct collect *co, int lfd)
 {
 	struct sockaddr_storage ss;
@@ -2562,60 +2527,26 @@ accept_viewer(struct collect *co, int lfd)
 	if ((fd = conn_accept(&co->ct, lfd, &ss, tm_mono())) == -1)
 		return;
 	/* (out of descriptors: a viewer does not shed a connection) */
-	if (!allowed((struct sockaddr *)&ss) || co->nvw == MAXVIEWERS ||
-	    co->ct.fdshort) {
+	if (!allowed((struct sockaddr *)&ss) || co->ct.fdshort ||
+	    serve_add(&co->vw, fd) == -1) {
 		if (!allowed((struct sockaddr *)&ss))
 			co->denied++;
 		else
 			co->refused++;
 		close(fd);
 		conn_spare(&co->ct);
-		return;
 	}
-	memset(&co->vw[co->nvw], 0, sizeof(co->vw[0]));
-	co->vw[co->nvw].fd = fd;
-	/* the latest snapshot at once: a viewer has something to show */
-	if (co->last != NULL)
-		viewer_put(&co->vw[co->nvw], co->last, co->lastlen);
-	co->nvw++;
-}
-
-/* write what viewer i waits for; -1 when it is gone */
-static int
-viewer_write(struct viewer *v)
-{
-	ssize_t w;
-
-	while (v->off < v->len) {
-		w = write(v->fd, v->buf + v->off, v->len - v->off);
-		if (w == -1)
-			return errno == EAGAIN || errno == EINTR ? 0 : -1;
-		v->off += (size_t)w;
-	}
-	return 0;
 }
 
 /* a snapshot is complete in co->snap: to stdout and every viewer */
 static void
 emit(struct collect *co)
 {
-	char *p;
-	int i;
-
 	if (out_flush(co->snap) == -1)
 		err(1, NULL);
 	out_write(co->out, co->snap->mem, co->snap->memlen);
-	if (opt_has_serve) {
-		for (i = 0; i < co->nvw; i++)
-			if (viewer_put(&co->vw[i], co->snap->mem,
-			    co->snap->memlen) == -1 || viewer_write(&co->vw[i]) == -1)
-				viewer_close(co, i--);
-		if ((p = realloc(co->last, co->snap->memlen)) != NULL) {
-			co->last = p;
-			memcpy(co->last, co->snap->mem, co->snap->memlen);
-			co->lastlen = co->snap->memlen;
-		}
-	}
+	if (opt_has_serve)
+		serve_send(&co->vw, co->snap->mem, co->snap->memlen);
 	co->snap->memlen = 0;
 	if (co->web != NULL) {
 		/* the web's copies: the JSON (its LF left out) and metrics */
@@ -2684,7 +2615,7 @@ net_setup(struct collect *co)
 	conn_init(&co->ct, &opt_lim);
 	if (tcp) {
 		/* a descriptor for each connection, viewer and listener */
-		need = (long)opt_lim.max + MAXVIEWERS + MAXLISTEN + 32;
+		need = (long)opt_lim.max + SERVE_MAX + MAXLISTEN + 32;
 		if ((have = conn_fdlimit(need)) != -1 && have < need)
 			warnx("ulimit -n %ld is below the %ld descriptors of "
 			    "--max-conns %zu: when they run out, connections are "
@@ -2737,11 +2668,7 @@ net_pollfds(struct collect *co, struct pollfd *p, int *ms)
 		p[n++].events = POLLIN;
 	}
 	co->vwk = n;
-	for (i = 0; i < co->nvw; i++) {
-		p[n].fd = co->vw[i].fd;
-		p[n++].events = POLLIN | (co->vw[i].off < co->vw[i].len ?
-		    POLLOUT : 0);
-	}
+	n += co->nvw = serve_fill(&co->vw, p + n);
 	d = conn_deadline(&co->ct);
 	if (paused && (d == 0 || until < d))
 		d = until;
@@ -2760,8 +2687,7 @@ net_events(struct collect *co, struct pollfd *p, int n)
 	struct conn_ent *e;
 	struct conn *c;
 	size_t j;
-	int i, k = 0, nvw = co->nvw;
-	char junk[512];
+	int i, k = 0;
 
 	(void)n;
 	for (i = 0; i < co->nlis; i++, k++) {
@@ -2788,14 +2714,7 @@ net_events(struct collect *co, struct pollfd *p, int n)
 	}
 	while ((e = conn_sweep(&co->ct)) != NULL)
 		free(e);
-	k = co->vwk;
-	for (i = nvw - 1; i >= 0; i--) {
-		if (p[k + i].revents & (POLLERR | POLLHUP) ||
-		    ((p[k + i].revents & POLLIN) &&
-		    read(co->vw[i].fd, junk, sizeof(junk)) <= 0) ||
-		    ((p[k + i].revents & POLLOUT) && viewer_write(&co->vw[i]) == -1))
-			viewer_close(co, i);
-	}
+	serve_events(&co->vw, p + co->vwk, co->nvw);
 }
 
 static void
@@ -2813,13 +2732,9 @@ net_close(struct collect *co)
 	while ((e = conn_sweep(&co->ct)) != NULL)
 		free(e);
 	conn_fini(&co->ct);
-	for (i = 0; i < co->nvw; i++)
-		viewer_write(&co->vw[i]);
-	while (co->nvw > 0)
-		viewer_close(co, co->nvw - 1);
+	serve_close(&co->vw);
 	for (i = 0; i < co->nlis; i++)
 		close(co->lis[i].fd);
-	free(co->last);
 	free(co->snd);
 	free(co->sndtab);
 	free(co->udpbuf);
@@ -2842,7 +2757,7 @@ web_setup(struct collect *co)
 		    errbuf);
 	memset(&lim, 0, sizeof(lim));
 	lim.max_conns = HTTP_CONNS;
-	if (conn_fdlimit((long)opt_lim.max + MAXVIEWERS + MAXLISTEN +
+	if (conn_fdlimit((long)opt_lim.max + SERVE_MAX + MAXLISTEN +
 	    HTTP_CONNS + 40) == -1)
 		warn("ulimit -n");
 	if ((co->web = dash_new(fd, &lim, opt_allow, (size_t)opt_nallow)) ==
