@@ -10,7 +10,13 @@ setup() {
 	T=$(mktemp -d "${TMPDIR:-/tmp}/omph-test.XXXXXX")
 }
 
+# the background commands a test started, in $pids, are stopped (TERM,
+# then waited for) before its directory goes
 teardown() {
+	local p
+	for p in ${pids:-}; do
+		kill "$p" 2>/dev/null && wait "$p" 2>/dev/null
+	done
 	rm -rf "$T"
 }
 

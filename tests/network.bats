@@ -19,14 +19,6 @@ setup() {
 	    awk '{ print $2 "\t" $1 }' | sort >"$T/want"
 }
 
-teardown() {
-	local p
-	for p in $pids; do
-		kill "$p" 2>/dev/null && wait "$p" 2>/dev/null
-	done
-	rm -rf "$T"
-}
-
 # collector NAME ARGS...: omph-collect ARGS --interval 0.2 in the background
 # into $T/NAME (stderr $T/NAME.err); pid in cpid.  Returns once the first
 # snapshot is out: its sockets are set up then.

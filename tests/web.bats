@@ -16,14 +16,6 @@ setup() {
 	head -n 1 "$T/r" >"$T/h"
 }
 
-teardown() {
-	local p
-	for p in $pids; do
-		kill "$p" 2>/dev/null && wait "$p" 2>/dev/null
-	done
-	rm -rf "$T"
-}
-
 # web ARGS...: omph-collect --http $P ARGS on the FIFO $T/in (kept open by
 # a writer on fd 5 of this shell), snapshots into $T/out; its pid in wpid.
 # Returns once /api/snapshot answers.
