@@ -1,12 +1,9 @@
-#include <sys/stat.h>
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "hash.h"
 #include "ckpt.h"
@@ -824,55 +821,18 @@ int
 ckpt_load(const char *file, const struct ckpt_opts *o, struct agg *a,
     struct ckpt_coll *c, char *err, size_t errlen)
 {
-	struct stat st;
-	unsigned char *buf = NULL, *nb;
-	size_t cap, len = 0;
-	ssize_t n;
-	int fd, rv = -1;
+	char *buf;
+	size_t len;
+	int rv;
 
-	if ((fd = open(file, O_RDONLY | O_CLOEXEC)) == -1) {
+	if (out_load_file(file, SIZE_MAX / 4, &buf, &len) == -1) {
 		if (errno == ENOENT)
 			return 1;
-		snprintf(err, errlen, "%s", strerror(errno));
+		snprintf(err, errlen, "%s", out_load_error(errno));
 		return -1;
 	}
-	if (fstat(fd, &st) == -1) {
-		snprintf(err, errlen, "%s", strerror(errno));
-		goto out;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		snprintf(err, errlen, "not a regular file");
-		goto out;
-	}
-	/* the size as it is now, plus one byte to see it grew */
-	cap = (size_t)st.st_size + 1;
-	for (;;) {
-		if (len == cap) {
-			if (cap > SIZE_MAX / 2 ||
-			    (nb = realloc(buf, cap * 2)) == NULL) {
-				snprintf(err, errlen, "out of memory");
-				goto out;
-			}
-			buf = nb;
-			cap *= 2;
-		} else if (buf == NULL && (buf = malloc(cap)) == NULL) {
-			snprintf(err, errlen, "out of memory");
-			goto out;
-		}
-		if ((n = read(fd, buf + len, cap - len)) == -1) {
-			if (errno == EINTR)
-				continue;
-			snprintf(err, errlen, "%s", strerror(errno));
-			goto out;
-		}
-		if (n == 0)
-			break;
-		len += (size_t)n;
-	}
 	rv = ckpt_parse(buf, len, o, a, c, err, errlen);
-out:
 	free(buf);
-	close(fd);
 	return rv;
 }
 

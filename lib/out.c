@@ -219,3 +219,74 @@ fail:
 	return -1;
 }
 
+
+int
+out_load_file(const char *file, size_t max, char **bufp, size_t *lenp)
+{
+	struct stat st;
+	char *buf = NULL, *nb;
+	size_t cap, len = 0;
+	ssize_t n;
+	int fd, saved;
+
+	if ((fd = open(file, O_RDONLY | O_CLOEXEC)) == -1)
+		return -1;
+	if (fstat(fd, &st) == -1)
+		goto fail;
+	if (!S_ISREG(st.st_mode)) {
+		errno = EINVAL;
+		goto fail;
+	}
+	/* the size as it is now, and room to see it grew and for the NUL */
+	cap = (uint64_t)st.st_size < max ? (size_t)st.st_size + 2 : max + 2;
+	if ((buf = malloc(cap)) == NULL)
+		goto fail;
+	for (;;) {
+		if (len + 1 == cap) {
+			if (len > max)
+				break;
+			if ((nb = realloc(buf, cap * 2)) == NULL)
+				goto fail;
+			buf = nb;
+			cap *= 2;
+		}
+		if ((n = read(fd, buf + len, cap - 1 - len)) == -1) {
+			if (errno == EINTR)
+				continue;
+			goto fail;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	if (len > max) {
+		errno = EFBIG;
+		goto fail;
+	}
+	close(fd);
+	buf[len] = '\0';
+	*bufp = buf;
+	*lenp = len;
+	return 0;
+fail:
+	saved = errno;
+	free(buf);
+	close(fd);
+	errno = saved;
+	return -1;
+}
+
+const char *
+out_load_error(int e)
+{
+	switch (e) {
+	case EINVAL:
+		return "not a regular file";
+	case EFBIG:
+		return "too large";
+	case ENOMEM:
+		return "out of memory";
+	default:
+		return strerror(e);
+	}
+}

@@ -67,6 +67,15 @@ int out_cut(struct out *o, uint64_t keep, long long *at);
  * may not survive a power cut).  -1 with errno.
  */
 int out_save_file(const char *file, const void *p, size_t n, int mode);
+/*
+ * Read all of the regular file file, at most max bytes, into *buf
+ * (malloc'd, the caller frees it; a NUL after its *len bytes).  -1 with
+ * errno: ENOENT and the like from open(2), EINVAL for a file that is not
+ * a regular one, EFBIG for one longer than max, ENOMEM, or a read error.
+ * out_load_error says such an errno in words, for an error buffer.
+ */
+int out_load_file(const char *file, size_t max, char **buf, size_t *len);
+const char *out_load_error(int e);
 /* Slow path of out_write: flushes as needed; n may exceed the buffer. */
 int out_write_slow(struct out *o, const void *p, size_t n);
 

@@ -1,11 +1,9 @@
 #include <errno.h>
-#include <fcntl.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "hash.h"
 #include "out.h"
@@ -236,39 +234,18 @@ int
 pos_load(struct pos *p, const char *file, char *err, size_t errlen)
 {
 	char *buf;
-	size_t n = 0;
-	ssize_t r;
-	int fd, rv, saved;
+	size_t n;
+	int rv;
 
 	pos_init(p);
-	if ((fd = open(file, O_RDONLY | O_CLOEXEC)) == -1) {
+	if (out_load_file(file, FILEMAX, &buf, &n) == -1) {
 		if (errno == ENOENT)
 			return 0;
-		snprintf(err, errlen, "%s", strerror(errno));
+		snprintf(err, errlen, "%s", errno == EFBIG ?
+		    "longer than any such file" : out_load_error(errno));
 		return -1;
 	}
-	if ((buf = malloc(FILEMAX + 1)) == NULL) {
-		close(fd);
-		return -1;
-	}
-	while (n <= FILEMAX && (r = read(fd, buf + n, FILEMAX + 1 - n)) != 0) {
-		if (r == -1) {
-			if (errno == EINTR)
-				continue;
-			saved = errno;
-			snprintf(err, errlen, "%s", strerror(errno));
-			free(buf);
-			close(fd);
-			errno = saved;
-			return -1;
-		}
-		n += (size_t)r;
-	}
-	close(fd);
-	if (n > FILEMAX)
-		rv = fail(p, err, errlen, "longer than any such file");
-	else
-		rv = pos_parse(p, buf, n, err, errlen);
+	rv = pos_parse(p, buf, n, err, errlen);
 	free(buf);
 	return rv;
 }

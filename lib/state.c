@@ -1,8 +1,6 @@
 #include <sys/random.h>
-#include <sys/stat.h>
 
 #include <errno.h>
-#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -238,41 +236,17 @@ int
 state_load(const char *file, struct state *st, char *err, size_t errlen)
 {
 	struct state_ent e;
-	char *buf = NULL, *p, *nl, *end;
-	size_t cap = 0, len = 0;
-	ssize_t n;
-	int fd, rv = -1, version;
+	char *buf, *p, *nl, *end;
+	size_t len;
+	int rv = -1, version;
 	unsigned long lineno = 1;
 
-	if ((fd = open(file, O_RDONLY | O_CLOEXEC)) == -1) {
+	if (out_load_file(file, 256 * 1024 * 1024, &buf, &len) == -1) {
 		if (errno == ENOENT)
 			return 0;
-		snprintf(err, errlen, "%s", strerror(errno));
+		snprintf(err, errlen, "%s", out_load_error(errno));
 		return -1;
 	}
-	for (;;) {
-		if (len + 1 >= cap) {
-			char *nb;
-
-			cap = cap ? cap * 2 : 65536;
-			if (cap > 256 * 1024 * 1024 ||
-			    (nb = realloc(buf, cap)) == NULL) {
-				snprintf(err, errlen, "too large");
-				goto out;
-			}
-			buf = nb;
-		}
-		if ((n = read(fd, buf + len, cap - len - 1)) == -1) {
-			if (errno == EINTR)
-				continue;
-			snprintf(err, errlen, "%s", strerror(errno));
-			goto out;
-		}
-		if (n == 0)
-			break;
-		len += (size_t)n;
-	}
-	buf[len] = '\0';
 	end = buf + len;
 	if (len >= sizeof(MAGIC) && memcmp(buf, MAGIC "\n", sizeof(MAGIC)) == 0)
 		version = 4;
@@ -309,7 +283,6 @@ out:
 	if (rv == -1)
 		state_free(st);
 	free(buf);
-	close(fd);
 	return rv;
 }
 
