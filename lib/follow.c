@@ -672,7 +672,10 @@ finished(struct follow *f, struct tfile *t)
 	return t->draining == 2 || st.st_nlink == 0 || idle >= f->o.rotate_wait;
 }
 
-/* where what a lost file of entry res held stops being known delivered */
+/*
+ * Where the stream of entry res is known delivered up to: its offset, or
+ * the upto the caller set when before it (never before the base).
+ */
 static uint64_t
 lost_from(const struct state_ent *res)
 {
@@ -688,14 +691,10 @@ lost_from(const struct state_ent *res)
 static int64_t
 resume_at(struct follow *f, const char *name, const struct state_ent *res)
 {
-	uint64_t u;
+	uint64_t u = lost_from(res);
 
-	if (!res->has_upto)
-		return (int64_t)res->off;
-	u = res->upto > res->base ? res->upto : res->base;
-	if (u >= res->off)
-		return (int64_t)res->off;
-	note(f, name, FN_REWOUND, 0, (long long)(res->off - u));
+	if (u < res->off)
+		note(f, name, FN_REWOUND, 0, (long long)(res->off - u));
 	return (int64_t)u;
 }
 

@@ -67,16 +67,26 @@ labels(struct out *o, const struct prom_label *l, int n)
 	out_putc(o, '}');
 }
 
+/* a sample's line: name, labels, then the value's text v */
+static void
+sample(struct out *o, const char *name, const struct prom_label *l, int n,
+    const char *v)
+{
+	out_puts(o, name);
+	labels(o, l, n);
+	out_putc(o, ' ');
+	out_puts(o, v);
+	out_putc(o, '\n');
+}
+
 void
 prom_u64(struct out *o, const char *name, const struct prom_label *l, int n,
     uint64_t v)
 {
 	char num[24];
 
-	out_puts(o, name);
-	labels(o, l, n);
-	snprintf(num, sizeof(num), " %" PRIu64 "\n", v);
-	out_puts(o, num);
+	snprintf(num, sizeof(num), "%" PRIu64, v);
+	sample(o, name, l, n, num);
 }
 
 void
@@ -85,16 +95,13 @@ prom_f64(struct out *o, const char *name, const struct prom_label *l, int n,
 {
 	char num[40];
 
-	out_puts(o, name);
-	labels(o, l, n);
 	if (isnan(v))
-		out_puts(o, " NaN\n");
+		snprintf(num, sizeof(num), "NaN");
 	else if (isinf(v))
-		out_puts(o, v > 0 ? " +Inf\n" : " -Inf\n");
-	else {
-		snprintf(num, sizeof(num), " %.17g\n", v);
-		out_puts(o, num);
-	}
+		snprintf(num, sizeof(num), v > 0 ? "+Inf" : "-Inf");
+	else
+		snprintf(num, sizeof(num), "%.17g", v);
+	sample(o, name, l, n, num);
 }
 
 void
