@@ -89,7 +89,6 @@ static int opt_ntrules;
 static size_t opt_min_hits = 20;	/* --alert-min-hits */
 static size_t opt_max_keys = 100000;	/* --max-keys */
 static int opt_json;			/* -o json */
-static int json;			/* the form being written: 1 JSON */
 static struct net_addr opt_listen[MAXLISTEN];	/* --listen */
 static int opt_text[MAXLISTEN];		/* ... a "+text" one */
 static int opt_nlisten;
@@ -269,7 +268,8 @@ static void metrics(struct collect *, struct out *);
 static void sender_metrics(struct collect *, struct out *);
 static void emit(struct collect *);
 static void report(struct collect *, int64_t, int);
-static void put_snapshot(struct collect *, int64_t, int, size_t);
+static void put_snapshot(struct collect *, struct out *, int, int64_t, int,
+    size_t);
 static void evaluate(struct collect *, int64_t);
 static void on_drop(void *, struct agg_key *);
 static int64_t wall(void);
@@ -1112,7 +1112,6 @@ cmp_keys(const void *x, const void *y)
 	return memcmp(a->key, b->key, a->len);
 }
 
-/* a time: ISO text (a JSON string with -o json), absent when INT64_MIN */
 /* a key row, the site's (every key field "*" or null) when site is set */
 static void
 put_row(struct collect *co, const struct agg_key *k, int site)
@@ -1149,6 +1148,7 @@ senders(struct collect *co, struct out *o)
 	uint64_t n[10];
 	char num[32];
 	int i, j, first = 1, nc = 7, oc = co->org.used ? 3 : 0;
+	int json = co->w.json;
 
 	if (opt_nlisten == 0)
 		return;
@@ -1235,29 +1235,25 @@ report(struct collect *co, int64_t at, int final)
 			co->sorted[n++] = &co->a.keys[i];
 	if (n > 1)
 		qsort(co->sorted, n, sizeof(*co->sorted), cmp_keys);
-	json = opt_json;
-	put_snapshot(co, at, final, n < opt_top ? n : opt_top);
-	if (co->web != NULL) {
-		/* the web's JSON of the same snapshot, into its own buffer */
-		json = 1;
-		co->snap = co->jsnap;
-		put_snapshot(co, at, final, n < opt_top ? n : opt_top);
-		co->snap = o;
-	}
+	put_snapshot(co, o, opt_json, at, final, n < opt_top ? n : opt_top);
+	/* the web's JSON of the same snapshot, into its own buffer */
+	if (co->web != NULL)
+		put_snapshot(co, co->jsnap, 1, at, final, n < opt_top ? n :
+		    opt_top);
 	co->events += co->nev;		/* written: no longer to write */
 	while (co->nev > 0)
 		free(co->ev[--co->nev].key);
 }
 
 /*
- * One snapshot, as text or (json) JSON, into co->snap: the summary, the
- * site and the top keys of co->sorted, the events since the last one, the
- * alerts active, the senders.
+ * One snapshot, as text or (json) JSON, into o: the summary, the site and
+ * the top keys of co->sorted, the events since the last one, the alerts
+ * active, the senders.
  */
 static void
-put_snapshot(struct collect *co, int64_t at, int final, size_t top)
+put_snapshot(struct collect *co, struct out *o, int json, int64_t at,
+    int final, size_t top)
 {
-	struct out *o = co->snap;
 	size_t i;
 	int j, r, first, present;
 	char num[256];
