@@ -1236,8 +1236,8 @@ report(struct collect *co, int64_t at, int final)
 	if (n > 1)
 		qsort(co->sorted, n, sizeof(*co->sorted), cmp_keys);
 	put_snapshot(co, o, opt_json, at, final, n < opt_top ? n : opt_top);
-	/* the web's JSON of the same snapshot, into its own buffer */
-	if (co->web != NULL)
+	/* the web's JSON of the same snapshot, unless that was it */
+	if (co->web != NULL && !opt_json)
 		put_snapshot(co, co->jsnap, 1, at, final, n < opt_top ? n :
 		    opt_top);
 	co->events += co->nev;		/* written: no longer to write */
@@ -2538,22 +2538,23 @@ accept_viewer(struct collect *co, int lfd)
 static void
 emit(struct collect *co)
 {
+	struct out *j = opt_json ? co->snap : co->jsnap;
+
 	if (out_flush(co->snap) == -1)
 		err(1, NULL);
 	out_write(co->out, co->snap->mem, co->snap->memlen);
 	if (opt_has_serve)
 		serve_send(&co->vw, co->snap->mem, co->snap->memlen);
-	co->snap->memlen = 0;
 	if (co->web != NULL) {
 		/* the web's copies: the JSON (its LF left out) and metrics */
 		metrics(co, co->msnap);
-		if (out_flush(co->jsnap) == -1 || out_flush(co->msnap) == -1 ||
-		    dash_update(co->web, co->jsnap->mem, co->jsnap->memlen > 0 ?
-		    co->jsnap->memlen - 1 : 0, co->msnap->mem,
-		    co->msnap->memlen) == -1)
+		if (out_flush(j) == -1 || out_flush(co->msnap) == -1 ||
+		    dash_update(co->web, j->mem, j->memlen > 0 ? j->memlen - 1 :
+		    0, co->msnap->mem, co->msnap->memlen) == -1)
 			err(1, NULL);
 		co->jsnap->memlen = co->msnap->memlen = 0;
 	}
+	co->snap->memlen = 0;
 }
 
 /* a size for messages: "4 MiB", "208 KiB", "1000 bytes" */

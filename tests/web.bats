@@ -250,3 +250,14 @@ PY
 	kill -TERM "$wpid"
 	wait "$wpid"
 }
+
+@test "--http with -o json: the API serves the same document stdout gets" {
+	web -k status -n 2 -o json
+	cat "$T/r" >&5
+	wait_until 10 is_jrec 9999
+	exec 5>&-
+	wait "$wpid"
+	# the last document before the final one is what the API had last
+	[ "$(grep -c '"records":9999' "$T/out")" -ge 1 ]
+	jq -e '.final == true and .records == 9999 and (.top | length) == 2' <(tail -n 1 "$T/out")
+}
