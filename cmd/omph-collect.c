@@ -32,6 +32,7 @@
 
 #include "agg.h"
 #include "alert.h"
+#include "cols.h"
 #include "conn.h"
 #include "dash.h"
 #include "ckpt.h"
@@ -105,13 +106,7 @@ static int opt_has_http;
 static struct conn_lim opt_lim = { 512, 64, 10, 3600, 64 * 1024 * 1024 };
 static const char *opt_state;		/* --state */
 
-/* where the fields we need are in the current header */
-struct cols {
-	int n;				/* columns in the header, 0: none yet */
-	int key[MAXKEYF];		/* -1: not in this header */
-	int time, status, bytes, duration;
-	int origin;			/* -1: no origin column */
-};
+static struct cols_want key_want;	/* the key names, for lib/cols */
 
 struct sender;
 
@@ -498,6 +493,8 @@ main(int argc, char *argv[])
 	}
 	if (opt_nkeys == 0)
 		opt_keys[opt_nkeys++] = "path";
+	for (key_want.n = 0; key_want.n < opt_nkeys; key_want.n++)
+		key_want.name[key_want.n] = opt_keys[key_want.n];
 	if (opt_arrival && opt_window == 0) {
 		warnx("--clock arrival needs --window");
 		usage();
@@ -723,52 +720,16 @@ wall(void)
 }
 
 /*
- * A header line (without its '#'): find our columns.  Its names must be
- * field names, printable ASCII without spaces (man/omph.7): else it is no
- * header, c holds none (c->n 0) and -1 is returned.
+ * A header line (without its '#'): find our columns (lib/cols.h); a key
+ * that names no column is told once, its records go under \N.
  */
 static int
 header(struct cols *c, char *p, size_t len)
 {
-	char *f[REC_MAXF];
-	size_t fl[REC_MAXF], k;
-	int n, i, j;
+	int j;
 
-	for (k = 0; k < len; k++)
-		if (((unsigned char)p[k] <= ' ' || (unsigned char)p[k] >= 0x7f) &&
-		    p[k] != '\t')
-			break;
-	if (len == 0 || k < len || p[0] == '\t' || p[len - 1] == '\t' ||
-	    memmem(p, len, "\t\t", 2) != NULL) {
-		c->n = 0;
+	if (cols_header(c, &key_want, p, len) == -1)
 		return -1;
-	}
-	n = rec_split(p, len, f, fl, REC_MAXF);
-	if (n > REC_MAXF)
-		n = REC_MAXF;
-	c->n = n;
-	for (j = 0; j < opt_nkeys; j++)
-		c->key[j] = -1;
-	c->time = c->status = c->bytes = c->duration = c->origin = -1;
-	for (i = 0; i < n; i++) {
-		for (j = 0; j < opt_nkeys; j++)
-			if (strlen(opt_keys[j]) == fl[i] &&
-			    memcmp(opt_keys[j], f[i], fl[i]) == 0)
-				c->key[j] = i;
-#define IS(name) (fl[i] == sizeof(name) - 1 && memcmp(f[i], name, fl[i]) == 0)
-		if (IS("time"))
-			c->time = i;
-		else if (IS("status"))
-			c->status = i;
-		else if (IS("bytes"))
-			c->bytes = i;
-		else if (IS("duration"))
-			c->duration = i;
-		else if (IS("origin"))
-			c->origin = i;
-#undef IS
-	}
-	/* a key that names no column: told once, its records go under \N */
 	for (j = 0; j < opt_nkeys; j++)
 		if (c->key[j] == -1 && !key_told[j]) {
 			key_told[j] = 1;
