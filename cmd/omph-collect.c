@@ -49,7 +49,8 @@
 #include "tm.h"
 #include "wire.h"
 
-#define MAXKEYF 8
+#define MAXKEYF 8		/* key fields of one panel */
+#define MAXPANELS 16
 #define MAXRULES 32
 #define MAX_REPORTS 10
 #define EXIT_ALERT 3
@@ -75,9 +76,20 @@ _Static_assert(MAXSENDERS <= CKPT_MAXSENDERS && MAXSESSIONS <= CKPT_MAXSES &&
 #define CK_ACKWAIT 0.05		/* --state: seconds lines wait for an ack */
 #define CK_ACKBYTES (8 * 1024 * 1024)	/* bytes: ... or as many */
 
-static const char *opt_keys[MAXKEYF];	/* -k */
+/*
+ * -k: the panels, each a table of its own keys; opt_keys holds the key
+ * names of them all, a panel's from k0 on (nk of them).
+ */
+struct popt {
+	char *name;			/* its -k as given: "path,status" */
+	int k0, nk;
+	size_t top, max_keys;		/* -n, --max-keys */
+};
+static struct popt opt_pan[MAXPANELS];
+static int opt_npan;
+static const char *opt_keys[COLS_MAXK];
 static int opt_nkeys;
-static int key_told[MAXKEYF];		/* a -k naming no column was told */
+static int key_told[COLS_MAXK];		/* a -k naming no column was told */
 static int opt_window;			/* --window */
 static int opt_arrival;			/* --clock arrival */
 static double opt_interval;		/* --interval */
@@ -191,9 +203,23 @@ struct listener {
 	int serve;			/* --serve: viewers connect here */
 };
 
-struct collect {
+/*
+ * A panel: the counts of one -k, its keys ranked for a snapshot.  Every
+ * panel counts every record, so their totals, records, late and times are
+ * the same: the first one's stand for all.
+ */
+struct panel {
+	struct collect *co;
+	const struct popt *opt;
+	int i;				/* its index */
 	struct agg a;
-	struct cols c;
+	struct agg_key **sorted;	/* room for a.cap keys */
+	size_t sortcap, nsorted;
+};
+
+struct collect {
+	struct panel pan[MAXPANELS];
+	int npan;
 	struct out *out;
 	struct tm_cache tc;
 	char tkey[32];			/* last time text parsed */
@@ -210,8 +236,6 @@ struct collect {
 	char *keybuf;
 	size_t keycap;
 	int64_t started;		/* wall clock at start */
-	struct agg_key **sorted;	/* room for a.cap keys */
-	size_t sortcap;
 	struct feed in;			/* stdin */
 	struct out *snap;		/* one snapshot, in memory */
 	struct snap_wr w;		/* writing it (lib/snap.h) */
@@ -249,6 +273,7 @@ struct collect {
 static void usage(void);
 static _Noreturn void help(void);
 static void need(int, const char *);
+static void add_panel(const char *);
 static int header(struct cols *, char *, size_t);
 static void bad(struct collect *, struct feed *, const char *);
 static void record(struct collect *, struct feed *, char *, size_t);
@@ -263,11 +288,11 @@ static void metrics(struct collect *, struct out *);
 static void sender_metrics(struct collect *, struct out *);
 static void emit(struct collect *);
 static void report(struct collect *, int64_t, int);
-static void put_snapshot(struct collect *, struct out *, int, int64_t, int,
-    size_t);
+static void put_snapshot(struct collect *, struct out *, int, int64_t, int);
 static void evaluate(struct collect *, int64_t);
 static void on_drop(void *, struct agg_key *);
 static int64_t wall(void);
+static void advance(struct collect *);
 static void ck_load(struct collect *);
 static int ck_save(struct collect *);
 static uint64_t ck_mark(const struct collect *);
@@ -331,11 +356,7 @@ main(int argc, char *argv[])
 	while ((ch = getopt_long(argc, argv, "k:n:o:hV", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'k':
-			if (opt_nkeys == MAXKEYF) {
-				warnx("-k: at most %d key fields", MAXKEYF);
-				usage();
-			}
-			opt_keys[opt_nkeys++] = optarg;
+			add_panel(optarg);
 			break;
 		case 'w':
 			need(opt_size("--window", optarg, 1, 86400, &v, errbuf,
@@ -357,7 +378,9 @@ main(int argc, char *argv[])
 			    &opt_interval, errbuf, sizeof(errbuf)), errbuf);
 			break;
 		case 'n':
-			need(opt_size("-n", optarg, 1, 1000000, &opt_top, errbuf,
+			/* after a -k, for its panel; before, for all */
+			need(opt_size("-n", optarg, 1, 1000000, opt_npan > 0 ?
+			    &opt_pan[opt_npan - 1].top : &opt_top, errbuf,
 			    sizeof(errbuf)), errbuf);
 			break;
 		case 'S':
@@ -385,6 +408,7 @@ main(int argc, char *argv[])
 			break;
 		case 'K':
 			need(opt_size("--max-keys", optarg, 1, 100000000,
+			    opt_npan > 0 ? &opt_pan[opt_npan - 1].max_keys :
 			    &opt_max_keys, errbuf, sizeof(errbuf)), errbuf);
 			break;
 		case 'o':
@@ -491,8 +515,8 @@ main(int argc, char *argv[])
 		    "--listen", argv[optind]);
 		usage();
 	}
-	if (opt_nkeys == 0)
-		opt_keys[opt_nkeys++] = "path";
+	if (opt_npan == 0)
+		add_panel("path");
 	for (key_want.n = 0; key_want.n < opt_nkeys; key_want.n++)
 		key_want.name[key_want.n] = opt_keys[key_want.n];
 	if (opt_arrival && opt_window == 0) {
@@ -518,13 +542,21 @@ main(int argc, char *argv[])
 	sig_setup(&orig);
 
 	memset(&co, 0, sizeof(co));
-	if (agg_init(&co.a, opt_max_keys, opt_window) == -1 ||
-	    (co.out = malloc(sizeof(*co.out))) == NULL ||
+	for (co.npan = 0; co.npan < opt_npan; co.npan++) {
+		struct panel *pn = &co.pan[co.npan];
+
+		pn->co = &co;
+		pn->opt = &opt_pan[co.npan];
+		pn->i = co.npan;
+		if (agg_init(&pn->a, pn->opt->max_keys, opt_window) == -1)
+			err(1, NULL);
+		pn->a.drop = on_drop;
+		pn->a.droparg = pn;
+	}
+	if ((co.out = malloc(sizeof(*co.out))) == NULL ||
 	    (co.snap = malloc(sizeof(*co.snap))) == NULL ||
 	    lr_init(&r, STDIN_FILENO, 1024 * 1024) == -1)
 		err(1, NULL);
-	co.a.drop = on_drop;
-	co.a.droparg = &co;
 	out_init(co.out, STDOUT_FILENO);
 	out_init_mem(co.snap);
 	co.started = wall();
@@ -569,9 +601,9 @@ main(int argc, char *argv[])
 				 */
 				if (opt_state != NULL)
 					ck_save(&co);
-				if (opt_arrival)
-					agg_advance(&co.a, wall());
-				report(&co, opt_arrival ? wall() : co.a.newest, 0);
+				advance(&co);
+				report(&co, opt_arrival ? wall() :
+				    co.pan[0].a.newest, 0);
 				emit(&co);
 				if (out_flush(co.out) == -1)
 					break;
@@ -671,9 +703,8 @@ main(int argc, char *argv[])
 		}
 	}
 	if (!co.out->err) {
-		if (opt_arrival)
-			agg_advance(&co.a, wall());
-		report(&co, opt_arrival ? wall() : co.a.newest, 1);
+		advance(&co);
+		report(&co, opt_arrival ? wall() : co.pan[0].a.newest, 1);
 		emit(&co);
 	}
 	if (out_flush(co.out) == -1) {
@@ -698,12 +729,14 @@ main(int argc, char *argv[])
 	web_close(&co);
 	lr_free(&r);
 	free(co.act);
-	agg_free(&co.a);
+	for (v = 0; v < (size_t)co.npan; v++) {
+		agg_free(&co.pan[v].a);
+		free(co.pan[v].sorted);
+	}
 	free(co.out);
 	out_free(co.snap);
 	free(co.snap);
 	snap_wr_free(&co.w);
-	free(co.sorted);
 	free(co.keybuf);
 	while (co.nev > 0)
 		free(co.ev[--co.nev].key);
@@ -717,6 +750,17 @@ static int64_t
 wall(void)
 {
 	return (int64_t)time(NULL);
+}
+
+/* --clock arrival: every panel's window ends now */
+static void
+advance(struct collect *co)
+{
+	int i;
+
+	if (opt_arrival)
+		for (i = 0; i < co->npan; i++)
+			agg_advance(&co->pan[i].a, wall());
 }
 
 /*
@@ -842,8 +886,8 @@ static void
 record(struct collect *co, struct feed *fd, char *p, size_t len)
 {
 	char *f[REC_MAXF];
-	size_t fl[REC_MAXF], klen = 0, need;
-	int n, j;
+	size_t fl[REC_MAXF], klen, need;
+	int n, i, j;
 	int64_t sec = INT64_MIN, status = 0, bytes = 0, dur = -1;
 	char *kb;
 
@@ -860,27 +904,6 @@ record(struct collect *co, struct feed *fd, char *p, size_t len)
 	}
 	if (c->origin >= 0 && !origin(co, fd, f[c->origin], fl[c->origin]))
 		return;
-	/* the key: its fields as written (escaped), joined by TAB */
-	need = (size_t)opt_nkeys;
-	for (j = 0; j < opt_nkeys; j++)
-		need += c->key[j] >= 0 ? fl[c->key[j]] : 2;
-	if (need > co->keycap) {
-		if ((kb = realloc(co->keybuf, need * 2)) == NULL)
-			err(1, NULL);
-		co->keybuf = kb;
-		co->keycap = need * 2;
-	}
-	for (j = 0; j < opt_nkeys; j++) {
-		if (j > 0)
-			co->keybuf[klen++] = '\t';
-		if (c->key[j] >= 0) {
-			memcpy(co->keybuf + klen, f[c->key[j]], fl[c->key[j]]);
-			klen += fl[c->key[j]];
-		} else {
-			memcpy(co->keybuf + klen, "\\N", 2);
-			klen += 2;
-		}
-	}
 	if (opt_arrival)
 		sec = wall();
 	else if (c->time >= 0) {
@@ -914,9 +937,37 @@ record(struct collect *co, struct feed *fd, char *p, size_t len)
 		bytes = 0;
 	if (c->duration >= 0)
 		dur = micros(f[c->duration], fl[c->duration]);
-	if (agg_add(&co->a, co->keybuf, klen, sec, (int)status,
-	    (uint64_t)bytes, dur) == -1)
-		err(1, NULL);
+	/* each panel's key: its fields as written (escaped), joined by TAB */
+	for (i = 0; i < co->npan; i++) {
+		const struct popt *po = co->pan[i].opt;
+
+		need = (size_t)po->nk;
+		for (j = po->k0; j < po->k0 + po->nk; j++)
+			need += c->key[j] >= 0 ? fl[c->key[j]] : 2;
+		if (need > co->keycap) {
+			if ((kb = realloc(co->keybuf, need * 2)) == NULL)
+				err(1, NULL);
+			co->keybuf = kb;
+			co->keycap = need * 2;
+		}
+		klen = 0;
+		for (j = po->k0; j < po->k0 + po->nk; j++) {
+			if (j > po->k0)
+				co->keybuf[klen++] = '\t';
+			if (c->key[j] >= 0) {
+				memcpy(co->keybuf + klen, f[c->key[j]],
+				    fl[c->key[j]]);
+				klen += fl[c->key[j]];
+			} else {
+				memcpy(co->keybuf + klen, "\\N", 2);
+				klen += 2;
+			}
+		}
+		/* late for one is late for all: the windows move together */
+		if (agg_add(&co->pan[i].a, co->keybuf, klen, sec, (int)status,
+		    (uint64_t)bytes, dur) == -1)
+			err(1, NULL);
+	}
 	if (fd->snd != NULL)
 		fd->snd->records++;
 }
@@ -928,16 +979,19 @@ record(struct collect *co, struct feed *fd, char *p, size_t len)
 static double
 span(const struct collect *co)
 {
+	const struct agg *a = &co->pan[0].a;
+
 	if (opt_window > 0)
 		return opt_window;
-	if (co->a.first == INT64_MIN || co->a.newest == INT64_MIN)
+	if (a->first == INT64_MIN || a->newest == INT64_MIN)
 		return (double)(wall() - co->started + 1);
-	return (double)(co->a.newest - co->a.first + 1);
+	return (double)(a->newest - a->first + 1);
 }
 
+/* rule raised or resolved for key k of panel pn, or the site (k NULL) */
 static void
-add_event(struct collect *co, int raise, int rule, const struct agg_key *k,
-    int metric, int64_t at)
+add_event(struct collect *co, int raise, int rule, const struct panel *pn,
+    const struct agg_key *k, int metric, int64_t at)
 {
 	struct alert_event *e;
 
@@ -953,8 +1007,9 @@ add_event(struct collect *co, int raise, int rule, const struct agg_key *k,
 	co->events++;
 	e->raise = raise;
 	e->rule = rule;
-	e->value = alert_value(k != NULL ? k : &co->a.total, metric, span(co),
-	    &e->present);
+	e->panel = k != NULL ? pn->i : 0;
+	e->value = alert_value(k != NULL ? k : &co->pan[0].a.total, metric,
+	    span(co), &e->present);
 	e->at = at;
 	e->key = NULL;
 	e->keylen = 0;
@@ -966,10 +1021,10 @@ add_event(struct collect *co, int raise, int rule, const struct agg_key *k,
 	}
 }
 
-/* rule r became active for key k (slot s) at time at */
+/* rule r became active for key k (slot s of panel pn) at time at */
 static void
-activate(struct collect *co, const struct agg_key *k, uint32_t s, int r,
-    int64_t at)
+activate(struct collect *co, const struct panel *pn, const struct agg_key *k,
+    uint32_t s, int r, int64_t at)
 {
 	struct alert_active *a;
 
@@ -982,20 +1037,23 @@ activate(struct collect *co, const struct agg_key *k, uint32_t s, int r,
 		co->actcap = cap;
 	}
 	a = &co->act[co->nact++];
+	a->panel = (uint32_t)pn->i;
 	a->slot = s;
 	a->gen = k->gen;
 	a->rule = r;
 	a->since = at;
 }
 
-/* rule r (-1: every rule) no longer holds for the key in slot s */
+/* rule r (-1: every rule) no longer holds for the key in slot s of pn */
 static void
-deactivate(struct collect *co, uint32_t s, uint32_t gen, int r)
+deactivate(struct collect *co, const struct panel *pn, uint32_t s,
+    uint32_t gen, int r)
 {
 	size_t i, n = 0;
 
 	for (i = 0; i < co->nact; i++)
-		if (co->act[i].slot != s || co->act[i].gen != gen ||
+		if (co->act[i].panel != (uint32_t)pn->i ||
+		    co->act[i].slot != s || co->act[i].gen != gen ||
 		    (r >= 0 && co->act[i].rule != r))
 			co->act[n++] = co->act[i];
 	co->nact = n;
@@ -1005,15 +1063,16 @@ deactivate(struct collect *co, uint32_t s, uint32_t gen, int r)
 static void
 on_drop(void *arg, struct agg_key *k)
 {
-	struct collect *co = arg;
+	struct panel *pn = arg;
 	int i;
 
 	if (k->alerts == 0)
 		return;
 	for (i = 0; i < opt_nrules; i++)
 		if (k->alerts & (1ULL << i))
-			add_event(co, 0, i, k, opt_rules[i].metric, co->a.newest);
-	deactivate(co, (uint32_t)(k - co->a.keys), k->gen, -1);
+			add_event(pn->co, 0, i, pn, k, opt_rules[i].metric,
+			    pn->a.newest);
+	deactivate(pn->co, pn, (uint32_t)(k - pn->a.keys), k->gen, -1);
 	k->alerts = 0;
 }
 
@@ -1022,33 +1081,39 @@ static void
 evaluate(struct collect *co, int64_t at)
 {
 	struct agg_key *k;
+	struct panel *pn;
 	double sp = span(co);
 	size_t i;
-	int r, holds;
+	int p, r, holds;
 
-	for (i = 0; opt_nrules > 0 && i < co->a.hi; i++) {
-		k = &co->a.keys[i];
-		if (!k->used)
-			continue;
-		for (r = 0; r < opt_nrules; r++) {
-			holds = k->c.hits >= opt_min_hits &&
-			    alert_holds(&opt_rules[r], k, sp);
-			if (holds == !!(k->alerts & (1ULL << r)))
+	for (p = 0; opt_nrules > 0 && p < co->npan; p++) {
+		pn = &co->pan[p];
+		for (i = 0; i < pn->a.hi; i++) {
+			k = &pn->a.keys[i];
+			if (!k->used)
 				continue;
-			add_event(co, holds, r, k, opt_rules[r].metric, at);
-			if (holds)
-				activate(co, k, (uint32_t)i, r, at);
-			else
-				deactivate(co, (uint32_t)i, k->gen, r);
-			k->alerts ^= 1ULL << r;
+			for (r = 0; r < opt_nrules; r++) {
+				holds = k->c.hits >= opt_min_hits &&
+				    alert_holds(&opt_rules[r], k, sp);
+				if (holds == !!(k->alerts & (1ULL << r)))
+					continue;
+				add_event(co, holds, r, pn, k,
+				    opt_rules[r].metric, at);
+				if (holds)
+					activate(co, pn, k, (uint32_t)i, r, at);
+				else
+					deactivate(co, pn, (uint32_t)i, k->gen,
+					    r);
+				k->alerts ^= 1ULL << r;
+			}
 		}
 	}
 	for (r = 0; r < opt_ntrules; r++) {
-		holds = alert_holds(&opt_trules[r], &co->a.total, sp);
+		holds = alert_holds(&opt_trules[r], &co->pan[0].a.total, sp);
 		if (holds == !!(co->site_alerts & (1ULL << r)))
 			continue;
-		add_event(co, holds, opt_nrules + r, NULL, opt_trules[r].metric,
-		    at);
+		add_event(co, holds, opt_nrules + r, NULL, NULL,
+		    opt_trules[r].metric, at);
 		co->site_alerts ^= 1ULL << r;
 		if (holds)
 			co->since[r] = at;
@@ -1177,53 +1242,172 @@ senders(struct collect *co, struct out *o)
 		out_puts(o, "],");
 }
 
-/* one snapshot (man/omph.7): summary, table, alert events, active alerts */
+/* one snapshot (man/omph.7): summary, tables, alert events, active alerts */
 static void
 report(struct collect *co, int64_t at, int final)
 {
-	struct out *o = co->snap;
-	size_t i, n = 0;
+	struct panel *pn;
+	size_t i, n;
+	int p;
 
 	evaluate(co, at);
-	if (co->sortcap < co->a.cap) {
-		free(co->sorted);
-		if ((co->sorted = malloc(co->a.cap * sizeof(*co->sorted))) == NULL)
-			err(1, NULL);
-		co->sortcap = co->a.cap;
+	for (p = 0; p < co->npan; p++) {
+		pn = &co->pan[p];
+		if (pn->sortcap < pn->a.cap) {
+			free(pn->sorted);
+			if ((pn->sorted = malloc(pn->a.cap *
+			    sizeof(*pn->sorted))) == NULL)
+				err(1, NULL);
+			pn->sortcap = pn->a.cap;
+		}
+		for (i = n = 0; i < pn->a.hi; i++)
+			if (pn->a.keys[i].used)
+				pn->sorted[n++] = &pn->a.keys[i];
+		if (n > 1)
+			qsort(pn->sorted, n, sizeof(*pn->sorted), cmp_keys);
+		pn->nsorted = n < pn->opt->top ? n : pn->opt->top;
 	}
-	for (i = 0; i < co->a.hi; i++)
-		if (co->a.keys[i].used)
-			co->sorted[n++] = &co->a.keys[i];
-	if (n > 1)
-		qsort(co->sorted, n, sizeof(*co->sorted), cmp_keys);
-	put_snapshot(co, o, opt_json, at, final, n < opt_top ? n : opt_top);
+	put_snapshot(co, co->snap, opt_json, at, final);
 	/* the web's JSON of the same snapshot, unless that was it */
 	if (co->web != NULL && !opt_json)
-		put_snapshot(co, co->jsnap, 1, at, final, n < opt_top ? n :
-		    opt_top);
+		put_snapshot(co, co->jsnap, 1, at, final);
 	co->events += co->nev;		/* written: no longer to write */
 	while (co->nev > 0)
 		free(co->ev[--co->nev].key);
 }
 
+/* write keys and events of panel pn from now on */
+static void
+wr_panel(struct collect *co, const struct panel *pn)
+{
+	co->w.keys = (const char *const *)opt_keys + pn->opt->k0;
+	co->w.nkeys = pn->opt->nk;
+	co->w.panel = co->npan > 1 ? pn->opt->name : NULL;
+}
+
+/* a panel's site row and top rows: tsv lines, or JSON "total" and "top" */
+static void
+put_rows(struct collect *co, const struct panel *pn)
+{
+	struct out *o = co->w.o;
+	size_t i;
+
+	if (co->w.json)
+		out_puts(o, "\"total\":");
+	put_row(co, &pn->a.total, 1);
+	if (co->w.json)
+		out_puts(o, ",\"top\":[");
+	for (i = 0; i < pn->nsorted; i++) {
+		if (co->w.json && i > 0)
+			out_putc(o, ',');
+		put_row(co, pn->sorted[i], 0);
+	}
+	if (co->w.json)
+		out_putc(o, ']');
+}
+
 /*
- * One snapshot, as text or (json) JSON, into o: the summary, the site and
- * the top keys of co->sorted, the events since the last one, the alerts
- * active, the senders.
+ * The events of panel p (-1: of all) since the last snapshot, then the
+ * alerts active now: the site's (with panel 0), then the keys' in raise
+ * order; JSON "events":[...],SENDERS"active":[...] when p is -1.
+ */
+static void
+put_events(struct collect *co, int p)
+{
+	struct out *o = co->w.o;
+	const struct alert_event *e;
+	const struct alert_active *ac;
+	const struct agg_key *k;
+	double sp = span(co), v;
+	size_t i;
+	int r, first = 1, present;
+
+	if (co->w.json)
+		out_puts(o, "\"events\":[");
+	for (i = 0; i < co->nev; i++) {
+		e = &co->ev[i];
+		if (p >= 0 && e->panel != p)
+			continue;
+		if (co->w.json && !first)
+			out_putc(o, ',');
+		first = 0;
+		wr_panel(co, &co->pan[e->panel]);
+		put_event(co, e->raise ? "raise" : "resolve", e->rule, e->key,
+		    e->keylen, e->value, e->present, e->at);
+	}
+	if (co->w.json) {
+		out_puts(o, "],");
+		senders(co, o);
+		out_puts(o, "\"active\":[");
+	}
+	first = 1;
+	wr_panel(co, &co->pan[0]);
+	for (r = 0; p <= 0 && r < opt_ntrules; r++)
+		if (co->site_alerts & (1ULL << r)) {
+			if (co->w.json && !first)
+				out_putc(o, ',');
+			first = 0;
+			v = alert_value(&co->pan[0].a.total,
+			    opt_trules[r].metric, sp, &present);
+			put_event(co, "active", opt_nrules + r, NULL, 0, v, present,
+			    co->since[r]);
+		}
+	for (i = 0; i < co->nact; i++) {
+		ac = &co->act[i];
+		if (p >= 0 && ac->panel != (uint32_t)p)
+			continue;
+		k = &co->pan[ac->panel].a.keys[ac->slot];
+		if (co->w.json && !first)
+			out_putc(o, ',');
+		first = 0;
+		wr_panel(co, &co->pan[ac->panel]);
+		v = alert_value(k, opt_rules[ac->rule].metric, sp, &present);
+		put_event(co, "active", ac->rule, k->key, k->len, v, present,
+		    ac->since);
+	}
+	if (co->w.json)
+		out_putc(o, ']');
+}
+
+/* a JSON array of the key names of a panel */
+static void
+put_names(struct out *o, const struct popt *po)
+{
+	struct rec_val v;
+	int j;
+
+	out_putc(o, '[');
+	for (j = 0; j < po->nk; j++) {
+		if (j > 0)
+			out_putc(o, ',');
+		v.p = opt_keys[po->k0 + j];
+		v.len = (uint32_t)strlen(v.p);
+		v.enc = REC_RAW;
+		rec_put_json(o, &v, 0);
+	}
+	out_putc(o, ']');
+}
+
+/*
+ * One snapshot, as text or (json) JSON, into o: the summary, then per
+ * panel the site and its top keys (pn->sorted), the events since the last
+ * one and the alerts active, then the senders.  The summary's keys and
+ * evicted are the first panel's; with two or more panels, a "#panel" line
+ * (or a JSON "panels" member) gives each one's.
  */
 static void
 put_snapshot(struct collect *co, struct out *o, int json, int64_t at,
-    int final, size_t top)
+    int final)
 {
-	size_t i;
-	int j, r, first, present;
+	const struct panel *pn;
+	const struct agg *a = &co->pan[0].a;
+	struct rec_val rv;
 	char num[256];
-	double sp = span(co), v;
+	int j, p;
 
 	co->w.o = o;
 	co->w.json = json;
-	co->w.keys = (const char *const *)opt_keys;
-	co->w.nkeys = opt_nkeys;
+	wr_panel(co, &co->pan[0]);
 
 	if (json) {
 		out_write(o, "{\"time\":", 8);
@@ -1231,8 +1415,8 @@ put_snapshot(struct collect *co, struct out *o, int json, int64_t at,
 		snprintf(num, sizeof(num), ",\"window\":%d,\"final\":%s,"
 		    "\"records\":%" PRIu64 ",\"late\":%" PRIu64 ",\"bad\":%" PRIu64
 		    ",\"evicted\":%" PRIu64 ",\"keys\":%zu,", opt_window,
-		    final ? "true" : "false", co->a.records, co->a.late, co->bad,
-		    co->a.evicted, co->a.n);
+		    final ? "true" : "false", a->records, a->late, co->bad,
+		    a->evicted, a->n);
 		out_puts(o, num);
 		if (opt_nlisten > 0) {
 			snprintf(num, sizeof(num), "\"datagrams\":%" PRIu64
@@ -1254,115 +1438,122 @@ put_snapshot(struct collect *co, struct out *o, int json, int64_t at,
 			    co->org.evicted);
 			out_puts(o, num);
 		}
-		out_puts(o, "\"total\":");
-		put_row(co, &co->a.total, 1);
-		out_puts(o, ",\"top\":[");
-		for (i = 0; i < top; i++) {
-			if (i > 0)
-				out_putc(o, ',');
-			put_row(co, co->sorted[i], 0);
+		put_rows(co, &co->pan[0]);
+		out_putc(o, ',');
+		if (co->npan > 1) {
+			out_puts(o, "\"panels\":[");
+			for (p = 0; p < co->npan; p++) {
+				pn = &co->pan[p];
+				wr_panel(co, pn);
+				out_puts(o, p > 0 ? ",{\"name\":" : "{\"name\":");
+				rv.p = pn->opt->name;
+				rv.len = (uint32_t)strlen(rv.p);
+				rv.enc = REC_RAW;
+				rec_put_json(o, &rv, 0);
+				out_puts(o, ",\"keys\":");
+				put_names(o, pn->opt);
+				snprintf(num, sizeof(num), ",\"count\":%zu,"
+				    "\"evicted\":%" PRIu64 ",", pn->a.n,
+				    pn->a.evicted);
+				out_puts(o, num);
+				put_rows(co, pn);
+				out_putc(o, '}');
+			}
+			out_puts(o, "],");
 		}
-		out_puts(o, "],\"events\":[");
-		for (i = 0; i < co->nev; i++) {
-			if (i > 0)
-				out_putc(o, ',');
-			put_event(co, co->ev[i].raise ? "raise" : "resolve",
-			    co->ev[i].rule, co->ev[i].key, co->ev[i].keylen,
-			    co->ev[i].value, co->ev[i].present, co->ev[i].at);
-		}
-		out_puts(o, "],");
-		senders(co, o);
-		out_puts(o, "\"active\":[");
-	} else {
-		out_puts(o, "#snapshot\ttime=");
-		snap_put_time(&co->w, at);
-		snprintf(num, sizeof(num), "\twindow=%d\tfinal=%d\trecords=%" PRIu64
-		    "\tlate=%" PRIu64 "\tbad=%" PRIu64 "\tevicted=%" PRIu64
-		    "\tkeys=%zu", opt_window, final, co->a.records, co->a.late,
-		    co->bad, co->a.evicted, co->a.n);
+		put_events(co, -1);
+		out_puts(o, "}\n");
+		return;
+	}
+	out_puts(o, "#snapshot\ttime=");
+	snap_put_time(&co->w, at);
+	snprintf(num, sizeof(num), "\twindow=%d\tfinal=%d\trecords=%" PRIu64
+	    "\tlate=%" PRIu64 "\tbad=%" PRIu64 "\tevicted=%" PRIu64
+	    "\tkeys=%zu", opt_window, final, a->records, a->late,
+	    co->bad, a->evicted, a->n);
+	out_puts(o, num);
+	if (opt_nlisten > 0) {
+		snprintf(num, sizeof(num), "\tsenders=%d\tdatagrams=%"
+		    PRIu64 "\tdenied=%" PRIu64 "\tmalformed=%" PRIu64
+		    "\trefused=%" PRIu64, co->nsnd, co->dgrams, co->denied,
+		    co->malformed, co->refused);
 		out_puts(o, num);
-		if (opt_nlisten > 0) {
-			snprintf(num, sizeof(num), "\tsenders=%d\tdatagrams=%"
-			    PRIu64 "\tdenied=%" PRIu64 "\tmalformed=%" PRIu64
-			    "\trefused=%" PRIu64, co->nsnd, co->dgrams, co->denied,
-			    co->malformed, co->refused);
-			out_puts(o, num);
-			snprintf(num, sizeof(num), "\tconns=%zu\tshed=%" PRIu64
-			    "\ttimedout=%" PRIu64 "\trcvbuf=%d", co->ct.live,
-			    co->shed, co->timedout, co->rcvbuf);
+		snprintf(num, sizeof(num), "\tconns=%zu\tshed=%" PRIu64
+		    "\ttimedout=%" PRIu64 "\trcvbuf=%d", co->ct.live,
+		    co->shed, co->timedout, co->rcvbuf);
+		out_puts(o, num);
+	}
+	if (co->org.used) {
+		snprintf(num, sizeof(num), "\tdup=%" PRIu64 "\tgaps=%"
+		    PRIu64 "\tgapbytes=%" PRIu64 "\tbadorigin=%" PRIu64
+		    "\tstreams=%" PRIu32 "\tforgotten=%" PRIu64,
+		    co->org.dup, co->org.gaps, co->org.gapbytes,
+		    co->org.bad, co->org.n, co->org.evicted);
+		out_puts(o, num);
+	}
+	out_putc(o, '\n');
+	for (p = 0; p < co->npan; p++) {
+		pn = &co->pan[p];
+		wr_panel(co, pn);
+		if (co->npan > 1) {
+			out_puts(o, "#panel\tname=");
+			out_puts(o, pn->opt->name);
+			snprintf(num, sizeof(num), "\tkeys=%zu\tevicted=%" PRIu64
+			    "\n", pn->a.n, pn->a.evicted);
 			out_puts(o, num);
 		}
-		if (co->org.used) {
-			snprintf(num, sizeof(num), "\tdup=%" PRIu64 "\tgaps=%"
-			    PRIu64 "\tgapbytes=%" PRIu64 "\tbadorigin=%" PRIu64
-			    "\tstreams=%" PRIu32 "\tforgotten=%" PRIu64,
-			    co->org.dup, co->org.gaps, co->org.gapbytes,
-			    co->org.bad, co->org.n, co->org.evicted);
-			out_puts(o, num);
-		}
-		out_putc(o, '\n');
 		out_putc(o, '#');
-		for (j = 0; j < opt_nkeys; j++) {
-			out_puts(o, opt_keys[j]);
+		for (j = 0; j < pn->opt->nk; j++) {
+			out_puts(o, co->w.keys[j]);
 			out_putc(o, '\t');
 		}
 		for (j = 0; j < M_N; j++) {
 			out_puts(o, alert_metric_names[j]);
 			out_putc(o, j + 1 < M_N ? '\t' : '\n');
 		}
-		put_row(co, &co->a.total, 1);
-		for (i = 0; i < top; i++)
-			put_row(co, co->sorted[i], 0);
+		put_rows(co, pn);
 		out_puts(o, "#event\trule\tvalue\ttime");
-		for (j = 0; j < opt_nkeys; j++) {
+		for (j = 0; j < pn->opt->nk; j++) {
 			out_putc(o, '\t');
-			out_puts(o, opt_keys[j]);
+			out_puts(o, co->w.keys[j]);
 		}
 		out_putc(o, '\n');
-		for (i = 0; i < co->nev; i++)
-			put_event(co, co->ev[i].raise ? "raise" : "resolve",
-			    co->ev[i].rule, co->ev[i].key, co->ev[i].keylen,
-			    co->ev[i].value, co->ev[i].present, co->ev[i].at);
+		put_events(co, p);
 	}
-	/* the alerts active now: the site's, then the keys' in raise order */
-	first = 1;
-	for (r = 0; r < opt_ntrules; r++)
-		if (co->site_alerts & (1ULL << r)) {
-			if (json && !first)
-				out_putc(o, ',');
-			first = 0;
-			v = alert_value(&co->a.total, opt_trules[r].metric, sp,
-			    &present);
-			put_event(co, "active", opt_nrules + r, NULL, 0, v, present,
-			    co->since[r]);
-		}
-	for (i = 0; i < co->nact; i++) {
-		const struct alert_active *ac = &co->act[i];
-		const struct agg_key *k = &co->a.keys[ac->slot];
-
-		if (json && !first)
-			out_putc(o, ',');
-		first = 0;
-		v = alert_value(k, opt_rules[ac->rule].metric, sp, &present);
-		put_event(co, "active", ac->rule, k->key, k->len, v, present,
-		    ac->since);
-	}
-	if (!json)
-		senders(co, o);
-	out_puts(o, json ? "]}\n" : "#end\n");
+	senders(co, o);
+	out_puts(o, "#end\n");
 }
 
 /* --- the checkpoint: --state (lib/ckpt.h) --- */
 
+/* the panels' aggregates, for lib/ckpt */
+static struct agg *const *
+aggs(struct collect *co)
+{
+	static struct agg *a[MAXPANELS];
+	int i;
+
+	for (i = 0; i < co->npan; i++)
+		a[i] = &co->pan[i].a;
+	return a;
+}
+
 static void
 ck_opts(struct ckpt_opts *o)
 {
+	static struct ckpt_panel cp[MAXPANELS];
+	int i;
+
 	memset(o, 0, sizeof(*o));
-	o->keys = opt_keys;
-	o->nkeys = opt_nkeys;
+	for (i = 0; i < opt_npan; i++) {
+		cp[i].keys = (const char *const *)opt_keys + opt_pan[i].k0;
+		cp[i].nkeys = opt_pan[i].nk;
+		cp[i].max_keys = opt_pan[i].max_keys;
+	}
+	o->pan = cp;
+	o->npan = opt_npan;
 	o->window = opt_window;
 	o->arrival = opt_arrival;
-	o->max_keys = opt_max_keys;
 	o->rules = opt_rules;
 	o->nrules = opt_nrules;
 	o->trules = opt_trules;
@@ -1379,10 +1570,15 @@ ck_opts(struct ckpt_opts *o)
 static uint64_t
 ck_mark(const struct collect *co)
 {
+	uint64_t ev = 0;
+	int i;
+
+	for (i = 0; i < co->npan; i++)
+		ev += co->pan[i].a.evicted;
 	return co->lines + co->bad + co->dgrams + co->denied + co->malformed +
-	    co->refused + co->events + co->a.records + co->a.late +
-	    co->a.evicted + (uint64_t)co->a.newest + co->skipped +
-	    co->org.checked + co->org.bad;
+	    co->refused + co->events + co->pan[0].a.records +
+	    co->pan[0].a.late + ev + (uint64_t)co->pan[0].a.newest +
+	    co->skipped + co->org.checked + co->org.bad;
 }
 
 static const char *const snd_kinds[] = { "udp", "tcp", "syslog", "text" };
@@ -1450,7 +1646,7 @@ ck_load(struct collect *co)
 
 	ck_opts(&o);
 	memset(&c, 0, sizeof(c));
-	switch (ckpt_load(opt_state, &o, &co->a, &c, err, sizeof(err))) {
+	switch (ckpt_load(opt_state, &o, aggs(co), &c, err, sizeof(err))) {
 	case -1:
 		errx(1, "%s: %s; not resumed (move it away to start from zero)",
 		    opt_state, err);
@@ -1540,7 +1736,7 @@ ck_save(struct collect *co)
 			}
 		cs->nses = k;
 	}
-	rv = ckpt_save(opt_state, &co->ck, &o, &co->a, &c);
+	rv = ckpt_save(opt_state, &co->ck, &o, aggs(co), &c);
 	free(c.snd);
 	if (rv == -1) {
 		if (co->ck_errno != errno)
@@ -2763,25 +2959,39 @@ metrics(struct collect *co, struct out *o)
 	double le[AGG_LE];
 	int i;
 
-	counter(o, "omph_records_total", "Records counted.", co->a.cum.hits);
+	const struct agg *a = &co->pan[0].a;
+
+	counter(o, "omph_records_total", "Records counted.", a->cum.hits);
 	counter(o, "omph_bytes_total", "Sum of the bytes column of the records "
-	    "counted.", co->a.cum.bytes);
+	    "counted.", a->cum.bytes);
 	prom_family(o, "omph_responses_total", "counter", "Records counted by "
 	    "status class.");
 	for (i = 0; i < 4; i++) {
 		l.name = "class";
 		l.val = cls[i];
 		l.vlen = 3;
-		prom_u64(o, "omph_responses_total", &l, 1, co->a.cum.cls[i]);
+		prom_u64(o, "omph_responses_total", &l, 1, a->cum.cls[i]);
 	}
 	counter(o, "omph_late_records_total", "Records older than the window, "
-	    "not counted.", co->a.late);
+	    "not counted.", a->late);
 	counter(o, "omph_bad_lines_total", "Input lines that were not records.",
 	    co->bad);
-	counter(o, "omph_evicted_keys_total", "Keys taken out of the full table.",
-	    co->a.evicted);
-	prom_family(o, "omph_keys", "gauge", "Keys in the table now.");
-	prom_u64(o, "omph_keys", NULL, 0, co->a.n);
+	/* per panel: its name (the -k as given) is the label */
+	l.name = "panel";
+	prom_family(o, "omph_evicted_keys_total", "counter", "Keys taken out of "
+	    "the panel's full table.");
+	for (i = 0; i < co->npan; i++) {
+		l.val = co->pan[i].opt->name;
+		l.vlen = strlen(l.val);
+		prom_u64(o, "omph_evicted_keys_total", &l, 1,
+		    co->pan[i].a.evicted);
+	}
+	prom_family(o, "omph_keys", "gauge", "Keys in the panel's table now.");
+	for (i = 0; i < co->npan; i++) {
+		l.val = co->pan[i].opt->name;
+		l.vlen = strlen(l.val);
+		prom_u64(o, "omph_keys", &l, 1, co->pan[i].a.n);
+	}
 	prom_family(o, "omph_alerts_active", "gauge", "Alerts that hold now.");
 	prom_u64(o, "omph_alerts_active", NULL, 0, (uint64_t)co->nact +
 	    (uint64_t)__builtin_popcountll(co->site_alerts));
@@ -2789,8 +2999,8 @@ metrics(struct collect *co, struct out *o)
 		le[i] = (double)agg_le_us[i] / 1e6;
 	prom_family(o, "omph_duration_seconds", "histogram", "The duration "
 	    "column of the records counted, in seconds.");
-	prom_hist(o, "omph_duration_seconds", le, co->a.cum.le, AGG_LE,
-	    (double)co->a.cum.dur_us / 1e6);
+	prom_hist(o, "omph_duration_seconds", le, a->cum.le, AGG_LE,
+	    (double)a->cum.dur_us / 1e6);
 	if (co->org.used) {
 		counter(o, "omph_dup_records_total", "Records not counted: their "
 		    "origin was counted before.", co->org.dup);
@@ -2866,7 +3076,8 @@ need(int ok, const char *err)
 
 /* the short usage: on stderr for a usage error, first in --help */
 static const char synopsis[] =
-	    "usage: omph-collect [-k field]... [--window seconds] [--clock record|arrival]\n"
+	    "usage: omph-collect [-k field[,field]... [-n top] [--max-keys n]]...\n"
+	    "                    [--window seconds] [--clock record|arrival]\n"
 	    "                    [--interval seconds] [-n top] [--sort metric]\n"
 	    "                    [--alert rule]... [--alert-total rule]...\n"
 	    "                    [--alert-min-hits n] [--max-keys n] [-o tsv|json]\n"
@@ -2874,6 +3085,50 @@ static const char synopsis[] =
 	    "                    [--http addr:port] [--max-conns n] [--max-conns-per-addr n]\n"
 	    "                    [--handshake-timeout seconds] [--idle-timeout seconds]\n"
 	    "                    [--max-buffer bytes] [--secret file] [--state file]\n";
+
+/*
+ * -k FIELD[,FIELD]...: one more panel, keyed by those fields together;
+ * its -n and --max-keys are those given before any -k until its own.
+ */
+static void
+add_panel(const char *arg)
+{
+	struct popt *pp;
+	char *p, *q;
+	int i;
+
+	if (opt_npan == MAXPANELS) {
+		warnx("-k: at most %d panels", MAXPANELS);
+		usage();
+	}
+	for (i = 0; i < opt_npan; i++)
+		if (strcmp(opt_pan[i].name, arg) == 0) {
+			warnx("-k %s: given twice", arg);
+			usage();
+		}
+	pp = &opt_pan[opt_npan];
+	if ((pp->name = strdup(arg)) == NULL || (p = strdup(arg)) == NULL)
+		err(1, NULL);
+	pp->k0 = opt_nkeys;
+	pp->top = opt_top;
+	pp->max_keys = opt_max_keys;
+	for (; p != NULL; p = q) {
+		if ((q = strchr(p, ',')) != NULL)
+			*q++ = '\0';
+		if (*p == '\0') {
+			warnx("-k %s: an empty field name", arg);
+			usage();
+		}
+		if (pp->nk == MAXKEYF || opt_nkeys == COLS_MAXK) {
+			warnx("-k %s: at most %d fields in a panel and %d in all",
+			    arg, MAXKEYF, COLS_MAXK);
+			usage();
+		}
+		opt_keys[opt_nkeys++] = p;
+		pp->nk++;
+	}
+	opt_npan++;
+}
 
 static void
 usage(void)
@@ -2892,18 +3147,21 @@ help(void)
 	    "\n"
 	    "Aggregate records (stdin, or --listen) into snapshots: totals, windows, top keys.\n"
 	    "\n"
-	    "  -k, --key=FIELD[,FIELD]  count by these fields (default path); repeatable\n"
+	    "  -k, --key=FIELD[,FIELD]  a panel: count by these fields together (default\n"
+	    "                           path); each -k is one more panel\n"
 	    "      --window=SECONDS     count over the last SECONDS of time (default: all)\n"
 	    "      --clock=record|arrival\n"
 	    "                           time from the records' time column (default) or\n"
 	    "                           the second each is read\n"
 	    "      --interval=SECONDS   a snapshot every SECONDS (default: one, at the end)\n"
-	    "  -n, --top=N              the top N keys of each snapshot (default 20)\n"
+	    "  -n, --top=N              the top N keys of each panel (default 20); after\n"
+	    "                           a -k, of that panel only\n"
 	    "      --sort=METRIC        rank keys by METRIC (default hits)\n"
 	    "      --alert=RULE         raise RULE (METRIC>VALUE) per key; repeatable\n"
 	    "      --alert-total=RULE   raise RULE for the whole site; repeatable\n"
 	    "      --alert-min-hits=N   keys with fewer hits raise no alert (default 20)\n"
-	    "      --max-keys=N         keep at most N keys (default 100000)\n"
+	    "      --max-keys=N         keep at most N keys a panel (default 100000);\n"
+	    "                           after a -k, for that panel only\n"
 	    "  -o, --output=tsv|json    snapshots as TAB-separated text or JSON\n"
 	    "      --listen=URL         take records from udp://, tcp://, their +text\n"
 	    "                           forms, or syslog; repeatable\n"

@@ -39,6 +39,7 @@ struct alert_rule {
 struct alert_event {
 	int raise;			/* 1 raise, 0 resolve */
 	int rule;
+	int panel;			/* the key's panel; 0 for a total rule */
 	char *key;
 	uint32_t keylen;
 	double value;
@@ -46,9 +47,10 @@ struct alert_event {
 	int64_t at;
 };
 
-/* an --alert rule holding for a key now: the key is agg slot and gen */
+/* an --alert rule holding for a key now: the key is its panel's agg slot
+ * and gen */
 struct alert_active {
-	uint32_t slot, gen;
+	uint32_t panel, slot, gen;
 	int rule;
 	int64_t since;			/* when it was raised */
 };

@@ -248,11 +248,11 @@ put_rules(struct ckpt_buf *b, const struct alert_rule *r, int n)
 
 int
 ckpt_encode(struct ckpt_buf *b, const struct ckpt_opts *o,
-    const struct agg *a, const struct ckpt_coll *c)
+    struct agg *const *a, const struct ckpt_coll *c)
 {
 	const struct alert_event *e;
 	size_t at, i;
-	int j;
+	int j, p;
 
 	b->len = 0;
 	b->err = 0;
@@ -264,12 +264,16 @@ ckpt_encode(struct ckpt_buf *b, const struct ckpt_opts *o,
 	ckpt_put_u64(b, 0);
 
 	at = begin(b, CKPT_CONFIG);
-	ckpt_put_u32(b, (uint32_t)o->nkeys);
-	for (j = 0; j < o->nkeys; j++)
-		ckpt_put_str(b, o->keys[j], strlen(o->keys[j]));
+	ckpt_put_u32(b, (uint32_t)o->npan);
+	for (p = 0; p < o->npan; p++) {
+		ckpt_put_u32(b, (uint32_t)o->pan[p].nkeys);
+		for (j = 0; j < o->pan[p].nkeys; j++)
+			ckpt_put_str(b, o->pan[p].keys[j],
+			    strlen(o->pan[p].keys[j]));
+		ckpt_put_u64(b, o->pan[p].max_keys);
+	}
 	ckpt_put_u32(b, (uint32_t)o->window);
 	ckpt_put_u8(b, o->arrival != 0);
-	ckpt_put_u64(b, o->max_keys);
 	ckpt_put_u64(b, o->min_hits);
 	put_rules(b, o->rules, o->nrules);
 	put_rules(b, o->trules, o->ntrules);
@@ -286,7 +290,9 @@ ckpt_encode(struct ckpt_buf *b, const struct ckpt_opts *o,
 	end(b, at);
 
 	at = begin(b, CKPT_AGG);
-	agg_save(a, b);
+	ckpt_put_u32(b, (uint32_t)o->npan);
+	for (p = 0; p < o->npan; p++)
+		agg_save(a[p], b);
 	end(b, at);
 
 	at = begin(b, CKPT_ALERTS);
@@ -296,6 +302,7 @@ ckpt_encode(struct ckpt_buf *b, const struct ckpt_opts *o,
 		ckpt_put_i64(b, c->since[j]);
 	ckpt_put_u64(b, c->nact);
 	for (i = 0; i < c->nact; i++) {
+		ckpt_put_u32(b, c->act[i].panel);
 		ckpt_put_u32(b, c->act[i].slot);
 		ckpt_put_u32(b, c->act[i].gen);
 		ckpt_put_u32(b, (uint32_t)c->act[i].rule);
@@ -312,6 +319,7 @@ ckpt_encode(struct ckpt_buf *b, const struct ckpt_opts *o,
 		memcpy(&v, &e->value, sizeof(v));
 		ckpt_put_u8(b, e->raise != 0);
 		ckpt_put_u32(b, (uint32_t)e->rule);
+		ckpt_put_u32(b, (uint32_t)e->panel);
 		ckpt_put_u8(b, e->present != 0);
 		ckpt_put_u64(b, v);
 		ckpt_put_i64(b, e->at);
@@ -354,7 +362,7 @@ ckpt_encode(struct ckpt_buf *b, const struct ckpt_opts *o,
 	end(b, at);
 
 	at = begin(b, CKPT_CUM);
-	agg_save_cum(a, b);
+	agg_save_cum(a[0], b);
 	end(b, at);
 
 	if (b->err) {
@@ -367,7 +375,7 @@ ckpt_encode(struct ckpt_buf *b, const struct ckpt_opts *o,
 
 int
 ckpt_save(const char *file, struct ckpt_buf *b, const struct ckpt_opts *o,
-    const struct agg *a, const struct ckpt_coll *c)
+    struct agg *const *a, const struct ckpt_coll *c)
 {
 	if (ckpt_encode(b, o, a, c) == -1)
 		return -1;
@@ -446,22 +454,99 @@ differ(struct ckpt_rd *r, const char *opt, const char *const *v,
 	return ckpt_fail(r, "made with %s, but run with %s", theirs, ours);
 }
 
+/* "-k a,b -k c": the panels' key lists of o */
+static void
+panels_str(char *s, size_t n, const struct ckpt_opts *o)
+{
+	size_t at = 0;
+	int p, j, w;
+
+	s[0] = '\0';
+	for (p = 0; p < o->npan && at < n; p++)
+		for (j = 0; j < o->pan[p].nkeys && at < n; j++) {
+			w = snprintf(s + at, n - at, "%s%s", j ? "," : p ? " -k " :
+			    "-k ", o->pan[p].keys[j]);
+			if (w < 0)
+				break;
+			at += (size_t)w;
+		}
+}
+
+/*
+ * The panels of the file: the same key lists as o's (version 4: a count,
+ * then per panel the names and --max-keys; before: one list, --max-keys
+ * after the clock), or -1 with the difference told.
+ */
 static int
-load_config(struct ckpt_rd *r, const struct ckpt_opts *o)
+load_panels(struct ckpt_rd *r, const struct ckpt_opts *o, uint32_t version,
+    uint32_t *window, unsigned *arrival)
+{
+	const char *v[CKPT_MAXRULES];
+	char theirs[256], ours[256];
+	uint32_t len[CKPT_MAXRULES], n, np = 1, p, j;
+	uint64_t max_keys[CKPT_MAXPANELS];
+	size_t at = 0;
+	int same = 1, w;
+
+	if (version >= 4) {
+		np = ckpt_get_u32(r);
+		if (r->failed)
+			return -1;
+		if (np < 1 || np > CKPT_MAXPANELS)
+			return ckpt_fail(r, "%lu panels", (unsigned long)np);
+	}
+	theirs[0] = '\0';
+	same = np == (uint32_t)o->npan;
+	for (p = 0; p < np; p++) {
+		if (get_strs(r, v, len, &n, CKPT_MAXRULES) == -1)
+			return -1;
+		if (same && !same_strs(v, len, n, o->pan[p].keys,
+		    o->pan[p].nkeys))
+			same = 0;
+		for (j = 0; j < n && at < sizeof(theirs); j++) {
+			w = snprintf(theirs + at, sizeof(theirs) - at, "%s%.*s",
+			    j ? "," : p ? " -k " : "-k ", (int)len[j], v[j]);
+			if (w < 0)
+				break;
+			at += (size_t)w;
+		}
+		if (version >= 4)
+			max_keys[p] = ckpt_get_u64(r);
+	}
+	*window = ckpt_get_u32(r);
+	*arrival = ckpt_get_u8(r);
+	if (version < 4)
+		max_keys[0] = ckpt_get_u64(r);
+	if (r->failed)
+		return -1;
+	r->what = NULL;
+	if (!same) {
+		panels_str(ours, sizeof(ours), o);
+		return ckpt_fail(r, "made with %s, but run with %s", theirs, ours);
+	}
+	for (p = 0; p < np; p++)
+		if (max_keys[p] != o->pan[p].max_keys)
+			return ckpt_fail(r, "made with --max-keys %llu, but run "
+			    "with --max-keys %llu%s%s",
+			    (unsigned long long)max_keys[p],
+			    (unsigned long long)o->pan[p].max_keys,
+			    np > 1 ? " for -k " : "", np > 1 ? o->pan[p].keys[0] :
+			    "");
+	r->what = names[CKPT_CONFIG];
+	return 0;
+}
+
+static int
+load_config(struct ckpt_rd *r, const struct ckpt_opts *o, uint32_t version)
 {
 	const char *v[CKPT_MAXRULES], *mine[CKPT_MAXRULES];
-	uint32_t len[CKPT_MAXRULES], n, window;
-	uint64_t max_keys, min_hits;
-	unsigned arrival;
+	uint32_t len[CKPT_MAXRULES], n, window = 0;
+	uint64_t min_hits;
+	unsigned arrival = 0;
 	int i;
 
-	if (get_strs(r, v, len, &n, CKPT_MAXRULES) == -1)
+	if (load_panels(r, o, version, &window, &arrival) == -1)
 		return -1;
-	if (!same_strs(v, len, n, o->keys, o->nkeys))
-		return differ(r, "-k", v, len, n, o->keys, o->nkeys, 0);
-	window = ckpt_get_u32(r);
-	arrival = ckpt_get_u8(r);
-	max_keys = ckpt_get_u64(r);
 	min_hits = ckpt_get_u64(r);
 	if (r->failed)
 		return -1;
@@ -481,10 +566,6 @@ load_config(struct ckpt_rd *r, const struct ckpt_opts *o)
 		return ckpt_fail(r, "made with --clock %s, but run with --clock %s",
 		    arrival ? "arrival" : "record", o->arrival ? "arrival" :
 		    "record");
-	if (max_keys != o->max_keys)
-		return ckpt_fail(r, "made with --max-keys %llu, but run with "
-		    "--max-keys %llu",
-		    (unsigned long long)max_keys, (unsigned long long)o->max_keys);
 	if (min_hits != o->min_hits)
 		return ckpt_fail(r, "made with --alert-min-hits %llu, but run with "
 		    "--alert-min-hits %llu",
@@ -522,11 +603,29 @@ load_counts(struct ckpt_rd *r, struct ckpt_coll *c)
 	return 0;
 }
 
-/* the alerts: per key they set the keys' alerts bits in a */
+/* the aggregates of each panel, into a[0 .. o->npan) */
 static int
-load_alerts(struct ckpt_rd *r, const struct ckpt_opts *o, struct agg *a,
-    struct ckpt_coll *c)
+load_aggs(struct ckpt_rd *r, const struct ckpt_opts *o, uint32_t version,
+    struct agg *a)
 {
+	uint32_t np = 1;
+	int p;
+
+	if (version >= 4 && (np = ckpt_get_u32(r)) != (uint32_t)o->npan)
+		return ckpt_fail(r, "%lu panels, not %d", (unsigned long)np,
+		    o->npan);
+	for (p = 0; p < o->npan; p++)
+		if (agg_load(&a[p], r) == -1)
+			return -1;
+	return 0;
+}
+
+/* the alerts: per key they set the keys' alerts bits in their panel's a */
+static int
+load_alerts(struct ckpt_rd *r, const struct ckpt_opts *o, uint32_t version,
+    struct agg *pa, struct ckpt_coll *c)
+{
+	struct agg *a;
 	struct alert_active *ac;
 	struct agg_key *k;
 	uint64_t n;
@@ -545,12 +644,16 @@ load_alerts(struct ckpt_rd *r, const struct ckpt_opts *o, struct agg *a,
 		if (!ckpt_time_ok(c->since[j] = ckpt_get_i64(r)))
 			return ckpt_fail(r, "a time out of range");
 	n = ckpt_get_u64(r);
-	if (ckpt_room(r, n, 20) == -1)
+	if (ckpt_room(r, n, version >= 4 ? 24 : 20) == -1)
 		return -1;
 	if (n > 0 && (c->act = calloc(n, sizeof(*c->act))) == NULL)
 		return ckpt_fail(r, "out of memory");
 	for (i = 0; i < n; i++) {
 		ac = &c->act[i];
+		ac->panel = version >= 4 ? ckpt_get_u32(r) : 0;
+		if (ac->panel >= (uint32_t)o->npan)
+			return ckpt_fail(r, "an alert on no panel");
+		a = &pa[ac->panel];
 		ac->slot = ckpt_get_u32(r);
 		ac->gen = ckpt_get_u32(r);
 		rule = ckpt_get_u32(r);
@@ -572,17 +675,18 @@ load_alerts(struct ckpt_rd *r, const struct ckpt_opts *o, struct agg *a,
 }
 
 static int
-load_events(struct ckpt_rd *r, const struct ckpt_opts *o, struct ckpt_coll *c)
+load_events(struct ckpt_rd *r, const struct ckpt_opts *o, uint32_t version,
+    struct ckpt_coll *c)
 {
 	struct alert_event *e;
 	const char *key;
 	uint64_t n, v;
-	uint32_t rule, len;
+	uint32_t rule, len, panel = 0;
 	unsigned raise, present, haskey;
 	size_t i;
 
 	n = ckpt_get_u64(r);
-	if (ckpt_room(r, n, 23) == -1)
+	if (ckpt_room(r, n, version >= 4 ? 27 : 23) == -1)
 		return -1;
 	if (n > 0 && (c->ev = calloc(n, sizeof(*c->ev))) == NULL)
 		return ckpt_fail(r, "out of memory");
@@ -590,6 +694,8 @@ load_events(struct ckpt_rd *r, const struct ckpt_opts *o, struct ckpt_coll *c)
 		e = &c->ev[i];
 		raise = ckpt_get_u8(r);
 		rule = ckpt_get_u32(r);
+		if (version >= 4)
+			panel = ckpt_get_u32(r);
 		present = ckpt_get_u8(r);
 		v = ckpt_get_u64(r);
 		e->at = ckpt_get_i64(r);
@@ -598,9 +704,12 @@ load_events(struct ckpt_rd *r, const struct ckpt_opts *o, struct ckpt_coll *c)
 			return -1;
 		if (raise > 1 || present > 1 || haskey > 1 ||
 		    rule >= (uint32_t)(o->nrules + o->ntrules) ||
-		    haskey != (rule < (uint32_t)o->nrules) || !ckpt_time_ok(e->at))
+		    haskey != (rule < (uint32_t)o->nrules) ||
+		    panel >= (uint32_t)o->npan || (!haskey && panel != 0) ||
+		    !ckpt_time_ok(e->at))
 			return ckpt_fail(r, "an event out of range");
 		e->raise = (int)raise;
+		e->panel = (int)panel;
 		e->rule = (int)rule;
 		e->present = (int)present;
 		memcpy(&e->value, &v, sizeof(v));
@@ -704,15 +813,15 @@ load_senders(struct ckpt_rd *r, struct ckpt_coll *c)
 
 int
 ckpt_parse(const void *buf, size_t n, const struct ckpt_opts *o,
-    struct agg *a, struct ckpt_coll *c, char *err, size_t errlen)
+    struct agg *const *a, struct ckpt_coll *c, char *err, size_t errlen)
 {
 	const unsigned char *p = buf;
 	struct ckpt_rd r;
 	struct ckpt_coll nc;
-	struct agg na;
+	struct agg na[CKPT_MAXPANELS];
 	uint64_t len;
 	uint32_t type, want, v, nsect;
-	int rv;
+	int rv, i;
 
 	memset(&r, 0, sizeof(r));
 	r.err = err;
@@ -741,11 +850,17 @@ ckpt_parse(const void *buf, size_t n, const struct ckpt_opts *o,
 		return ckpt_fail(&r, "checksum mismatch: the file is damaged");
 	if (o->nrules > CKPT_MAXRULES || o->ntrules > CKPT_MAXRULES)
 		return ckpt_fail(&r, "too many rules");
+	if (o->npan < 1 || o->npan > CKPT_MAXPANELS)
+		return ckpt_fail(&r, "%d panels", o->npan);
 
 	memset(&nc, 0, sizeof(nc));
 	orig_init(&nc.org);
-	if (agg_init(&na, o->max_keys, o->window) == -1)
-		return ckpt_fail(&r, "out of memory");
+	for (i = 0; i < o->npan; i++)
+		if (agg_init(&na[i], o->pan[i].max_keys, o->window) == -1) {
+			while (i-- > 0)
+				agg_free(&na[i]);
+			return ckpt_fail(&r, "out of memory");
+		}
 	r.p = p;
 	r.len = n;
 	r.off = CKPT_HEADER;
@@ -779,14 +894,14 @@ ckpt_parse(const void *buf, size_t n, const struct ckpt_opts *o,
 		s.what = names[type];
 		r.off = s.len;
 		switch (type) {
-		case CKPT_CONFIG: rv = load_config(&s, o); break;
+		case CKPT_CONFIG: rv = load_config(&s, o, v); break;
 		case CKPT_COUNTS: rv = load_counts(&s, &nc); break;
-		case CKPT_AGG: rv = agg_load(&na, &s); break;
-		case CKPT_ALERTS: rv = load_alerts(&s, o, &na, &nc); break;
-		case CKPT_EVENTS: rv = load_events(&s, o, &nc); break;
+		case CKPT_AGG: rv = load_aggs(&s, o, v, na); break;
+		case CKPT_ALERTS: rv = load_alerts(&s, o, v, na, &nc); break;
+		case CKPT_EVENTS: rv = load_events(&s, o, v, &nc); break;
 		case CKPT_SENDERS: rv = load_senders(&s, &nc); break;
 		case CKPT_ORIGINS: rv = orig_load(&nc.org, &s); break;
-		default: rv = agg_load_cum(&na, &s); break;
+		default: rv = agg_load_cum(&na[0], &s); break;
 		}
 		if (rv == 0 && !s.failed && s.off != s.len)
 			ckpt_fail(&s, "%zu bytes left over", s.len - s.off);
@@ -802,23 +917,33 @@ ckpt_parse(const void *buf, size_t n, const struct ckpt_opts *o,
 		    "a section of type %lu, unknown to this omph-collect",
 		    (unsigned long)type);
 	}
+	/* every panel counted every record: the same totals */
+	for (i = 1; !r.failed && i < o->npan; i++)
+		if (na[i].records != na[0].records || na[i].late != na[0].late ||
+		    na[i].newest != na[0].newest || na[i].first != na[0].first ||
+		    na[i].total.c.hits != na[0].total.c.hits)
+			ckpt_fail(&r, "panels whose totals differ");
 	if (r.failed) {
-		agg_free(&na);
+		for (i = 0; i < o->npan; i++)
+			agg_free(&na[i]);
 		ckpt_coll_free(&nc);
 		return -1;
 	}
 	if (nsect < CKPT_CUM)
-		agg_cum_from_total(&na);	/* written before they were kept */
-	na.drop = a->drop;
-	na.droparg = a->droparg;
-	agg_free(a);
-	*a = na;
+		agg_cum_from_total(&na[0]);	/* written before they were kept */
+	for (i = 0; i < o->npan; i++) {
+		na[i].cum = na[0].cum;
+		na[i].drop = a[i]->drop;
+		na[i].droparg = a[i]->droparg;
+		agg_free(a[i]);
+		*a[i] = na[i];
+	}
 	*c = nc;
 	return 0;
 }
 
 int
-ckpt_load(const char *file, const struct ckpt_opts *o, struct agg *a,
+ckpt_load(const char *file, const struct ckpt_opts *o, struct agg *const *a,
     struct ckpt_coll *c, char *err, size_t errlen)
 {
 	char *buf;

@@ -27,7 +27,7 @@
  * The file, every integer little-endian, strings as a u32 length and the
  * bytes (no NUL):
  *
- *	header	"OMPHCKPT" u32 version (2) u32 flags (0) u64 length u64 check
+ *	header	"OMPHCKPT" u32 version (4) u32 flags (0) u64 length u64 check
  *	section	u32 type, u64 length, then length bytes of payload
  *
  * sections back to back to the end of the file, each exactly once, in the
@@ -35,10 +35,12 @@
  *
  *	1 CONFIG  the options the counts depend on (struct ckpt_opts)
  *	2 COUNTS  the collector's counters (struct ckpt_coll)
- *	3 AGG     the aggregates: agg_save in lib/agg.h
+ *	3 AGG     the aggregates: a u32 count of panels, then each one's
+ *	          agg_save in lib/agg.h
  *	4 ALERTS  the --alert-total rules raised and since when, the --alert
- *	          rules active per key (slot, generation, rule, since)
- *	5 EVENTS  raises and resolves not yet written in a snapshot
+ *	          rules active per key (panel, slot, generation, rule, since)
+ *	5 EVENTS  raises and resolves not yet written in a snapshot (with the
+ *	          key's panel)
  *
  *	6 SENDERS the sender table of --listen: per sender its name, kind,
  *	          address, counts, last time heard, and its sessions (id,
@@ -55,6 +57,8 @@
  * positions were kept) and 2 (sections 1 to 7) are still read: what they
  * lack is none, and the counts since the start begin from the totals
  * (Prometheus takes the drop of a counter in window mode as a restart).
+ * Version 3 added CUM; version 4 panels: up to 3, CONFIG holds one key list
+ * and one --max-keys, AGG one agg_save, and alerts and events no panel.
  *
  * The encoder and decoder below are also what lib/agg.c and lib/hist.c
  * write and read their parts with.  Nothing here prints or exits.
@@ -69,7 +73,8 @@
 #include "alert.h"
 #include "origin.h"
 
-#define CKPT_VERSION	3
+#define CKPT_VERSION	4
+#define CKPT_MAXPANELS	16	/* panels (-k) at most */
 #define CKPT_HEADER	32
 #define CKPT_MAXRULES	64	/* rules of each kind: bits of a u64 */
 #define CKPT_MAXSENDERS	1024	/* senders in a table at most */
@@ -140,17 +145,23 @@ int ckpt_time_ok(int64_t t);
 /* --- the collector's checkpoint --- */
 
 /*
- * What the counts depend on, compared in full on loading: the key fields
- * (names, in order), the window, the clock, the key limit, the --alert and
- * --alert-total rules (as written, in order) and --alert-min-hits.  The
- * rest (-n, --sort, --interval, -o, the network) may change between runs.
+ * What the counts depend on, compared in full on loading: the panels (per
+ * -k its key fields, names in order, and its key limit), the window, the
+ * clock, the --alert and --alert-total rules (as written, in order) and
+ * --alert-min-hits.  The rest (-n, --sort, --interval, -o, the network)
+ * may change between runs.  A file of version 1 to 3 has one panel.
  */
-struct ckpt_opts {
+struct ckpt_panel {
 	const char *const *keys;
 	int nkeys;
+	uint64_t max_keys;
+};
+
+struct ckpt_opts {
+	const struct ckpt_panel *pan;
+	int npan;			/* 1 to CKPT_MAXPANELS */
 	int window;
 	int arrival;
-	uint64_t max_keys;
 	const struct alert_rule *rules, *trules;
 	int nrules, ntrules;		/* each at most CKPT_MAXRULES */
 	uint64_t min_hits;
@@ -212,24 +223,26 @@ void ckpt_seal(unsigned char *p, size_t n);
  * from c->act.  -1 with errno ENOMEM.
  */
 int ckpt_encode(struct ckpt_buf *b, const struct ckpt_opts *o,
-    const struct agg *a, const struct ckpt_coll *c);
+    struct agg *const *a, const struct ckpt_coll *c);
 /* ckpt_encode, then out_save_file of b (mode 0600).  -1 with errno. */
 int ckpt_save(const char *file, struct ckpt_buf *b, const struct ckpt_opts *o,
-    const struct agg *a, const struct ckpt_coll *c);
+    struct agg *const *a, const struct ckpt_coll *c);
 /*
- * Decode the n bytes at p.  On success (0) *a (set up by agg_init with
- * o's max_keys and window, and holding nothing yet) is replaced by the
- * loaded aggregates, its drop callback kept, and *c filled.  On -1 a
- * reason is in err, and *a and *c are as they were.
+ * Decode the n bytes at p.  On success (0) each *a[i], i < o->npan (set
+ * up by agg_init with its panel's max_keys and o's window, and holding
+ * nothing yet), is replaced by the loaded aggregates, its drop callback
+ * kept, and *c filled.  On -1 a reason is in err, and the *a[i] and *c
+ * are as they were.  The counts since the start (CUM) are the first
+ * panel's, copied to the others (every panel counts every record).
  */
 int ckpt_parse(const void *p, size_t n, const struct ckpt_opts *o,
-    struct agg *a, struct ckpt_coll *c, char *err, size_t errlen);
+    struct agg *const *a, struct ckpt_coll *c, char *err, size_t errlen);
 /*
  * Read file and ckpt_parse it: 0 loaded, 1 there is no file (nothing
  * changed), -1 refused or unreadable (a reason in err).
  */
-int ckpt_load(const char *file, const struct ckpt_opts *o, struct agg *a,
-    struct ckpt_coll *c, char *err, size_t errlen);
+int ckpt_load(const char *file, const struct ckpt_opts *o,
+    struct agg *const *a, struct ckpt_coll *c, char *err, size_t errlen);
 /* Free what ckpt_load put in c (act, ev and its keys, snd, org). */
 void ckpt_coll_free(struct ckpt_coll *c);
 

@@ -505,6 +505,13 @@ snap_put_event(struct snap_wr *w, const char *what, const char *rule,
 	snap_put_num(w, value, present, 0);
 	out_write(w->o, w->json ? ",\"time\":" : "\t", w->json ? 8 : 1);
 	snap_put_time(w, at);
+	if (w->json && w->panel != NULL) {
+		out_write(w->o, ",\"panel\":", 9);
+		v.p = w->panel;
+		v.len = (uint32_t)strlen(w->panel);
+		v.enc = REC_RAW;
+		rec_put_json(w->o, &v, 0);
+	}
 	out_putc(w->o, w->json ? ',' : '\t');
 	snap_put_key(w, key, keylen);
 	out_puts(w->o, w->json ? "}" : "\n");

@@ -125,6 +125,7 @@ struct snap_wr {
 	int json;			/* 1: JSON, 0: tsv */
 	const char *const *keys;	/* the key fields' names */
 	int nkeys;
+	const char *panel;		/* JSON events: "panel" is this, if set */
 	char *scratch;			/* JSON keys: a value unescaped */
 	size_t scap;
 };

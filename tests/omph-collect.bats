@@ -176,9 +176,9 @@ well_formed() {
 	[ "$(printf '%s\n' "$output" | rows | sed 1d | cut -f 1 | tr '\n' ' ')" = "/B /bb /a /c " ]
 }
 
-@test "multiple keys: -k status -k method, and -k vhost -k path with vhost absent" {
+@test "composite keys: -k status,method, and -k vhost,path with vhost absent" {
 	elastic
-	run --separate-stderr omph-collect -k status -k method -n 1 <"$T/r"
+	run --separate-stderr omph-collect -k status,method -n 1 <"$T/r"
 	[ "$status" -eq 0 ]
 	printf '%s\n' "$output" >"$T/out"
 	[ "$(sed -n 2p "$T/out" | cut -f 1-3)" = "#status${TAB}method${TAB}hits" ]
@@ -189,12 +189,72 @@ well_formed() {
 	want=$(raw | awk '{ print $9, $6 }' | sort -u | wc -l)
 	[ "$(snap keys <"$T/out")" = "$want" ]
 
-	run --separate-stderr omph-collect -k vhost -k path -n 1 <"$T/r"
+	run --separate-stderr omph-collect -k vhost,path -n 1 <"$T/r"
 	[ "$status" -eq 0 ]
 	printf '%s\n' "$output" >"$T/out"
 	[ "$(sed -n 2p "$T/out" | cut -f 1-3)" = "#vhost${TAB}path${TAB}hits" ]
 	want=$(raw | awk '{ split($7, p, "?") } p[1] == "/favicon.ico"' | wc -l)
 	[ "$(val "\\N${TAB}/favicon.ico" hits <"$T/out")" = "$want" ]
+}
+
+# panel NAME: the lines of panel NAME in the last snapshot on stdin, from
+# its #panel line to the next panel's (or the senders', or #end)
+panel() {
+	awk -F'\t' -v n="name=$1" '/^#snapshot/ { out = ""; on = 0; next }
+		/^#panel/ { on = $2 == n } /^#(sender|end)/ { on = 0 }
+		on { out = out $0 "\n" } END { printf "%s", out }'
+}
+
+@test "panels: -k path -k status -k client,method in one pass, each table its own run's, with its -n, --max-keys and alerts" {
+	elastic
+	rc=0
+	omph-collect -n 5 -k path -k status -n 3 -k client,method --max-keys 50 \
+	    --alert '4xx>20' --alert-min-hits 1 <"$T/r" >"$T/all" || rc=$?
+	[ "$rc" -eq 3 ]
+	[ "$(grep -c '^#panel' "$T/all")" -eq 3 ]
+	[ "$(grep -c '^#end$' "$T/all")" -eq 1 ]
+	single() {	# NAME ARGS...: panel NAME against a run of its own
+		local name=$1 got=0
+		shift
+		omph-collect --alert '4xx>20' --alert-min-hits 1 "$@" <"$T/r" \
+		    >"$T/one" || got=$?
+		[ "$got" -eq 0 ] || [ "$got" -eq 3 ]
+		panel "$name" <"$T/all" >"$T/mine"
+		# the panel line gives its keys and evictions, as the summary
+		[ "$(head -1 "$T/mine")" = "#panel${TAB}name=$name${TAB}keys=$(snap keys <"$T/one")${TAB}evicted=$(snap evicted <"$T/one")" ]
+		sed 1d "$T/mine" | diff - <(sed '1d;/^#end$/d' "$T/one")
+	}
+	single path -k path -n 5
+	single status -k status -n 3
+	single client,method -k client,method --max-keys 50 -n 5
+	# the summary's keys and evictions are the first panel's
+	[ "$(snap keys <"$T/all")" = "$(omph-collect -k path <"$T/r" | snap keys)" ]
+	[ "$(panel client,method <"$T/all" | head -1 | cut -f 4)" != "evicted=0" ]
+	# alerts in more than one panel: of paths, of the status 404
+	panel path <"$T/all" | events | grep -q "^raise${TAB}4xx>20${TAB}61${TAB}.*${TAB}/files/logstash/logstash-1.3.2-monolithic.jar$"
+	panel status <"$T/all" | events | grep -q "^raise${TAB}4xx>20${TAB}213${TAB}.*${TAB}404$"
+	# one site alert, in the first panel only
+	rc=0
+	omph-collect -k path -k status --alert-total 'hits>1' <"$T/r" >"$T/all" || rc=$?
+	[ "$rc" -eq 3 ]
+	[ "$(events <"$T/all" | grep -c "${TAB}\*$")" -eq 2 ]
+	[ "$(panel path <"$T/all" | events | grep -c "${TAB}\*$")" -eq 2 ]
+
+	# JSON: the first panel as ever, then "panels", events with their panel
+	omph-collect -o json -n 5 -k path -k status -n 3 --alert '4xx>20' \
+	    --alert-min-hits 1 <"$T/r" >"$T/j" || true
+	[ "$(jq -c '[.panels[] | .name]' "$T/j")" = '["path","status"]' ]
+	[ "$(jq -c '.panels[1].keys' "$T/j")" = '["status"]' ]
+	[ "$(jq '.panels[0].top == .top and .panels[0].total == .total' "$T/j")" = true ]
+	omph-collect -o json -k status -n 3 <"$T/r" >"$T/j1"
+	[ "$(jq -c '.panels[1].top' "$T/j")" = "$(jq -c .top "$T/j1")" ]
+	[ "$(jq '.panels[1].count' "$T/j")" = "$(jq .keys "$T/j1")" ]
+	jq -e '.events | map(select(.panel == "status" and .status == "404")) | length == 1' "$T/j"
+	jq -e '.active | map(select(.panel == "path")) | length > 0' "$T/j"
+	# one panel: no #panel line, no "panels", no "panel" in events
+	omph-collect -o json --alert '4xx>20' <"$T/r" >"$T/j1" || true
+	jq -e '(has("panels") | not) and (.events | all(has("panel") | not))' "$T/j1"
+	! omph-collect <"$T/r" | grep -q '^#panel'
 }
 
 @test "--window 10: a record exactly 10 s older than the newest is out, 9 s older in" {
@@ -708,7 +768,8 @@ assert last["active"][0]["path"] == "/a" and last["active"][0]["rule"] == "5xx>0
 	for args in '--window 0' '--window 86401' '-n 0' '-n 1000001' \
 	    '--max-keys abc' '--max-keys 0' '--sort x' '--clock x' \
 	    '--clock arrival' '-o xml' '--interval 0' '--interval x' \
-	    '--alert-min-hits -1' '-k a -k b -k c -k d -k e -k f -k g -k h -k i'; do
+	    '--alert-min-hits -1' '-k a,b,c,d,e,f,g,h,i' '-k path -k path' \
+	    '-k ,a' '-k a,' '-k a,,b' "$(printf -- '-k p%d ' $(seq 17))"; do
 		run --separate-stderr omph-collect $args </dev/null
 		echo "$args: $status $stderr"
 		[ "$status" -eq 2 ]
@@ -743,7 +804,7 @@ assert last["active"][0]["path"] == "/a" and last["active"][0]["rule"] == "5xx>0
 
 @test "a -k naming no column of the input is told once; its records go under \\N" {
 	printf '#path\tstatus\n/a\t200\n/b\t404\n#path\tstatus\n/c\t200\n' >"$T/in"
-	run --separate-stderr omph-collect -k nosuch -k status <"$T/in"
+	run --separate-stderr omph-collect -k nosuch,status <"$T/in"
 	[ "$status" -eq 0 ]
 	[ "${#stderr_lines[@]}" -eq 1 ]
 	[[ "$stderr" == "omph-collect: -k nosuch: no such column in the input's header;"* ]]
@@ -846,7 +907,8 @@ counted() {
 @test "--state: a run split in two by SIGTERM resumes; its last snapshot is an uninterrupted run's, row for row" {
 	state_data
 	for opts in "-k path" "-k path --window 3600 --max-keys 300" \
-	    "-k status -k method --window 30"; do
+	    "-k status,method --window 30" \
+	    "-k path -k status -n 3 -k client --max-keys 50 --window 30"; do
 		rm -f "$T/S"
 		# shellcheck disable=SC2086
 		omph-collect $opts -n 100000 <"$T/r" >"$T/full"
@@ -951,7 +1013,7 @@ refused() {
 		flip "$T/S" "$off"
 		case $off in
 		0 | 7) why='not an omph-collect checkpoint' ;;
-		8) why='version 252; this omph-collect reads versions 1 to 3' ;;
+		8) why='version 251; this omph-collect reads versions 1 to 4' ;;
 		12) why='flags this omph-collect does not know' ;;
 		16)	# the length's low byte: longer or shorter than the file
 			if [ $(((size & 255) ^ 255)) -gt $((size & 255)) ]; then
@@ -979,8 +1041,8 @@ refused() {
 	refused "$((size + 1)) bytes, $size written: bytes after its end" "${opts[@]}"
 	# a later version; a section unknown, or damaged, under a right checksum
 	cp "$T/good" "$T/S"
-	printf '\004' | dd of="$T/S" bs=1 seek=8 conv=notrunc 2>/dev/null
-	refused 'version 4; this omph-collect reads versions 1 to 3' "${opts[@]}"
+	printf '\005' | dd of="$T/S" bs=1 seek=8 conv=notrunc 2>/dev/null
+	refused 'version 5; this omph-collect reads versions 1 to 4' "${opts[@]}"
 	{ cat "$T/good"; printf '\011\0\0\0\0\0\0\0\0\0\0\0'; } >"$T/S"
 	reseal "$T/S"
 	refused 'a section of type 9, unknown to this omph-collect' "${opts[@]}"

@@ -171,9 +171,9 @@ page() {
 	    1280 900 "$@"
 }
 
-@test "--http: a real browser shows the log's paths and counts, updated as lines come; a log's <script> and onerror stay text" {
+@test "--http: a real browser shows the log's paths and counts, updated as lines come, a table per panel; a log's <script> and onerror stay text" {
 	command -v chromium
-	web -k path -n 2000
+	web -k path -n 2000 -k status --alert '4xx>200' --alert-min-hits 1
 	head -n 5001 "$T/r" >&5
 	wait_until 10 is_jrec 5000
 	top=$(get /api/snapshot | jq -c '[.top[0].path, .top[0].hits]')
@@ -195,6 +195,9 @@ page() {
 	    "eval:(function () { var r = document.querySelector('section.panel tbody tr'); return [r.querySelector('td.key').textContent, +r.querySelector('td.hits').textContent]; })()" \
 	    "eval:[].map.call(document.querySelectorAll('td.key'), function (e) { return e.textContent; }).filter(function (t) { return t.indexOf('pwned') >= 0; }).sort()" \
 	    "eval:[document.title.indexOf('pwned'), document.querySelectorAll('img').length, document.querySelectorAll('script').length]" \
+	    "eval:[].map.call(document.querySelectorAll('section.panel'), function (e) { return e.getAttribute('data-panel'); })" \
+	    "eval:(function () { var r = document.querySelector('section.panel[data-panel=status] tbody tr'); return [r.querySelector('td.key').textContent, +r.querySelector('td.hits').textContent]; })()" \
+	    "eval:[].map.call(document.querySelectorAll('#alerts li .akey'), function (e) { return e.textContent; })" \
 	    "shot:$TOP/obj/test-artifacts/dashboard.png" >"$T/seen" 2>"$T/console" || { cat "$T/seen" "$T/console" "$T/chrome/chrome.err" | tail -20; false; }
 	cat "$T/seen" "$T/console"
 	# the top path and its count, as the API had them, then updated
@@ -204,6 +207,11 @@ page() {
 	# the hostile paths are text in their cells; nothing ran, nothing was made
 	[ "$(sed -n 3p "$T/seen")" = '["/\"><img src=x onerror=document.title=\"pwned\">","/<script>document.title=\"pwned\"</script>"]' ]
 	[ "$(sed -n 4p "$T/seen")" = '[-1,0,1]' ]
+	# a table per panel: the status panel's top row as the API has it; its
+	# alert is listed with the panel's name
+	[ "$(sed -n 5p "$T/seen")" = '["path","status"]' ]
+	[ "$(sed -n 6p "$T/seen")" = "$(get /api/snapshot | jq -c '[.panels[1].top[0].status, .panels[1].top[0].hits]')" ]
+	[ "$(sed -n 7p "$T/seen")" = '["status: 404"]' ]
 	! grep -q EXCEPTION "$T/console"
 	[ -s "$TOP/obj/test-artifacts/dashboard.png" ]
 	exec 5>&-

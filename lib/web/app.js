@@ -16,6 +16,8 @@
  *  - Panels: "panels":[{name, keys, total, top}] gives one table each;
  *    without it, one panel from "total" and "top", named by its key fields
  *    joined by ",".  A row's key fields are its members before "hits".
+ *    An event's "panel" names its key's panel: an alert of a panel but
+ *    the first is listed as "NAME: key".
  *    A panel no longer in the snapshot goes; one that stays keeps its
  *    filter and sort.  The "visitors" column shows when a row has it.
  *  - Text only: every value from a snapshot reaches the DOM through
@@ -63,6 +65,7 @@ var history = [];		/* {time, rate, 2xx.., p50..} per snapshot */
 var last = null;		/* the last snapshot applied */
 var received = 0;		/* snapshots received, replays too */
 var panels = new Map();		/* name -> panel, see panelOf */
+var firstPanel = null;		/* the name of the snapshots' first panel */
 var alerts = new Map();		/* rule NUL key -> alert, see alertOf */
 var changes = 0;		/* alerts' change counter, for their order */
 var charts = [];
@@ -576,12 +579,16 @@ function eventKey(e) {
 	var k, t, parts = [], site = true;
 
 	for (k in e) {
-		if (/^(event|rule|value|time)$/.test(k)) continue;
+		if (/^(event|rule|value|time|panel)$/.test(k)) continue;
 		t = keyText(e[k]);
 		if (t !== null) site = false;
 		parts.push(t === null ? '–' : t);
 	}
-	return site ? '(site)' : parts.join(' ');
+	if (site) return '(site)';
+	/* a key of a panel but the first: "NAME: key", as omph-top shows it */
+	if (typeof e.panel === 'string' && e.panel !== firstPanel)
+		return e.panel + ': ' + parts.join(' ');
+	return parts.join(' ');
 }
 
 /* the alert of event e's rule and key; made if need be */
@@ -734,6 +741,8 @@ function apply(s) {
 			history.splice(0, history.length - HISTORY);
 	}
 	last = s;
+	if (Array.isArray(s.panels) && isObj(s.panels[0]))
+		firstPanel = String(s.panels[0].name);
 	figures(s);
 	tables(s);
 	senders(s);

@@ -12,6 +12,8 @@
  *	    --alert-total '4xx_ratio>0.01' --alert-min-hits 2
  *	window-*: -k path --window 10 --max-keys 16 --alert 'hits>3'
  *	    --alert '5xx>0' --alert-total '4xx_ratio>0.01' --alert-min-hits 1
+ *	panels-*: the same as window-*, with -k path -k status (two panels,
+ *	    --max-keys 16 each)
  *
  * (window-pending-events was killed with -9 after alerts of keys that left
  * the window resolved, before a snapshot told it; the seeds of version 1
@@ -48,9 +50,11 @@
 #define FUZZ_NAME "fuzz-ckpt"
 #include "check.h"
 
-static const char *keys[] = { "path" };
+#define NOPTS 3
+static const char *keys[] = { "path" }, *keys2[] = { "status" };
 static struct alert_rule rules[2], trules[1];
-static struct ckpt_opts opts[2];
+static struct ckpt_panel pans[3][2];
+static struct ckpt_opts opts[NOPTS];
 
 static void
 setup(void)
@@ -63,9 +67,11 @@ setup(void)
 	    alert_parse(text[2], &trules[0], err, sizeof(err)) == -1)
 		fail("alert_parse", err, strlen(err));
 	/* omph-collect --max-keys 64 --alert hits>3 --alert-total ... */
-	opts[0].keys = keys;
-	opts[0].nkeys = 1;
-	opts[0].max_keys = 64;
+	pans[0][0].keys = keys;
+	pans[0][0].nkeys = 1;
+	pans[0][0].max_keys = 64;
+	opts[0].pan = pans[0];
+	opts[0].npan = 1;
 	opts[0].rules = rules;
 	opts[0].nrules = 1;
 	opts[0].trules = trules;
@@ -73,10 +79,19 @@ setup(void)
 	opts[0].min_hits = 2;
 	/* --window 10 --max-keys 16 --alert hits>3 --alert 5xx>0 ... */
 	opts[1] = opts[0];
+	pans[1][0] = pans[0][0];
+	pans[1][0].max_keys = 16;
+	opts[1].pan = pans[1];
 	opts[1].window = 10;
-	opts[1].max_keys = 16;
 	opts[1].nrules = 2;
 	opts[1].min_hits = 1;
+	/* ... -k path -k status */
+	opts[2] = opts[1];
+	pans[2][0] = pans[1][0];
+	pans[2][1] = pans[1][0];
+	pans[2][1].keys = keys2;
+	opts[2].pan = pans[2];
+	opts[2].npan = 2;
 }
 
 static int
@@ -89,19 +104,19 @@ popcount(uint64_t v)
 	return n;
 }
 
+/* one panel's aggregates hold together; *bits: its alert bits */
 static void
-check(const struct ckpt_opts *o, const struct agg *a,
-    const struct ckpt_coll *c, const uint8_t *p, size_t n)
+check_agg(const struct ckpt_opts *o, const struct agg *a, size_t *bits,
+    const uint8_t *p, size_t n)
 {
-	struct ckpt_buf b;
-	size_t i, used = 0, bits = 0;
+	size_t i, used = 0;
 
 	if (a->hi > a->max || a->hi > a->cap || a->n > a->hi)
 		fail("slots out of range", (const char *)p, n);
 	for (i = 0; i < a->hi; i++)
 		if (a->keys[i].used) {
 			used++;
-			bits += (size_t)popcount(a->keys[i].alerts);
+			*bits += (size_t)popcount(a->keys[i].alerts);
 			if (a->keys[i].alerts >> o->nrules)
 				fail("an alert bit past the rules", (const char *)p, n);
 		} else if (a->keys[i].alerts)
@@ -111,11 +126,33 @@ check(const struct ckpt_opts *o, const struct agg *a,
 	for (i = 0; i < a->nfree; i++)
 		if (a->freel[i] >= a->hi || a->keys[a->freel[i]].used)
 			fail("a free slot in use", (const char *)p, n);
+}
+
+static void
+check(const struct ckpt_opts *o, struct agg *const *pa,
+    const struct ckpt_coll *c, const uint8_t *p, size_t n)
+{
+	const struct agg *a;
+	struct ckpt_buf b;
+	size_t i, bits = 0;
+	int pn;
+
+	for (pn = 0; pn < o->npan; pn++) {
+		if (pa[pn]->records != pa[0]->records ||
+		    pa[pn]->total.c.hits != pa[0]->total.c.hits ||
+		    pa[pn]->cum.hits != pa[0]->cum.hits)
+			fail("panels that counted other records",
+			    (const char *)p, n);
+		check_agg(o, pa[pn], &bits, p, n);
+	}
 	if (bits != c->nact)
 		fail("alert bits and active alerts differ", (const char *)p, n);
 	for (i = 0; i < c->nact; i++) {
 		const struct alert_active *ac = &c->act[i];
 
+		if (ac->panel >= (uint32_t)o->npan)
+			fail("an active alert on no panel", (const char *)p, n);
+		a = pa[ac->panel];
 		if (ac->slot >= a->hi || !a->keys[ac->slot].used ||
 		    a->keys[ac->slot].gen != ac->gen || ac->rule < 0 ||
 		    ac->rule >= o->nrules ||
@@ -124,7 +161,8 @@ check(const struct ckpt_opts *o, const struct agg *a,
 	}
 	for (i = 0; i < c->nev; i++)
 		if (c->ev[i].rule < 0 || c->ev[i].rule >= o->nrules + o->ntrules ||
-		    (c->ev[i].key != NULL) != (c->ev[i].rule < o->nrules))
+		    (c->ev[i].key != NULL) != (c->ev[i].rule < o->nrules) ||
+		    c->ev[i].panel < 0 || c->ev[i].panel >= o->npan)
 			fail("an event out of range", (const char *)p, n);
 	if (orig_ok(&c->org) == -1)
 		fail("the positions do not hold together", (const char *)p, n);
@@ -141,29 +179,32 @@ check(const struct ckpt_opts *o, const struct agg *a,
 				fail("a sender twice", (const char *)p, n);
 	}
 	memset(&b, 0, sizeof(b));
-	if (ckpt_encode(&b, o, a, c) == -1)
+	if (ckpt_encode(&b, o, pa, c) == -1)
 		fail("ckpt_encode", NULL, 0);
 	if (n >= 12 && p[8] < CKPT_VERSION) {
 		/* an older version: the same once read again as the current */
 		struct ckpt_coll c2;
 		struct ckpt_buf b2;
-		struct agg a2;
+		struct agg a2[2], *a2p[2] = { &a2[0], &a2[1] };
 		char err[256];
 
-		if (agg_init(&a2, o->max_keys, o->window) == -1)
-			fail("agg_init", NULL, 0);
+		for (pn = 0; pn < o->npan; pn++)
+			if (agg_init(&a2[pn], o->pan[pn].max_keys,
+			    o->window) == -1)
+				fail("agg_init", NULL, 0);
 		memset(&c2, 0, sizeof(c2));
 		memset(&b2, 0, sizeof(b2));
-		if (ckpt_parse(b.p, b.len, o, &a2, &c2, err, sizeof(err)) == -1)
+		if (ckpt_parse(b.p, b.len, o, a2p, &c2, err, sizeof(err)) == -1)
 			fail("an older version encoded again is refused", err,
 			    strlen(err));
-		if (ckpt_encode(&b2, o, &a2, &c2) == -1)
+		if (ckpt_encode(&b2, o, a2p, &c2) == -1)
 			fail("ckpt_encode", NULL, 0);
 		if (b2.len != b.len || memcmp(b2.p, b.p, b.len) != 0)
 			fail("an older version read again differs",
 			    (const char *)p, n);
 		ckpt_buf_free(&b2);
-		agg_free(&a2);
+		for (pn = 0; pn < o->npan; pn++)
+			agg_free(&a2[pn]);
 		ckpt_coll_free(&c2);
 	} else if (b.len != n || memcmp(b.p, p, n) != 0)
 		fail("loaded and encoded again, it differs", (const char *)p, n);
@@ -227,19 +268,23 @@ static void
 once(const struct ckpt_opts *o, const char *path, const uint8_t *p, size_t n)
 {
 	struct ckpt_coll c;
-	struct agg a;
+	struct agg a[2], *ap[2] = { &a[0], &a[1] };
 	char err[256];
-	int rv;
+	int rv, pn, touched = 0;
 
-	if (agg_init(&a, o->max_keys, o->window) == -1)
-		fail("agg_init", NULL, 0);
+	for (pn = 0; pn < o->npan; pn++)
+		if (agg_init(&a[pn], o->pan[pn].max_keys, o->window) == -1)
+			fail("agg_init", NULL, 0);
 	memset(&c, 0, sizeof(c));
 	err[0] = '\0';
-	rv = path != NULL ? ckpt_load(path, o, &a, &c, err, sizeof(err)) :
-	    ckpt_parse(p, n, o, &a, &c, err, sizeof(err));
+	rv = path != NULL ? ckpt_load(path, o, ap, &c, err, sizeof(err)) :
+	    ckpt_parse(p, n, o, ap, &c, err, sizeof(err));
+	for (pn = 0; pn < o->npan; pn++)
+		if (a[pn].n != 0 || a[pn].hi != 0 || a[pn].keys != NULL ||
+		    a[pn].records != 0)
+			touched = 1;
 	if (rv == -1 || rv == 1) {
-		if (a.n != 0 || a.hi != 0 || a.keys != NULL || a.records != 0 ||
-		    c.nev != 0 || c.nact != 0 || c.ev != NULL || c.act != NULL ||
+		if (touched || c.nev != 0 || c.nact != 0 || c.ev != NULL || c.act != NULL ||
 		    c.lines != 0 || c.nsnd != 0 || c.snd != NULL ||
 		    c.org.e != NULL || c.org.n != 0 || c.org.used)
 			fail("refused, yet something changed", err, strlen(err));
@@ -249,11 +294,13 @@ once(const struct ckpt_opts *o, const char *path, const uint8_t *p, size_t n)
 	} else if (rv != 0)
 		fail("ckpt_load returned something else", NULL, 0);
 	else {
-		check(o, &a, &c, p, n);
-		use(&a);
+		check(o, ap, &c, p, n);
+		for (pn = 0; pn < o->npan; pn++)
+			use(&a[pn]);
 		use_origins(&c.org, p, n);
 	}
-	agg_free(&a);
+	for (pn = 0; pn < o->npan; pn++)
+		agg_free(&a[pn]);
 	ckpt_coll_free(&c);
 }
 
@@ -268,7 +315,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	ssize_t w;
 	int fd, i;
 
-	if (opts[0].keys == NULL)
+	if (opts[0].pan == NULL)
 		setup();
 	if ((fd = memfd_create("fuzz-ckpt", MFD_CLOEXEC)) == -1)
 		fail("memfd_create", NULL, 0);
@@ -278,7 +325,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		off += (size_t)w;
 	}
 	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
-	for (i = 0; i < 2; i++)
+	for (i = 0; i < NOPTS; i++)
 		once(&opts[i], path, data, size);
 	close(fd);
 	if (size < CKPT_HEADER)
@@ -287,7 +334,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	memcpy(copy, data, size);
 	ckpt_seal(copy, size);
-	for (i = 0; i < 2; i++)
+	for (i = 0; i < NOPTS; i++)
 		once(&opts[i], NULL, copy, size);
 	free(copy);
 	return 0;
