@@ -1369,25 +1369,6 @@ put_events(struct collect *co, int p)
 		out_putc(o, ']');
 }
 
-/* a JSON array of the key names of a panel */
-static void
-put_names(struct out *o, const struct popt *po)
-{
-	struct rec_val v;
-	int j;
-
-	out_putc(o, '[');
-	for (j = 0; j < po->nk; j++) {
-		if (j > 0)
-			out_putc(o, ',');
-		v.p = opt_keys[po->k0 + j];
-		v.len = (uint32_t)strlen(v.p);
-		v.enc = REC_RAW;
-		rec_put_json(o, &v, 0);
-	}
-	out_putc(o, ']');
-}
-
 /*
  * One snapshot, as text or (json) JSON, into o: the summary, then per
  * panel the site and its top keys (pn->sorted), the events since the last
@@ -1401,43 +1382,42 @@ put_snapshot(struct collect *co, struct out *o, int json, int64_t at,
 {
 	const struct panel *pn;
 	const struct agg *a = &co->pan[0].a;
-	struct rec_val rv;
-	char num[256];
-	int j, p;
+	struct snap_head h;
+	int p;
 
 	co->w.o = o;
 	co->w.json = json;
 	wr_panel(co, &co->pan[0]);
-
+	memset(&h, 0, sizeof(h));
+	h.time = at;
+	h.window = opt_window;
+	h.final = final;
+	h.records = a->records;
+	h.late = a->late;
+	h.bad = co->bad;
+	h.evicted = a->evicted;
+	h.keys = a->n;
+	if ((h.listen = opt_nlisten > 0)) {
+		h.senders = (uint64_t)co->nsnd;
+		h.datagrams = co->dgrams;
+		h.denied = co->denied;
+		h.malformed = co->malformed;
+		h.refused = co->refused;
+		h.conns = co->ct.live;
+		h.shed = co->shed;
+		h.timedout = co->timedout;
+		h.rcvbuf = co->rcvbuf;
+	}
+	if ((h.origins = co->org.used)) {
+		h.dup = co->org.dup;
+		h.gaps = co->org.gaps;
+		h.gapbytes = co->org.gapbytes;
+		h.badorigin = co->org.bad;
+		h.streams = co->org.n;
+		h.forgotten = co->org.evicted;
+	}
+	snap_put_head(&co->w, &h);
 	if (json) {
-		out_write(o, "{\"time\":", 8);
-		snap_put_time(&co->w, at);
-		snprintf(num, sizeof(num), ",\"window\":%d,\"final\":%s,"
-		    "\"records\":%" PRIu64 ",\"late\":%" PRIu64 ",\"bad\":%" PRIu64
-		    ",\"evicted\":%" PRIu64 ",\"keys\":%zu,", opt_window,
-		    final ? "true" : "false", a->records, a->late, co->bad,
-		    a->evicted, a->n);
-		out_puts(o, num);
-		if (opt_nlisten > 0) {
-			snprintf(num, sizeof(num), "\"datagrams\":%" PRIu64
-			    ",\"denied\":%" PRIu64 ",\"malformed\":%" PRIu64
-			    ",\"refused\":%" PRIu64 ",", co->dgrams, co->denied,
-			    co->malformed, co->refused);
-			out_puts(o, num);
-			snprintf(num, sizeof(num), "\"conns\":%zu,\"shed\":%"
-			    PRIu64 ",\"timedout\":%" PRIu64 ",\"rcvbuf\":%d,",
-			    co->ct.live, co->shed, co->timedout, co->rcvbuf);
-			out_puts(o, num);
-		}
-		if (co->org.used) {
-			snprintf(num, sizeof(num), "\"dup\":%" PRIu64 ",\"gaps\":%"
-			    PRIu64 ",\"gapbytes\":%" PRIu64 ",\"badorigin\":%"
-			    PRIu64 ",\"streams\":%" PRIu32 ",\"forgotten\":%"
-			    PRIu64 ",", co->org.dup, co->org.gaps,
-			    co->org.gapbytes, co->org.bad, co->org.n,
-			    co->org.evicted);
-			out_puts(o, num);
-		}
 		put_rows(co, &co->pan[0]);
 		out_putc(o, ',');
 		if (co->npan > 1) {
@@ -1445,17 +1425,10 @@ put_snapshot(struct collect *co, struct out *o, int json, int64_t at,
 			for (p = 0; p < co->npan; p++) {
 				pn = &co->pan[p];
 				wr_panel(co, pn);
-				out_puts(o, p > 0 ? ",{\"name\":" : "{\"name\":");
-				rv.p = pn->opt->name;
-				rv.len = (uint32_t)strlen(rv.p);
-				rv.enc = REC_RAW;
-				rec_put_json(o, &rv, 0);
-				out_puts(o, ",\"keys\":");
-				put_names(o, pn->opt);
-				snprintf(num, sizeof(num), ",\"count\":%zu,"
-				    "\"evicted\":%" PRIu64 ",", pn->a.n,
+				if (p > 0)
+					out_putc(o, ',');
+				snap_put_panel(&co->w, pn->opt->name, pn->a.n,
 				    pn->a.evicted);
-				out_puts(o, num);
 				put_rows(co, pn);
 				out_putc(o, '}');
 			}
@@ -1465,59 +1438,15 @@ put_snapshot(struct collect *co, struct out *o, int json, int64_t at,
 		out_puts(o, "}\n");
 		return;
 	}
-	out_puts(o, "#snapshot\ttime=");
-	snap_put_time(&co->w, at);
-	snprintf(num, sizeof(num), "\twindow=%d\tfinal=%d\trecords=%" PRIu64
-	    "\tlate=%" PRIu64 "\tbad=%" PRIu64 "\tevicted=%" PRIu64
-	    "\tkeys=%zu", opt_window, final, a->records, a->late,
-	    co->bad, a->evicted, a->n);
-	out_puts(o, num);
-	if (opt_nlisten > 0) {
-		snprintf(num, sizeof(num), "\tsenders=%d\tdatagrams=%"
-		    PRIu64 "\tdenied=%" PRIu64 "\tmalformed=%" PRIu64
-		    "\trefused=%" PRIu64, co->nsnd, co->dgrams, co->denied,
-		    co->malformed, co->refused);
-		out_puts(o, num);
-		snprintf(num, sizeof(num), "\tconns=%zu\tshed=%" PRIu64
-		    "\ttimedout=%" PRIu64 "\trcvbuf=%d", co->ct.live,
-		    co->shed, co->timedout, co->rcvbuf);
-		out_puts(o, num);
-	}
-	if (co->org.used) {
-		snprintf(num, sizeof(num), "\tdup=%" PRIu64 "\tgaps=%"
-		    PRIu64 "\tgapbytes=%" PRIu64 "\tbadorigin=%" PRIu64
-		    "\tstreams=%" PRIu32 "\tforgotten=%" PRIu64,
-		    co->org.dup, co->org.gaps, co->org.gapbytes,
-		    co->org.bad, co->org.n, co->org.evicted);
-		out_puts(o, num);
-	}
-	out_putc(o, '\n');
 	for (p = 0; p < co->npan; p++) {
 		pn = &co->pan[p];
 		wr_panel(co, pn);
-		if (co->npan > 1) {
-			out_puts(o, "#panel\tname=");
-			out_puts(o, pn->opt->name);
-			snprintf(num, sizeof(num), "\tkeys=%zu\tevicted=%" PRIu64
-			    "\n", pn->a.n, pn->a.evicted);
-			out_puts(o, num);
-		}
-		out_putc(o, '#');
-		for (j = 0; j < pn->opt->nk; j++) {
-			out_puts(o, co->w.keys[j]);
-			out_putc(o, '\t');
-		}
-		for (j = 0; j < M_N; j++) {
-			out_puts(o, alert_metric_names[j]);
-			out_putc(o, j + 1 < M_N ? '\t' : '\n');
-		}
+		if (co->npan > 1)
+			snap_put_panel(&co->w, pn->opt->name, pn->a.n,
+			    pn->a.evicted);
+		snap_put_table_head(&co->w);
 		put_rows(co, pn);
-		out_puts(o, "#event\trule\tvalue\ttime");
-		for (j = 0; j < pn->opt->nk; j++) {
-			out_putc(o, '\t');
-			out_puts(o, co->w.keys[j]);
-		}
-		out_putc(o, '\n');
+		snap_put_event_head(&co->w);
 		put_events(co, p);
 	}
 	senders(co, o);

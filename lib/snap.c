@@ -1,4 +1,5 @@
 #include <errno.h>
+#include <inttypes.h>
 #include <limits.h>
 #include <math.h>		/* isfinite, a macro: no libm */
 #include <stdint.h>
@@ -515,6 +516,145 @@ snap_put_event(struct snap_wr *w, const char *what, const char *rule,
 	out_putc(w->o, w->json ? ',' : '\t');
 	snap_put_key(w, key, keylen);
 	out_puts(w->o, w->json ? "}" : "\n");
+}
+
+void
+snap_put_head(struct snap_wr *w, const struct snap_head *h)
+{
+	struct out *o = w->o;
+	char num[256];
+
+	if (w->json) {
+		out_write(o, "{\"time\":", 8);
+		snap_put_time(w, h->time);
+		snprintf(num, sizeof(num), ",\"window\":%d,\"final\":%s,"
+		    "\"records\":%" PRIu64 ",\"late\":%" PRIu64 ",\"bad\":%" PRIu64
+		    ",\"evicted\":%" PRIu64 ",\"keys\":%" PRIu64 ",", h->window,
+		    h->final ? "true" : "false", h->records, h->late, h->bad,
+		    h->evicted, h->keys);
+		out_puts(o, num);
+		if (h->listen) {
+			snprintf(num, sizeof(num), "\"datagrams\":%" PRIu64
+			    ",\"denied\":%" PRIu64 ",\"malformed\":%" PRIu64
+			    ",\"refused\":%" PRIu64 ",\"conns\":%" PRIu64
+			    ",\"shed\":%" PRIu64 ",\"timedout\":%" PRIu64
+			    ",\"rcvbuf\":%d,", h->datagrams, h->denied,
+			    h->malformed, h->refused, h->conns, h->shed,
+			    h->timedout, h->rcvbuf);
+			out_puts(o, num);
+		}
+		if (h->origins) {
+			snprintf(num, sizeof(num), "\"dup\":%" PRIu64 ",\"gaps\":%"
+			    PRIu64 ",\"gapbytes\":%" PRIu64 ",\"badorigin\":%"
+			    PRIu64 ",\"streams\":%" PRIu64 ",\"forgotten\":%"
+			    PRIu64 ",", h->dup, h->gaps, h->gapbytes,
+			    h->badorigin, h->streams, h->forgotten);
+			out_puts(o, num);
+		}
+		return;
+	}
+	out_puts(o, "#snapshot\ttime=");
+	snap_put_time(w, h->time);
+	snprintf(num, sizeof(num), "\twindow=%d\tfinal=%d\trecords=%" PRIu64
+	    "\tlate=%" PRIu64 "\tbad=%" PRIu64 "\tevicted=%" PRIu64
+	    "\tkeys=%" PRIu64, h->window, h->final, h->records, h->late,
+	    h->bad, h->evicted, h->keys);
+	out_puts(o, num);
+	if (h->listen) {
+		snprintf(num, sizeof(num), "\tsenders=%" PRIu64 "\tdatagrams=%"
+		    PRIu64 "\tdenied=%" PRIu64 "\tmalformed=%" PRIu64
+		    "\trefused=%" PRIu64 "\tconns=%" PRIu64 "\tshed=%" PRIu64
+		    "\ttimedout=%" PRIu64 "\trcvbuf=%d", h->senders,
+		    h->datagrams, h->denied, h->malformed, h->refused,
+		    h->conns, h->shed, h->timedout, h->rcvbuf);
+		out_puts(o, num);
+	}
+	if (h->origins) {
+		snprintf(num, sizeof(num), "\tdup=%" PRIu64 "\tgaps=%"
+		    PRIu64 "\tgapbytes=%" PRIu64 "\tbadorigin=%" PRIu64
+		    "\tstreams=%" PRIu64 "\tforgotten=%" PRIu64, h->dup,
+		    h->gaps, h->gapbytes, h->badorigin, h->streams,
+		    h->forgotten);
+		out_puts(o, num);
+	}
+	out_putc(o, '\n');
+}
+
+/* the names of w's key fields: TAB after each (tsv), or a JSON array */
+static void
+put_names(struct snap_wr *w, const char *sep)
+{
+	struct rec_val v;
+	int j;
+
+	if (w->json)
+		out_putc(w->o, '[');
+	for (j = 0; j < w->nkeys; j++) {
+		if (w->json) {
+			if (j > 0)
+				out_putc(w->o, ',');
+			v.p = w->keys[j];
+			v.len = (uint32_t)strlen(v.p);
+			v.enc = REC_RAW;
+			rec_put_json(w->o, &v, 0);
+		} else {
+			out_puts(w->o, sep);
+			out_puts(w->o, w->keys[j]);
+		}
+	}
+	if (w->json)
+		out_putc(w->o, ']');
+}
+
+void
+snap_put_panel(struct snap_wr *w, const char *name, uint64_t keys,
+    uint64_t evicted)
+{
+	struct rec_val v;
+	char num[64];
+
+	if (!w->json) {
+		out_puts(w->o, "#panel\tname=");
+		out_puts(w->o, name);
+		snprintf(num, sizeof(num), "\tkeys=%" PRIu64 "\tevicted=%" PRIu64
+		    "\n", keys, evicted);
+		out_puts(w->o, num);
+		return;
+	}
+	out_puts(w->o, "{\"name\":");
+	v.p = name;
+	v.len = (uint32_t)strlen(name);
+	v.enc = REC_RAW;
+	rec_put_json(w->o, &v, 0);
+	out_puts(w->o, ",\"keys\":");
+	put_names(w, NULL);
+	snprintf(num, sizeof(num), ",\"count\":%" PRIu64 ",\"evicted\":%" PRIu64
+	    ",", keys, evicted);
+	out_puts(w->o, num);
+}
+
+void
+snap_put_table_head(struct snap_wr *w)
+{
+	int m;
+
+	out_putc(w->o, '#');
+	for (m = 0; m < w->nkeys; m++) {
+		out_puts(w->o, w->keys[m]);
+		out_putc(w->o, '\t');
+	}
+	for (m = 0; m < M_N; m++) {
+		out_puts(w->o, alert_metric_names[m]);
+		out_putc(w->o, m + 1 < M_N ? '\t' : '\n');
+	}
+}
+
+void
+snap_put_event_head(struct snap_wr *w)
+{
+	out_puts(w->o, "#event\trule\tvalue\ttime");
+	put_names(w, "\t");
+	out_putc(w->o, '\n');
 }
 
 void

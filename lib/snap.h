@@ -142,6 +142,36 @@ void snap_put_row(struct snap_wr *w, const char *key, size_t len,
 /* an event line or object: what, rule, value, time at, key (NULL: site) */
 void snap_put_event(struct snap_wr *w, const char *what, const char *rule,
     const char *key, size_t keylen, double value, int present, int64_t at);
+/*
+ * The summary: what the #snapshot line holds.  listen adds the --listen
+ * fields, origins those of origins (man/omph.7, "Snapshots").
+ */
+struct snap_head {
+	int64_t time;			/* INT64_MIN: none */
+	int window, final;
+	uint64_t records, late, bad, evicted, keys;
+	int listen;
+	uint64_t senders, datagrams, denied, malformed, refused, conns, shed,
+	    timedout;
+	int rcvbuf;
+	int origins;
+	uint64_t dup, gaps, gapbytes, badorigin, streams, forgotten;
+};
+/*
+ * The summary: the #snapshot line with its LF, or the JSON object's start
+ * and its summary members, each followed by a comma.
+ */
+void snap_put_head(struct snap_wr *w, const struct snap_head *h);
+/*
+ * A panel of several (w's keys are its key fields): its #panel line, or
+ * the start of its JSON object up to the comma before its "total".
+ */
+void snap_put_panel(struct snap_wr *w, const char *name, uint64_t keys,
+    uint64_t evicted);
+/* tsv: the table's header line (w's key fields, then the metrics) */
+void snap_put_table_head(struct snap_wr *w);
+/* tsv: the events' header line */
+void snap_put_event_head(struct snap_wr *w);
 /* free w's scratch memory */
 void snap_wr_free(struct snap_wr *w);
 
