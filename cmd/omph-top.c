@@ -563,8 +563,8 @@ static int
 on_key(struct top *t, int fkey, wint_t ch)
 {
 	long page = t->v.body > 1 ? t->v.body : 1;
-	size_t n;
-	const char *k;
+	size_t n, pl;
+	const char *k, *pn;
 
 	t->dirty = 1;
 	if (fkey && ch == KEY_RESIZE)
@@ -599,10 +599,16 @@ on_key(struct top *t, int fkey, wint_t ch)
 		case KEY_END:
 			tview_select(&t->v, (long)t->v.norder);
 			break;
+		case KEY_BTAB:
+			tview_next_panel(&t->v, -1);
+			break;
 		}
 		return 0;
 	}
 	switch (ch) {
+	case '\t':
+		tview_next_panel(&t->v, 1);
+		break;
 	case 'k':
 		tview_select(&t->v, t->v.sel - 1);
 		break;
@@ -628,8 +634,10 @@ on_key(struct top *t, int fkey, wint_t ch)
 		tview_pause(&t->v);
 		break;
 	case 'c':
-		if ((k = tview_selected(&t->v, &n)) != NULL)
-			abook_clear(&t->v.al, "", 0, k, n);
+		if ((k = tview_selected(&t->v, &n)) != NULL) {
+			pn = tview_panel_name(&t->v, &pl);
+			abook_clear(&t->v.al, pn, pl, k, n);
+		}
 		break;
 	case 'C':
 		abook_clear(&t->v.al, "", 0, NULL, 0);
@@ -794,7 +802,8 @@ long_help(void)
 	    "  -h, --help               print this help and exit\n"
 	    "  -V, --version            print the version and exit\n"
 	    "\n"
-	    "Keys: q quit, j/k move, s sort, / filter, p pause, c/C clear alerts, ? help.\n"
+	    "Keys: q quit, j/k move, Tab panel, s sort, / filter, p pause, c/C clear\n"
+	    "alerts, ? help.\n"
 	    "Exit status: 0 ok, 1 failure, 2 usage.  See omph-top(1).\n", stdout);
 	if (fflush(stdout) == EOF || ferror(stdout))
 		err(1, "stdout");

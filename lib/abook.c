@@ -161,9 +161,14 @@ abook_apply(struct abook *al, const struct snap *s, int replay,
 			continue;
 		rule = s->arena.p + e->rule;
 		key = s->arena.p + e->key;
-		panel = "";	/* one key table */
+		/* its panel's name; "" for the one table of a snapshot */
+		panel = "";
 		pl = 0;
-		first = 1;
+		first = e->panel <= 0;
+		if (e->panel >= 0 && e->panel < s->npanels) {
+			panel = s->arena.p + s->panel[e->panel].name.off;
+			pl = s->panel[e->panel].name.len;
+		}
 		h = hash3(panel, pl, rule, e->rulelen, key, e->keylen);
 		a = al_find(al, panel, pl, rule, e->rulelen, key, e->keylen, h);
 		if (a == NULL) {

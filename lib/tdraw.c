@@ -77,9 +77,10 @@ state_fields(const struct tview *t, struct tline_fields *fs, double now)
 static double
 totals_span(const struct snap *s)
 {
-	const struct snap_row *r = &s->srow;
+	const struct snap_row *r = &s->panel[0].srow;
 
-	if (s->window > 0 || !s->site || !(r->has & (1u << M_HITS)) ||
+	if (s->window > 0 || s->npanels == 0 || !s->panel[0].site ||
+	    !(r->has & (1u << M_HITS)) ||
 	    !(r->has & (1u << M_RATE)) || r->m[M_HITS] <= 0 || r->m[M_RATE] <= 0)
 		return 0;
 	return r->m[M_HITS] / r->m[M_RATE] + 0.5;
@@ -304,12 +305,40 @@ stats(struct tview *t, struct tline_out *o, int y, int w)
 	tline_end(&l);
 }
 
+/*
+ * The panels, when there are two or more: their names (inert), the one
+ * shown highlighted (in batch, in brackets), what does not fit cut.
+ */
+static void
+panels(struct tview *t, struct tline_out *o, int y, int w)
+{
+	const struct snap *s = t->last;
+	const struct snap_panel *p;
+	struct tline l;
+	int i;
+
+	tline_start(o, &l, y, w, TLINE_NONE);
+	tline_text(&l, TLINE_HEAD, "panels:");
+	for (i = 0; i < s->npanels; i++) {
+		p = &s->panel[i];
+		tline_text(&l, TLINE_NONE, i == t->panel && t->batch ? " [" : " ");
+		tline_val(&l, i == t->panel ? TLINE_SEL : TLINE_NONE,
+		    s->arena.p + p->name.off, p->name.len, 40, &t->u);
+		if (i == t->panel && t->batch)
+			tline_text(&l, TLINE_NONE, "]");
+	}
+	if (!t->batch)
+		tline_text(&l, TLINE_DIM, "  (Tab: next)");
+	tline_end(&l);
+}
+
 /* the status classes: shares, then a bar of them in the columns left */
 static void
 bar(struct tview *t, struct tline_out *o, int y, int w)
 {
 	const struct snap *s = t->have_last ? t->last : NULL;
-	const struct snap_row *r = s != NULL && s->site ? &s->srow : NULL;
+	const struct snap_row *r = s != NULL && tview_panel(t)->site ?
+	    &tview_panel(t)->srow : NULL;
 	static const char digit[4] = { '2', '3', '4', '5' };
 	struct tline_fields fs;
 	struct tline l;
@@ -453,6 +482,7 @@ help(struct tline_out *o, int y, int w, int h)
 		"               it, Enter applies, Esc cancels, empty shows all",
 		"  p            pause the view; snapshots are still read",
 		"  c            clear the alerts of the selected key; C: all",
+		"  Tab Shift-Tab  show the next or previous panel (a -k table)",
 		"  Ctrl-L       redraw the screen",
 		"",
 		"What is shown",
@@ -509,7 +539,7 @@ render(struct tview *t, struct tline_out *o, int w, int h, double now)
 	const struct snap *s = t->have_last ? t->last : NULL;
 	struct tline l;
 	int y = 0, rest, tmin, avail, nstats, nal, nbar, nfoot, nspark, nsnd;
-	int want;
+	int want, i, npl;
 
 	if (t->reorder && tview_order(t) == -1)
 		t->u.nomem = 1;
@@ -517,7 +547,17 @@ render(struct tview *t, struct tline_out *o, int w, int h, double now)
 		title(t, o, y++, w, now);
 		stats(t, o, y++, w);
 		bar(t, o, y++, w);
-		y = tlist_table(t, o, y, w, INT_MAX);
+		if (s != NULL && s->npanels >= 2) {
+			/* every panel in turn */
+			for (i = 0; i < s->npanels; i++) {
+				tview_show_panel(t, i);
+				if (t->reorder && tview_order(t) == -1)
+					t->u.nomem = 1;
+				panels(t, o, y++, w);
+				y = tlist_table(t, o, y, w, INT_MAX);
+			}
+		} else
+			y = tlist_table(t, o, y, w, INT_MAX);
 		if (s != NULL && s->sender)
 			y = tlist_senders(t, o, y, w, (int)s->nsnd + 1);
 		tlist_alerts(t, o, y, w, INT_MAX);
@@ -545,6 +585,7 @@ render(struct tview *t, struct tline_out *o, int w, int h, double now)
 		else
 			tmin--;
 	}
+	npl = s != NULL && s->npanels >= 2 ? take(&avail, 1) : 0;
 	nstats = take(&avail, 1);
 	nal = 0;
 	if (t->al.n > 0 && avail >= 2) {
@@ -567,6 +608,8 @@ render(struct tview *t, struct tline_out *o, int w, int h, double now)
 		bar(t, o, y++, w);
 	if (nspark)
 		spark(t, o, y++, w);
+	if (npl)
+		panels(t, o, y++, w);
 	y = tlist_table(t, o, y, w, tmin + avail);
 	y = h - nfoot - nal - nsnd;
 	if (nsnd)

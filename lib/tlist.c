@@ -39,13 +39,13 @@ static int
 tlayout(const struct tview *t, int w, int show[])
 {
 	static const int drop[] = { 2, 1, 5, 4, 3 };	/* bytes rate p99 5xx 4xx */
-	const struct snap *s = t->last;
+	const struct snap_panel *p = tview_panel(t);
 	int i, used = 2;
 
 	for (i = 0; tcol(i)->name != NULL; i++) {
 		show[i] = 1;
-		if (tcol(i)->metric == M_P99 && !(t->have_last && s->site &&
-		    (s->srow.has & (1u << M_P99))))
+		if (tcol(i)->metric == M_P99 && !(p->site &&
+		    (p->srow.has & (1u << M_P99))))
 			show[i] = 0;
 		if (show[i])
 			used += 1 + tcol(i)->width;
@@ -59,19 +59,20 @@ tlayout(const struct tview *t, int w, int show[])
 }
 
 static void
-row_line(struct tview *t, struct tline_out *o,
-    const struct snap_row *r, int y, int w, int selected,
-    int site)
+row_line(struct tview *t, struct tline_out *o, const struct snap_row *r,
+    int y, int w, int selected, int site)
 {
 	const struct snap *s = t->last;
 	struct tline l;
+	const char *pn;
 	char b[64];
+	size_t pl;
 	int show[8], keyw, i, m, st, at, cols;
 
 	keyw = tlayout(t, w, show);
 	tline_start(o, &l, y, w, selected ? TLINE_SEL : TLINE_NONE);
-	st = abook_state(&t->al, "", 0,
-	    s->arena.p + r->key, r->keylen);
+	pn = tview_panel_name(t, &pl);
+	st = abook_state(&t->al, pn, pl, s->arena.p + r->key, r->keylen);
 	tline_text(&l, st == 2 ? TLINE_ALERT : TLINE_NONE, st == 2 ? "! " :
 	    st == 1 ? ". " : "  ");
 	inert_key(&t->u, s->arena.p + r->key, r->keylen);
@@ -106,6 +107,7 @@ int
 tlist_table(struct tview *t, struct tline_out *o, int y, int w, int h)
 {
 	const struct snap *s = t->last;
+	const struct snap_panel *p = tview_panel(t);
 	struct tline l;
 	int show[8], keyw, i, j, cols, body;
 	char b[32];
@@ -115,12 +117,12 @@ tlist_table(struct tview *t, struct tline_out *o, int y, int w, int h)
 	keyw = tlayout(t, w, show);
 	tline_start(o, &l, y++, w, TLINE_NONE);
 	tline_text(&l, TLINE_HEAD, "  ");
-	if (t->have_last && s->keyhdr.len > 0) {
-		inert_key(&t->u, s->arena.p + s->keyhdr.off, s->keyhdr.len);
+	if (t->have_last && p->keyhdr.len > 0) {
+		inert_key(&t->u, s->arena.p + p->keyhdr.off, p->keyhdr.len);
 		if (t->sort == TVIEW_S_KEY)
 			inert_append(&t->u, "*", 1);
-		cols = tline_textn(&l, t->sort == TVIEW_S_KEY ? TLINE_SORT : TLINE_HEAD, t->u.p,
-		    t->u.len, keyw);
+		cols = tline_textn(&l, t->sort == TVIEW_S_KEY ? TLINE_SORT :
+		    TLINE_HEAD, t->u.p, t->u.len, keyw);
 	} else
 		cols = tline_textn(&l, TLINE_HEAD, "key", 3, keyw);
 	tline_pad(&l, keyw - cols);
@@ -141,9 +143,9 @@ tlist_table(struct tview *t, struct tline_out *o, int y, int w, int h)
 		tline_end(&l);
 		return y;
 	}
-	if (s->site)
-		row_line(t, o, &s->srow, y++, w, t->sel == 0 && !t->batch, 1);
-	body = t->batch ? (int)t->norder : h - 1 - s->site;
+	if (p->site)
+		row_line(t, o, &p->srow, y++, w, t->sel == 0 && !t->batch, 1);
+	body = t->batch ? (int)t->norder : h - 1 - p->site;
 	if (body < 0)
 		body = 0;
 	t->body = body;
@@ -161,7 +163,7 @@ tlist_table(struct tview *t, struct tline_out *o, int y, int w, int h)
 	for (i = 0; i < body; i++) {
 		j = t->top + i;
 		if (j < (int)t->norder)
-			row_line(t, o, &s->rows[t->order[j]], y, w,
+			row_line(t, o, &s->rows[p->row0 + t->order[j]], y, w,
 			    t->sel == j + 1 && !t->batch, 0);
 		else if (i == 0 && t->filterlen > 0) {
 			tline_start(o, &l, y, w, TLINE_NONE);
@@ -171,9 +173,9 @@ tlist_table(struct tview *t, struct tline_out *o, int y, int w, int h)
 			break;
 		y++;
 	}
-	if (t->batch && s->dropped > 0) {
+	if (t->batch && p->dropped > 0) {
 		tline_start(o, &l, y++, w, TLINE_NONE);
-		tline_fmt(&l, TLINE_DIM, "  (%zu more rows not kept)", s->dropped);
+		tline_fmt(&l, TLINE_DIM, "  (%zu more rows not kept)", p->dropped);
 		tline_end(&l);
 	}
 	return y;
@@ -258,12 +260,14 @@ tlist_alerts(struct tview *t, struct tline_out *o, int y, int w, int h)
 	struct tline_fields fs;
 	struct tline l;
 	size_t idx[TVIEW_ALERTS], i, n, nact = 0, sk = 0, tl;
-	const char *sel, *tm;
+	const char *sel, *tm, *pn;
 	char b[64];
+	size_t pl;
 	int at;
 
 	if (h <= 0)
 		return y;
+	pn = tview_panel_name(t, &pl);
 	for (i = 0; i < al->n; i++) {
 		idx[i] = i;
 		nact += al->a[i].active;
@@ -291,7 +295,7 @@ tlist_alerts(struct tview *t, struct tline_out *o, int y, int w, int h)
 		at = a->active ? (a->ack ? TLINE_ACK : TLINE_ALERT) : TLINE_DIM;
 		tline_start(o, &l, y++, w, TLINE_NONE);
 		tline_fstart(o, &fs);
-		tline_fadd(&fs, 0, TLINE_NONE, "", sel != NULL && abook_is(a, "", 0,
+		tline_fadd(&fs, 0, TLINE_NONE, "", sel != NULL && abook_is(a, pn, pl,
 		    sel, sk) ? "> " : "  ");
 		tline_fadd(&fs, TLINE_GLUE, at, "", "%-9s", a->active ? (a->ack ?
 		    "cleared" : "ACTIVE") : "resolved");
@@ -312,7 +316,14 @@ tlist_alerts(struct tview *t, struct tline_out *o, int y, int w, int h)
 			tfmt_num(b, sizeof(b), a->value);
 			tline_fadd(&fs, TLINE_GLUE, TLINE_NONE, "", " = %s", b);
 		}
-		inert_key(&t->u, a->key, a->keylen);
+		/* a key of a panel but the first: "NAME: key" */
+		inert_key(&t->c, a->key, a->keylen);
+		t->u.len = 0;
+		if (!a->first && a->panellen > 0) {
+			inert_unescape(&t->u, a->panel, a->panellen);
+			inert_append(&t->u, ": ", 2);
+		}
+		inert_append(&t->u, t->c.p, t->c.len);
 		tline_faddn(&fs, 0, TLINE_NONE, "  ", t->u.p, t->u.len);
 		tline_fput(&l, &fs);
 		tline_end(&l);

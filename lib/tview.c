@@ -33,6 +33,7 @@ tview_free(struct tview *t)
 	abook_free(&t->al);
 	free(t->order);
 	inert_free(&t->selkey);
+	inert_free(&t->pname);
 	inert_free(&t->u);
 	inert_free(&t->c);
 }
@@ -40,9 +41,9 @@ tview_free(struct tview *t)
 int
 tview_nomem(struct tview *t)
 {
-	int r = t->u.nomem || t->c.nomem || t->selkey.nomem;
+	int r = t->u.nomem || t->c.nomem || t->selkey.nomem || t->pname.nomem;
 
-	t->u.nomem = t->c.nomem = t->selkey.nomem = 0;
+	t->u.nomem = t->c.nomem = t->selkey.nomem = t->pname.nomem = 0;
 	return r;
 }
 
@@ -92,8 +93,9 @@ sample(struct tview *t, const struct snap *s, double now)
 	double v = 0;
 	int ok = 0;
 
-	if (s->window > 0 && s->site && (s->srow.has & (1u << M_RATE))) {
-		v = s->srow.m[M_RATE];
+	if (s->window > 0 && s->npanels > 0 && s->panel[0].site &&
+	    (s->panel[0].srow.has & (1u << M_RATE))) {
+		v = s->panel[0].srow.m[M_RATE];
 		ok = 1;
 	}
 	if (t->pat == 0 || s->records < t->prec) {
@@ -200,8 +202,9 @@ cmp_rows(const void *x, const void *y, void *arg)
 {
 	const struct tview *t = arg;
 	const struct snap *s = t->last;
+	const struct snap_row *rows = s->rows + tview_panel(t)->row0;
 	size_t i = *(const size_t *)x, j = *(const size_t *)y;
-	const struct snap_row *a = &s->rows[i], *b = &s->rows[j];
+	const struct snap_row *a = &rows[i], *b = &rows[j];
 	int m = sort_metric(t->sort), pa, pb, c;
 
 	if (t->sort == TVIEW_S_KEY) {
@@ -257,17 +260,31 @@ int
 tview_order(struct tview *t)
 {
 	const struct snap *s = t->last;
-	const struct snap_row *r;
+	const struct snap_panel *p;
+	const struct snap_row *r, *rows;
 	size_t i, k = 0;
 
 	t->reorder = 0;
 	t->norder = 0;
 	if (!t->have_last)
 		return 0;
-	if (grow(&t->order, &t->ordercap, s->nrows, sizeof(*t->order)) == -1)
+	/* the panel shown: by its name, else the first */
+	for (t->panel = s->npanels - 1; t->panel > 0; t->panel--)
+		if (s->panel[t->panel].name.len == t->pname.len &&
+		    memcmp(s->arena.p + s->panel[t->panel].name.off, t->pname.p,
+		    t->pname.len) == 0)
+			break;
+	if (t->panel < 0)
+		t->panel = 0;
+	p = tview_panel(t);
+	rows = p->nrows > 0 ? s->rows + p->row0 : NULL;
+	t->pname.len = 0;
+	if ((p->name.len > 0 && inert_append(&t->pname, s->arena.p +
+	    p->name.off, p->name.len) == -1) || grow(&t->order, &t->ordercap,
+	    p->nrows, sizeof(*t->order)) == -1)
 		return -1;
-	for (i = 0; i < s->nrows; i++)
-		if (t->filterlen == 0 || matches(t, &s->rows[i]))
+	for (i = 0; i < p->nrows; i++)
+		if (t->filterlen == 0 || matches(t, &rows[i]))
 			t->order[k++] = i;
 	t->norder = k;
 	if (t->sort != TVIEW_S_INPUT && k > 1)
@@ -276,7 +293,7 @@ tview_order(struct tview *t)
 		t->sel = 0;
 	else if (t->follow == 1) {
 		for (i = 0; i < k; i++) {
-			r = &s->rows[t->order[i]];
+			r = &rows[t->order[i]];
 			if (r->keylen == t->selkey.len && memcmp(s->arena.p + r->key,
 			    t->selkey.p, r->keylen) == 0) {
 				t->sel = (int)i + 1;
@@ -305,7 +322,7 @@ tview_select(struct tview *t, long sel)
 		t->follow = 2;
 		return;
 	}
-	r = &s->rows[t->order[sel - 1]];
+	r = &s->rows[tview_panel(t)->row0 + t->order[sel - 1]];
 	inert_reserve(&t->selkey, 1);
 	t->selkey.len = 0;
 	inert_append(&t->selkey, s->arena.p + r->key, r->keylen);
@@ -327,7 +344,7 @@ tview_selected(const struct tview *t, size_t *n)
 	}
 	if (t->sel < 1 || (size_t)t->sel > t->norder)
 		return NULL;
-	r = &s->rows[t->order[t->sel - 1]];
+	r = &s->rows[tview_panel(t)->row0 + t->order[t->sel - 1]];
 	*n = r->keylen;
 	return s->arena.p + r->key;
 }
@@ -363,3 +380,48 @@ tview_clock_base(const struct tview *t, double now)
 	return -1;
 }
 
+
+const struct snap_panel *
+tview_panel(const struct tview *t)
+{
+	static const struct snap_panel none;
+
+	if (!t->have_last || t->panel < 0 || t->panel >= t->last->npanels)
+		return &none;
+	return &t->last->panel[t->panel];
+}
+
+const char *
+tview_panel_name(const struct tview *t, size_t *n)
+{
+	const struct snap_panel *p = tview_panel(t);
+
+	*n = p->name.len;
+	return p->name.len > 0 ? t->last->arena.p + p->name.off : "";
+}
+
+void
+tview_next_panel(struct tview *t, int dir)
+{
+	if (t->have_last && t->last->npanels >= 2)
+		tview_show_panel(t, (t->panel + (dir < 0 ?
+		    t->last->npanels - 1 : 1)) % t->last->npanels);
+}
+
+void
+tview_show_panel(struct tview *t, int i)
+{
+	const struct snap *s = t->last;
+	const struct snap_panel *p;
+
+	if (!t->have_last || i < 0 || i >= s->npanels)
+		return;
+	t->panel = i;
+	p = &s->panel[i];
+	t->pname.len = 0;
+	inert_append(&t->pname, s->arena.p + p->name.off, p->name.len);
+	t->sel = 1;
+	t->follow = 0;
+	t->top = 0;
+	t->reorder = 1;
+}

@@ -14,8 +14,12 @@
  *  - history: per snapshot, with a window the site's rate, else the
  *    records/s measured between snapshots at least 0.2 s apart, into a
  *    ring of TVIEW_HIST samples;
+ *  - the panel shown (a key table of the snapshot, lib/snap.h): kept by
+ *    its name from snapshot to snapshot, the first when it is gone;
+ *    tview_next_panel moves to the next or previous one (cycling), the
+ *    selection then back on the first row;
  *  - the view (tview_order, when reorder is set): the rows of the shown
- *    snapshot whose key, as inert text, holds the filter (ASCII case
+ *    panel whose key, as inert text, holds the filter (ASCII case
  *    folded), sorted by the sort column highest first, absent values
  *    last, ties (and TVIEW_S_INPUT) in omph-collect's order, TVIEW_S_KEY
  *    by the key's bytes;
@@ -84,6 +88,8 @@ struct tview {
 	size_t newer;			/* snapshots read while paused */
 	char filter[256], edit[256];
 	size_t filterlen, editlen;
+	int panel;			/* the panel shown, of last */
+	struct inert_buf pname;		/* its name, kept across snapshots */
 	struct inert_buf selkey;	/* key the selection follows */
 	int follow;			/* 0: a position, 1: selkey, 2: the site */
 	size_t *order;			/* shown rows: filtered, sorted */
@@ -108,6 +114,14 @@ int tview_order(struct tview *t);
 void tview_select(struct tview *t, long sel);
 /* the key of the selection, escaped, *n bytes; NULL when none */
 const char *tview_selected(const struct tview *t, size_t *n);
+/* the panel shown (an empty one, no rows, when none) */
+const struct snap_panel *tview_panel(const struct tview *t);
+/* its name as written, *n bytes ("" for a snapshot's one table) */
+const char *tview_panel_name(const struct tview *t, size_t *n);
+/* show the next panel (dir > 0) or the previous one (dir < 0) */
+void tview_next_panel(struct tview *t, int dir);
+/* show panel i of the snapshot shown (nothing when there is none) */
+void tview_show_panel(struct tview *t, int i);
 /* p: pause, or go on showing the newest */
 void tview_pause(struct tview *t);
 /* the name of sort order s */

@@ -26,7 +26,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n);
 static void
 check(const struct snap *s)
 {
+	const struct snap_panel *a, *b;
 	size_t i, rows = 0;
+	int j, k;
 
 	if (s->nrows > SNAP_ROWS || s->nev > SNAP_EVENTS)
 		abort();
@@ -37,7 +39,32 @@ check(const struct snap *s)
 		if (s->ev[i].key + s->ev[i].keylen > s->arena.len ||
 		    s->ev[i].rule + s->ev[i].rulelen > s->arena.len)
 			abort();
-	(void)rows;
+	/* panels: at most SNAP_PANELS, each with its table, named apart, their
+	 * rows in turn and never shared, every event of one of them */
+	if (s->npanels < 0 || s->npanels > SNAP_PANELS)
+		abort();
+	for (j = 0; j < s->npanels; j++) {
+		a = &s->panel[j];
+		if (!a->table || a->row0 != rows ||
+		    a->name.off + a->name.len > s->arena.len ||
+		    a->keyhdr.off + a->keyhdr.len > s->arena.len ||
+		    (s->npanels > 1 && a->name.len == 0))
+			abort();
+		rows += a->nrows;
+		for (k = 0; k < j; k++) {
+			b = &s->panel[k];
+			if (a->name.len == b->name.len && memcmp(s->arena.p +
+			    a->name.off, s->arena.p + b->name.off,
+			    a->name.len) == 0)
+				abort();
+		}
+	}
+	if (rows != s->nrows)
+		abort();
+	for (i = 0; i < s->nev; i++)
+		if (s->ev[i].panel < 0 || (s->ev[i].panel >= s->npanels &&
+		    s->ev[i].panel != 0))
+			abort();
 }
 
 int
