@@ -30,9 +30,9 @@ snap_reset(struct snap *s)
 	s->time[0] = '\0';
 	s->window = s->final = 0;
 	s->records = s->late = s->bad = s->evicted = s->keys = 0;
-	s->keyhdr.len = s->extra.len = 0;
-	s->site = 0;
-	s->nrows = s->dropped = s->nev = s->evdropped = s->nsnd = 0;
+	s->extra.len = 0;
+	s->npanels = s->named = 0;
+	s->nrows = s->nev = s->evdropped = s->nsnd = 0;
 	s->sender = 0;
 	s->shdr.len = 0;
 	s->nomem = 0;
@@ -177,13 +177,14 @@ snap_line(struct snap *s, char *p, size_t len)
 }
 
 /*
- * A header line after #snapshot: 1 when it is the key table's (it has a
- * hits column after at least one key column), its columns then noted.
+ * A header line: 1 when it is a key table's (it has a hits column after at
+ * least one key column), its columns then noted in ps and its key column
+ * names in *off, *klen.
  */
 static int
-table_header(struct snap_rd *ps, struct snap *s, char *p, size_t len)
+table_header(struct snap_rd *ps, struct snap *s, char *p, size_t len,
+    size_t *off, uint32_t *klen)
 {
-	
 	char *f[REC_MAXF];
 	size_t fl[REC_MAXF];
 	int n, i, m, hits = -1;
@@ -202,10 +203,101 @@ table_header(struct snap_rd *ps, struct snap *s, char *p, size_t len)
 	for (i = hits; i < n; i++)
 		if ((m = alert_metric(f[i], fl[i])) >= 0 && ps->col[m] < 0)
 			ps->col[m] = i;
-	s->keyhdr.off = keep(s, f[0], (size_t)(f[hits - 1] + fl[hits - 1] -
-	    f[0]));
-	s->keyhdr.len = (uint32_t)(f[hits - 1] + fl[hits - 1] - f[0]);
+	*klen = (uint32_t)(f[hits - 1] + fl[hits - 1] - f[0]);
+	*off = keep(s, f[0], *klen);
 	return 1;
+}
+
+/* a #panel line that got no table: dropped */
+static void
+panel_end(struct snap_rd *ps, struct snap *s)
+{
+	if (s->npanels > 0 && !s->panel[s->npanels - 1].table) {
+		s->npanels--;
+		ps->ignored++;
+	}
+}
+
+/* a #panel line: the next table is a new panel's, if it is well formed */
+static void
+panel_line(struct snap_rd *ps, struct snap *s, char *p, size_t len)
+{
+	char *f[8];
+	size_t fl[8], nl = 0;
+	const char *name = NULL;
+	struct snap_panel *pn;
+	uint64_t keys = 0;
+	int n, i;
+
+	panel_end(ps, s);
+	if (!s->named) {
+		s->named = 1;
+		if (s->npanels > 0) {
+			/* a table without its #panel line: dropped whole */
+			ps->ignored++;
+			s->npanels = 0;
+			s->nrows = s->nev = 0;
+		}
+	}
+	ps->panel = -1;
+	ps->state = SNAP_P_OTHER;
+	n = rec_split(p, len, f, fl, 8);
+	if (n > 8)
+		n = 8;
+	for (i = 1; i < n; i++)
+		if (fl[i] >= 5 && memcmp(f[i], "name=", 5) == 0 && name == NULL) {
+			name = f[i] + 5;
+			nl = fl[i] - 5;
+		} else if (fl[i] >= 5 && memcmp(f[i], "keys=", 5) == 0)
+			keys = snap_u64(f[i] + 5, fl[i] - 5);
+	if (name == NULL || nl == 0 || nl > 4096 ||
+	    s->npanels == SNAP_PANELS) {
+		ps->ignored++;
+		return;
+	}
+	for (i = 0; i < s->npanels; i++)
+		if (s->panel[i].name.len == nl &&
+		    memcmp(s->arena.p + s->panel[i].name.off, name, nl) == 0) {
+			ps->ignored++;	/* a name already read */
+			return;
+		}
+	pn = &s->panel[s->npanels];
+	memset(pn, 0, sizeof(*pn));
+	pn->name.off = keep(s, name, nl);
+	pn->name.len = (uint32_t)nl;
+	pn->keys = keys;
+	ps->panel = s->npanels++;
+	ps->state = SNAP_P_HEAD;
+}
+
+/* a key table's header: its panel's, when one waits for it */
+static void
+key_table(struct snap_rd *ps, struct snap *s, size_t off, uint32_t klen)
+{
+	struct snap_panel *pn;
+
+	if (ps->state == SNAP_P_HEAD && !s->named && s->npanels == 0) {
+		pn = &s->panel[0];	/* the one table of the snapshot */
+		memset(pn, 0, sizeof(*pn));
+		pn->keys = s->keys;
+		s->npanels = 1;
+		ps->panel = 0;
+	} else if (ps->state == SNAP_P_HEAD && s->named && ps->panel >= 0 &&
+	    ps->panel == s->npanels - 1 && !s->panel[ps->panel].table)
+		pn = &s->panel[ps->panel];
+	else {
+		/* a table without its #panel line, or not the first header */
+		if (s->named || s->npanels > 0)
+			ps->ignored++;
+		ps->panel = -1;
+		ps->state = SNAP_P_OTHER;
+		return;
+	}
+	pn->table = 1;
+	pn->keyhdr.off = off;
+	pn->keyhdr.len = klen;
+	pn->row0 = s->nrows;
+	ps->state = SNAP_P_ROWS;
 }
 
 static void
@@ -214,6 +306,7 @@ table_row(struct snap_rd *ps, struct snap *s, char *p, size_t len)
 	
 	char *f[REC_MAXF];
 	size_t fl[REC_MAXF], klen;
+	struct snap_panel *pn = &s->panel[ps->panel];
 	struct snap_row *r;
 	int n, m, c;
 
@@ -224,18 +317,19 @@ table_row(struct snap_rd *ps, struct snap *s, char *p, size_t len)
 		ps->ignored++;
 		return;
 	}
-	if (s->site) {
+	if (pn->site) {
 		if (s->nrows == SNAP_ROWS) {
-			s->dropped++;
+			pn->dropped++;
 			return;
 		}
 		if (grow(s, &s->rows, &s->rowcap, s->nrows + 1,
 		    sizeof(*s->rows)) == -1)
 			return;
 		r = &s->rows[s->nrows++];
+		pn->nrows++;
 	} else {
-		r = &s->srow;	/* the first row is the site's */
-		s->site = 1;
+		r = &pn->srow;	/* the first row is the site's */
+		pn->site = 1;
 	}
 	klen = (size_t)(f[ps->nkey - 1] + fl[ps->nkey - 1] - p);
 	r->key = keep(s, p, klen);
@@ -285,6 +379,7 @@ event_row(struct snap_rd *ps, struct snap *s, char *p, size_t len)
 		return;
 	e = &s->ev[s->nev++];
 	e->kind = kind;
+	e->panel = ps->panel;
 	e->rule = keep(s, f[1], fl[1]);
 	e->rulelen = (uint32_t)fl[1];
 	e->key = keep(s, p + koff, klen);
@@ -305,6 +400,8 @@ int
 snap_feed(struct snap_rd *ps, struct snap *s, char *p, size_t len, int flags)
 {
 	struct snap_xline *x;
+	size_t off;
+	uint32_t klen;
 
 	if (flags & LR_CUT) {
 		ps->ignored++;
@@ -320,9 +417,11 @@ snap_feed(struct snap_rd *ps, struct snap *s, char *p, size_t len, int flags)
 			snap_reset(s);
 			snap_line(s, p, len);
 			ps->state = SNAP_P_HEAD;
+			ps->panel = 0;
 		} else if (ps->state == SNAP_P_NONE)
 			ps->ignored++;
 		else if (is(p, len, "#end")) {
+			panel_end(ps, s);
 			ps->state = SNAP_P_NONE;
 			if (s->nomem) {
 				errno = ENOMEM;
@@ -330,16 +429,22 @@ snap_feed(struct snap_rd *ps, struct snap *s, char *p, size_t len, int flags)
 			}
 			return 1;
 		}
+		else if (is(p, len, "#panel"))
+			panel_line(ps, s, p, len);
 		else if (is(p, len, "#event"))
-			ps->state = SNAP_P_EVENTS;
-		else if (ps->state == SNAP_P_HEAD && table_header(ps, s, p, len))
-			ps->state = SNAP_P_ROWS;
+			/* a panel's once its table came (one table: any time) */
+			ps->state = ps->panel >= 0 && (!s->named ||
+			    s->panel[ps->panel].table) ? SNAP_P_EVENTS :
+			    SNAP_P_OTHER;
 		else if (is(p, len, "#sender") && !s->sender) {
 			s->sender = 1;
 			s->shdr.off = keep(s, p + 1, len - 1);
 			s->shdr.len = (uint32_t)(len - 1 > UINT32_MAX ? 0 : len - 1);
 			ps->state = SNAP_P_SENDER;
-		} else
+		} else if (len <= UINT32_MAX &&
+		    table_header(ps, s, p, len, &off, &klen))
+			key_table(ps, s, off, klen);
+		else
 			ps->state = SNAP_P_OTHER;	/* a table we do not know */
 		return s->nomem ? -1 : 0;
 	}

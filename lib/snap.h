@@ -15,8 +15,9 @@
  * no separator).  A failed write or allocation is the out's error.
  *
  * Reading: line by line, into struct snap: the summary
- * line's fields, the key table (its header, the site's row, the top rows
- * with their metrics), the event lines and the senders' table as written.
+ * line's fields, the key tables ("panels": each its header, the site's row,
+ * the top rows with their metrics), the event lines and the senders' table
+ * as written.
  *
  * Rules:
  *  - a snapshot runs from a "#snapshot" line to "#end"; snap_feed returns 1
@@ -26,14 +27,27 @@
  *    or started over);
  *  - lines outside a snapshot, rows the tables cannot take, lines cut by
  *    the reader (LR_CUT) are counted in ignored, never taken;
- *  - the key table is the first header after #snapshot with a "hits"
- *    column after at least one key column; its metrics are found by name
- *    (alert_metric), so columns may come in any order or be unknown; the
- *    first row is the site's; a metric that is absent or not a finite
- *    number is not set (its bit in has is clear);
- *  - bounded: at most SNAP_ROWS rows, SNAP_EVENTS events and SNAP_SENDERS
- *    sender lines of one snapshot are kept (the rest counted in dropped,
- *    evdropped or left out), a time value at most SNAP_TIMEMAX - 1 bytes,
+ *  - a key table is a header with a "hits" column after at least one key
+ *    column, the first header after #snapshot or after a "#panel" line;
+ *    its metrics are found by name (alert_metric), so columns may come in
+ *    any order or be unknown; its first row is the site's; a metric that
+ *    is absent or not a finite number is not set (its bit in has is clear);
+ *  - panels: a snapshot of one key table has no #panel line, its one panel
+ *    named "" (len 0) with the summary's keys=; with several, a
+ *    "#panel name=N keys=K" line precedes each table (N the key fields
+ *    joined by ",", as written).  An event line belongs to the panel whose
+ *    table its #event header follows (under a #panel line whose table has
+ *    not come it is not taken).  Malformed panels are counted in
+ *    ignored and their lines not taken: a #panel line without a table
+ *    after it, a name already read, a panel past SNAP_PANELS, a key table
+ *    without its #panel line once #panel lines came (one read before the
+ *    first #panel line is dropped whole, with its events); rows of two
+ *    panels are never mixed.  panel[0]'s rows are rows[0..], panel p's
+ *    rows[p.row0 .. p.row0 + p.nrows); nrows counts every panel's;
+ *  - bounded: at most SNAP_PANELS panels, SNAP_ROWS rows and SNAP_EVENTS
+ *    events (over all panels) and SNAP_SENDERS sender lines of one
+ *    snapshot are kept (the rest counted in a panel's dropped, evdropped
+ *    or left out), a time value at most SNAP_TIMEMAX - 1 bytes,
  *    the other name=value fields of the summary at most 4 KiB;
  *  - text is kept as written, escapes and all, in the snapshot's arena
  *    (offsets into it, never pointers, so it may grow); nothing read is
@@ -51,6 +65,7 @@
 #include "alert.h"
 #include "out.h"
 
+#define SNAP_PANELS 16		/* key tables kept of one snapshot */
 #define SNAP_ROWS 100000	/* rows kept of one snapshot */
 #define SNAP_SENDERS 1000	/* rows kept of a #sender table */
 #define SNAP_EVENTS 100000	/* event lines kept of one snapshot */
@@ -78,6 +93,7 @@ struct snap_ev {
 	char at[SNAP_TIMEMAX];		/* escaped as written */
 	double value;
 	int has;
+	int panel;			/* the panel it belongs to */
 };
 
 /* a line (of the #sender table, ...) as written, in the arena */
@@ -86,17 +102,29 @@ struct snap_xline {
 	uint32_t len;
 };
 
+/* a key table */
+struct snap_panel {
+	struct snap_xline name;		/* name=, escaped as written; "": one table */
+	uint64_t keys;			/* keys= */
+	int table;			/* its header was read */
+	struct snap_xline keyhdr;	/* the key column names, TAB-joined */
+	int site;			/* the site row was read */
+	struct snap_row srow;
+	size_t row0, nrows;		/* its rows: rows[row0 .. row0 + nrows) */
+	size_t dropped;			/* rows past SNAP_ROWS */
+};
+
 struct snap {
 	struct snap_buf arena;
 	char time[SNAP_TIMEMAX];		/* time=, escaped as written; "" none */
 	int window, final;
 	uint64_t records, late, bad, evicted, keys;
-	struct snap_xline keyhdr;		/* the key column names, TAB-joined */
 	struct snap_xline extra;		/* other name=value fields, TAB-joined */
-	int site;			/* the site row was read */
-	struct snap_row srow;
-	struct snap_row *rows;
-	size_t nrows, rowcap, dropped;	/* dropped: rows past SNAP_ROWS */
+	struct snap_panel panel[SNAP_PANELS];
+	int npanels;			/* complete ones: with a table */
+	int named;			/* #panel lines came */
+	struct snap_row *rows;		/* every panel's */
+	size_t nrows, rowcap;
 	struct snap_ev *ev;
 	size_t nev, evcap, evdropped;	/* evdropped: lines past SNAP_EVENTS */
 	int sender;			/* a #sender table came */
@@ -114,6 +142,7 @@ enum {
 
 struct snap_rd {
 	int state;
+	int panel;			/* taking rows and events: -1 none */
 	int col[M_N];			/* column of each metric, -1: none */
 	int nkey;			/* key columns, before hits */
 	uint64_t ignored;		/* lines outside snapshots or not understood */

@@ -88,11 +88,8 @@ for src in tests/fuzz/fuzz-*.c; do
 		*) continue ;;
 		esac
 	fi
-	# the snapshot reader is omph-top's own, which links ncurses
-	libs=-lm
-	[ "$t" = snapshot ] && libs="-lm -lncursesw"
 	# shellcheck disable=SC2086
-	if ! $cc $CFLAGS_FUZZ -Wall -Wextra -o "$out/fuzz-$t" "$src" $objs $libs \
+	if ! $cc $CFLAGS_FUZZ -Wall -Wextra -o "$out/fuzz-$t" "$src" $objs -lm \
 	    2>"$out/fuzz-$t.build.log"; then
 		cat "$out/fuzz-$t.build.log" >&2
 		echo "fuzz: build failed: $src" >&2

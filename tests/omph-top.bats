@@ -572,3 +572,119 @@ full() {
 	done
 	grep -qE '^9999 records read  60 keys  1 sender  [0-9]+ UDP datagrams$' <(omph-top -b --width 200 <"$T/snaps")
 }
+
+# panels TIME: a snapshot of three panels (-k path -k status -k client), the
+# third's name carrying a raw ESC byte; site events in the first panel only
+panels() {
+	local ev="#event${TAB}rule${TAB}value${TAB}time"
+	printf '#snapshot\ttime=%s\twindow=60\tfinal=0\trecords=9\tlate=0\tbad=0\tevicted=0\tkeys=2\n' "$1"
+	printf '#panel\tname=path\tkeys=2\n%s\n' "$HDR"
+	printf '%s\n' "$(row '*' 9 0 3)" "$(row /index 6 0 0)" "$(row /api 3 0 3)"
+	printf '%s\n' "$ev${TAB}path" \
+	    "raise${TAB}hits>5${TAB}6${TAB}$1${TAB}/index" \
+	    "active${TAB}hits>5${TAB}6${TAB}$1${TAB}/index"
+	printf '#panel\tname=status\tkeys=2\n%s\n' "${HDR/#\#path/#status}"
+	printf '%s\n' "$(row '*' 9 0 3)" "$(row 200 6 0 0)" "$(row 503 3 0 3)"
+	printf '%s\n' "$ev${TAB}status" \
+	    "raise${TAB}5xx>1${TAB}3${TAB}$1${TAB}503" \
+	    "active${TAB}5xx>1${TAB}3${TAB}$1${TAB}503"
+	printf '#panel\tname=cl\033]2;pwned\007ient\tkeys=1\n%s\n' "${HDR/#\#path/#client}"
+	printf '%s\n' "$(row '*' 9 0 3)" "$(row 10.9.8.7 9 0 3)"
+	printf '#end\n'
+}
+
+@test "panels: the names shown, Tab and Shift-Tab switch the table, alerts of a panel say its name" {
+	panels 2026-11-23T10:00:00Z >"$T/stdin"
+	top 100 30
+	wait_until 5 shows 'panels: path status cl'
+	# the name's escape byte is text, never sent to the terminal
+	shows 'cl\x1b]2;pwned\x07ient'
+	[[ "$(tm display -p '#{pane_title}')" != *pwned* ]]
+	showsre '^[!. ] /index +6 '
+	! showsre '^[!. ] 503 '
+	# the alerts of every panel; the second's key says its panel
+	showsre 'ACTIVE +10:00:00  5xx>1 = 3  status: 503$'
+	showsre 'ACTIVE +10:00:00  hits>5 = 6  /index$'
+	tm send-keys Tab
+	wait_until 5 showsre '^! 503 +3 '
+	showsre '^  200 +6 '
+	! showsre '^[!. ] /index '
+	showsre '^  status +hits'
+	tm send-keys Tab
+	wait_until 5 showsre '^  10\.9\.8\.7 +9 '
+	tm send-keys BTab
+	wait_until 5 showsre '^! 503 +3 '
+	# the selection is back on the first row (200); j: 503, whose alert
+	# c clears, the status panel's only
+	tm send-keys j c
+	wait_until 5 showsre 'cleared +10:00:00  5xx>1 = 3  status: 503$'
+	showsre 'ACTIVE +10:00:00  hits>5 = 6  /index$'
+	tm send-keys BTab
+	wait_until 5 showsre '^! /index +6 '
+	# the help tells of Tab
+	tm send-keys '?'
+	wait_until 5 shows 'Tab Shift-Tab'
+	tm send-keys x
+	quits
+}
+
+@test "panels: the panel shown is kept by name across snapshots; batch frames show each" {
+	mkfifo "$T/stdin"
+	top 100 30
+	exec 5>"$T/stdin"
+	panels 2026-11-23T10:00:00Z >&5
+	wait_until 5 shows 'panels: path status'
+	tm send-keys Tab
+	wait_until 5 showsre '^! 503 +3 '
+	panels 2026-11-23T10:00:05Z >&5
+	wait_until 5 shows 'log time 2026-11-23T10:00:05Z'
+	showsre '^! 503 +3 '
+	exec 5>&-
+	quits
+	panels 2026-11-23T10:00:00Z >"$T/in"
+	run omph-top -b --width 100 <"$T/in"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *'panels: [path] status'* ]]
+	[[ "$output" == *'panels: path [status]'* ]]
+	grep -qE '^! 503 +3 ' <<<"$output"
+	grep -qE '^  10\.9\.8\.7 +9 ' <<<"$output"
+	! grep -q "$(printf '\033')" <<<"$output"
+}
+
+@test "panels: malformed multi-panel streams are counted, never crash, never mix rows" {
+	{
+		# a #panel without a table, a duplicate name, a table without #panel
+		printf '#snapshot\ttime=2026-11-23T10:00:00Z\twindow=60\tfinal=0\trecords=9\tlate=0\tbad=0\tevicted=0\tkeys=2\n'
+		printf '#panel\tname=path\tkeys=2\n%s\n%s\n%s\n' "$HDR" "$(row '*' 9 0 0)" "$(row /one 9 0 0)"
+		printf '#panel\tname=empty\tkeys=0\n'
+		printf '#panel\tname=path\tkeys=1\n%s\n%s\n%s\n' "$HDR" "$(row '*' 9 0 0)" "$(row /dup 9 0 0)"
+		printf '%s\n%s\n%s\n' "${HDR/#\#path/#status}" "$(row '*' 9 0 0)" "$(row 404 9 0 0)"
+		printf '#panel\n#panel\tkeys=1\n'
+		for i in $(seq 20); do
+			printf '#panel\tname=p%s\tkeys=1\n%s\n%s\n%s\n' "$i" "${HDR/#\#path/#p}" "$(row '*' 9 0 0)" "$(row "/p$i" 1 0 0)"
+		done
+		printf '#end\n'
+		# a table, then #panel lines: the first table is dropped whole
+		printf '#snapshot\ttime=2026-11-23T10:00:05Z\twindow=60\tfinal=0\trecords=9\tlate=0\tbad=0\tevicted=0\tkeys=2\n'
+		printf '%s\n%s\n%s\n' "$HDR" "$(row '*' 9 0 0)" "$(row /lone 9 0 0)"
+		printf '#panel\tname=path\tkeys=2\n%s\n%s\n%s\n' "$HDR" "$(row '*' 9 0 0)" "$(row /named 9 0 0)"
+		printf '#panel\tname=status\tkeys=2\n#end\n'
+	} >"$T/in"
+	run omph-top -b --width 100 <"$T/in"
+	[ "$status" -eq 0 ]
+	# the first: path (/one only) and p1..p15: 16 panels
+	grep -qE '^  /one +9 ' <<<"$output"
+	! grep -qE '/dup|404|/p16 ' <<<"$output"
+	grep -qE '^  /p15 +1 ' <<<"$output"
+	# the second: one named panel, the lone table gone
+	grep -qE '^  /named +9 ' <<<"$output"
+	! grep -q '/lone' <<<"$output"
+	grep -qE 'lines? not understood' <<<"$output"
+	cp "$T/in" "$T/stdin"
+	top 80 24
+	wait_until 5 shows 'input ended'
+	tm send-keys Tab Tab BTab
+	sleep 0.3
+	alive
+	quits
+}
