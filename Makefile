@@ -6,6 +6,8 @@
 
 PREFIX ?= /usr/local
 MANDIR ?= $(PREFIX)/share/man
+# systemd reads units from /usr/local/lib/systemd/system too
+SYSTEMDDIR ?= $(PREFIX)/lib/systemd/system
 CFLAGS ?= -O2 -g
 VERSION = 0.1.0
 # CI sets WERROR=-Werror: there, warnings are errors
@@ -34,6 +36,8 @@ LIBOBJ = $(O)/lr.o $(O)/out.o $(O)/rec.o $(O)/tm.o $(O)/logfmt.o $(O)/w3c.o \
 	$(O)/tlist.o $(O)/tdraw.o
 # the dashboard's files, compiled into $(O)/web.c (lib/web.h)
 WEB = lib/web/index.html lib/web/app.js lib/web/app.css
+# systemd units, installed with the path of the commands in place of @BINDIR@
+UNITS = omph-collect.service omph-ship@.service
 
 all: $(B)/omph-parse $(B)/omph-tail $(B)/omph-collect $(B)/omph-send $(B)/omph-top \
 	$(B)/omph-loggen $(B)/libfault.so
@@ -218,11 +222,14 @@ install: all
 	for c in $(CMDS); do cp $(B)/$$c $(DESTDIR)$(PREFIX)/bin/$$c && chmod 755 $(DESTDIR)$(PREFIX)/bin/$$c || exit 1; done
 	for m in $(MAN1); do sed 's/^\.Os.*/.Os Omphalos $(VERSION)/' $$m >$(DESTDIR)$(MANDIR)/man1/$${m#man/} || exit 1; done
 	for m in $(MAN7); do sed 's/^\.Os.*/.Os Omphalos $(VERSION)/' $$m >$(DESTDIR)$(MANDIR)/man7/$${m#man/} || exit 1; done
+	mkdir -p $(DESTDIR)$(SYSTEMDDIR)
+	for u in $(UNITS); do sed 's|@BINDIR@|$(PREFIX)/bin|g' lib/systemd/$$u.in >$(DESTDIR)$(SYSTEMDDIR)/$$u || exit 1; done
 
 uninstall:
 	for c in $(CMDS); do rm -f $(DESTDIR)$(PREFIX)/bin/$$c; done
 	for m in $(MAN1); do rm -f $(DESTDIR)$(MANDIR)/man1/$${m#man/}; done
 	for m in $(MAN7); do rm -f $(DESTDIR)$(MANDIR)/man7/$${m#man/}; done
+	for u in $(UNITS); do rm -f $(DESTDIR)$(SYSTEMDDIR)/$$u; done
 
 clean:
 	rm -rf bin obj tests/tmp
