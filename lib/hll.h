@@ -61,7 +61,8 @@
  *    hll_expire gives back memory a window no longer needs (all of it when
  *    the sketch becomes empty).
  *  - out of memory: hll_add returns -1 with errno ENOMEM and the sketch
- *    stays valid, as it was but for pairs of expired seconds dropped.
+ *    is as it was (the value not counted).  hll_expire never fails (a
+ *    smaller array it cannot get, it does without).
  *  - checkpoints (lib/ckpt.h) keep sketches whole, and refuse any that do
  *    not hold together.  hll_hash has no per-process key, so a checkpoint
  *    written by one process is continued by the next: it is no defence
@@ -109,7 +110,7 @@ void hll_free(struct hll *s);
 void hll_reset(struct hll *s);
 /*
  * Count the value of hash hash, seen at second sec (ignored in totals).
- * 0, or -1 with errno ENOMEM (s still valid, the value maybe not counted).
+ * 0, or -1 with errno ENOMEM (s as it was, the value not counted).
  */
 int hll_add(struct hll *s, uint64_t hash, int64_t sec);
 /*

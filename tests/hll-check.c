@@ -21,6 +21,44 @@
 
 static int failed;
 
+#ifndef __SANITIZE_ADDRESS__
+/* glibc's own allocator, and ours that fails on demand (not under ASan) */
+void *__libc_malloc(size_t);
+void *__libc_calloc(size_t, size_t);
+void *__libc_realloc(void *, size_t);
+static int nomem;
+
+void *
+malloc(size_t n)
+{
+	if (nomem) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	return __libc_malloc(n);
+}
+
+void *
+calloc(size_t n, size_t size)
+{
+	if (nomem) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	return __libc_calloc(n, size);
+}
+
+void *
+realloc(void *p, size_t n)
+{
+	if (nomem) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	return __libc_realloc(p, n);
+}
+#endif
+
 #define CHECK(c, ...) do {						\
 	if (!(c)) {							\
 		printf("hll: FAILED: " __VA_ARGS__);			\
@@ -353,6 +391,50 @@ checkpoints(void)
 	    n[1], n[2], n[3], (unsigned long)(n[3] - 6) / 11);
 }
 
+#ifndef __SANITIZE_ADDRESS__
+/* the saved form of s, for comparing (into *b, emptied first) */
+static void
+form(const struct hll *s, struct ckpt_buf *b)
+{
+	b->len = 0;
+	hll_save(s, b);
+}
+
+/* out of memory at the add that must grow: -1 ENOMEM, s as it was */
+static void
+out_of_memory(int w)
+{
+	struct ckpt_buf b = { 0 }, b2 = { 0 };
+	struct hll s;
+	int v, rc, fails = 0;
+	double c;
+
+	init(&s, 8, w);
+	for (v = 0; v < 3000; v++) {
+		form(&s, &b);
+		c = hll_count(&s, 1);
+		nomem = 1;
+		rc = hll_add(&s, val(14, (uint64_t)v), v % 2);
+		nomem = 0;
+		if (rc == 0)
+			continue;
+		fails++;
+		CHECK(errno == ENOMEM, "hll_add failed: %s", strerror(errno));
+		form(&s, &b2);
+		CHECK(hll_count(&s, 1) == c && b2.len == b.len &&
+		    memcmp(b.p, b2.p, b.len) == 0, "a failed add changed the "
+		    "sketch");
+		add(&s, val(14, (uint64_t)v), v % 2);	/* now it can */
+	}
+	printf("hll: out of memory (%s): %d adds failed, the sketch as it "
+	    "was\n", w ? "window" : "totals", fails);
+	CHECK(fails >= 5, "%d adds failed", fails);
+	hll_free(&s);
+	ckpt_buf_free(&b);
+	ckpt_buf_free(&b2);
+}
+#endif
+
 /* hll_add per call: n adds, clients drawn from a pool, 10,000 a second */
 static void
 timing(int p, int w, long n, long pool)
@@ -408,6 +490,10 @@ main(int argc, char **argv)
 	out_of_order();
 	memory();
 	checkpoints();
+#ifndef __SANITIZE_ADDRESS__
+	out_of_memory(0);
+	out_of_memory(60);
+#endif
 	if (n > 0) {
 		timing(8, 0, n, 1000000);
 		timing(12, 0, n, 1000000);

@@ -11,7 +11,7 @@ load helper
 	if [ "$OMPH_BIN" = "$TOP/obj/san/bin" ]; then
 		lib=$TOP/obj/san/libomph.a
 		flags="-fsanitize=address,undefined -fno-sanitize-recover=all"
-		adds=1000000
+		adds=100000
 	fi
 	cc -std=c11 -Wall -Wextra -D_GNU_SOURCE -O2 -I"$TOP/lib" $flags \
 	    -o "$T/hc" "$TOP/tests/hll-check.c" "$lib" -lm
