@@ -44,7 +44,8 @@
  *  - bounded: a window sketch holds at most HLL_MAXENT(p) entries (4 m:
  *    8 KiB at p = 8, 128 KiB at p = 12).  About 0.5 log2(n / m) + 0.7 pairs
  *    a register are held for n distinct values a window, so the bound is
- *    reached past some 2^6 m distinct values a window (16,000 at p = 8).
+ *    reached past some 100 m distinct values a window (25,000 at p = 8,
+ *    400,000 at p = 12).
  *    A full sketch that must grow drops its pairs of the lowest rho (at
  *    least 1/32 of them; every pair of the last rho taken, at most one a
  *    register): the latest pairs of their registers, far below the
@@ -60,6 +61,9 @@
  *    few values, grown by doubling (hll_bytes tells the heap bytes held).
  *    hll_expire gives back memory a window no longer needs (all of it when
  *    the sketch becomes empty).
+ *  - time: hll_add is a binary search and a move of the entries after the
+ *    register's (at most 8 HLL_MAXENT(p) bytes); hll_count and hll_expire
+ *    a pass over the entries (or the m registers of a dense sketch).
  *  - out of memory: hll_add returns -1 with errno ENOMEM and the sketch
  *    is as it was (the value not counted).  hll_expire never fails (a
  *    smaller array it cannot get, it does without).
