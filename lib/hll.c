@@ -1,0 +1,535 @@
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ckpt.h"
+#include "hash.h"
+#include "hll.h"
+
+/*
+ * A sparse entry, so that entries sort as uint64_t: by register, then by
+ * second, then by rho:
+ *
+ *	bits 63..50  register (14 bits, p <= 14)
+ *	bits 49..6   second + 2^43 (44 bits; 0 in totals)
+ *	bits  5..0   rho (1 .. 65 - p <= 61)
+ */
+#define REGSHIFT	50
+#define SECBITS		44
+#define SECBIAS		(INT64_C(1) << (SECBITS - 1))
+#define SECMASK		((UINT64_C(1) << SECBITS) - 1)
+#define RHOMASK		UINT64_C(63)
+
+#define REG(e)		((uint32_t)((e) >> REGSHIFT))
+#define SECB(e)		((int64_t)(((e) >> 6) & SECMASK))
+#define RHO(e)		((unsigned)((e) & RHOMASK))
+#define ENT(reg, secb, rho) \
+	((uint64_t)(reg) << REGSHIFT | (uint64_t)(secb) << 6 | (uint64_t)(rho))
+
+#define M(s)		(UINT32_C(1) << (s)->p)
+#define MAXRHO(p)	(65u - (unsigned)(p))
+/* sparse entries at most: window HLL_MAXENT, totals m bytes' worth */
+#define LIMIT(s)	((s)->window > 0 ? HLL_MAXENT((s)->p) : M(s) / 8)
+#define RUNMAX		64	/* a register's pairs: rho strictly decreasing */
+#define ALPHA		0.72134752044448170368	/* 1 / (2 ln 2) */
+
+enum { FORM_SPARSE, FORM_WINDOW, FORM_DENSE };
+
+uint64_t
+hll_hash(const void *p, size_t n)
+{
+	uint64_t k = hash_fnv64(HASH_FNV64, p, n);
+
+	k ^= k >> 33;
+	k *= UINT64_C(0xff51afd7ed558ccd);
+	k ^= k >> 33;
+	k *= UINT64_C(0xc4ceb9fe1a85ec53);
+	k ^= k >> 33;
+	return k;
+}
+
+/* a second as held: clamped to +-2^43, biased to 0 .. 2^44 - 1 */
+static int64_t
+secb(int64_t sec)
+{
+	if (sec < -SECBIAS)
+		sec = -SECBIAS;
+	else if (sec > SECBIAS - 1)
+		sec = SECBIAS - 1;
+	return sec + SECBIAS;
+}
+
+int
+hll_init(struct hll *s, int p, int window)
+{
+	memset(s, 0, sizeof(*s));
+	if (p < HLL_PMIN || p > HLL_PMAX || window < 0) {
+		s->p = 8;
+		errno = EINVAL;
+		return -1;
+	}
+	s->p = (uint8_t)p;
+	s->window = window;
+	return 0;
+}
+
+void
+hll_free(struct hll *s)
+{
+	free(s->r);
+	s->r = NULL;
+	s->len = s->cap = 0;
+	s->dense = 0;
+}
+
+void
+hll_reset(struct hll *s)
+{
+	hll_free(s);
+}
+
+size_t
+hll_bytes(const struct hll *s)
+{
+	if (s->dense)
+		return M(s);
+	return (size_t)s->cap * sizeof(uint64_t);
+}
+
+/* the first sparse entry >= key */
+static uint32_t
+find(const uint64_t *e, uint32_t len, uint64_t key)
+{
+	uint32_t lo = 0, hi = len, mid;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (e[mid] < key)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/* room for need sparse entries (need <= LIMIT): doubling, -1 ENOMEM */
+static int
+grow(struct hll *s, uint32_t need)
+{
+	uint32_t cap = s->cap ? s->cap * 2 : 2, lim = LIMIT(s);
+	uint64_t *ne;
+
+	if (need <= s->cap)
+		return 0;
+	if (cap > lim)
+		cap = lim;
+	if (cap < need)
+		cap = need;
+	if ((ne = realloc(s->r, (size_t)cap * sizeof(*ne))) == NULL) {
+		errno = ENOMEM;
+		return -1;
+	}
+	s->r = ne;
+	s->cap = cap;
+	return 0;
+}
+
+/* give back memory that len entries no longer need */
+static void
+shrink(struct hll *s)
+{
+	uint64_t *ne;
+	uint32_t cap;
+
+	if (s->len == 0) {
+		hll_free(s);
+		return;
+	}
+	if (s->cap <= 4 || s->len > s->cap / 4)
+		return;
+	cap = s->len * 2;
+	if ((ne = realloc(s->r, (size_t)cap * sizeof(*ne))) != NULL) {
+		s->r = ne;
+		s->cap = cap;
+	}
+}
+
+/* keep the sparse entries of a second > cutb (biased) */
+static void
+cut(struct hll *s, int64_t cutb)
+{
+	uint64_t *e = s->r;
+	uint32_t i, n = 0;
+
+	for (i = 0; i < s->len; i++)
+		if (SECB(e[i]) > cutb)
+			e[n++] = e[i];
+	s->len = n;
+}
+
+/*
+ * A full window sketch: drop the pairs of the lowest rho, at least 1/32 of
+ * them (every pair of the last rho taken: at most one a register), so that
+ * the scans this takes are paid for by 1/32 of the entries' worth of adds.
+ * The lowest rho of a register are its latest pairs: dropped, they can
+ * only lower the counts of windows to come, and not by much while the
+ * sketch is full (many values a register: its maximum of a window is far
+ * above them).  The oldest pairs are its maxima over the longest windows:
+ * dropping those instead would make the sketch forget the far end of every
+ * window.
+ */
+static void
+evict(struct hll *s)
+{
+	uint64_t *e = s->r;
+	uint32_t i, n, at[RUNMAX] = { 0 }, need = s->len / 32 ? s->len / 32 : 1;
+	unsigned r;
+
+	for (i = 0; i < s->len; i++)
+		at[RHO(e[i])]++;
+	for (r = 0, n = 0; r < RUNMAX - 1 && n < need; )
+		n += at[++r];
+	for (i = 0, n = 0; i < s->len; i++)
+		if (RHO(e[i]) > r)
+			e[n++] = e[i];
+	s->len = n;
+}
+
+static int
+add_dense(struct hll *s, uint32_t reg, unsigned rho)
+{
+	uint8_t *r = s->r;
+
+	if (r[reg] < rho)
+		r[reg] = (uint8_t)rho;
+	return 0;
+}
+
+/* totals, sparse: one entry per register; dense past m bytes of them */
+static int
+add_totals(struct hll *s, uint32_t reg, unsigned rho)
+{
+	uint64_t *e = s->r, key = ENT(reg, 0, 0);
+	uint32_t i = find(e, s->len, key), j;
+	uint8_t *d;
+
+	if (i < s->len && REG(e[i]) == reg) {
+		if (RHO(e[i]) < rho)
+			e[i] = key | rho;
+		return 0;
+	}
+	if (s->len + 1 > LIMIT(s)) {
+		if ((d = calloc(M(s), 1)) == NULL) {
+			errno = ENOMEM;
+			return -1;
+		}
+		for (j = 0; j < s->len; j++)
+			d[REG(e[j])] = (uint8_t)RHO(e[j]);
+		free(s->r);
+		s->r = d;
+		s->len = s->cap = 0;
+		s->dense = 1;
+		return add_dense(s, reg, rho);
+	}
+	if (grow(s, s->len + 1) == -1)
+		return -1;
+	e = s->r;
+	memmove(e + i + 1, e + i, (s->len - i) * sizeof(*e));
+	e[i] = key | rho;
+	s->len++;
+	return 0;
+}
+
+/*
+ * Window: the register's run of pairs [lo, hi) is rebuilt in run[] (the
+ * pairs of expired seconds left out, those the new pair dominates
+ * replaced by it, or it left out when dominated), then put in its place.
+ */
+static int
+add_window(struct hll *s, uint32_t reg, unsigned rho, int64_t sb)
+{
+	uint64_t run[RUNMAX], *e;
+	uint32_t lo, hi, i, k;
+	int64_t cutb = sb - s->window;
+	int kept;
+
+again:
+	e = s->r;
+	lo = find(e, s->len, ENT(reg, 0, 0));
+	for (hi = lo; hi < s->len && REG(e[hi]) == reg; hi++)
+		;
+	k = 0;
+	kept = 0;
+	for (i = lo; i < hi; i++) {
+		if (SECB(e[i]) <= cutb)
+			continue;		/* out of every window to come */
+		if (!kept && SECB(e[i]) >= sb) {
+			/* the pairs of seconds >= sb start here */
+			if (RHO(e[i]) >= rho)
+				kept = -1;	/* e[i] dominates the new pair */
+			else {
+				/* drop the earlier pairs it dominates */
+				while (k > 0 && RHO(run[k - 1]) <= rho)
+					k--;
+				run[k++] = ENT(reg, sb, rho);
+				kept = 1;
+				if (SECB(e[i]) == sb)
+					continue;	/* dominated */
+			}
+		}
+		run[k++] = e[i];
+	}
+	if (!kept) {
+		while (k > 0 && RHO(run[k - 1]) <= rho)
+			k--;
+		run[k++] = ENT(reg, sb, rho);
+	}
+	if (k > hi - lo) {
+		/* one more entry */
+		if (s->len + 1 > LIMIT(s)) {
+			evict(s);
+			goto again;
+		}
+		if (grow(s, s->len + 1) == -1)
+			return -1;
+		e = s->r;
+	} else if (kept == -1 && k == hi - lo)
+		return 0;		/* nothing changed */
+	memmove(e + lo + k, e + hi, (s->len - hi) * sizeof(*e));
+	memcpy(e + lo, run, k * sizeof(*e));
+	s->len = s->len + k - (hi - lo);
+	return 0;
+}
+
+int
+hll_add(struct hll *s, uint64_t hash, int64_t sec)
+{
+	uint32_t reg = (uint32_t)(hash >> (64 - s->p));
+	uint64_t w = hash << s->p;
+	unsigned rho = w == 0 ? MAXRHO(s->p) : (unsigned)__builtin_clzll(w) + 1;
+
+	if (s->dense)
+		return add_dense(s, reg, rho);
+	if (s->window > 0)
+		return add_window(s, reg, rho, secb(sec));
+	return add_totals(s, reg, rho);
+}
+
+/* Ertl's sigma(x) = x + sum over k >= 1 of x^(2^k) 2^(k-1), for x < 1 */
+static double
+sigma(double x)
+{
+	double y = 1, z = x, zp;
+
+	do {
+		x *= x;
+		zp = z;
+		z += x * y;
+		y += y;
+	} while (z != zp);
+	return z;
+}
+
+/* Ertl's tau(x) = (1 - x - sum over k >= 1 of (1 - x^(2^-k))^2 2^-k) / 3 */
+static double
+tau(double x)
+{
+	double y = 1, z = 1 - x, zp;
+
+	if (x == 0 || x == 1)
+		return 0;
+	do {
+		x = sqrt(x);
+		zp = z;
+		y *= 0.5;
+		z -= (1 - x) * (1 - x) * y;
+	} while (z != zp);
+	return z / 3;
+}
+
+/*
+ * The estimate from c[k], the registers of value k (0 .. 65 - p): Ertl's
+ * improved raw estimator ("New cardinality estimation algorithms for
+ * HyperLogLog sketches", 2017, section 3.5), the harmonic mean of the
+ * registers, alpha_inf m^2 / sum 2^-register, with 0 and the greatest
+ * value (all bits 0) taken for what they say of the values beyond them
+ * (sigma, tau): as good as linear counting where that is best, with no
+ * switch from one to the other.
+ */
+static double
+estimate(const struct hll *s, const uint32_t *c)
+{
+	uint32_t m = M(s);
+	unsigned q = MAXRHO(s->p) - 1, k;
+	double z;
+
+	if (c[0] == m)
+		return 0;
+	z = m * tau(1 - (double)c[q + 1] / m);
+	for (k = q; k >= 1; k--)
+		z = 0.5 * (z + c[k]);
+	z += m * sigma((double)c[0] / m);
+	return ALPHA * m / z * m;
+}
+
+double
+hll_count(const struct hll *s, int64_t now)
+{
+	const uint64_t *e = s->r;
+	const uint8_t *d = s->r;
+	uint32_t c[RUNMAX] = { 0 }, m = M(s), i, reg;
+	int64_t cutb;
+
+	if (s->dense) {
+		for (i = 0; i < m; i++)
+			c[d[i]]++;
+		return estimate(s, c);
+	}
+	if (s->window == 0) {
+		for (i = 0; i < s->len; i++)
+			c[RHO(e[i])]++;
+		c[0] = m - s->len;
+		return estimate(s, c);
+	}
+	/* a register's value: its first pair of the window */
+	cutb = secb(now) - s->window;
+	c[0] = m;
+	for (i = 0; i < s->len; ) {
+		reg = REG(e[i]);
+		for (; i < s->len && REG(e[i]) == reg; i++)
+			if (SECB(e[i]) > cutb) {
+				c[RHO(e[i])]++;
+				c[0]--;
+				break;
+			}
+		while (i < s->len && REG(e[i]) == reg)
+			i++;
+	}
+	return estimate(s, c);
+}
+
+void
+hll_expire(struct hll *s, int64_t now)
+{
+	if (s->window == 0 || s->len == 0)
+		return;
+	cut(s, secb(now) - s->window);
+	shrink(s);
+}
+
+void
+hll_save(const struct hll *s, struct ckpt_buf *b)
+{
+	const uint64_t *e = s->r;
+	const uint8_t *d = s->r;
+	uint32_t i;
+
+	ckpt_put_u8(b, s->p);
+	if (s->dense) {
+		ckpt_put_u8(b, FORM_DENSE);
+		ckpt_put_u32(b, M(s));
+		for (i = 0; i < M(s); i++)
+			ckpt_put_u8(b, d[i]);
+		return;
+	}
+	ckpt_put_u8(b, s->window > 0 ? FORM_WINDOW : FORM_SPARSE);
+	ckpt_put_u32(b, s->len);
+	for (i = 0; i < s->len; i++) {
+		ckpt_put_u16(b, REG(e[i]));
+		ckpt_put_u8(b, RHO(e[i]));
+		if (s->window > 0)
+			ckpt_put_i64(b, SECB(e[i]) - SECBIAS);
+	}
+}
+
+/* the sparse entries of a checkpoint, n of them, into s (empty) */
+static int
+load_sparse(struct hll *s, struct ckpt_rd *r, uint32_t n)
+{
+	uint64_t *e, prev = 0;
+	uint32_t i, reg;
+	unsigned rho;
+	int64_t sec;
+
+	if (n > LIMIT(s))
+		return ckpt_fail(r, "a distinct count of %lu entries, more "
+		    "than %lu", (unsigned long)n, (unsigned long)LIMIT(s));
+	if (ckpt_room(r, n, s->window > 0 ? 11 : 3) == -1)
+		return -1;
+	if (n == 0)
+		return 0;
+	if ((s->r = malloc((size_t)n * sizeof(*e))) == NULL)
+		return ckpt_fail(r, "out of memory");
+	s->cap = n;
+	e = s->r;
+	for (i = 0; i < n; i++) {
+		reg = ckpt_get_u16(r);
+		rho = ckpt_get_u8(r);
+		sec = s->window > 0 ? ckpt_get_i64(r) : -SECBIAS;
+		if (r->failed)
+			return -1;
+		if (reg >= M(s) || rho < 1 || rho > MAXRHO(s->p) ||
+		    sec < -SECBIAS || sec > SECBIAS - 1)
+			return ckpt_fail(r, "a distinct count out of range");
+		e[i] = ENT(reg, sec + SECBIAS, rho);
+		/* increasing; in a register, seconds up and rho down */
+		if (i > 0 && (REG(prev) == reg ? SECB(prev) >= SECB(e[i]) ||
+		    RHO(prev) <= rho : REG(prev) > reg))
+			return ckpt_fail(r, "a distinct count out of order");
+		prev = e[i];
+		s->len++;
+	}
+	return 0;
+}
+
+int
+hll_load(struct hll *s, struct ckpt_rd *r)
+{
+	unsigned p, form, v;
+	uint32_t n, i;
+	uint8_t *d;
+
+	hll_free(s);
+	p = ckpt_get_u8(r);
+	form = ckpt_get_u8(r);
+	n = ckpt_get_u32(r);
+	if (r->failed)
+		return -1;
+	if (p != s->p)
+		return ckpt_fail(r, "a distinct count of p %u, not %u", p,
+		    (unsigned)s->p);
+	if (s->window > 0 ? form != FORM_WINDOW :
+	    form != FORM_SPARSE && form != FORM_DENSE)
+		return ckpt_fail(r, "a distinct count of form %u for %s", form,
+		    s->window > 0 ? "a window" : "totals");
+	if (form != FORM_DENSE) {
+		if (load_sparse(s, r, n) == -1) {
+			hll_free(s);
+			return -1;
+		}
+		return 0;
+	}
+	if (n != M(s))
+		return ckpt_fail(r, "a distinct count of %lu registers, not %lu",
+		    (unsigned long)n, (unsigned long)M(s));
+	if (ckpt_room(r, n, 1) == -1)
+		return -1;
+	if ((d = malloc(n)) == NULL)
+		return ckpt_fail(r, "out of memory");
+	for (i = 0; i < n; i++) {
+		v = ckpt_get_u8(r);
+		if (v > MAXRHO(s->p)) {
+			free(d);
+			return ckpt_fail(r, "a distinct count out of range");
+		}
+		d[i] = (uint8_t)v;
+	}
+	if (r->failed) {
+		free(d);
+		return -1;
+	}
+	s->r = d;
+	s->dense = 1;
+	return 0;
+}
