@@ -176,7 +176,7 @@ $(B)/omph-send: cmd/omph-send.c $(O)/libomph.a $(HDRS)
 # ncurses is the only library beyond libc, and only omph-top links it
 $(B)/omph-top: cmd/omph-top.c $(O)/libomph.a $(HDRS)
 	@mkdir -p $(B)
-	$(CC) $(WARN) $(DEFS) $(CFLAGS) $(LDFLAGS) -o $@ cmd/omph-top.c $(O)/libomph.a -lncursesw
+	$(CC) $(WARN) $(DEFS) $(CFLAGS) $(LDFLAGS) -o $@ cmd/omph-top.c $(O)/libomph.a -lncursesw -lm
 
 # a seeded generator of realistic logs for tests and bench (not installed)
 $(B)/omph-loggen: tests/loggen.c

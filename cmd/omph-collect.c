@@ -889,8 +889,9 @@ record(struct collect *co, struct feed *fd, char *p, size_t len)
 	size_t fl[REC_MAXF], klen, need;
 	int n, i, j;
 	int64_t sec = INT64_MIN, status = 0, bytes = 0, dur = -1;
+	uint64_t client;
+	const uint64_t *cl = NULL;	/* &client, when the record has one */
 	char *kb;
-
 	const struct cols *c = &fd->c;
 
 	if (c->n == 0) {
@@ -937,6 +938,12 @@ record(struct collect *co, struct feed *fd, char *p, size_t len)
 		bytes = 0;
 	if (c->duration >= 0)
 		dur = micros(f[c->duration], fl[c->duration]);
+	/* visitors: distinct clients; an absent one (\N) is none */
+	if (c->client >= 0 && !(fl[c->client] == 2 &&
+	    memcmp(f[c->client], "\\N", 2) == 0)) {
+		client = hll_hash(f[c->client], fl[c->client]);
+		cl = &client;
+	}
 	/* each panel's key: its fields as written (escaped), joined by TAB */
 	for (i = 0; i < co->npan; i++) {
 		const struct popt *po = co->pan[i].opt;
@@ -965,7 +972,7 @@ record(struct collect *co, struct feed *fd, char *p, size_t len)
 		}
 		/* late for one is late for all: the windows move together */
 		if (agg_add(&co->pan[i].a, co->keybuf, klen, sec, (int)status,
-		    (uint64_t)bytes, dur) == -1)
+		    (uint64_t)bytes, dur, cl) == -1)
 			err(1, NULL);
 	}
 	if (fd->snd != NULL)
@@ -1250,6 +1257,8 @@ report(struct collect *co, int64_t at, int final)
 	size_t i, n;
 	int p;
 
+	for (p = 0; p < co->npan; p++)
+		agg_visitors(&co->pan[p].a);
 	evaluate(co, at);
 	for (p = 0; p < co->npan; p++) {
 		pn = &co->pan[p];
@@ -2920,6 +2929,12 @@ metrics(struct collect *co, struct out *o)
 		l.val = co->pan[i].opt->name;
 		l.vlen = strlen(l.val);
 		prom_u64(o, "omph_keys", &l, 1, co->pan[i].a.n);
+	}
+	if (a->total.v.p != 0) {
+		prom_family(o, "omph_visitors", "gauge", "Distinct clients of "
+		    "the site over the window or all input, estimated (1.6 %).");
+		prom_u64(o, "omph_visitors", NULL, 0,
+		    (uint64_t)(a->total.vis + 0.5));
 	}
 	prom_family(o, "omph_alerts_active", "gauge", "Alerts that hold now.");
 	prom_u64(o, "omph_alerts_active", NULL, 0, (uint64_t)co->nact +

@@ -75,6 +75,7 @@ agg_free(struct agg *a)
 	for (i = 0; a->keys != NULL && i < a->hi; i++) {
 		free(a->keys[i].key);
 		hist_free(&a->keys[i].h);
+		hll_free(&a->keys[i].v);
 	}
 	for (i = 0; a->ring != NULL && i < (size_t)a->window; i++) {
 		for (j = 0; j < a->ring[i].n; j++)
@@ -84,6 +85,7 @@ agg_free(struct agg *a)
 		hist_free(&a->ring[i].th);
 	}
 	hist_free(&a->total.h);
+	hll_free(&a->total.v);
 	free(a->keys);
 	free(a->freel);
 	free(a->tab);
@@ -131,6 +133,9 @@ clear_key(struct agg_key *k)
 	memset(&k->c, 0, sizeof(k->c));
 	k->h.len = 0;
 	k->h.total = 0;
+	hll_free(&k->v);
+	memset(&k->v, 0, sizeof(k->v));
+	k->vis = 0;
 	k->err = 0;
 	k->alerts = 0;
 	k->gen++;
@@ -379,6 +384,8 @@ expire(struct agg *a, struct agg_sec *x)
 			hist_sub(&k->h, &d->h);
 			if (k->c.hits == 0)
 				free_slot(a, d->slot);
+			else
+				hll_expire(&k->v, a->newest);
 		}
 		hist_free(&d->h);
 	}
@@ -387,6 +394,7 @@ expire(struct agg *a, struct agg_sec *x)
 	for (c = 0; c < 4; c++)
 		a->total.c.cls[c] -= x->tot.cls[c];
 	hist_sub(&a->total.h, &x->th);
+	hll_expire(&a->total.v, a->newest);
 	hist_free(&x->th);
 	memset(&x->tot, 0, sizeof(x->tot));
 	x->n = 0;
@@ -424,9 +432,18 @@ agg_advance(struct agg *a, int64_t sec)
 	}
 }
 
+/* client into sketch v of p registers, set up when none came before */
+static int
+visit(struct agg *a, struct hll *v, int p, uint64_t client, int64_t sec)
+{
+	if (v->p == 0 && hll_init(v, p, a->window) == -1)
+		return -1;
+	return hll_add(v, client, sec);
+}
+
 int
 agg_add(struct agg *a, const char *key, size_t len, int64_t sec, int status,
-    uint64_t bytes, int64_t dur_us)
+    uint64_t bytes, int64_t dur_us, const uint64_t *client)
 {
 	struct agg_key *k;
 	struct agg_sec *x = NULL;
@@ -462,6 +479,9 @@ agg_add(struct agg *a, const char *key, size_t len, int64_t sec, int status,
 		    hist_add(&x->th, b, 1) == -1)))
 			return -1;
 	}
+	if (client != NULL && (visit(a, &k->v, AGG_VIS_P, *client, sec) == -1 ||
+	    visit(a, &a->total.v, AGG_VIS_SITE_P, *client, sec) == -1))
+		return -1;
 	a->records++;
 	if (sec != INT64_MIN && (a->first == INT64_MIN || sec < a->first))
 		a->first = sec;
@@ -499,7 +519,45 @@ agg_add(struct agg *a, const char *key, size_t len, int64_t sec, int status,
 	return 0;
 }
 
+void
+agg_visitors(struct agg *a)
+{
+	int64_t now = a->newest == INT64_MIN ? 0 : a->newest;
+	size_t i;
+
+	for (i = 0; i < a->hi; i++)
+		if (a->keys[i].used && a->keys[i].v.p != 0)
+			a->keys[i].vis = hll_count(&a->keys[i].v, now);
+	if (a->total.v.p != 0)
+		a->total.vis = hll_count(&a->total.v, now);
+}
+
 /* --- the checkpoint: agg_save and agg_load --- */
+
+/* a key's or the site's visitors: u8 0 none, or 1 and the sketch */
+static void
+put_vis(struct ckpt_buf *b, const struct hll *v)
+{
+	ckpt_put_u8(b, v->p != 0);
+	if (v->p != 0)
+		hll_save(v, b);
+}
+
+static int
+get_vis(struct agg *a, struct ckpt_rd *r, struct hll *v, int p)
+{
+	unsigned has = ckpt_get_u8(r);
+
+	if (r->failed)
+		return -1;
+	if (has > 1)
+		return ckpt_fail(r, "visitors neither counted nor not");
+	if (has == 0)
+		return 0;
+	if (hll_init(v, p, a->window) == -1)
+		return ckpt_fail(r, "out of memory");
+	return hll_load(v, r);
+}
 
 static void
 put_counts(struct ckpt_buf *b, const struct agg_counts *c)
@@ -553,12 +611,14 @@ agg_save(const struct agg *a, struct ckpt_buf *b)
 		ckpt_put_u64(b, k->err);
 		put_counts(b, &k->c);
 		hist_save(&k->h, b);
+		put_vis(b, &k->v);
 	}
 	ckpt_put_u64(b, a->nfree);
 	for (s = 0; s < a->nfree; s++)
 		ckpt_put_u32(b, a->freel[s]);
 	put_counts(b, &a->total.c);
 	hist_save(&a->total.h, b);
+	put_vis(b, &a->total.v);
 	for (i = 0; i < a->window; i++) {
 		x = &a->ring[i];
 		ckpt_put_i64(b, x->sec);
@@ -672,7 +732,7 @@ load_sec(struct agg *a, struct ckpt_rd *r, int i, struct agg_counts *sum,
 }
 
 int
-agg_load(struct agg *a, struct ckpt_rd *r)
+agg_load(struct agg *a, struct ckpt_rd *r, unsigned version)
 {
 	struct agg_key *k;
 	struct agg_counts sum;
@@ -739,6 +799,8 @@ agg_load(struct agg *a, struct ckpt_rd *r)
 		get_counts(r, &k->c);
 		if (hist_load(&k->h, r) == -1)
 			return -1;
+		if (version >= 4 && get_vis(a, r, &k->v, AGG_VIS_P) == -1)
+			return -1;
 		if (load_key(a, s) == -1)
 			return ckpt_fail(r, "a key twice");
 		k->used = 1;
@@ -765,6 +827,8 @@ agg_load(struct agg *a, struct ckpt_rd *r)
 		a->keys[a->freel[i]].used = 0;
 	get_counts(r, &a->total.c);
 	if (hist_load(&a->total.h, r) == -1)
+		return -1;
+	if (version >= 4 && get_vis(a, r, &a->total.v, AGG_VIS_SITE_P) == -1)
 		return -1;
 	memset(&sum, 0, sizeof(sum));
 	for (c = 0; c < a->window; c++)

@@ -33,8 +33,11 @@
 #include <stdint.h>
 
 #include "hist.h"
+#include "hll.h"
 
 #define AGG_SAMPLE 16
+#define AGG_VIS_P 10		/* a key's visitors: 1024 registers, 3.3 % */
+#define AGG_VIS_SITE_P 12	/* the site's: 4096 registers, 1.6 % */
 
 struct ckpt_buf;
 struct ckpt_rd;
@@ -53,6 +56,8 @@ struct agg_key {
 	uint64_t err;		/* Space-Saving over-count bound */
 	struct agg_counts c;
 	struct hist h;		/* durations */
+	struct hll v;		/* its clients; v.p 0: none came (lib/hll.h) */
+	double vis;		/* their estimate at the last agg_visitors */
 	uint64_t alerts;	/* active alert rules: the caller's bits */
 };
 
@@ -102,20 +107,33 @@ int agg_init(struct agg *a, size_t max, int window);
 void agg_free(struct agg *a);
 /*
  * Count one record: key (len bytes), its second (in totals mode INT64_MIN
- * when the record has none: counted, first and newest untouched), status (0 when unknown), bytes, duration in microseconds (-1 when none).
+ * when the record has none: counted, first and newest untouched), status
+ * (0 when unknown), bytes, duration in microseconds (-1 when none), the
+ * hll_hash of its client (NULL when none: a key none of whose records had
+ * one has no visitors, nor has the site before the first).  Visitors are
+ * distinct clients per key (AGG_VIS_P) and for the site (AGG_VIS_SITE_P),
+ * over the window or all input, like hits; a key readmitted after an
+ * eviction counts only the clients since.
  * Returns 0, 1 when the record was late, -1 on ENOMEM (not counted).
  * A new key may move a->keys (it grows): pointers into it taken before the
  * call are stale after it; slot numbers stay.
  */
 int agg_add(struct agg *a, const char *key, size_t len, int64_t sec,
-    int status, uint64_t bytes, int64_t dur_us);
+    int status, uint64_t bytes, int64_t dur_us, const uint64_t *client);
+/*
+ * Estimate every key's visitors and the site's into their vis (what
+ * alert_value reads for the visitors metric): before a report.  Costs a
+ * pass over the sketches held, nothing without clients.
+ */
+void agg_visitors(struct agg *a);
 /* Move the window's end to sec if it is newer (arrival clock ticks). */
 void agg_advance(struct agg *a, int64_t sec);
 /*
  * The AGG section of a checkpoint (lib/ckpt.h): everything a counts, as
  * it is, so that counting after agg_load goes on exactly as it would have:
  * max and window, the slots below hi with their generation and, in use,
- * their key, err, counts and durations, the free slots in order, the
+ * their key, err, counts, durations and (version 4 on) visitors'
+ * sketch, the free slots in order, the
  * random state of the eviction sample, evicted, late, records, first and
  * newest, the totals and, per second of the window, its totals and its
  * deltas in order.  The alerts bits are the caller's and are not written
@@ -129,7 +147,7 @@ void agg_advance(struct agg *a, int64_t sec);
  * of slots below hi, once each.  On -1, a holds part of it: agg_free it.
  */
 void agg_save(const struct agg *a, struct ckpt_buf *b);
-int agg_load(struct agg *a, struct ckpt_rd *r);
+int agg_load(struct agg *a, struct ckpt_rd *r, unsigned version);
 /*
  * The CUM section: a->cum as it is.  agg_load_cum refuses counts that do
  * not hold together (status classes or durations more than the hits,

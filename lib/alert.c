@@ -8,7 +8,7 @@
 
 const char *const alert_metric_names[M_N] = {
 	"hits", "rate", "bytes", "2xx", "3xx", "4xx", "5xx", "4xx_ratio",
-	"5xx_ratio", "p50", "p90", "p99", "err"
+	"5xx_ratio", "p50", "p90", "p99", "err", "visitors"
 };
 
 int
@@ -83,6 +83,10 @@ alert_value(const struct agg_key *k, int metric, double span, int *present)
 		return q;
 	case M_ERR:
 		return (double)k->err;
+	case M_VISITORS:
+		if (k->v.p == 0)
+			break;
+		return (double)(uint64_t)(k->vis + 0.5);	/* a count */
 	}
 	*present = 0;
 	return 0;

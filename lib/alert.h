@@ -5,7 +5,8 @@
  * all input: hits, rate (hits per second over span seconds), bytes, 2xx
  * 3xx 4xx 5xx (counts), 4xx_ratio, 5xx_ratio (of hits), p50 p90 p99
  * (duration quantiles in seconds; absent without durations), err (the
- * Space-Saving over-count bound).  A rule is "METRIC>VALUE" or
+ * Space-Saving over-count bound), visitors (distinct clients, as estimated
+ * by the last agg_visitors; absent when no record had a client).  A rule is "METRIC>VALUE" or
  * "METRIC<VALUE"; it holds when the metric is present and compares so.
  */
 #ifndef ALERT_H
@@ -18,7 +19,7 @@
 
 enum {
 	M_HITS, M_RATE, M_BYTES, M_2XX, M_3XX, M_4XX, M_5XX, M_4XX_RATIO,
-	M_5XX_RATIO, M_P50, M_P90, M_P99, M_ERR, M_N
+	M_5XX_RATIO, M_P50, M_P90, M_P99, M_ERR, M_VISITORS, M_N
 };
 
 extern const char *const alert_metric_names[M_N];

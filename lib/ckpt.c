@@ -615,7 +615,7 @@ load_aggs(struct ckpt_rd *r, const struct ckpt_opts *o, uint32_t version,
 		return ckpt_fail(r, "%lu panels, not %d", (unsigned long)np,
 		    o->npan);
 	for (p = 0; p < o->npan; p++)
-		if (agg_load(&a[p], r) == -1)
+		if (agg_load(&a[p], r, version) == -1)
 			return -1;
 	return 0;
 }

@@ -257,6 +257,54 @@ panel() {
 	! omph-collect <"$T/r" | grep -q '^#panel'
 }
 
+# within PCT GOT WANT: GOT is within PCT percent of WANT
+within() {
+	awk -v p="$1" -v g="$2" -v w="$3" 'BEGIN { d = g - w; if (d < 0) d = -d
+		printf "# %s for %s: %.2f%%\n", g, w, 100 * d / w >"/dev/stderr"
+		exit !(d <= w * p / 100) }'
+}
+
+@test "visitors: distinct clients per key and for the site, within three standard errors, over a window too; \\N without clients; kept by a checkpoint" {
+	elastic
+	omph-collect -k status -n 4 -k path -n 12 <"$T/r" >"$T/out"
+	# the site: 1.6 % standard error; a key: 3.3 %
+	within 4.8 "$(val '*' visitors <"$T/out")" "$(raw | awk '{ print $1 }' | sort -u | wc -l)"
+	for st in 200 404 301 304; do
+		want=$(raw | awk -v s="$st" '$9 == s { print $1 }' | sort -u | wc -l)
+		within 10 "$(panel status <"$T/out" | val "$st" visitors)" "$want"
+	done
+	# small counts are near exact
+	for p in /robots.txt /blog/tags/puppet; do
+		want=$(raw | awk -v p="$p" '{ split($7, q, "?") } q[1] == p { print $1 }' | sort -u | wc -l)
+		[ "$want" -lt 200 ]
+		within 8 "$(panel path <"$T/out" | val "$p" visitors)" "$want"
+	done
+	# a client panel: one visitor a client
+	omph-collect -k client -n 5 <"$T/r" | rows | sed 1d | cut -f 15 | sort -u | grep -qx 1
+	# over a window: only the clients of its last 600 s of log time
+	omph-collect --window 600 <"$T/r" >"$T/out"
+	end=$(snap time <"$T/out")
+	start=$(date -u -d "$(echo "$end" | tr T ' ' | tr -d Z) UTC 599 seconds ago" +%Y-%m-%dT%H:%M:%SZ)
+	want=$(awk -F'\t' -v s="$start" -v e="$end" 'NR > 1 && $1 >= s && $1 <= e { print $2 }' "$T/r" | sort -u | wc -l)
+	[ "$want" -gt 10 ]
+	within 4.8 "$(val '*' visitors <"$T/out")" "$want"
+	# no client column: absent
+	printf '#path\n/a\n' | omph-collect >"$T/out"
+	[ "$(val '*' visitors <"$T/out")" = '\N' ]
+	[ "$(val /a visitors <"$T/out")" = '\N' ]
+	# --alert and --sort on visitors
+	omph-collect -k status --sort visitors -n 1 --alert 'visitors>1000' <"$T/r" >"$T/out" || true
+	[ "$(rows <"$T/out" | sed -n 2p | cut -f 1)" = 200 ]
+	events <"$T/out" | grep -q "^raise${TAB}visitors>1000${TAB}"
+	# a checkpoint keeps the sketches: a run in two lives counts the same
+	omph-collect --window 3600 -k status <"$T/r" | val 200 visitors >"$T/one"
+	rm -f "$T/S"
+	head -n 5000 "$T/r" | omph-collect --window 3600 -k status --state "$T/S" >/dev/null
+	{ head -n 1 "$T/r"; tail -n +5001 "$T/r"; } |
+	    omph-collect --window 3600 -k status --state "$T/S" | val 200 visitors >"$T/two"
+	cmp "$T/one" "$T/two"
+}
+
 @test "--window 10: a record exactly 10 s older than the newest is out, 9 s older in" {
 	printf '#time\tpath\tstatus\tbytes\n' >"$T/in"
 	printf '2026-11-23T10:00:00Z\t/old\t200\t1\n' >>"$T/in"
@@ -581,7 +629,7 @@ panel() {
 	[ -z "$stderr" ]
 	printf '%s\n' "$output" >"$T/out"
 	# hits, then bytes to err (the rate has its own test)
-	[ "$(rows <"$T/out" | grep '^/a' | cut -f 2,4- | tr '\t' ' ')" = '5 12 1 0 0 1 0 0.2 5e-06 5e-06 5e-06 0' ]
+	[ "$(rows <"$T/out" | grep '^/a' | cut -f 2,4- | tr '\t' ' ')" = '5 12 1 0 0 1 0 0.2 5e-06 5e-06 5e-06 0 \N' ]
 	# no duration at all: percentiles absent
 	[ "$(val /n p50 <"$T/out")" = '\N' ]
 	[ "$(val /n p99 <"$T/out")" = '\N' ]
@@ -701,7 +749,8 @@ panel() {
 		assert t["path"] is None and t["hits"] == 9999, t
 		assert t["bytes"] == int(sys.argv[2]) and t["err"] == 0, t
 		assert list(t)[1:] == ["hits", "rate", "bytes", "2xx", "3xx", "4xx",
-		    "5xx", "4xx_ratio", "5xx_ratio", "p50", "p90", "p99", "err"], list(t)
+		    "5xx", "4xx_ratio", "5xx_ratio", "p50", "p90", "p99", "err",
+		    "visitors"], list(t)
 		assert t["p50"] is None, t
 		assert len(s["top"]) == 3, s["top"]
 		assert s["top"][0]["path"] == sys.argv[4], s["top"][0]

@@ -133,6 +133,8 @@ events_at_least() {
 	grep -qx 'omph_records_total 9999' "$T/m"
 	grep -qx "omph_responses_total{class=\"5xx\"} $(awk '$9 ~ /^5/' "$LOG" | wc -l)" "$T/m"
 	grep -qx "omph_bytes_total $(omph-collect -o json <"$T/r" | jq .total.bytes)" "$T/m"
+	grep -qx "omph_visitors $(omph-collect --window 60 -o json <"$T/r" | jq .total.visitors)" "$T/m"
+	grep -qx 'omph_keys{panel="path"} [0-9]*' "$T/m"
 	grep -qx 'omph_duration_seconds_bucket{le="+Inf"} 0' "$T/m"
 	grep -q '^# TYPE omph_duration_seconds histogram$' "$T/m"
 	# every family has HELP and TYPE; no timestamps; no path as a label

@@ -64,6 +64,10 @@ check(const struct alert_rule *r, const struct agg_key *k, double span,
 				fail("alert_value: quantile present without "
 				    "durations, or absent with", s);
 			q[m - M_P50] = v;
+		} else if (m == M_VISITORS) {
+			if (present != (k->v.p != 0))
+				fail("alert_value: visitors present without a "
+				    "sketch, or absent with", s);
 		} else if (m != M_4XX_RATIO && m != M_5XX_RATIO && !present)
 			fail("alert_value: a count absent", s);
 		if (m == r->metric) {
@@ -120,6 +124,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		k.c.cls[i] = le(&p, e, 2);
 	k.err = le(&p, e, 2);
 	span = (double)le(&p, e, 2);
+	/* visitors: a sketch of that many clients, or none */
+	if ((i = (int)le(&p, e, 1)) > 0) {
+		if (hll_init(&k.v, AGG_VIS_P, 0) == -1)
+			fail("hll_init", s);
+		while (i-- > 0 && hll_add(&k.v, hll_hash(&i, sizeof(i)), 0) == 0)
+			;
+		k.vis = hll_count(&k.v, 0);
+	}
 	while (e - p >= 4) {
 		if (hist_add(&k.h, hist_bucket(le(&p, e, 4)), 1) == -1)
 			break;
@@ -127,6 +139,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	check(&r, &k, span, durations, s);
 	hist_free(&k.h);
+	hll_free(&k.v);
 	free(s);
 	return 0;
 }

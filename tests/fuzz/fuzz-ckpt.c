@@ -248,6 +248,8 @@ use(struct agg *a)
 	int i;
 
 	for (i = 0; i < 40; i++) {
+		uint64_t client = hll_hash(&i, sizeof(i) - i % 2);
+
 		/* keys held (copied: the slot may be reused), then new ones */
 		k = a->hi > 0 ? &a->keys[(size_t)i % a->hi] : NULL;
 		if (i < 20 && k != NULL && k->used && k->len <= sizeof(key)) {
@@ -256,12 +258,16 @@ use(struct agg *a)
 		} else
 			len = (size_t)snprintf(key, sizeof(key), "/k%d", i % 20);
 		if (agg_add(a, key, len, t + i / 8, 200 + i % 400, (uint64_t)i,
-		    i % 3 == 0 ? -1 : i * 1000) == -1)
+		    i % 3 == 0 ? -1 : i * 1000, i % 4 ? &client : NULL) == -1)
 			fail("agg_add: out of memory", NULL, 0);
 	}
+	agg_visitors(a);
+	if (a->total.v.p != 0 && !(a->total.vis >= 1))
+		fail("clients came, no visitors", NULL, 0);
 	agg_advance(a, t + 25);
-	if (agg_add(a, "/late", 5, t, 200, 1, -1) == -1)
+	if (agg_add(a, "/late", 5, t, 200, 1, -1, NULL) == -1)
 		fail("agg_add: out of memory", NULL, 0);
+	agg_visitors(a);
 }
 
 static void
