@@ -32,6 +32,7 @@
 #include "out.h"
 #include "pos.h"
 #include "ship.h"
+#include "sink.h"
 #include "sig.h"
 #include "tm.h"
 #include "tship.h"
@@ -52,12 +53,18 @@ static size_t opt_max_line = 1024 * 1024;	/* --max-line */
 static double opt_linger = 30;			/* --linger */
 static uint8_t opt_key[WIRE_KEYLEN];		/* --secret */
 static const char *opt_acked;			/* --acked */
+static const char *opt_rejects;			/* --rejects */
 
 struct send {
 	struct net_addr addr;
 	struct ship sh;
 	struct uship u;			/* udp:// */
 	struct tship t;			/* tcp:// */
+	struct sink k;			/* clickhouse://, es:// */
+	int engine;
+	FILE *rejects;			/* --rejects */
+	char *rhdr;			/* the header last written there */
+	size_t rhdrlen;
 	struct lr in;
 	double end_by;			/* input ended: TCP gives up then */
 	double linger_until;		/* shutdown sent: wait for the close */
@@ -72,6 +79,9 @@ static _Noreturn void help(void);
 static void need(int, const char *);
 static int printable(const char *);
 static void note(void *, const char *);
+static void refused(void *, const char *, size_t, const char *, size_t,
+    const char *);
+static int sink_end(struct send *);
 static int save_acked(struct send *);
 static int take(struct send *, size_t);
 static void tcp_turn(struct send *);
@@ -91,6 +101,7 @@ main(int argc, char *argv[])
 		{ "linger", required_argument, NULL, 'L' },
 		{ "secret", required_argument, NULL, 'k' },
 		{ "acked", required_argument, NULL, 'a' },
+		{ "rejects", required_argument, NULL, 'R' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
@@ -159,6 +170,9 @@ main(int argc, char *argv[])
 		case 'a':
 			opt_acked = optarg;
 			break;
+		case 'R':
+			opt_rejects = optarg;
+			break;
 		case 'V':
 			printf("omph-send %s\n", OMPH_VERSION);
 			return 0;
@@ -170,7 +184,26 @@ main(int argc, char *argv[])
 	}
 	if (argc - optind != 1)
 		usage();
-	if (net_parse(argv[optind], 0, &s.addr, errbuf, sizeof(errbuf)) == -1) {
+	ship_init(&s.sh);
+	if ((s.engine = sink_open(&s.k, argv[optind], &s.sh, opt_buffer, errbuf,
+	    sizeof(errbuf))) == -1) {
+		warnx("%s", errbuf);
+		usage();
+	}
+	if (s.engine) {
+		if (opt_syslog || secret != NULL || opt_acked != NULL ||
+		    opt_lf_given) {
+			warnx("--syslog, --framing, --secret and --acked are for "
+			    "udp:// and tcp://");
+			usage();
+		}
+		s.addr = s.k.addr;
+		snprintf(s.sh.where, sizeof(s.sh.where), "%s", argv[optind]);
+	} else if (opt_rejects != NULL) {
+		warnx("--rejects is for clickhouse:// and es://");
+		usage();
+	} else if (net_parse(argv[optind], 0, &s.addr, errbuf,
+	    sizeof(errbuf)) == -1) {
 		warnx("%s", errbuf);
 		usage();
 	}
@@ -201,7 +234,6 @@ main(int argc, char *argv[])
 	if (opt_acked != NULL && pos_load(&s.acked, opt_acked, errbuf,
 	    sizeof(errbuf)) == -1)
 		errx(1, "%s: %s", opt_acked, errbuf);
-	ship_init(&s.sh);
 	if (secret != NULL) {
 		if (wire_read_secret(secret, opt_key, errbuf,
 		    sizeof(errbuf)) == -1)
@@ -213,7 +245,8 @@ main(int argc, char *argv[])
 	    opt_max_line + WIRE_HEADMAX + 32;
 	if (opt_buffer < 2 * room_need)
 		opt_buffer = 2 * room_need;
-	net_str(&s.addr, s.sh.where, sizeof(s.sh.where));
+	if (!s.engine)
+		net_str(&s.addr, s.sh.where, sizeof(s.sh.where));
 	sig_setup(&orig);
 
 	if (gethostname(host, sizeof(host) - 1) == -1 || host[0] == '\0')
@@ -237,7 +270,13 @@ main(int argc, char *argv[])
 	s.tokens = 1;
 	if (lr_init(&s.in, STDIN_FILENO, opt_max_line) == -1)
 		err(1, NULL);
-	if (s.addr.proto == NET_UDP) {
+	if (opt_rejects != NULL && (s.rejects = fopen(opt_rejects, "a")) == NULL)
+		err(1, "%s", opt_rejects);
+	s.k.reject = refused;
+	s.k.arg = &s;
+	if (s.engine)
+		;
+	else if (s.addr.proto == NET_UDP) {
 		if ((fd = net_connect(&s.addr, 0, errbuf, sizeof(errbuf))) == -1)
 			errx(1, "%s: %s", s.sh.where, errbuf);
 		if (uship_init(&s.u, &s.sh, fd) == -1)
@@ -256,7 +295,16 @@ main(int argc, char *argv[])
 			break;
 		/* one look at stdin per turn: every decision below agrees */
 		ready = lr_ready(&s.in);
-		if (s.addr.proto == NET_UDP) {
+		if (s.engine) {
+			if (s.in.eof && s.end_by == 0) {
+				sink_eof(&s.k);
+				s.end_by = tm_mono() + opt_linger;
+			}
+			if (sink_turn(&s.k) == -1)
+				err(1, NULL);
+			if (s.in.eof && (sink_idle(&s.k) || tm_mono() >= s.end_by))
+				break;
+		} else if (s.addr.proto == NET_UDP) {
 			/* input idle (or ended): what we have leaves now */
 			if (s.in.eof || !ready || s.u.ndg == USHIP_BATCH)
 				if (uship_flush(&s.u, s.in.eof || !ready) == -1)
@@ -284,29 +332,34 @@ main(int argc, char *argv[])
 		/* wait for input, the socket, or a timer */
 		n = 0;
 		in_i = sock_i = -1;
-		want_in = !s.in.eof && (s.addr.proto == NET_UDP ||
-		    tship_room(&s.t, room_need)) &&
+		want_in = !s.in.eof && (s.engine ? sink_room(&s.k, room_need) :
+		    s.addr.proto == NET_UDP || tship_room(&s.t, room_need)) &&
 		    (opt_rate == 0 || s.tokens >= 1);
 		if (want_in && !ready) {
 			pfd[n].fd = STDIN_FILENO;
 			pfd[n].events = POLLIN;
 			in_i = n++;
 		}
-		if (s.addr.proto == NET_TCP && s.t.fd >= 0) {
+		if (s.engine && sink_fill(&s.k, &pfd[n]))
+			sock_i = n++;
+		else if (!s.engine && s.addr.proto == NET_TCP && s.t.fd >= 0) {
 			pfd[n].fd = s.t.fd;
 			pfd[n].events = POLLIN;
 			if (tship_want_out(&s.t))
 				pfd[n].events |= POLLOUT;
 			sock_i = n++;
 		}
-		wait = -1;
+		wait = s.engine ? sink_wait(&s.k) : -1;
 		if (opt_rate > 0 && s.tokens < 1)
 			wait = (1 - s.tokens) / opt_rate;
-		if (s.addr.proto == NET_TCP && s.t.fd == -1) {
+		if (s.engine && s.in.eof) {
+			t = s.end_by - tm_mono();
+			wait = wait < 0 || t < wait ? (t < 0 ? 0 : t) : wait;
+		} else if (!s.engine && s.addr.proto == NET_TCP && s.t.fd == -1) {
 			t = s.t.next_try - tm_mono();
 			wait = wait < 0 || t < wait ? t : wait;
 		}
-		if (s.addr.proto == NET_TCP && s.in.eof) {
+		if (!s.engine && s.addr.proto == NET_TCP && s.in.eof) {
 			t = (s.t.eof_sent ? s.linger_until : s.end_by) -
 			    tm_mono();
 			if (t < 0)
@@ -323,7 +376,9 @@ main(int argc, char *argv[])
 			err(1, "ppoll");
 		if (sig_caught())
 			break;
-		if (sock_i >= 0 && tship_event(&s.t, pfd[sock_i].revents) == -1)
+		if (sock_i >= 0 && (s.engine ? sink_event(&s.k,
+		    pfd[sock_i].revents) : tship_event(&s.t,
+		    pfd[sock_i].revents)) == -1)
 			err(1, NULL);
 		if ((want_in && ready) || (in_i >= 0 && pfd[in_i].revents)) {
 			if (lr_fill(&s.in) == -1 && errno != EAGAIN &&
@@ -333,6 +388,10 @@ main(int argc, char *argv[])
 				break;
 			}
 		}
+	}
+	if (s.engine) {
+		rv |= sink_end(&s);
+		goto out;
 	}
 	if (s.addr.proto == NET_UDP)
 		uship_flush(&s.u, 1);
@@ -348,11 +407,19 @@ main(int argc, char *argv[])
 	    s.addr.proto == NET_UDP ? "datagrams" : "bytes");
 	if (s.addr.proto == NET_UDP && s.sh.dropped > 0)
 		rv = 1;
-	if (s.addr.proto == NET_UDP) {
+out:
+	if (s.engine)
+		sink_free(&s.k);
+	else if (s.addr.proto == NET_UDP) {
 		close(s.u.fd);
 		uship_free(&s.u);
 	} else
 		tship_free(&s.t);
+	if (s.rejects != NULL && fclose(s.rejects) == EOF) {
+		warn("%s", opt_rejects);
+		rv = 1;
+	}
+	free(s.rhdr);
 	lr_free(&s.in);
 	ship_free(&s.sh);
 	pos_free(&s.acked);
@@ -370,7 +437,8 @@ take(struct send *s, size_t room_need)
 	double t;
 
 	for (;;) {
-		if (s->addr.proto == NET_TCP && !tship_room(&s->t, room_need))
+		if (s->engine ? !sink_room(&s->k, room_need) :
+		    s->addr.proto == NET_TCP && !tship_room(&s->t, room_need))
 			return 0;	/* full: backpressure */
 		if (opt_rate > 0) {
 			t = tm_mono();
@@ -389,7 +457,10 @@ take(struct send *s, size_t room_need)
 		if (l.flags & LR_CUT)
 			ship_cut(&s->sh, opt_max_line);
 		s->sh.lines++;
-		if (s->addr.proto == NET_UDP) {
+		if (s->engine) {
+			if (sink_line(&s->k, l.p, l.len) == -1)
+				return -1;
+		} else if (s->addr.proto == NET_UDP) {
 			if (uship_line(&s->u, l.p, l.len, l.p[0] == '#' &&
 			    l.len > 0) == -1)
 				return -1;
@@ -451,6 +522,74 @@ tcp_end(struct send *s, int lingered)
 	return 1;
 }
 
+/*
+ * An engine's end: what it did not take within --linger is told, the
+ * counts are.  1 when records were not delivered or were refused.
+ */
+static int
+sink_end(struct send *s)
+{
+	struct lr_line l;
+	uint64_t held = 0, more = 0;
+	size_t i;
+	int rv = 0;
+
+	for (i = 0; i < s->k.nq; i++)
+		held += s->k.q[i]->nrows;
+	while (lr_next(&s->in, &l) == 1)
+		more++;
+	if (held + more > 0) {
+		warnx("%s: %" PRIu64 " records not delivered%s", s->sh.where,
+		    held + more, s->in.eof ? " within --linger" : "");
+		rv = 1;
+	}
+	if (s->k.rejected > 0) {
+		warnx("%s: %" PRIu64 " records refused%s%s", s->sh.where,
+		    s->k.rejected, s->rejects ? ", saved in " : "",
+		    s->rejects ? opt_rejects : "");
+		rv = 1;
+	}
+	fprintf(stderr, "omph-send: %" PRIu64 " lines, %" PRIu64 " records, %"
+	    PRIu64 " landed, %" PRIu64 " refused, %" PRIu64 " duplicates, %"
+	    PRIu64 " requests, %" PRIu64 " retries\n", s->sh.lines, s->k.rows,
+	    s->k.landed, s->k.rejected, s->k.dups, s->k.requests,
+	    s->k.retries);
+	return rv;
+}
+
+/*
+ * A record the engine refused: told (the first SHIP_MAX_REPORTS), saved
+ * under its header in --rejects.
+ */
+static void
+refused(void *arg, const char *hdr, size_t hdrlen, const char *rec,
+    size_t len, const char *why)
+{
+	struct send *s = arg;
+	char *h;
+
+	if (s->k.rejected <= SHIP_MAX_REPORTS)
+		warnx("%s: row refused: %s", s->sh.where, why);
+	if (s->k.rejected == SHIP_MAX_REPORTS)
+		warnx("%s: further refused rows are only counted", s->sh.where);
+	if (s->rejects == NULL)
+		return;
+	if (hdrlen > 0 && (hdrlen != s->rhdrlen ||
+	    memcmp(hdr, s->rhdr, hdrlen) != 0)) {
+		if ((h = realloc(s->rhdr, hdrlen)) == NULL)
+			err(1, NULL);
+		memcpy(h, hdr, hdrlen);
+		s->rhdr = h;
+		s->rhdrlen = hdrlen;
+		fwrite(hdr, 1, hdrlen, s->rejects);
+		putc('\n', s->rejects);
+	}
+	fwrite(rec, 1, len, s->rejects);
+	putc('\n', s->rejects);
+	if (fflush(s->rejects) == EOF)
+		warn("%s", opt_rejects);
+}
+
 /* a library's note for the operator */
 static void
 note(void *arg, const char *text)
@@ -504,8 +643,9 @@ static const char synopsis[] =
 	    "usage: omph-send [--syslog [--framing octet|lf]] [--id name]\n"
 	    "                 [--max-datagram bytes] [--buffer bytes] [--rate lines]\n"
 	    "                 [--max-line bytes] [--linger seconds] [--secret file]\n"
-	    "                 [--acked file]\n"
-	    "                 udp://host:port | tcp://host:port\n";
+	    "                 [--acked file] [--rejects file]\n"
+	    "                 udp://host:port | tcp://host:port |\n"
+	    "                 clickhouse://host:port/db.table | es://host:port/index\n";
 
 static void
 usage(void)
@@ -522,12 +662,13 @@ help(void)
 	fputs(
 
 	    "\n"
-	    "Ship records from stdin to omph-collect --listen, or to a syslog server.\n"
+	    "Ship records from stdin to omph-collect --listen, a syslog server,\n"
+	    "ClickHouse or Elasticsearch.\n"
 	    "\n"
 	    "      --id=NAME            the sender's name at the collector (default: the\n"
 	    "                           host name)\n"
 	    "      --max-datagram=BYTES the largest UDP datagram (default 1400)\n"
-	    "      --buffer=BYTES       TCP: lines kept until acknowledged (default 64M)\n"
+	    "      --buffer=BYTES       TCP, engines: bytes kept until taken (default 64M)\n"
 	    "      --syslog             send RFC 5424 syslog messages\n"
 	    "      --framing=octet|lf   syslog over TCP: octet counting (default) or LF\n"
 	    "      --rate=LINES         send at most LINES a second (default: no limit)\n"
@@ -537,6 +678,7 @@ help(void)
 	    "      --secret=FILE        tag what is sent with the key in FILE\n"
 	    "      --acked=FILE         TCP: keep in FILE how far the collector took each\n"
 	    "                           stream (omph-tail --acked resumes from it)\n"
+	    "      --rejects=FILE       engines: append the records refused to FILE\n"
 	    "  -h, --help               print this help and exit\n"
 	    "  -V, --version            print the version and exit\n"
 	    "\n"
