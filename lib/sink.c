@@ -628,39 +628,256 @@ ch_answer(struct sink *k, struct sink_batch *b, char *why, size_t wlen)
 
 /* --- Elasticsearch --- */
 
+/* value p (n bytes, COPY escaping undone) as a JSON string, as rec_put_json */
 static int
-es_str(struct sink *k, const char *p, size_t n)
+es_str(struct sink *k, const unsigned char *p, size_t n)
 {
-	struct out o;
-	struct rec_val v;
-	int rv;
+	static const char hex[] = "0123456789abcdef";
+	char e[6];
+	size_t i, u;
 
-	(void)o;
-	v.p = p;
-	v.len = (uint32_t)n;
-	v.enc = REC_RAW;
-	/* rec_put_json needs an out: a small memory one per value is dear */
-	(void)v;
-	rv = 0;
-	return rv;
+	if (put(k, "\"", 1) == -1)
+		return -1;
+	for (i = 0; i < n; i++) {
+		if (p[i] == '"' || p[i] == '\\') {
+			e[0] = '\\';
+			e[1] = (char)p[i];
+			if (put(k, e, 2) == -1)
+				return -1;
+		} else if (p[i] == '\t') {
+			if (put(k, "\\t", 2) == -1)
+				return -1;
+		} else if (p[i] < 0x20 || p[i] == 0x7f || (p[i] >= 0x80 &&
+		    (u = rec_utf8_len(p + i, n - i)) == 0)) {
+			memcpy(e, "\\\\x", 3);
+			e[3] = hex[p[i] >> 4];
+			e[4] = hex[p[i] & 15];
+			if (put(k, e, 5) == -1)
+				return -1;
+		} else if (p[i] >= 0x80) {
+			if (put(k, p + i, u) == -1)
+				return -1;
+			i += u - 1;
+		} else if (put(k, p + i, 1) == -1)
+			return -1;
+	}
+	return put(k, "\"", 1);
+}
+
+static int
+es_number(const char *p, size_t n)
+{
+	size_t i, dots = 0;
+
+	if (n == 0 || p[0] == '.' || p[n - 1] == '.' || (n > 1 &&
+	    p[0] == '0' && p[1] != '.'))
+		return 0;
+	for (i = 0; i < n; i++)
+		if (p[i] == '.')
+			dots++;
+		else if (p[i] < '0' || p[i] > '9')
+			return 0;
+	return dots <= 1;
 }
 
 static int
 es_request(struct sink *k, struct sink_batch *b)
 {
-	(void)k;
-	(void)b;
-	(void)es_str;
-	errno = ENOSYS;
+	char *names[REC_MAXF], *f[REC_MAXF], hdr[64 * 1024], *row = NULL;
+	size_t nlen[REC_MAXF], flen[REC_MAXF], i, cap = 0;
+	const char *p, *e, *nl;
+	int nn, nf, c, ocol = -1, tcol = -1, first;
+	long v;
+
+	k->bodylen = 0;
+	if (grow(&k->target, &k->targetcap, 16) == -1)
+		return -1;
+	strcpy(k->target, "/_bulk");
+	if (b->hdrlen > sizeof(hdr))
+		return put(k, "", 0);
+	memcpy(hdr, b->hdr + 1, b->hdrlen - 1);
+	nn = rec_split(hdr, b->hdrlen - 1, names, nlen, REC_MAXF);
+	if (nn > REC_MAXF)
+		nn = REC_MAXF;
+	for (c = 0; c < nn; c++) {
+		names[c][nlen[c]] = '\0';
+		if (strcmp(names[c], "origin") == 0)
+			ocol = c;
+		if (strcmp(names[c], "time") == 0)
+			tcol = c;
+	}
+	for (p = b->rows, e = b->rows + b->len; p < e; p = nl + 1) {
+		nl = memchr(p, '\n', (size_t)(e - p));
+		if ((size_t)(nl - p) + 1 > cap) {
+			char *r;
+
+			cap = (size_t)(nl - p) + 1;
+			if ((r = realloc(row, cap)) == NULL)
+				goto fail;
+			row = r;
+		}
+		memcpy(row, p, (size_t)(nl - p));
+		nf = rec_split(row, (size_t)(nl - p), f, flen, REC_MAXF);
+		if (nf > nn)
+			nf = nn;
+		if (put(k, "{\"create\":{\"_index\":\"", 21) == -1 ||
+		    put(k, k->name, strlen(k->name)) == -1 || put(k, "\"", 1) == -1)
+			goto fail;
+		if (ocol >= 0 && ocol < nf && flen[ocol] > 0 &&
+		    flen[ocol] < 80 && strspn(f[ocol], "0123456789abcdef:") >=
+		    flen[ocol]) {
+			if (put(k, ",\"_id\":\"", 8) == -1 ||
+			    put(k, f[ocol], flen[ocol]) == -1 || put(k, "\"", 1) == -1)
+				goto fail;
+		}
+		if (put(k, "}}\n{", 4) == -1)
+			goto fail;
+		first = 1;
+		if (tcol >= 0 && tcol < nf && !(flen[tcol] == 2 &&
+		    memcmp(f[tcol], "\\N", 2) == 0)) {
+			if (put(k, "\"@timestamp\":", 13) == -1 ||
+			    es_str(k, (unsigned char *)f[tcol], flen[tcol]) == -1)
+				goto fail;
+			first = 0;
+		}
+		for (c = 0; c < nf; c++) {
+			if ((v = rec_unescape(f[c], flen[c])) < 0)
+				continue;	/* absent: left out */
+			if ((!first && put(k, ",", 1) == -1) ||
+			    es_str(k, (unsigned char *)names[c], nlen[c]) == -1 ||
+			    put(k, ":", 1) == -1)
+				goto fail;
+			first = 0;
+			i = (size_t)v;
+			if ((strcmp(names[c], "status") == 0 || strcmp(names[c],
+			    "bytes") == 0 || strcmp(names[c], "duration") == 0) &&
+			    es_number(f[c], i)) {
+				if (put(k, f[c], i) == -1)
+					goto fail;
+			} else if (es_str(k, (unsigned char *)f[c], i) == -1)
+				goto fail;
+		}
+		if (put(k, "}\n", 2) == -1)
+			goto fail;
+	}
+	free(row);
+	return 0;
+fail:
+	free(row);
 	return -1;
 }
 
+/*
+ * The items of a _bulk answer, in order: each one's status and, for an
+ * error, "type: reason".  -1 when the answer is not one.
+ */
 static int
 es_answer(struct sink *k, struct sink_batch *b, char *why, size_t wlen)
 {
-	(void)k;
-	(void)b;
-	(void)why;
-	(void)wlen;
+	struct js j;
+	struct js_tok t;
+	struct sink_batch *again = NULL;
+	char key[8][16], type[64], reason[WHYMAX - 80], msg[WHYMAX];
+	const char *p, *e, *nl;
+	size_t item = 0;
+	int r, st = k->c.status, status = 0, pendkey = 0, depth, in_items = 0;
+
+	if (st != 200) {
+		words(why, k->c.abody, k->c.blen);
+		if (st == 400 || st == 413) {
+			answered(k);
+			return split(k, why);
+		}
+		if (why[0] == '\0')
+			snprintf(why, wlen, "HTTP status %d", st);
+		down(k, why);
+		return 0;
+	}
+	answered(k);
+	if ((again = batch_new(b->hdr, b->hdrlen)) == NULL)
+		return -1;
+	js_init(&j, k->c.abody, k->c.blen);
+	p = b->rows;
+	e = b->rows + b->len;
+	memset(key, 0, sizeof(key));
+	type[0] = reason[0] = '\0';
+	while ((r = js_next(&j, &t)) == 1) {
+		depth = j.depth;
+		if (t.type == JS_STR && depth < 8 && !pendkey) {
+			/* a key when an object is open and a colon follows */
+			if (j.open[depth - 1] == '{') {
+				js_str(&t, key[depth], sizeof(key[depth]));
+				pendkey = 1;
+				continue;
+			}
+		}
+		if (t.type == JS_COLON)
+			continue;
+		if (t.type == JS_COMMA) {
+			pendkey = 0;
+			continue;
+		}
+		pendkey = 0;
+		if (t.type == JS_ARR && depth == 2 &&
+		    strcmp(key[1], "items") == 0) {
+			in_items = 1;
+			continue;
+		}
+		if (!in_items)
+			continue;
+		if (t.type == JS_OBJ && depth == 3) {
+			status = 0;
+			type[0] = reason[0] = '\0';
+		} else if (t.type == JS_NUM && depth == 4 &&
+		    strcmp(key[4], "status") == 0)
+			status = atoi(t.p);
+		else if (t.type == JS_STR && depth == 5 &&
+		    strcmp(key[4], "error") == 0) {
+			if (strcmp(key[5], "type") == 0)
+				js_str(&t, type, sizeof(type));
+			else if (strcmp(key[5], "reason") == 0)
+				js_str(&t, reason, sizeof(reason));
+		} else if (t.type == JS_OBJEND && depth == 2) {
+			/* an item is whole: its record */
+			if (p >= e)
+				break;
+			nl = memchr(p, '\n', (size_t)(e - p));
+			if (status >= 200 && status < 300)
+				k->landed++;
+			else if (status == 409)
+				k->dups++;
+			else if (status == 429 || status >= 500 || status == 0) {
+				if (batch_add(again, p, (size_t)(nl - p)) == -1)
+					goto fail;
+			} else {
+				snprintf(msg, sizeof(msg), "%d %s: %s", status,
+				    type, reason);
+				refuse(k, b, p, (size_t)(nl - p), msg);
+			}
+			item++;
+			p = nl + 1;
+		} else if (t.type == JS_ARREND && depth == 1)
+			in_items = 0;
+	}
+	if (r == -1 || item != b->nrows) {
+		/* not the answer to this body: all of it again */
+		batch_free(again);
+		down(k, "an answer to _bulk that does not match the request");
+		return 0;
+	}
+	k->held -= b->len;
+	batch_free(b);
+	if (again->nrows > 0) {
+		k->q[0] = again;
+		k->held += again->len;
+		down(k, "some documents were refused for now (429 or 5xx)");
+	} else {
+		batch_free(again);
+		memmove(k->q, k->q + 1, (k->nq - 1) * sizeof(*k->q));
+		k->nq--;
+	}
+	return 0;
+fail:
+	batch_free(again);
 	return -1;
 }

@@ -2,8 +2,9 @@
  * sink: records into an engine over HTTP (lib/hcli), in batches, kept
  * until the engine took them: ClickHouse's HTTP interface
  * (clickhouse://HOST:PORT/DB.TABLE) and Elasticsearch's _bulk API
- * (es://HOST:PORT/INDEX).  The engines' formats are lib/chfmt.h and
- * lib/esfmt.h; this is the queue, the retries and the outcomes.
+ * (es://HOST:PORT/INDEX): the queue, the retries, the outcomes, and each
+ * engine's request body and reading of its answer (lib/jscan for
+ * Elasticsearch's JSON).
  *
  * The rules, case by case:
  *

@@ -174,3 +174,35 @@ collected() {
 	run -2 omph-send --syslog clickhouse://127.0.0.1:1/a.b
 	run -2 omph-send --rejects x tcp://127.0.0.1:1
 }
+
+@test "es: _bulk NDJSON as documented (checked by tests/es-bulk.py); 429 sent again and lands, 409 a duplicate, 400 refused and saved; _id the origin, @timestamp the time" {
+	port=$(free_port)
+	python3 "$TOP/tests/es-bulk.py" "$port" "$T/es.out" 2>"$T/es.err" &
+	pids=$!
+	wait_until 10 curl -s -o /dev/null "http://127.0.0.1:$port/"
+	{
+		printf '#time\tpath\tstatus\tbytes\torigin\n'
+		printf '2026-11-23T10:00:01Z\t/p1\t200\t10\t0123456789abcdef:0:10\n'
+		printf '2026-11-23T10:00:02Z\t/r429\t200\t5\t0123456789abcdef:10:20\n'
+		printf '2026-11-23T10:00:03Z\t/r409\t200\t5\t0123456789abcdef:20:30\n'
+		printf '2026-11-23T10:00:04Z\t/r400\t200\t5\t0123456789abcdef:30:40\n'
+		printf '2026-11-23T10:00:05Z\t/q\\tx"\\\\\t\\N\tabc\t\\N\n'
+	} >"$T/in.tsv"
+	run omph-send --rejects "$T/rej.tsv" "es://127.0.0.1:$port/logs" <"$T/in.tsv"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"row refused: 400 mapper_parsing_exception: failed to parse field [bytes]"* ]]
+	[[ "$output" == *"5 records, 3 landed, 1 refused, 1 duplicates"* ]]
+	[ ! -s "$T/es.err" ]
+	[ "$(wc -l <"$T/es.out")" = 3 ]
+	python3 - "$T/es.out" <<-'PY'
+	import json, sys
+	d = [json.loads(l) for l in open(sys.argv[1])]
+	by = {x["doc"]["path"]: x for x in d}
+	assert by["/p1"]["id"] == "0123456789abcdef:0:10", by
+	assert by["/p1"]["doc"] == {"@timestamp": "2026-11-23T10:00:01Z", "time": "2026-11-23T10:00:01Z", "path": "/p1", "status": 200, "bytes": 10, "origin": "0123456789abcdef:0:10"}, by
+	assert "/r429" in by, by
+	q = by['/q\tx"\\']
+	assert q["id"] is None and "status" not in q["doc"] and q["doc"]["bytes"] == "abc", q
+	PY
+	[ "$(sed -n 2p "$T/rej.tsv" | cut -f2)" = /r400 ]
+}
