@@ -118,7 +118,7 @@ collected() {
 	grep -q '9999 landed, 0 refused' "$T/send.err"
 }
 
-@test "clickhouse: the server away at the start (refused), then there: held, retried, exact; backpressure bounds what is read" {
+@test "clickhouse: the server away at the start (refused), then there: held, retried, exact" {
 	ch_table late
 	omph-parse combined "$DATA/combined/elastic-apache.log" >"$T/r.tsv" 2>/dev/null
 	port=$(free_port)
