@@ -1,5 +1,5 @@
-# Omphalos.  POSIX make; user CFLAGS/LDFLAGS are respected, warnings and
-# required defines are added apart.  O is the object directory and B the
+# Omphalos.  GNU make (one pattern rule builds every module); user
+# CFLAGS/LDFLAGS are respected, warnings and required defines are added apart.  O is the object directory and B the
 # binary directory, so `make sanitize` builds a second tree in obj/san.
 
 .SUFFIXES:
@@ -27,13 +27,15 @@ HDRS = lib/lr.h lib/out.h lib/rec.h lib/tm.h lib/logfmt.h lib/w3c.h \
 	lib/net.h lib/wire.h lib/conn.h lib/siphash.h lib/ckpt.h lib/hash.h lib/origin.h \
 	lib/pos.h lib/prom.h lib/http.h lib/web.h lib/dash.h lib/snap.h lib/serve.h \
 	lib/cols.h lib/tfmt.h lib/inert.h lib/abook.h lib/tline.h lib/tview.h \
-	lib/tlist.h lib/tdraw.h lib/hll.h
+	lib/tlist.h lib/tdraw.h lib/hll.h lib/ship.h lib/uship.h lib/tship.h \
+	lib/hcli.h lib/jscan.h lib/sink.h
 LIBOBJ = $(O)/lr.o $(O)/out.o $(O)/rec.o $(O)/tm.o $(O)/logfmt.o $(O)/w3c.o \
 	$(O)/opt.o $(O)/state.o $(O)/follow.o $(O)/hist.o $(O)/agg.o $(O)/alert.o $(O)/sig.o \
 	$(O)/net.o $(O)/wire.o $(O)/conn.o $(O)/siphash.o $(O)/ckpt.o $(O)/origin.o \
 	$(O)/pos.o $(O)/prom.o $(O)/http.o $(O)/httpparse.o $(O)/web.o $(O)/dash.o $(O)/snap.o $(O)/serve.o \
 	$(O)/cols.o $(O)/tfmt.o $(O)/inert.o $(O)/abook.o $(O)/tline.o $(O)/tview.o \
-	$(O)/tlist.o $(O)/tdraw.o $(O)/hll.o
+	$(O)/tlist.o $(O)/tdraw.o $(O)/hll.o $(O)/ship.o $(O)/uship.o $(O)/tship.o \
+	$(O)/hcli.o $(O)/jscan.o $(O)/sink.o
 # the dashboard's files, compiled into $(O)/web.c (lib/web.h)
 WEB = lib/web/index.html lib/web/app.js lib/web/app.css
 # systemd units, installed with the path of the commands in place of @BINDIR@
@@ -46,116 +48,15 @@ $(O)/libomph.a: $(LIBOBJ)
 	rm -f $@
 	$(AR) rcs $@ $(LIBOBJ)
 
-$(O)/lr.o: lib/lr.c $(HDRS)
+# every module: lib/NAME.c to $(O)/NAME.o, rebuilt when any header changes
+$(O)/%.o: lib/%.c $(HDRS)
 	@mkdir -p $(O)
-	$(CC) $(WARN) $(DEFS) $(CFLAGS) -c -o $@ lib/lr.c
-$(O)/out.o: lib/out.c $(HDRS)
-	@mkdir -p $(O)
-	$(CC) $(WARN) $(DEFS) $(CFLAGS) -c -o $@ lib/out.c
-$(O)/rec.o: lib/rec.c $(HDRS)
-	@mkdir -p $(O)
-	$(CC) $(WARN) $(DEFS) $(CFLAGS) -c -o $@ lib/rec.c
-$(O)/tm.o: lib/tm.c $(HDRS)
-	@mkdir -p $(O)
-	$(CC) $(WARN) $(DEFS) $(CFLAGS) -c -o $@ lib/tm.c
-$(O)/logfmt.o: lib/logfmt.c $(HDRS)
-	@mkdir -p $(O)
-	$(CC) $(WARN) $(DEFS) $(CFLAGS) -c -o $@ lib/logfmt.c
-$(O)/w3c.o: lib/w3c.c $(HDRS)
-	@mkdir -p $(O)
-	$(CC) $(WARN) $(DEFS) $(CFLAGS) -c -o $@ lib/w3c.c
-$(O)/opt.o: lib/opt.c $(HDRS)
-	@mkdir -p $(O)
-	$(CC) $(WARN) $(DEFS) $(CFLAGS) -c -o $@ lib/opt.c
-$(O)/state.o: lib/state.c $(HDRS)
-	@mkdir -p $(O)
-	$(CC) $(WARN) $(DEFS) $(CFLAGS) -c -o $@ lib/state.c
-$(O)/follow.o: lib/follow.c $(HDRS)
-	@mkdir -p $(O)
-	$(CC) $(WARN) $(DEFS) $(CFLAGS) -c -o $@ lib/follow.c
-$(O)/hist.o: lib/hist.c $(HDRS)
-	@mkdir -p $(O)
-	$(CC) $(WARN) $(DEFS) $(CFLAGS) -c -o $@ lib/hist.c
-$(O)/agg.o: lib/agg.c $(HDRS)
-	@mkdir -p $(O)
-	$(CC) $(WARN) $(DEFS) $(CFLAGS) -c -o $@ lib/agg.c
-$(O)/alert.o: lib/alert.c $(HDRS)
-	@mkdir -p $(O)
-	$(CC) $(WARN) $(DEFS) $(CFLAGS) -c -o $@ lib/alert.c
-$(O)/sig.o: lib/sig.c $(HDRS)
-	@mkdir -p $(O)
-	$(CC) $(WARN) $(DEFS) $(CFLAGS) -c -o $@ lib/sig.c
-$(O)/net.o: lib/net.c $(HDRS)
-	@mkdir -p $(O)
-	$(CC) $(WARN) $(DEFS) $(CFLAGS) -c -o $@ lib/net.c
-$(O)/wire.o: lib/wire.c $(HDRS)
-	@mkdir -p $(O)
-	$(CC) $(WARN) $(DEFS) $(CFLAGS) -c -o $@ lib/wire.c
-$(O)/conn.o: lib/conn.c $(HDRS)
-	@mkdir -p $(O)
-	$(CC) $(WARN) $(DEFS) $(CFLAGS) -c -o $@ lib/conn.c
-$(O)/siphash.o: lib/siphash.c $(HDRS)
-	@mkdir -p $(O)
-	$(CC) $(WARN) $(DEFS) $(CFLAGS) -c -o $@ lib/siphash.c
-$(O)/ckpt.o: lib/ckpt.c $(HDRS)
-	@mkdir -p $(O)
-	$(CC) $(WARN) $(DEFS) $(CFLAGS) -c -o $@ lib/ckpt.c
-$(O)/origin.o: lib/origin.c $(HDRS)
-	@mkdir -p $(O)
-	$(CC) $(WARN) $(DEFS) $(CFLAGS) -c -o $@ lib/origin.c
-$(O)/pos.o: lib/pos.c $(HDRS)
-	@mkdir -p $(O)
-	$(CC) $(WARN) $(DEFS) $(CFLAGS) -c -o $@ lib/pos.c
-$(O)/prom.o: lib/prom.c $(HDRS)
-	@mkdir -p $(O)
-	$(CC) $(WARN) $(DEFS) $(CFLAGS) -c -o $@ lib/prom.c
-$(O)/http.o: lib/http.c $(HDRS)
-	@mkdir -p $(O)
-	$(CC) $(WARN) $(DEFS) $(CFLAGS) -c -o $@ lib/http.c
-$(O)/dash.o: lib/dash.c $(HDRS)
-	@mkdir -p $(O)
-	$(CC) $(WARN) $(DEFS) $(CFLAGS) -c -o $@ lib/dash.c
-$(O)/snap.o: lib/snap.c $(HDRS)
-	@mkdir -p $(O)
-	$(CC) $(WARN) $(DEFS) $(CFLAGS) -c -o $@ lib/snap.c
-$(O)/cols.o: lib/cols.c $(HDRS)
-	@mkdir -p $(O)
-	$(CC) $(WARN) $(DEFS) $(CFLAGS) -c -o $@ lib/cols.c
-$(O)/serve.o: lib/serve.c $(HDRS)
-	@mkdir -p $(O)
-	$(CC) $(WARN) $(DEFS) $(CFLAGS) -c -o $@ lib/serve.c
-$(O)/tfmt.o: lib/tfmt.c $(HDRS)
-	@mkdir -p $(O)
-	$(CC) $(WARN) $(DEFS) $(CFLAGS) -c -o $@ lib/tfmt.c
-$(O)/inert.o: lib/inert.c $(HDRS)
-	@mkdir -p $(O)
-	$(CC) $(WARN) $(DEFS) $(CFLAGS) -c -o $@ lib/inert.c
-$(O)/abook.o: lib/abook.c $(HDRS)
-	@mkdir -p $(O)
-	$(CC) $(WARN) $(DEFS) $(CFLAGS) -c -o $@ lib/abook.c
-$(O)/tline.o: lib/tline.c $(HDRS)
-	@mkdir -p $(O)
-	$(CC) $(WARN) $(DEFS) $(CFLAGS) -c -o $@ lib/tline.c
-$(O)/tview.o: lib/tview.c $(HDRS)
-	@mkdir -p $(O)
-	$(CC) $(WARN) $(DEFS) $(CFLAGS) -c -o $@ lib/tview.c
-$(O)/tlist.o: lib/tlist.c $(HDRS)
-	@mkdir -p $(O)
-	$(CC) $(WARN) $(DEFS) $(CFLAGS) -c -o $@ lib/tlist.c
-$(O)/tdraw.o: lib/tdraw.c $(HDRS)
-	@mkdir -p $(O)
-	$(CC) $(WARN) $(DEFS) $(CFLAGS) -c -o $@ lib/tdraw.c
-$(O)/hll.o: lib/hll.c $(HDRS)
-	@mkdir -p $(O)
-	$(CC) $(WARN) $(DEFS) $(CFLAGS) -c -o $@ lib/hll.c
+	$(CC) $(WARN) $(DEFS) $(CFLAGS) -c -o $@ $<
 $(O)/web.c: lib/web/embed.sh $(WEB)
 	@mkdir -p $(O)
 	sh lib/web/embed.sh $(WEB) >$@.tmp && mv $@.tmp $@
 $(O)/web.o: $(O)/web.c $(HDRS)
 	$(CC) $(WARN) $(DEFS) $(CFLAGS) -c -o $@ $(O)/web.c
-$(O)/httpparse.o: lib/httpparse.c $(HDRS)
-	@mkdir -p $(O)
-	$(CC) $(WARN) $(DEFS) $(CFLAGS) -c -o $@ lib/httpparse.c
 
 $(B)/omph-parse: cmd/omph-parse.c $(O)/libomph.a $(HDRS)
 	@mkdir -p $(B)

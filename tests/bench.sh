@@ -209,6 +209,49 @@ sse() {
 	wait 2>/dev/null
 	echo "$c0 $c1" | awk '{ print ($2 - $1) / 10 }'
 }
+# omph-send -> ClickHouse on loopback (a throw-away clickhouse-server in
+# $B/ch): records/s until the last batch is answered, and omph-send's CPU
+# (user + system) over that time.  Goal: >= 500,000 records/s, < 50 %.
+chs=$(command -v clickhouse-server || echo /usr/sbin/clickhouse-server)
+if [ -x "$chs" ] && command -v curl >/dev/null 2>&1; then
+	chd=$(mktemp -d "${TMPDIR:-/tmp}/omph-bench-ch.XXXXXX")
+	chp=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+	cht=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+	cat >"$chd/config.xml" <<XML
+<?xml version="1.0"?>
+<yandex><logger><level>warning</level><log>$chd/log</log><errorlog>$chd/err</errorlog><console>0</console></logger>
+<http_port>$chp</http_port><tcp_port>$cht</tcp_port><listen_host>127.0.0.1</listen_host>
+<path>$chd/data/</path><tmp_path>$chd/tmp/</tmp_path><user_files_path>$chd/uf/</user_files_path>
+<users_config>$chd/users.xml</users_config><default_profile>default</default_profile>
+<default_database>default</default_database><timezone>UTC</timezone><mark_cache_size>268435456</mark_cache_size></yandex>
+XML
+	cat >"$chd/users.xml" <<XML
+<?xml version="1.0"?>
+<yandex><profiles><default></default></profiles><users><default><password></password>
+<networks><ip>127.0.0.1</ip></networks><profile>default</profile><quota>default</quota></default></users>
+<quotas><default></default></quotas></yandex>
+XML
+	"$chs" --config-file="$chd/config.xml" >/dev/null 2>&1 &
+	chpid=$!
+	i=0
+	while ! curl -sf "http://127.0.0.1:$chp/ping" >/dev/null 2>&1 && [ $i -lt 300 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	sed -n '/^    CREATE TABLE logs\.access/,/^    ORDER BY/p' README.md |
+	    sed 's/^    //; s/logs\.access/default.access/' |
+	    curl -sf --data-binary @- "http://127.0.0.1:$chp/" >/dev/null
+	s=$(now)
+	/usr/bin/time -f "%U %S" -o $B/ch.cpu bin/omph-send \
+	    "clickhouse://127.0.0.1:$chp/default.access" <"$full" 2>/dev/null
+	e=$(now)
+	n=$(echo 'SELECT count() FROM default.access' |
+	    curl -sf --data-binary @- "http://127.0.0.1:$chp/")
+	echo "$s $e $n $(cat $B/ch.cpu)" | awk '{ d = $2 - $1; printf "%-34s %10.0f records/s %7.3f s, omph-send %.1f%% of a core, %d rows in the table (goal >= 500000/s, < 50%%)\n", "omph-send-clickhouse", $3 / d, d, 100 * ($4 + $5) / d, $3 }'
+	kill $chpid
+	wait $chpid 2>/dev/null
+	rm -rf "$chd" $B/ch.cpu
+fi
 port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 if command -v curl >/dev/null 2>&1; then
 	z=$(sse 0)

@@ -44,6 +44,7 @@ test)
 	need curl 'command -v curl'
 	need chromium 'command -v chromium'
 	need prometheus 'command -v prometheus && command -v promtool'
+	need clickhouse-server 'command -v clickhouse-server || test -x /usr/sbin/clickhouse-server'
 	;;
 fuzz)
 	need clang 'command -v clang || ls /usr/bin/clang-[0-9]*'
