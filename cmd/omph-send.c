@@ -65,6 +65,7 @@ struct send {
 	FILE *rejects;			/* --rejects */
 	char *rhdr;			/* the header last written there */
 	size_t rhdrlen;
+	int failed;			/* a write there failed: exit 1 */
 	struct lr in;
 	double end_by;			/* input ended: TCP gives up then */
 	double linger_until;		/* shutdown sent: wait for the close */
@@ -83,6 +84,7 @@ static void refused(void *, const char *, size_t, const char *, size_t,
     const char *);
 static int sink_end(struct send *);
 static int save_acked(struct send *);
+static void reopen(struct send *);
 static int take(struct send *, size_t);
 static void tcp_turn(struct send *);
 static int tcp_end(struct send *, int);
@@ -248,6 +250,7 @@ main(int argc, char *argv[])
 	if (!s.engine)
 		net_str(&s.addr, s.sh.where, sizeof(s.sh.where));
 	sig_setup(&orig);
+	sig_hup_setup(&orig);	/* a service's reload: reopen, save */
 
 	if (gethostname(host, sizeof(host) - 1) == -1 || host[0] == '\0')
 		strcpy(host, "localhost");
@@ -376,6 +379,8 @@ main(int argc, char *argv[])
 			err(1, "ppoll");
 		if (sig_caught())
 			break;
+		if (sig_hup())
+			reopen(&s);
 		if (sock_i >= 0 && (s.engine ? sink_event(&s.k,
 		    pfd[sock_i].revents) : tship_event(&s.t,
 		    pfd[sock_i].revents)) == -1)
@@ -419,6 +424,8 @@ out:
 		warn("%s", opt_rejects);
 		rv = 1;
 	}
+	if (s.failed)
+		rv = 1;
 	free(s.rhdr);
 	lr_free(&s.in);
 	ship_free(&s.sh);
@@ -586,8 +593,33 @@ refused(void *arg, const char *hdr, size_t hdrlen, const char *rec,
 	}
 	fwrite(rec, 1, len, s->rejects);
 	putc('\n', s->rejects);
-	if (fflush(s->rejects) == EOF)
+	if (fflush(s->rejects) == EOF) {
 		warn("%s", opt_rejects);
+		s->failed = 1;
+	}
+}
+
+/*
+ * SIGHUP: --rejects reopened (logrotate moved it away; its header is
+ * written again before the next row), --acked saved now.
+ */
+static void
+reopen(struct send *s)
+{
+	if (s->rejects != NULL) {
+		if (fclose(s->rejects) == EOF) {
+			warn("%s", opt_rejects);
+			s->failed = 1;
+		}
+		if ((s->rejects = fopen(opt_rejects, "a")) == NULL) {
+			warn("%s: cannot reopen; refused rows are only counted "
+			    "from now on", opt_rejects);
+			s->failed = 1;
+		}
+		s->rhdrlen = 0;
+	}
+	if (opt_acked != NULL)
+		save_acked(s);
 }
 
 /* a library's note for the operator */

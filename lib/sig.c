@@ -5,12 +5,16 @@
 
 #include "sig.h"
 
-static volatile sig_atomic_t caught;
+static volatile sig_atomic_t caught, hup;
+static int hup_on;		/* sig_hup_setup was called */
 
 static void
 handler(int sig)
 {
-	caught = sig;
+	if (sig == SIGHUP)
+		hup = 1;
+	else
+		caught = sig;
 }
 
 void
@@ -33,10 +37,35 @@ sig_setup(sigset_t *wait)
 	sigdelset(wait, SIGTERM);
 }
 
+void
+sig_hup_setup(sigset_t *wait)
+{
+	struct sigaction sa;
+	sigset_t block;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = handler;
+	sigaction(SIGHUP, &sa, NULL);
+	sigemptyset(&block);
+	sigaddset(&block, SIGHUP);
+	sigprocmask(SIG_BLOCK, &block, NULL);
+	sigdelset(wait, SIGHUP);
+	hup_on = 1;
+}
+
 int
 sig_caught(void)
 {
 	return caught;
+}
+
+int
+sig_hup(void)
+{
+	int h = hup;
+
+	hup = 0;
+	return h;
 }
 
 int
@@ -61,8 +90,10 @@ sig_poll(struct pollfd *pfd, nfds_t n, int ms, const sigset_t *wait)
 		sigemptyset(&set);
 		sigaddset(&set, SIGINT);
 		sigaddset(&set, SIGTERM);
+		if (hup_on)
+			sigaddset(&set, SIGHUP);
 		if ((sig = sigtimedwait(&set, NULL, &now)) > 0)
-			caught = sig;
+			handler(sig);
 	}
 	return rv;
 }

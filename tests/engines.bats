@@ -156,6 +156,32 @@ collected() {
 	grep -q '/bad' "$T/rej.tsv"
 }
 
+@test "SIGHUP: omph-send reopens --rejects that logrotate moved away, writes its header there again, and goes on" {
+	ch_table hup
+	mkfifo "$T/in"
+	omph-send --rejects "$T/rej.tsv" "clickhouse://127.0.0.1:$CHPORT/default.hup" \
+	    <"$T/in" 2>"$T/send.err" &
+	sp=$!
+	pids=$sp
+	exec 5>"$T/in"
+	omph-parse combined "$DATA/combined/elastic-apache.log" 2>/dev/null | head -11 >&5
+	printf '2015-05-17T10:05:03Z\t10.0.0.1\t\\N\tGET\t/bad1\t\\N\tHTTP/1.1\tabc\t7\t\\N\t\\N\n' >&5
+	wait_until 20 grep -q /bad1 "$T/rej.tsv"
+	mv "$T/rej.tsv" "$T/rej.1"
+	kill -HUP "$sp"
+	printf '2015-05-17T10:05:04Z\t10.0.0.1\t\\N\tGET\t/bad2\t\\N\tHTTP/1.1\tabc\t7\t\\N\t\\N\n' >&5
+	wait_until 20 grep -q /bad2 "$T/rej.tsv"
+	exec 5>&-
+	rc=0
+	wait "$sp" || rc=$?
+	pids=
+	[ "$rc" -eq 1 ]		# rows were refused
+	[ "$(head -1 "$T/rej.tsv")" = "$(head -1 "$T/rej.1")" ]
+	[ "$(wc -l <"$T/rej.tsv")" -eq 2 ]
+	! grep -q /bad2 "$T/rej.1"
+	[ "$(ch 'SELECT count() FROM default.hup')" = 10 ]
+}
+
 @test "clickhouse: escapes arrive as COPY wrote them: TAB, LF, backslash, \\N, invalid UTF-8 as \\xHH text" {
 	ch "DROP TABLE IF EXISTS default.esc"
 	ch "CREATE TABLE default.esc (time DateTime('UTC'), path Nullable(String), agent Nullable(String)) ENGINE = MergeTree ORDER BY time"
