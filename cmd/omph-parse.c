@@ -19,8 +19,8 @@
 #include <getopt.h>
 #include <limits.h>
 #include <poll.h>
-#include <stdint.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -170,6 +170,11 @@ main(int argc, char *argv[])
 	int ch, i, fd, rv = 0;
 
 	out_stdfds();
+	/*
+	 * A stage of a pipeline: SIGHUP, sent to the whole shipper on a
+	 * service's reload (for omph-tail and omph-send), is not for us.
+	 */
+	signal(SIGHUP, SIG_IGN);
 	/* a reader that went away is a write error (EPIPE): exit 1 quietly */
 	signal(SIGPIPE, SIG_IGN);
 	memset(&ps, 0, sizeof(ps));

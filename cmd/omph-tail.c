@@ -190,6 +190,7 @@ main(int argc, char *argv[])
 
 	/* SIGINT/SIGTERM are taken only inside ppoll: no race, no EINTR */
 	sig_setup(&orig);
+	sig_hup_setup(&orig);	/* a service's reload: the state saved now */
 
 	/* one descriptor per followed file: take all the system allows */
 	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
@@ -262,6 +263,10 @@ main(int argc, char *argv[])
 			err(1, "ppoll");
 		if (sig_caught())
 			break;
+		if (sig_hup() && opt_state != NULL) {
+			save_state(&tl);	/* what was delivered */
+			next_save = (double)time(NULL) + 1;
+		}
 		if (watch_out && (pfd[npfd - 1].revents & (POLLERR | POLLHUP)))
 			goto closed;
 		if (follow_run(tl.f) == -1)
