@@ -540,6 +540,7 @@ main(int argc, char *argv[])
 	if (opt_has_http && opt_interval == 0)
 		opt_interval = 1;
 	sig_setup(&orig);
+	sig_hup_setup(&orig);
 
 	memset(&co, 0, sizeof(co));
 	for (co.npan = 0; co.npan < opt_npan; co.npan++) {
@@ -684,6 +685,11 @@ main(int argc, char *argv[])
 			err(1, "ppoll");
 		if (sig_caught())
 			continue;
+		/* a service's reload: the checkpoint now */
+		if (sig_hup() && opt_state != NULL) {
+			ck_save(&co);
+			co.ck_last = tm_mono();
+		}
 		if (watch_out && (pfd[npfd - 1].revents & (POLLERR | POLLHUP))) {
 			/* stdout's reader is gone: end now, quietly */
 			co.out->err = EPIPE;

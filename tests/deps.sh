@@ -45,6 +45,8 @@ test)
 	need chromium 'command -v chromium'
 	need prometheus 'command -v prometheus && command -v promtool'
 	need clickhouse-server 'command -v clickhouse-server || test -x /usr/sbin/clickhouse-server'
+	need jq 'command -v jq'
+	need systemd 'command -v systemd-analyze && command -v systemd-escape'
 	;;
 fuzz)
 	need clang 'command -v clang || ls /usr/bin/clang-[0-9]*'
