@@ -24,12 +24,12 @@ HDRS = lib/lr.h lib/out.h lib/rec.h lib/tm.h lib/logfmt.h lib/w3c.h \
 	lib/opt.h lib/state.h lib/follow.h lib/hist.h lib/agg.h lib/alert.h lib/sig.h \
 	lib/net.h lib/wire.h lib/conn.h lib/siphash.h lib/ckpt.h lib/hash.h lib/origin.h \
 	lib/pos.h lib/prom.h lib/http.h lib/web.h lib/dash.h lib/snap.h lib/serve.h \
-	lib/cols.h
+	lib/cols.h lib/ingest.h lib/ingint.h
 LIBOBJ = $(O)/lr.o $(O)/out.o $(O)/rec.o $(O)/tm.o $(O)/logfmt.o $(O)/w3c.o \
 	$(O)/opt.o $(O)/state.o $(O)/follow.o $(O)/hist.o $(O)/agg.o $(O)/alert.o $(O)/sig.o \
 	$(O)/net.o $(O)/wire.o $(O)/conn.o $(O)/siphash.o $(O)/ckpt.o $(O)/origin.o \
 	$(O)/pos.o $(O)/prom.o $(O)/http.o $(O)/httpparse.o $(O)/web.o $(O)/dash.o $(O)/snap.o $(O)/serve.o \
-	$(O)/cols.o
+	$(O)/cols.o $(O)/ingest.o $(O)/ingsnd.o $(O)/ingtcp.o
 # the dashboard's files, compiled into $(O)/web.c (lib/web.h)
 WEB = lib/web/index.html lib/web/app.js lib/web/app.css
 
@@ -118,6 +118,15 @@ $(O)/cols.o: lib/cols.c $(HDRS)
 $(O)/serve.o: lib/serve.c $(HDRS)
 	@mkdir -p $(O)
 	$(CC) $(WARN) $(DEFS) $(CFLAGS) -c -o $@ lib/serve.c
+$(O)/ingest.o: lib/ingest.c $(HDRS)
+	@mkdir -p $(O)
+	$(CC) $(WARN) $(DEFS) $(CFLAGS) -c -o $@ lib/ingest.c
+$(O)/ingsnd.o: lib/ingsnd.c $(HDRS)
+	@mkdir -p $(O)
+	$(CC) $(WARN) $(DEFS) $(CFLAGS) -c -o $@ lib/ingsnd.c
+$(O)/ingtcp.o: lib/ingtcp.c $(HDRS)
+	@mkdir -p $(O)
+	$(CC) $(WARN) $(DEFS) $(CFLAGS) -c -o $@ lib/ingtcp.c
 $(O)/web.c: lib/web/embed.sh $(WEB)
 	@mkdir -p $(O)
 	sh lib/web/embed.sh $(WEB) >$@.tmp && mv $@.tmp $@
