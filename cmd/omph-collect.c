@@ -1346,7 +1346,6 @@ emit(struct collect *co)
 	co->snap->memlen = 0;
 }
 
-/* a number from the command line, or a usage error */
 /* --- the web: --http (lib/dash.h) --- */
 
 static void
@@ -1456,6 +1455,7 @@ metrics(struct collect *co, struct out *o)
 	prom_u64(o, "omph_http_streams", NULL, 0, hs.streams);
 }
 
+/* a number from the command line, or a usage error */
 static void
 need(int ok, const char *err)
 {

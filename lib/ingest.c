@@ -90,8 +90,8 @@ ingest_listen(struct ingest *ing, char *err, size_t errlen)
 		if (got < RCVBUF) {
 			snprintf(msg, sizeof(msg), "%s: receive buffer %s, not "
 			    "%d MiB; raise net.core.rmem_max (sysctl -w "
-			    "net.core.rmem_max=%d)", net_str(&o->listen[i], where,
-			    sizeof(where)), size_str(got, num, sizeof(num)),
+			    "net.core.rmem_max=%d)", net_str(&o->listen[i],
+			    where, sizeof(where)), size_str(got, num, sizeof(num)),
 			    RCVBUF / (1024 * 1024), RCVBUF);
 			ing->cb.note(ing->cb.arg, msg);
 		}
@@ -99,9 +99,10 @@ ingest_listen(struct ingest *ing, char *err, size_t errlen)
 			ing->st.rcvbuf = got;
 	}
 	if (o->serve != NULL) {
-		if ((fd = net_listen(o->serve, 0, errbuf, sizeof(errbuf))) == -1) {
-			snprintf(err, errlen, "--serve %s: %s", net_str(o->serve,
-			    where, sizeof(where)), errbuf);
+		if ((fd = net_listen(o->serve, 0, errbuf,
+		    sizeof(errbuf))) == -1) {
+			snprintf(err, errlen, "--serve %s: %s",
+			    net_str(o->serve, where, sizeof(where)), errbuf);
 			return -1;
 		}
 		l = &ing->lis[ing->nlis++];
@@ -114,9 +115,9 @@ ingest_listen(struct ingest *ing, char *err, size_t errlen)
 		/* a descriptor for each connection, viewer and listener */
 		need = (long)o->lim.max + SERVE_MAX + INGEST_MAXLISTEN + 32;
 		if ((have = conn_fdlimit(need)) != -1 && have < need) {
-			snprintf(msg, sizeof(msg), "ulimit -n %ld is below the %ld "
-			    "descriptors of --max-conns %zu: when they run out, "
-			    "connections are shed or refused", have, need,
+			snprintf(msg, sizeof(msg), "ulimit -n %ld is below the "
+			    "%ld descriptors of --max-conns %zu: when they run "
+			    "out, connections are shed or refused", have, need,
 			    o->lim.max);
 			ing->cb.note(ing->cb.arg, msg);
 		}

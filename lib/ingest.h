@@ -128,7 +128,7 @@ struct ingest_stats {
 
 /* The caller's arrays; they must outlive the ingest. */
 struct ingest_opts {
-	const struct net_addr *listen;	/* udp:// tcp:// */
+	const struct net_addr *listen;	/* udp://, tcp:// */
 	const int *text;		/* per listener: "+text", plain text */
 	int nlisten;			/* at most INGEST_MAXLISTEN */
 	const struct net_cidr *allow;	/* none: everyone */
@@ -155,15 +155,18 @@ struct ingest_cb {
 };
 
 /*
- * The module, not listening yet, with no sender (the table is allocated
- * when listening or loading).  NULL with errno ENOMEM.
+ * The module, not listening yet, without senders (their table is
+ * allocated here with listeners, else by ingest_load when it has some).
+ * The connection table is set up (lib/conn.h: a spare descriptor).  NULL
+ * with errno ENOMEM.
  */
 struct ingest *ingest_new(const struct ingest_opts *o,
     const struct ingest_cb *cb);
 /*
- * Open the listeners (UDP receive buffers 16 MiB, told when cut) and raise
- * the descriptor limit (told when it stays too low).  -1 with a reason in
- * err ("ADDRESS: why"; errno ENOMEM: no reason).
+ * Open the listeners and the --serve one (UDP receive buffers of 16 MiB,
+ * told when the system cuts them) and, with TCP, raise the descriptor
+ * limit (told when it stays too low).  -1 with a reason in err ("ADDRESS:
+ * why", "--serve ADDRESS: why"); the listeners open stay until ingest_free.
  */
 int ingest_listen(struct ingest *ing, char *err, size_t errlen);
 /* The counts (above); the pointer is good until ingest_free. */
@@ -173,9 +176,12 @@ struct ingest_stats *ingest_stats(struct ingest *ing);
  * many; *ms (-1: no limit) shortened to the next connection timeout.
  */
 int ingest_pollfds(struct ingest *ing, struct pollfd *p, int *ms);
-/* After ppoll, with the n slots ingest_pollfds filled: read, accept, time out. */
+/* After ppoll, the slots ingest_pollfds filled: read, accept, time out. */
 void ingest_events(struct ingest *ing, struct pollfd *p, int n);
-/* A document (n bytes) to every --serve viewer, kept for those to come. */
+/*
+ * A document (n bytes) to every --serve viewer, kept for those to come;
+ * nothing without --serve.
+ */
 void ingest_serve(struct ingest *ing, const char *p, size_t n);
 /* Everything taken so far is durable: acknowledge it (with durable). */
 void ingest_durable(struct ingest *ing);

@@ -395,7 +395,8 @@ datagram(struct ingest *ing, char *p, size_t n, const struct sockaddr *from,
 			ing->st.denied++;
 			return;
 		}
-		if ((s = ingest_sender(ing, d.id, d.idlen, "udp", from)) == NULL) {
+		if ((s = ingest_sender(ing, d.id, d.idlen, "udp",
+		    from)) == NULL) {
 			ing->st.refused++;
 			return;
 		}
@@ -451,7 +452,8 @@ ingest_udp_read(struct ingest *ing, const struct listener *l)
 			mm[i].msg_hdr.msg_name = &from[i];
 			mm[i].msg_hdr.msg_namelen = sizeof(from[i]);
 		}
-		if ((k = recvmmsg(l->fd, mm, UDP_BATCH, MSG_DONTWAIT, NULL)) <= 0)
+		if ((k = recvmmsg(l->fd, mm, UDP_BATCH, MSG_DONTWAIT,
+		    NULL)) <= 0)
 			return;
 		for (i = 0; i < k; i++) {
 			if (mm[i].msg_hdr.msg_flags & MSG_TRUNC) {
@@ -460,7 +462,8 @@ ingest_udp_read(struct ingest *ing, const struct listener *l)
 				continue;
 			}
 			datagram(ing, ing->udpbuf + (size_t)i * 65536,
-			    mm[i].msg_len, (struct sockaddr *)&from[i], l->text);
+			    mm[i].msg_len, (struct sockaddr *)&from[i],
+			    l->text);
 		}
 		if (k < UDP_BATCH)
 			return;
