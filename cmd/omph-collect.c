@@ -12,7 +12,6 @@
  * --serve, to every viewer connected.  One thread, one ppoll() loop over
  * stdin, the sockets and the interval timer; signals are taken only there.
  */
-#include <sys/socket.h>
 #include <sys/stat.h>
 
 #include <err.h>
@@ -196,7 +195,7 @@ main(int argc, char *argv[])
 	struct lr r;
 	struct lr_line l;
 	sigset_t orig;
-	char errbuf[512], url[300];
+	char errbuf[512];
 	const char *secret = NULL;
 	double next_tick = 0, t, w0;
 	size_t v;
@@ -280,14 +279,9 @@ main(int argc, char *argv[])
 				warnx("--listen: at most %d", MAXLISTEN);
 				usage();
 			}
-			/* "udp+text://...": plain text taken there too */
-			opt_text[opt_nlisten] = (strncmp(optarg, "udp+text://",
-			    11) == 0 || strncmp(optarg, "tcp+text://", 11) == 0);
-			snprintf(url, sizeof(url), "%.3s%s", optarg, optarg +
-			    (opt_text[opt_nlisten] ? 8 : 3));
-			if (net_parse(opt_text[opt_nlisten] ? url : optarg, 0,
-			    &opt_listen[opt_nlisten], errbuf,
-			    sizeof(errbuf)) == -1) {
+			if (ingest_parse_listen(optarg,
+			    &opt_listen[opt_nlisten], &opt_text[opt_nlisten],
+			    errbuf, sizeof(errbuf)) == -1) {
 				warnx("--listen: %s", errbuf);
 				usage();
 			}

@@ -27,6 +27,19 @@ _Static_assert(INGEST_MAXSENDERS <= CKPT_MAXSENDERS &&
 
 static const char *const snd_kinds[] = { "udp", "tcp", "syslog", "text" };
 
+int
+ingest_parse_listen(const char *url, struct net_addr *a, int *text, char *err,
+    size_t errlen)
+{
+	char u[300];
+
+	/* "udp+text://...": plain text taken there too */
+	*text = (strncmp(url, "udp+text://", 11) == 0 ||
+	    strncmp(url, "tcp+text://", 11) == 0);
+	snprintf(u, sizeof(u), "%.3s%s", url, url + (*text ? 8 : 3));
+	return net_parse(*text ? u : url, 0, a, err, errlen);
+}
+
 struct ingest *
 ingest_new(const struct ingest_opts *o, const struct ingest_cb *cb)
 {

@@ -155,6 +155,13 @@ struct ingest_cb {
 };
 
 /*
+ * A --listen URL into a: udp://, tcp:// (lib/net.h's net_parse), or their
+ * "+text" forms (udp+text://, tcp+text://), which set *text: plain text is
+ * taken there too.  -1 with a reason in err.
+ */
+int ingest_parse_listen(const char *url, struct net_addr *a, int *text,
+    char *err, size_t errlen);
+/*
  * The module, not listening yet, without senders (their table is
  * allocated here with listeners, else by ingest_load when it has some).
  * The connection table is set up (lib/conn.h: a spare descriptor).  NULL
