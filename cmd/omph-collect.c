@@ -12,7 +12,6 @@
  * --serve, to every viewer connected.  One thread, one ppoll() loop over
  * stdin, the sockets and the interval timer; signals are taken only there.
  */
-#include <sys/socket.h>
 #include <sys/stat.h>
 
 #include <err.h>
@@ -36,6 +35,7 @@
 #include "conn.h"
 #include "dash.h"
 #include "ckpt.h"
+#include "ingest.h"
 #include "lr.h"
 #include "net.h"
 #include "opt.h"
@@ -54,25 +54,10 @@
 #define MAXRULES 32
 #define MAX_REPORTS 10
 #define EXIT_ALERT 3
-#define MAXLISTEN 16
+#define MAXLISTEN INGEST_MAXLISTEN
 #define MAXALLOW 64
-#define MAXCONNS 16384		/* --max-conns at most */
-#define MAXSENDERS 1024		/* remembered; see sender() for who goes */
-#define MAXSESSIONS 4		/* sessions remembered per sender */
-#define MAXSCHEMAS 4		/* headers remembered per session */
-_Static_assert(MAXSENDERS <= CKPT_MAXSENDERS && MAXSESSIONS <= CKPT_MAXSES &&
-    WIRE_IDMAX + 80 <= CKPT_NAMELEN, "the checkpoint holds the sender table");
-#define PROVEN 4		/* messages that establish a sender, a session */
-#define STALE 600		/* seconds silent: an established sender may go */
+#define MAXCONNS INGEST_MAXCONNS	/* --max-conns at most */
 #define HTTP_CONNS 256		/* --http: connections at once (lib/http) */
-#define CONN_MAXLINE (1024 * 1024)
-#define CONN_READ (64 * 1024)	/* a connection's buffer grows by at least */
-#define CONN_BUFMAX (CONN_MAXLINE + CONN_READ)
-#define CONN_TURNS 16		/* reads of one connection per wakeup */
-#define ACCEPT_TURNS 64		/* connections taken per wakeup */
-#define UDP_BATCH 32
-#define UDP_TURNS 16		/* batches read per wakeup, then the others */
-#define RCVBUF (16 * 1024 * 1024)
 #define CK_ACKWAIT 0.05		/* --state: seconds lines wait for an ack */
 #define CK_ACKBYTES (8 * 1024 * 1024)	/* bytes: ... or as many */
 
@@ -120,89 +105,6 @@ static const char *opt_state;		/* --state */
 
 static struct cols_want key_want;	/* the key names, for lib/cols */
 
-struct sender;
-
-/* one stream of records under its own header */
-struct feed {
-	struct cols c;
-	const char *name;		/* for messages */
-	uint64_t lineno;
-	struct sender *snd;		/* accounting; NULL for stdin */
-};
-
-/* a header a sender announced, by its SCHEMA hash */
-struct schema {
-	uint32_t hash;
-	struct cols c;
-};
-
-/*
- * A session of a sender (one run of omph-send): its sequence numbers,
- * headers and stream position.  A sender keeps MAXSESSIONS, so that a
- * stranger's datagrams under its name start sessions of their own beside
- * the real one, never in its place (see session_of()).
- */
-struct session {
-	int used;
-	uint32_t id;
-	uint64_t msgs;			/* datagrams, messages, streams */
-	uint64_t at;			/* co->clock when last heard */
-	uint64_t taken;			/* TCP: its stream read up to here */
-	struct wire_seq seq;
-	uint64_t lost, repeated, reordered;	/* of seq, in the sender's */
-	struct schema sch[MAXSCHEMAS];	/* most recent first */
-	int nsch;
-};
-
-/* a network sender: accounting, sessions */
-struct sender {
-	int used;
-	char name[WIRE_IDMAX + 80];
-	const char *kind;		/* udp tcp syslog text */
-	char addr[64];			/* where it last sent from */
-	uint32_t hash;
-	uint64_t records, msgs, bad, noschema;
-	uint64_t lost, repeated, reordered;	/* over all its sessions */
-	uint64_t dup, gaps, gapbytes;	/* of its records' origins */
-	int64_t last;			/* wall clock, last heard */
-	uint64_t at;			/* co->clock when last heard */
-	struct session ses[MAXSESSIONS];
-	struct feed feed;		/* headers inline (text, plain syslog) */
-	int conns;			/* TCP connections on it: not evicted */
-};
-
-enum { C_NEW, C_OMPH, C_OCTET, C_LF, C_TEXT };
-
-/* a TCP connection */
-struct conn {
-	struct conn_ent ent;		/* first: its place in co->ct */
-	int pi;				/* its pollfd, -1: not polled */
-	int fd;
-	int kind;
-	int stage;			/* C_OMPH: 0 hello, 1 header, 2 data */
-	int skipping;			/* inside a line too long */
-	int text;			/* its listener takes plain text */
-	int framed;			/* C_OMPH: a tagged hello, frames */
-	char hello[WIRE_HEADMAX];	/* C_OMPH: the hello line, stage 1 */
-	size_t hellolen;
-	uint64_t htag;			/* its tag */
-	uint32_t session;		/* C_OMPH: its session */
-	char peer[64];
-	char *buf;
-	size_t cap, start, end;
-	uint64_t off;			/* C_OMPH: stream offset of buf[start] */
-	uint64_t acked;
-	uint64_t durable;		/* --state: taken up to, in the file */
-	struct feed feed;
-	struct sender *snd;
-};
-
-struct listener {
-	int fd;
-	int proto;
-	int serve;			/* --serve: viewers connect here */
-};
-
 /*
  * A panel: the counts of one -k, its keys ranked for a snapshot.  Every
  * panel counts every record, so their totals, records, late and times are
@@ -236,7 +138,7 @@ struct collect {
 	char *keybuf;
 	size_t keycap;
 	int64_t started;		/* wall clock at start */
-	struct feed in;			/* stdin */
+	struct ingest_feed in;		/* stdin */
 	struct out *snap;		/* one snapshot, in memory */
 	struct snap_wr w;		/* writing it (lib/snap.h) */
 	struct dash *web;		/* --http, or NULL */
@@ -247,27 +149,10 @@ struct collect {
 	int ck_errno;			/* the last save's error, told */
 	double ck_last;			/* monotonic: when the last save began */
 	double ck_took;			/* seconds it took */
-	uint64_t ck_bytes;		/* TCP bytes taken since, to ack */
-	uint64_t tcp_in;		/* bytes read from TCP connections */
 	int tcp_idle;			/* the last wakeup read none */
-	int ck_unacked;			/* --state: lines taken since acks */
-	uint64_t skipped;		/* TCP lines of a session's, again */
 	struct orig org;		/* the positions of origins */
-	/* network */
-	struct listener lis[MAXLISTEN + 1];
-	int nlis;
-	struct conn_tab ct;		/* the TCP connections */
-	uint64_t shed, timedout;
-	int rcvbuf;			/* the smallest UDP receive buffer */
-	int vwk;			/* the first viewer's pollfd */
-	struct serve vw;		/* --serve: the viewers */
-	int nvw;			/* of them polled */
-	struct sender *snd;		/* MAXSENDERS */
-	uint32_t *sndtab;		/* hash -> index + 1 */
-	int nsnd;
-	uint64_t clock;			/* counts messages: who was heard last */
-	char *udpbuf;			/* UDP_BATCH datagrams */
-	uint64_t dgrams, denied, malformed, refused;
+	struct ingest *ing;		/* the network (lib/ingest.h) */
+	struct ingest_stats *net;	/* its counts */
 };
 
 static void usage(void);
@@ -275,17 +160,14 @@ static _Noreturn void help(void);
 static void need(int, const char *);
 static void add_panel(const char *);
 static int header(struct cols *, char *, size_t);
-static void bad(struct collect *, struct feed *, const char *);
-static void record(struct collect *, struct feed *, char *, size_t);
-static void line(struct collect *, struct feed *, char *, size_t);
+static void bad(struct collect *, struct ingest_feed *, const char *);
+static void record(struct collect *, struct ingest_feed *, char *, size_t);
+static void line(struct collect *, struct ingest_feed *, char *, size_t);
 static void net_setup(struct collect *);
-static int net_pollfds(struct collect *, struct pollfd *, int *);
-static void net_events(struct collect *, struct pollfd *, int);
-static void net_close(struct collect *);
+static void net_start(struct collect *);
 static void web_setup(struct collect *);
 static void web_close(struct collect *);
 static void metrics(struct collect *, struct out *);
-static void sender_metrics(struct collect *, struct out *);
 static void emit(struct collect *);
 static void report(struct collect *, int64_t, int);
 static void put_snapshot(struct collect *, struct out *, int, int64_t, int);
@@ -296,13 +178,8 @@ static void advance(struct collect *);
 static void ck_load(struct collect *);
 static int ck_save(struct collect *);
 static uint64_t ck_mark(const struct collect *);
-static void ck_acks(struct collect *);
-struct conn;
-static void conn_ack(struct conn *);
-static uint32_t name_hash(const char *, size_t);
-static uint32_t *snd_slot(struct collect *, const char *, size_t, uint32_t);
-static void snd_alloc(struct collect *);
-static int origin(struct collect *, struct feed *, const char *, size_t);
+static int origin(struct collect *, struct ingest_feed *, const char *,
+    size_t);
 
 /* long options without a letter */
 enum { O_MAXCONNS = 1001, O_PERADDR, O_HANDSHAKE, O_IDLE, O_MAXBUF, O_HTTP };
@@ -343,7 +220,7 @@ main(int argc, char *argv[])
 	struct lr r;
 	struct lr_line l;
 	sigset_t orig;
-	char errbuf[512], url[300];
+	char errbuf[512];
 	const char *secret = NULL;
 	double next_tick = 0, t, w0;
 	size_t v;
@@ -426,14 +303,9 @@ main(int argc, char *argv[])
 				warnx("--listen: at most %d", MAXLISTEN);
 				usage();
 			}
-			/* "udp+text://...": plain text taken there too */
-			opt_text[opt_nlisten] = (strncmp(optarg, "udp+text://",
-			    11) == 0 || strncmp(optarg, "tcp+text://", 11) == 0);
-			snprintf(url, sizeof(url), "%.3s%s", optarg, optarg +
-			    (opt_text[opt_nlisten] ? 8 : 3));
-			if (net_parse(opt_text[opt_nlisten] ? url : optarg, 0,
-			    &opt_listen[opt_nlisten], errbuf,
-			    sizeof(errbuf)) == -1) {
+			if (ingest_parse_listen(optarg,
+			    &opt_listen[opt_nlisten], &opt_text[opt_nlisten],
+			    errbuf, sizeof(errbuf)) == -1) {
 				warnx("--listen: %s", errbuf);
 				usage();
 			}
@@ -486,7 +358,7 @@ main(int argc, char *argv[])
 			break;
 		case O_MAXBUF:
 			/* at least one connection's longest line, and the rest */
-			need(opt_size("--max-buffer", optarg, 2 * CONN_BUFMAX,
+			need(opt_size("--max-buffer", optarg, 2 * INGEST_BUFMAX,
 			    SIZE_MAX / 2 < ((size_t)16 << 30) ? SIZE_MAX / 2 :
 			    (size_t)16 << 30, &opt_lim.budget, errbuf,
 			    sizeof(errbuf)), errbuf);
@@ -562,13 +434,14 @@ main(int argc, char *argv[])
 	out_init_mem(co.snap);
 	co.started = wall();
 	co.in.name = "stdin";
+	net_setup(&co);
 	if (opt_state != NULL)
 		ck_load(&co);
 	/* listening, stdin is read too, unless it is a terminal */
 	in_active = opt_nlisten == 0 || !isatty(STDIN_FILENO);
 	/* a pipe whose reader went away shows POLLERR on our end */
 	watch_out = fstat(STDOUT_FILENO, &st) == 0 && S_ISFIFO(st.st_mode);
-	net_setup(&co);
+	net_start(&co);
 	web_setup(&co);
 	if (opt_interval > 0)
 		next_tick = tm_mono() + opt_interval;
@@ -628,10 +501,10 @@ main(int argc, char *argv[])
 			double due = co.ck_last + 1;
 
 			t = tm_mono();
-			if (co.ck_unacked && co.ck_errno == 0) {
+			if (co.net->unacked && co.ck_errno == 0) {
 				w0 = co.ck_took * 4;
-				if (!co.tcp_idle && co.ck_bytes < CK_ACKBYTES &&
-				    w0 < CK_ACKWAIT)
+				if (!co.tcp_idle && co.net->unacked_bytes <
+				    CK_ACKBYTES && w0 < CK_ACKWAIT)
 					w0 = CK_ACKWAIT;
 				if (co.ck_last + w0 < due)
 					due = co.ck_last + w0;
@@ -644,7 +517,7 @@ main(int argc, char *argv[])
 			}
 			w = (int)((due - t) * 1000) + 1;
 			/* lines to ack: look again soon whether more come */
-			if (co.ck_unacked && co.ck_errno == 0 && !co.tcp_idle &&
+			if (co.net->unacked && co.ck_errno == 0 && !co.tcp_idle &&
 			    w > 1)
 				w = 1;
 			if (ck_mark(&co) != co.ck_saved && (ms < 0 || w < ms))
@@ -667,7 +540,7 @@ main(int argc, char *argv[])
 			pfd[0].events = POLLIN;
 			npfd = 1;
 		}
-		npfd += nnet = net_pollfds(&co, pfd + npfd, &ms);
+		npfd += nnet = ingest_pollfds(co.ing, pfd + npfd, &ms);
 		nweb = 0;
 		if (co.web != NULL) {
 			nweb = dash_fill(co.web, pfd + npfd);
@@ -696,11 +569,11 @@ main(int argc, char *argv[])
 			rv = 1;
 			break;
 		}
-		in0 = co.tcp_in;
-		net_events(&co, pfd + in_active, nnet);
+		in0 = co.net->tcp_in;
+		ingest_events(co.ing, pfd + in_active, nnet);
 		if (co.web != NULL)
 			dash_events(co.web, pfd + in_active + nnet, nweb, tm_mono());
-		co.tcp_idle = co.tcp_in == in0;
+		co.tcp_idle = co.net->tcp_in == in0;
 		if (in_active && (pfd[0].revents & (POLLIN | POLLHUP | POLLERR)) &&
 		    lr_fill(&r) == -1 && errno != EAGAIN && errno != EINTR) {
 			warn("stdin");
@@ -731,7 +604,7 @@ main(int argc, char *argv[])
 		if (co.site_alerts != 0 || co.nact != 0)
 			rv = EXIT_ALERT;
 	}
-	net_close(&co);
+	ingest_free(co.ing);
 	web_close(&co);
 	lr_free(&r);
 	free(co.act);
@@ -793,7 +666,7 @@ header(struct cols *c, char *p, size_t len)
 
 /* a line that is not a record: counted, the first ones told */
 static void
-bad(struct collect *co, struct feed *fd, const char *why)
+bad(struct collect *co, struct ingest_feed *fd, const char *why)
 {
 	co->bad++;
 	if (fd->snd != NULL)
@@ -807,7 +680,7 @@ bad(struct collect *co, struct feed *fd, const char *why)
 
 /* one line of a feed: a header or a record */
 static void
-line(struct collect *co, struct feed *fd, char *p, size_t len)
+line(struct collect *co, struct ingest_feed *fd, char *p, size_t len)
 {
 	co->lines++;
 	fd->lineno++;
@@ -868,7 +741,7 @@ micros(const char *p, size_t n)
  * sender is its sender's name, or "" for stdin (no sender has that name).
  */
 static int
-origin(struct collect *co, struct feed *fd, const char *v, size_t vl)
+origin(struct collect *co, struct ingest_feed *fd, const char *v, size_t vl)
 {
 	struct orig_res r;
 	const char *name = fd->snd != NULL ? fd->snd->name : "";
@@ -889,7 +762,7 @@ origin(struct collect *co, struct feed *fd, const char *v, size_t vl)
 }
 
 static void
-record(struct collect *co, struct feed *fd, char *p, size_t len)
+record(struct collect *co, struct ingest_feed *fd, char *p, size_t len)
 {
 	char *f[REC_MAXF];
 	size_t fl[REC_MAXF], klen, need;
@@ -1178,81 +1051,7 @@ put_event(struct collect *co, const char *what, int rule, const char *key,
 static void
 senders(struct collect *co, struct out *o)
 {
-	static const char *const cols[] = {
-		"records", "messages", "lost", "repeated", "reordered", "bad",
-		"noschema", "dup", "gaps", "gapbytes"
-	};
-	const struct sender *s;
-	struct rec_val v;
-	uint64_t n[10];
-	char num[32];
-	int i, j, first = 1, nc = 7, oc = co->org.used ? 3 : 0;
-	int json = co->w.json;
-
-	if (opt_nlisten == 0)
-		return;
-	/* the columns of origins once a record had one (at the end) */
-	out_puts(o, json ? "\"senders\":[" :
-	    "#sender\tkind\taddr\trecords\tmessages\tlost\trepeated\t"
-	    "reordered\tbad\tnoschema\tlast");
-	if (!json)
-		out_puts(o, oc ? "\tdup\tgaps\tgapbytes\n" : "\n");
-	for (i = 0; i < co->nsnd; i++) {
-		s = &co->snd[i];
-		if (!s->used)
-			continue;
-		n[0] = s->records;
-		n[1] = s->msgs;
-		n[2] = s->lost;
-		n[3] = s->repeated;
-		n[4] = s->reordered;
-		n[5] = s->bad;
-		n[6] = s->noschema;
-		n[7] = s->dup;
-		n[8] = s->gaps;
-		n[9] = s->gapbytes;
-		v.p = s->name;
-		v.len = (uint32_t)strlen(s->name);
-		v.enc = REC_RAW;
-		if (json) {
-			out_puts(o, first ? "{\"sender\":" : ",{\"sender\":");
-			rec_put_json(o, &v, 0);
-			out_puts(o, ",\"kind\":\"");
-			out_puts(o, s->kind);
-			out_puts(o, "\",\"addr\":");
-			v.p = s->addr;
-			v.len = (uint32_t)strlen(s->addr);
-			rec_put_json(o, &v, 0);
-			for (j = 0; j < nc + oc; j++) {
-				snprintf(num, sizeof(num), ",\"%s\":%" PRIu64, cols[j],
-				    n[j]);
-				out_puts(o, num);
-			}
-			out_puts(o, ",\"last\":");
-			snap_put_time(&co->w, s->last);
-			out_putc(o, '}');
-		} else {
-			rec_put(o, &v);
-			out_putc(o, '\t');
-			out_puts(o, s->kind);
-			out_putc(o, '\t');
-			out_puts(o, s->addr);
-			for (j = 0; j < nc; j++) {
-				snprintf(num, sizeof(num), "\t%" PRIu64, n[j]);
-				out_puts(o, num);
-			}
-			out_putc(o, '\t');
-			snap_put_time(&co->w, s->last);
-			for (; j < nc + oc; j++) {
-				snprintf(num, sizeof(num), "\t%" PRIu64, n[j]);
-				out_puts(o, num);
-			}
-			out_putc(o, '\n');
-		}
-		first = 0;
-	}
-	if (json)
-		out_puts(o, "],");
+	ingest_put_senders(co->ing, &co->w, o, co->org.used);
 }
 
 /* one snapshot (man/omph.7): summary, tables, alert events, active alerts */
@@ -1413,15 +1212,15 @@ put_snapshot(struct collect *co, struct out *o, int json, int64_t at,
 	h.evicted = a->evicted;
 	h.keys = a->n;
 	if ((h.listen = opt_nlisten > 0)) {
-		h.senders = (uint64_t)co->nsnd;
-		h.datagrams = co->dgrams;
-		h.denied = co->denied;
-		h.malformed = co->malformed;
-		h.refused = co->refused;
-		h.conns = co->ct.live;
-		h.shed = co->shed;
-		h.timedout = co->timedout;
-		h.rcvbuf = co->rcvbuf;
+		h.senders = (uint64_t)co->net->senders;
+		h.datagrams = co->net->dgrams;
+		h.denied = co->net->denied;
+		h.malformed = co->net->malformed;
+		h.refused = co->net->refused;
+		h.conns = co->net->conns;
+		h.shed = co->net->shed;
+		h.timedout = co->net->timedout;
+		h.rcvbuf = co->net->rcvbuf;
 	}
 	if ((h.origins = co->org.used)) {
 		h.dup = co->org.dup;
@@ -1519,65 +1318,11 @@ ck_mark(const struct collect *co)
 
 	for (i = 0; i < co->npan; i++)
 		ev += co->pan[i].a.evicted;
-	return co->lines + co->bad + co->dgrams + co->denied + co->malformed +
-	    co->refused + co->events + co->pan[0].a.records +
-	    co->pan[0].a.late + ev + (uint64_t)co->pan[0].a.newest +
-	    co->skipped + co->org.checked + co->org.bad;
-}
-
-static const char *const snd_kinds[] = { "udp", "tcp", "syslog", "text" };
-
-/* the loaded sender table (lib/ckpt.h), in place of an empty one */
-static void
-ck_senders(struct collect *co, const struct ckpt_sender *cs, size_t n)
-{
-	struct sender *s;
-	struct session *ss;
-	size_t i;
-	int j, k;
-
-	if (n == 0)
-		return;
-	snd_alloc(co);
-	for (i = 0; i < n && co->nsnd < MAXSENDERS; i++) {
-		s = &co->snd[co->nsnd];
-		memset(s, 0, sizeof(*s));
-		s->used = 1;
-		snprintf(s->name, sizeof(s->name), "%s", cs[i].name);
-		for (k = 0; k < 3 && strcmp(snd_kinds[k], cs[i].kind) != 0; k++)
-			;
-		s->kind = snd_kinds[k];
-		snprintf(s->addr, sizeof(s->addr), "%s", cs[i].addr);
-		s->hash = name_hash(s->name, strlen(s->name));
-		s->records = cs[i].records;
-		s->msgs = cs[i].msgs;
-		s->bad = cs[i].bad;
-		s->noschema = cs[i].noschema;
-		s->lost = cs[i].lost;
-		s->repeated = cs[i].repeated;
-		s->reordered = cs[i].reordered;
-		s->dup = cs[i].dup;
-		s->gaps = cs[i].gaps;
-		s->gapbytes = cs[i].gapbytes;
-		s->last = cs[i].last;
-		s->at = ++co->clock;
-		s->feed.name = s->name;
-		s->feed.snd = s;
-		for (j = 0; j < cs[i].nses && j < MAXSESSIONS; j++) {
-			ss = &s->ses[j];
-			ss->used = 1;
-			ss->id = cs[i].ses[j].id;
-			ss->msgs = cs[i].ses[j].msgs;
-			ss->taken = cs[i].ses[j].taken;
-			ss->at = co->clock;
-			wire_seq_reset(&ss->seq, skey != NULL);
-		}
-		if (*snd_slot(co, s->name, strlen(s->name), s->hash) != 0)
-			continue;	/* a name twice: cannot be, ckpt refuses */
-		*snd_slot(co, s->name, strlen(s->name), s->hash) =
-		    (uint32_t)co->nsnd + 1;
-		co->nsnd++;
-	}
+	return co->lines + co->bad + co->net->dgrams + co->net->denied +
+	    co->net->malformed + co->net->refused + co->events +
+	    co->pan[0].a.records + co->pan[0].a.late + ev +
+	    (uint64_t)co->pan[0].a.newest + co->net->skipped +
+	    co->org.checked + co->org.bad;
 }
 
 /* resume from --state, or exit 1 when it cannot be trusted */
@@ -1597,10 +1342,10 @@ ck_load(struct collect *co)
 	case 0:
 		co->lines = c.lines;
 		co->bad = c.bad;
-		co->dgrams = c.dgrams;
-		co->denied = c.denied;
-		co->malformed = c.malformed;
-		co->refused = c.refused;
+		co->net->dgrams = c.dgrams;
+		co->net->denied = c.denied;
+		co->net->malformed = c.malformed;
+		co->net->refused = c.refused;
 		co->started = c.started;
 		co->site_alerts = c.site_alerts;
 		memcpy(co->since, c.since, sizeof(co->since));
@@ -1608,7 +1353,8 @@ ck_load(struct collect *co)
 		co->nact = co->actcap = c.nact;
 		co->ev = c.ev;
 		co->nev = co->evcap = c.nev;
-		ck_senders(co, c.snd, c.nsnd);
+		if (ingest_load(co->ing, c.snd, c.nsnd) == -1)
+			errx(1, "%s", strerror(errno));
 		free(c.snd);
 		orig_free(&co->org);
 		co->org = c.org;
@@ -1626,23 +1372,21 @@ ck_save(struct collect *co)
 {
 	struct ckpt_opts o;
 	struct ckpt_coll c;
-	struct ckpt_sender *cs;
-	struct sender *s;
 	uint64_t m = ck_mark(co);
-	int i, j, k, rv;
+	int rv;
 
 	if (m == co->ck_saved) {
-		ck_acks(co);	/* what was taken is in the file */
+		ingest_durable(co->ing);	/* what was taken is in the file */
 		return 0;
 	}
 	ck_opts(&o);
 	memset(&c, 0, sizeof(c));
 	c.lines = co->lines;
 	c.bad = co->bad;
-	c.dgrams = co->dgrams;
-	c.denied = co->denied;
-	c.malformed = co->malformed;
-	c.refused = co->refused;
+	c.dgrams = co->net->dgrams;
+	c.denied = co->net->denied;
+	c.malformed = co->net->malformed;
+	c.refused = co->net->refused;
 	c.started = co->started;
 	c.site_alerts = co->site_alerts;
 	memcpy(c.since, co->since, sizeof(co->since));
@@ -1651,35 +1395,8 @@ ck_save(struct collect *co)
 	c.ev = co->ev;
 	c.nev = co->nev;
 	c.org = co->org;
-	if (co->nsnd > 0 && (c.snd = calloc((size_t)co->nsnd,
-	    sizeof(*c.snd))) == NULL)
+	if (ingest_save(co->ing, &c.snd, &c.nsnd) == -1)
 		err(1, NULL);
-	for (i = 0; i < co->nsnd; i++) {
-		if (!(s = &co->snd[i])->used)
-			continue;
-		cs = &c.snd[c.nsnd++];
-		snprintf(cs->name, sizeof(cs->name), "%s", s->name);
-		snprintf(cs->kind, sizeof(cs->kind), "%s", s->kind);
-		snprintf(cs->addr, sizeof(cs->addr), "%s", s->addr);
-		cs->records = s->records;
-		cs->msgs = s->msgs;
-		cs->bad = s->bad;
-		cs->noschema = s->noschema;
-		cs->lost = s->lost;
-		cs->repeated = s->repeated;
-		cs->reordered = s->reordered;
-		cs->dup = s->dup;
-		cs->gaps = s->gaps;
-		cs->gapbytes = s->gapbytes;
-		cs->last = s->last;
-		for (j = k = 0; j < MAXSESSIONS; j++)
-			if (s->ses[j].used) {
-				cs->ses[k].id = s->ses[j].id;
-				cs->ses[k].msgs = s->ses[j].msgs;
-				cs->ses[k++].taken = s->ses[j].taken;
-			}
-		cs->nses = k;
-	}
 	rv = ckpt_save(opt_state, &co->ck, &o, aggs(co), &c);
 	free(c.snd);
 	if (rv == -1) {
@@ -1693,946 +1410,71 @@ ck_save(struct collect *co)
 		warnx("%s: checkpoint saved again", opt_state);
 	co->ck_errno = 0;
 	co->ck_saved = m;
-	ck_acks(co);
+	ingest_durable(co->ing);
 	return 0;
 }
 
-/*
- * --state: the state is in the file; each omph stream is acknowledged up
- * to what it had taken, which is in it.  Without --state acks go as lines
- * are taken (conn_ack).
- */
-static void
-ck_acks(struct collect *co)
-{
-	struct conn *c;
-	size_t j;
+/* --- the network: --listen, --serve (lib/ingest.h) --- */
 
-	if (!co->ck_unacked)
-		return;
-	co->ck_unacked = 0;
-	co->ck_bytes = 0;
-	for (j = 0; j < co->ct.n; j++) {
-		c = (struct conn *)co->ct.ent[j];
-		if (c->ent.dead)
-			continue;
-		c->durable = c->off;
-		conn_ack(c);
-	}
+/* a line from the network: a header or a record, as stdin's */
+static void
+net_line(void *arg, struct ingest_feed *fd, char *p, size_t len)
+{
+	line(arg, fd, p, len);
 }
 
-/* --- the network: senders, UDP, TCP, syslog, viewers --- */
-
+/* a header announced apart from the lines (omph-send's by SCHEMA) */
 static int
-allowed(const struct sockaddr *sa)
+net_header(void *arg, struct cols *c, char *p, size_t len)
 {
-	int i;
-
-	if (opt_nallow == 0)
-		return 1;
-	for (i = 0; i < opt_nallow; i++)
-		if (net_cidr_match(&opt_allow[i], sa))
-			return 1;
-	return 0;
-}
-
-static uint32_t
-name_hash(const char *p, size_t n)
-{
-	return wire_schema(p, n);
-}
-
-/* the table slot of a sender's name */
-static uint32_t *
-snd_slot(struct collect *co, const char *name, size_t len, uint32_t h)
-{
-	size_t i = h & (MAXSENDERS * 2 - 1);
-	struct sender *s;
-
-	while (co->sndtab[i] != 0) {
-		s = &co->snd[co->sndtab[i] - 1];
-		if (s->hash == h && strlen(s->name) == len &&
-		    memcmp(s->name, name, len) == 0)
-			break;
-		i = (i + 1) & (MAXSENDERS * 2 - 1);
-	}
-	return &co->sndtab[i];
-}
-
-/* rebuild the name table (after an eviction) */
-static void
-snd_rehash(struct collect *co)
-{
-	int i;
-
-	memset(co->sndtab, 0, MAXSENDERS * 2 * sizeof(*co->sndtab));
-	for (i = 0; i < co->nsnd; i++)
-		if (co->snd[i].used)
-			*snd_slot(co, co->snd[i].name, strlen(co->snd[i].name),
-			    co->snd[i].hash) = (uint32_t)i + 1;
-}
-
-/*
- * The sender called name (len bytes), created when new.  When the table is
- * full, one without a TCP connection is forgotten: the one heard from
- * longest ago of those not yet established (fewer than PROVEN messages),
- * else of the established ones silent for STALE seconds; a stranger never
- * takes the place of a sender that is established and active.  NULL when
- * none can go.
- */
-static struct sender *
-sender(struct collect *co, const char *name, size_t len, const char *kind,
-    const struct sockaddr *from)
-{
-	struct sender *s, *o;
-	uint32_t h, *slot;
-	int64_t now = wall();
-	int i, old = -1, est, oest = 0;
-
-	if (len >= sizeof(s->name))
-		len = sizeof(s->name) - 1;
-	h = name_hash(name, len);
-	slot = snd_slot(co, name, len, h);
-	if (*slot == 0) {
-		if (co->nsnd < MAXSENDERS)
-			i = co->nsnd++;
-		else {
-			for (i = 0; i < co->nsnd; i++) {
-				o = &co->snd[i];
-				est = o->msgs >= PROVEN;
-				if (o->conns > 0 || (est && now - o->last < STALE))
-					continue;
-				if (old == -1 || (oest && !est) || (oest == est &&
-				    o->at < co->snd[old].at)) {
-					old = i;
-					oest = est;
-				}
-			}
-			if (old == -1)
-				return NULL;
-			i = old;
-		}
-		s = &co->snd[i];
-		memset(s, 0, sizeof(*s));
-		s->used = 1;
-		memcpy(s->name, name, len);
-		s->name[len] = '\0';
-		s->hash = h;
-		s->kind = kind;
-		s->feed.name = s->name;
-		s->feed.snd = s;
-		if (old >= 0)
-			snd_rehash(co);
-		else
-			*slot = (uint32_t)i + 1;
-	} else
-		s = &co->snd[*slot - 1];
-	s->last = now;
-	s->at = ++co->clock;
-	if (from != NULL)
-		net_ntop(from, s->addr, sizeof(s->addr));
-	return s;
-}
-
-/* the sender of a datagram or connection without a name: its address */
-static struct sender *
-sender_at(struct collect *co, const struct sockaddr *from, const char *kind)
-{
-	char a[64], *colon;
-
-	net_ntop(from, a, sizeof(a));
-	if ((colon = strrchr(a, ':')) != NULL)
-		*colon = '\0';	/* the host: ports change */
-	return sender(co, a, strlen(a), kind, from);
-}
-
-/* session id of sender s, if it is remembered */
-static struct session *
-session_find(struct sender *s, uint32_t id)
-{
-	int i;
-
-	for (i = 0; i < MAXSESSIONS; i++)
-		if (s->ses[i].used && s->ses[i].id == id)
-			return &s->ses[i];
-	return NULL;
-}
-
-/*
- * Session id of sender s, new when it is not remembered: in a free place,
- * else in that of the session heard from longest ago of those with fewer
- * than PROVEN messages, else of all.  So a stranger's datagrams under a
- * sender's name (without --secret) start sessions of their own, that push
- * out each other, never the sender's own; and a new run of omph-send has
- * its place at once.  A session forgotten keeps its counts in the sender's.
- */
-static struct session *
-session_of(struct collect *co, struct sender *s, uint32_t id)
-{
-	struct session *ss, *o;
-	int i;
-
-	if ((ss = session_find(s, id)) == NULL) {
-		for (i = 0; i < MAXSESSIONS; i++) {
-			o = &s->ses[i];
-			if (!o->used) {
-				ss = o;
-				break;
-			}
-			if (ss == NULL || (o->msgs < PROVEN) > (ss->msgs < PROVEN) ||
-			    ((o->msgs < PROVEN) == (ss->msgs < PROVEN) &&
-			    o->at < ss->at))
-				ss = o;
-		}
-		memset(ss, 0, sizeof(*ss));
-		ss->used = 1;
-		ss->id = id;
-		wire_seq_reset(&ss->seq, skey != NULL);
-	}
-	ss->at = co->clock;
-	return ss;
-}
-
-/* sequence number seq of session ss; 1 when it is a repeat, to drop */
-static int
-session_seq(struct sender *s, struct session *ss, uint64_t seq)
-{
-	int r = wire_seq_add(&ss->seq, seq);
-
-	/* differences: lost goes down when a late one comes */
-	s->lost += ss->seq.lost - ss->lost;
-	s->repeated += ss->seq.repeated - ss->repeated;
-	s->reordered += ss->seq.reordered - ss->reordered;
-	ss->lost = ss->seq.lost;
-	ss->repeated = ss->seq.repeated;
-	ss->reordered = ss->seq.reordered;
-	return r;
-}
-
-static struct cols *
-schema_find(struct session *ss, uint32_t h)
-{
-	int i;
-
-	for (i = 0; i < ss->nsch; i++)
-		if (ss->sch[i].hash == h)
-			return &ss->sch[i].c;
-	return NULL;
-}
-
-/*
- * Header text p (len, with its '#') announced as SCHEMA h: first in the
- * list, which keeps the MAXSCHEMAS announced most recently.  -1 (nothing
- * kept) when it names no columns.
- */
-static int
-schema_put(struct session *ss, uint32_t h, char *p, size_t len)
-{
-	struct cols c;
-	int i;
-
-	if (header(&c, p + 1, len - 1) == -1)
-		return -1;
-	for (i = 0; i < ss->nsch && ss->sch[i].hash != h; i++)
-		;
-	if (i == ss->nsch && ss->nsch < MAXSCHEMAS)
-		ss->nsch++;
-	if (i == MAXSCHEMAS)
-		i--;	/* the oldest goes */
-	memmove(ss->sch + 1, ss->sch, (size_t)i * sizeof(*ss->sch));
-	ss->sch[0].hash = h;
-	ss->sch[0].c = c;
-	return 0;
-}
-
-/* the lines of p (n bytes, the last LF optional) into feed fd */
-static void
-lines(struct collect *co, struct feed *fd, char *p, size_t n)
-{
-	char *e = p + n, *nl;
-
-	while (p < e) {
-		if ((nl = memchr(p, '\n', (size_t)(e - p))) == NULL)
-			nl = e;
-		line(co, fd, p, (size_t)(nl - p));
-		p = nl + 1;
-	}
-}
-
-/* records under a SCHEMA of a session: its header first when it comes */
-static void
-schema_lines(struct collect *co, struct sender *s, struct session *ss,
-    uint32_t h, char *p, size_t n, uint64_t lineno)
-{
-	struct feed fd;
-	struct cols *c;
-	char *nl, *e = p + n;
-
-	memset(&fd, 0, sizeof(fd));
-	fd.name = s->name;
-	fd.lineno = lineno;
-	fd.snd = s;
-	if (n > 0 && p[0] == '#') {
-		if ((nl = memchr(p, '\n', n)) == NULL)
-			nl = e;
-		if (wire_schema(p, (size_t)(nl - p)) != h) {
-			co->malformed++;
-			return;
-		}
-		if (schema_put(ss, h, p, (size_t)(nl - p)) == -1)
-			bad(co, &fd, NOT_HEADER);
-		p = nl < e ? nl + 1 : e;
-	}
-	if (p == e)
-		return;
-	if ((c = schema_find(ss, h)) == NULL) {
-		/* its header was lost: never read under another */
-		for (; p < e; p++)
-			if (*p == '\n')
-				s->noschema++;
-		if (e[-1] != '\n')
-			s->noschema++;
-		return;
-	}
-	fd.c = *c;
-	lines(co, &fd, p, (size_t)(e - p));
-}
-
-/* one syslog message (a datagram or a TCP frame) */
-static void
-syslog_msg(struct collect *co, char *p, size_t n, const struct sockaddr *from)
-{
-	struct wire_syslog m;
-	struct sender *s;
-	struct session *ss;
-	char name[WIRE_IDMAX + 80];
-	uint32_t session, h;
-	int k;
-
-	if (wire_parse_syslog(p, n, &m) == -1) {
-		co->malformed++;
-		return;
-	}
-	if (m.applen == 4 && memcmp(m.app, "omph", 4) == 0)
-		k = snprintf(name, sizeof(name), "%.*s", (int)(m.hostlen > 200 ?
-		    200 : m.hostlen), m.host);
-	else
-		k = snprintf(name, sizeof(name), "%.*s/%.*s", (int)(m.hostlen >
-		    100 ? 100 : m.hostlen), m.host, (int)(m.applen > 48 ? 48 :
-		    m.applen), m.app);
-	if ((s = sender(co, name, (size_t)k, "syslog", from)) == NULL) {
-		co->refused++;
-		return;
-	}
-	s->msgs++;
-	if (m.applen == 4 && memcmp(m.app, "omph", 4) == 0 &&
-	    m.procidlen == 17 && m.procid[8] == '.' &&
-	    sscanf(m.procid, "%8" SCNx32 ".%8" SCNx32, &session, &h) == 2) {
-		/* ours: the header by its SCHEMA, never another */
-		ss = session_of(co, s, session);
-		ss->msgs++;
-		schema_lines(co, s, ss, h, m.msg, m.msglen, s->msgs);
-		return;
-	}
-	/* anyone else's: headers and records in the order they come */
-	s->feed.lineno = s->msgs - 1;
-	line(co, &s->feed, m.msg, m.msglen);
-}
-
-/* 1 when a tagged TIME is within WIRE_FRESH seconds of our clock */
-static int
-fresh(int64_t t)
-{
-	int64_t now = wall();
-
-	return t >= now - WIRE_FRESH && t <= now + WIRE_FRESH;
-}
-
-/*
- * One datagram; text: its listener takes plain text.  With --secret only
- * a datagram of omph-send with a valid tag and a fresh TIME is read, the
- * others are denied.
- */
-static void
-datagram(struct collect *co, char *p, size_t n, const struct sockaddr *from,
-    int text)
-{
-	struct wire_dgram d;
-	struct sender *s;
-	struct session *ss;
-
-	co->dgrams++;
-	if (!allowed(from)) {
-		co->denied++;
-		return;
-	}
-	if (n >= WIRE_MAGICLEN && memcmp(p, WIRE_MAGIC, WIRE_MAGICLEN) == 0) {
-		/* whole lines, exactly LEN bytes of them */
-		if (wire_parse_dgram(p, n, &d) == -1 || (d.bodylen > 0 &&
-		    d.body[d.bodylen - 1] != '\n')) {
-			co->malformed++;
-			return;
-		}
-		if (skey != NULL && (!wire_dgram_ok(p, &d, skey) ||
-		    !fresh(d.time))) {
-			co->denied++;
-			return;
-		}
-		if ((s = sender(co, d.id, d.idlen, "udp", from)) == NULL) {
-			co->refused++;
-			return;
-		}
-		ss = session_of(co, s, d.session);
-		ss->msgs++;
-		s->msgs++;
-		if (session_seq(s, ss, d.seq))
-			return;	/* seen before: counted once */
-		schema_lines(co, s, ss, d.schema, d.body, d.bodylen, d.seq);
-		return;
-	}
-	if (n >= WIRE_MAGICLEN && memcmp(p, WIRE_OLDMAGIC, WIRE_MAGICLEN) == 0) {
-		co->malformed++;	/* version 1: no length to check */
-		return;
-	}
-	if (skey != NULL) {
-		co->denied++;	/* no tag */
-		return;
-	}
-	if (n > 0 && p[0] == '<') {
-		syslog_msg(co, p, n, from);
-		return;
-	}
-	if (!text) {
-		co->malformed++;	/* not asked for: not taken as lines */
-		return;
-	}
-	/* plain text: lines under the headers this address sent */
-	if ((s = sender_at(co, from, "text")) == NULL) {
-		co->refused++;
-		return;
-	}
-	s->msgs++;
-	lines(co, &s->feed, p, n);
-}
-
-/* 1 when listening descriptor fd takes plain text ("+text") */
-static int
-listener_text(const struct collect *co, int fd)
-{
-	int i;
-
-	for (i = 0; i < co->nlis && i < opt_nlisten; i++)
-		if (co->lis[i].fd == fd)
-			return opt_text[i];
-	return 0;
-}
-
-/* read what a UDP socket has, a few batches at a time */
-static void
-udp_read(struct collect *co, int fd)
-{
-	struct mmsghdr mm[UDP_BATCH];
-	struct iovec iov[UDP_BATCH];
-	struct sockaddr_storage from[UDP_BATCH];
-	int i, k, turn, text = listener_text(co, fd);
-
-	for (turn = 0; turn < UDP_TURNS; turn++) {
-		for (i = 0; i < UDP_BATCH; i++) {
-			iov[i].iov_base = co->udpbuf + (size_t)i * 65536;
-			iov[i].iov_len = 65535;
-			memset(&mm[i], 0, sizeof(mm[i]));
-			mm[i].msg_hdr.msg_iov = &iov[i];
-			mm[i].msg_hdr.msg_iovlen = 1;
-			mm[i].msg_hdr.msg_name = &from[i];
-			mm[i].msg_hdr.msg_namelen = sizeof(from[i]);
-		}
-		if ((k = recvmmsg(fd, mm, UDP_BATCH, MSG_DONTWAIT, NULL)) <= 0)
-			return;
-		for (i = 0; i < k; i++) {
-			if (mm[i].msg_hdr.msg_flags & MSG_TRUNC) {
-				co->dgrams++;
-				co->malformed++;
-				continue;
-			}
-			datagram(co, co->udpbuf + (size_t)i * 65536, mm[i].msg_len,
-			    (struct sockaddr *)&from[i], text);
-		}
-		if (k < UDP_BATCH)
-			return;
-	}
-}
-
-/*
- * Close c: its descriptor and buffer go at once, and it leaves the counts of
- * co->ct; the struct itself goes at the sweep that ends net_events.
- */
-static void
-conn_drop(struct collect *co, struct conn *c)
-{
-	if (c->ent.dead)
-		return;
-	if (c->snd != NULL)
-		c->snd->conns--;
-	c->snd = NULL;
-	close(c->fd);
-	c->fd = -1;
-	free(c->buf);
-	c->buf = NULL;
-	c->cap = c->start = c->end = 0;
-	conn_del(&co->ct, &c->ent);
-}
-
-/*
- * Tell an omph sender what we took (whole lines up to off), with --state
- * only what a checkpoint on disk holds (durable).
- */
-static void
-conn_ack(struct conn *c)
-{
-	char a[64];
-	size_t n;
-	uint64_t to = opt_state != NULL ? c->durable : c->off;
-
-	if (c->kind != C_OMPH || c->stage != 2 || c->acked == to)
-		return;
-	n = wire_put_ack(a, to, c->htag, c->framed ? skey : NULL);
-	/* a full socket skips this one: the next carries a later offset */
-	if (write(c->fd, a, n) == (ssize_t)n)
-		c->acked = to;
-}
-
-/*
- * One line of an omph stream (len bytes, eol: 1 when its LF is there),
- * starting at offset c->off.  A record its session's streams had before
- * (a resend after a reconnection, a replay) is not read twice.
- */
-static void
-stream_line(struct collect *co, struct conn *c, char *p, size_t len,
-    size_t eol)
-{
-	struct session *ss;
-
-	c->off += len + eol;
-	c->snd->msgs++;
-	co->ck_unacked = 1;
-	co->ck_bytes += len + eol;
-	if ((ss = session_find(c->snd, c->session)) != NULL) {
-		if (c->off <= ss->taken && len > 0 && p[0] != '#') {
-			c->feed.lineno++;
-			co->skipped++;
-			return;
-		}
-		if (c->off > ss->taken)
-			ss->taken = c->off;
-	}
-	line(co, &c->feed, p, len);
-}
-
-/*
- * The hello line (stage 0) and the header line (stage 1, p: len bytes) of
- * an omph stream: its sender and session.  With --secret the two must
- * carry the hello's tag and a fresh TIME.  0, or -1 to close (counted).
- */
-static int
-conn_hello(struct collect *co, struct conn *c, char *p, size_t len)
-{
-	struct wire_hello h;
-	struct sockaddr_storage ss;
-	struct session *se;
-	socklen_t sl = sizeof(ss);
-
-	if (c->stage == 0) {
-		if (wire_parse_hello(p, len, &h) == -1 ||
-		    len >= sizeof(c->hello)) {
-			co->malformed++;
-			return -1;
-		}
-		if (skey != NULL && !h.tagged) {
-			co->denied++;
-			return -1;
-		}
-		memcpy(c->hello, p, len);
-		c->hellolen = len;
-		c->framed = h.tagged;
-		c->stage = 1;
-		return 0;
-	}
-	wire_parse_hello(c->hello, c->hellolen, &h);
-	if (skey != NULL && (!wire_hello_ok(c->hello, &h, p, len, skey) ||
-	    !fresh(h.time))) {
-		co->denied++;
-		return -1;
-	}
-	memset(&ss, 0, sizeof(ss));
-	getpeername(c->fd, (struct sockaddr *)&ss, &sl);
-	if ((c->snd = sender(co, h.id, h.idlen, "tcp",
-	    (struct sockaddr *)&ss)) == NULL) {
-		co->refused++;
-		return -1;
-	}
-	c->snd->conns++;
-	se = session_of(co, c->snd, h.session);
-	se->msgs++;
-	c->session = h.session;
-	c->htag = h.tag;
-	c->feed.name = c->snd->name;
-	c->feed.snd = c->snd;
-	c->off = c->acked = c->durable = h.offset;
-	/* the header in force at the offset, or an empty line */
-	if (len > 0 && p[0] == '#' && header(&c->feed.c, p + 1, len - 1) == -1)
-		bad(co, &c->feed, NOT_HEADER);
-	c->stage = 2;
-	return 0;
-}
-
-/*
- * A frame of a tagged stream at p: "LEN<TAB>TAG<LF>" and LEN bytes of whole
- * lines.  Returns 1 when one was read, 0 when more must come, -1 to close
- * (counted: malformed, or denied for a tag not ours).
- */
-static int
-conn_frame(struct collect *co, struct conn *c, char *p, char *e, int at_eof)
-{
-	char *nl, *q, *r;
-	size_t flen;
-	uint64_t ftag;
-
-	if ((nl = memchr(p, '\n', (size_t)(e - p) < WIRE_FRAMEHEAD ?
-	    (size_t)(e - p) : WIRE_FRAMEHEAD)) == NULL) {
-		if ((size_t)(e - p) < WIRE_FRAMEHEAD && !at_eof)
-			return 0;
-		co->malformed++;
-		return -1;
-	}
-	if (wire_parse_frame(p, (size_t)(nl - p), &flen, &ftag) == -1 ||
-	    flen > CONN_MAXLINE + 1) {
-		co->malformed++;
-		return -1;
-	}
-	q = nl + 1;
-	if ((size_t)(e - q) < flen) {
-		if (!at_eof)
-			return 0;
-		co->malformed++;
-		return -1;
-	}
-	if (q[flen - 1] != '\n') {
-		co->malformed++;
-		return -1;
-	}
-	if (skey != NULL && wire_frame_tag(c->htag, c->off, q, flen, skey) !=
-	    ftag) {
-		co->denied++;
-		return -1;
-	}
-	c->start = (size_t)(q + flen - c->buf);
-	for (r = q; r < q + flen; r = nl + 1) {
-		nl = memchr(r, '\n', (size_t)(q + flen - r));
-		stream_line(co, c, r, (size_t)(nl - r), 1);
-	}
-	return 1;
-}
-
-/*
- * The frames in c's buffer: returns 0, -1 when the connection is to be
- * closed (not ours, malformed, denied).  at_eof: the rest is a last frame.
- */
-static int
-conn_frames(struct collect *co, struct conn *c, int at_eof)
-{
-	struct sockaddr_storage ss;
-	socklen_t sl = sizeof(ss);
-	char *p, *e, *nl, *sp;
-	size_t len, have;
-	unsigned long flen;
-	int r;
-
-	for (;;) {
-		p = c->buf + c->start;
-		e = c->buf + c->end;
-		if (p == e)
-			return 0;
-		if (c->kind == C_NEW) {
-			have = (size_t)(e - p);
-			if (have < WIRE_MAGICLEN && !at_eof &&
-			    (memcmp(p, WIRE_MAGIC, have) == 0 ||
-			    memcmp(p, WIRE_OLDMAGIC, have) == 0))
-				return 0;	/* wait for more */
-			if (have >= WIRE_MAGICLEN &&
-			    memcmp(p, WIRE_MAGIC, WIRE_MAGICLEN) == 0)
-				c->kind = C_OMPH;
-			else if (have >= WIRE_MAGICLEN &&
-			    memcmp(p, WIRE_OLDMAGIC, WIRE_MAGICLEN) == 0) {
-				co->malformed++;	/* version 1 */
-				return -1;
-			} else if (skey != NULL) {
-				co->denied++;	/* nothing else carries a tag */
-				return -1;
-			} else if (*p >= '1' && *p <= '9')
-				c->kind = C_OCTET;
-			else if (*p == '<')
-				c->kind = C_LF;
-			else if (!c->text) {
-				co->malformed++;	/* plain text not asked for */
-				return -1;
-			} else {
-				c->kind = C_TEXT;
-				memset(&ss, 0, sizeof(ss));
-				getpeername(c->fd, (struct sockaddr *)&ss, &sl);
-				if ((c->snd = sender_at(co, (struct sockaddr *)&ss,
-				    "text")) == NULL) {
-					co->refused++;
-					return -1;
-				}
-				c->snd->conns++;
-				c->feed.name = c->snd->name;
-				c->feed.snd = c->snd;
-			}
-		}
-		if (c->kind == C_OMPH && c->stage == 2 && c->framed &&
-		    !c->skipping) {
-			if ((r = conn_frame(co, c, p, e, at_eof)) <= 0)
-				return r;
-			continue;
-		}
-		if (c->kind == C_OCTET) {
-			/* "LEN MSG" */
-			for (flen = 0, sp = p; sp < e && sp - p < 10 &&
-			    *sp >= '0' && *sp <= '9'; sp++)
-				flen = flen * 10 + (unsigned long)(*sp - '0');
-			if (sp == e && e - p < 10 && !at_eof)
-				return 0;
-			if (sp == p || sp == e || *sp != ' ' || flen == 0 ||
-			    flen > CONN_MAXLINE) {
-				co->malformed++;
-				return -1;
-			}
-			if ((size_t)(e - sp - 1) < flen) {
-				if (at_eof) {
-					co->malformed++;
-					return -1;
-				}
-				return 0;
-			}
-			memset(&ss, 0, sizeof(ss));
-			getpeername(c->fd, (struct sockaddr *)&ss, &sl);
-			syslog_msg(co, sp + 1, flen, (struct sockaddr *)&ss);
-			c->start = (size_t)(sp + 1 + flen - c->buf);
-			continue;
-		}
-		/* line-framed kinds */
-		if ((nl = memchr(p, '\n', (size_t)(e - p))) == NULL) {
-			if (!at_eof)
-				return 0;
-			nl = e;
-		}
-		len = (size_t)(nl - p);
-		c->start = (size_t)(nl - c->buf) + (nl < e);
-		if (c->skipping) {
-			c->skipping = 0;	/* the end of a line too long */
-			c->off += len + (nl < e);
-			continue;
-		}
-		if (c->kind == C_LF) {
-			memset(&ss, 0, sizeof(ss));
-			getpeername(c->fd, (struct sockaddr *)&ss, &sl);
-			syslog_msg(co, p, len, (struct sockaddr *)&ss);
-		} else if (c->kind == C_TEXT) {
-			c->snd->msgs++;
-			line(co, &c->feed, p, len);
-		}
-		else if (c->stage < 2) {
-			if (conn_hello(co, c, p, len) == -1)
-				return -1;
-		} else
-			stream_line(co, c, p, len, nl < e);
-	}
-}
-
-/*
- * Room in c's buffer for a read: the bytes not taken yet moved to the
- * front, and the buffer grown (to CONN_BUFMAX at most) while the budget of
- * --max-buffer lets it, shedding the connections that hold the most.  -1
- * when c itself is to go.
- */
-static int
-conn_space(struct collect *co, struct conn *c)
-{
-	struct conn_ent *v;
-	size_t want;
-	char *p;
-
-	if (c->start > 0) {
-		memmove(c->buf, c->buf + c->start, c->end - c->start);
-		c->end -= c->start;
-		c->start = 0;
-	}
-	if (c->cap - c->end >= CONN_READ / 4 || c->cap == CONN_BUFMAX)
-		return 0;
-	want = c->end + CONN_READ > c->cap * 2 ? c->end + CONN_READ : c->cap * 2;
-	if (want > CONN_BUFMAX)
-		want = CONN_BUFMAX;
-	while ((v = conn_room(&co->ct, &c->ent, want - c->cap)) != NULL) {
-		co->shed++;
-		if (v == &c->ent)
-			return -1;
-		conn_drop(co, (struct conn *)v);
-	}
-	if ((p = realloc(c->buf, want)) == NULL) {
-		co->shed++;
-		return -1;
-	}
-	c->buf = p;
-	c->cap = want;
-	conn_held(&co->ct, &c->ent, want);
-	return 0;
-}
-
-/* after reading: c keeps only the memory its bytes not taken yet need */
-static void
-conn_shrink(struct collect *co, struct conn *c)
-{
-	size_t n = c->end - c->start, want;
-	char *p;
-
-	if (n == 0) {
-		free(c->buf);
-		c->buf = NULL;
-		c->cap = c->start = c->end = 0;
-	} else if (c->cap - n > CONN_READ) {
-		memmove(c->buf, c->buf + c->start, n);
-		c->start = 0;
-		c->end = n;
-		want = (n + 4095) & ~(size_t)4095;
-		if ((p = realloc(c->buf, want)) == NULL)
-			return;
-		c->buf = p;
-		c->cap = want;
-	} else
-		return;
-	conn_held(&co->ct, &c->ent, c->cap);
-}
-
-/*
- * Read a connection; -1 when it is to be closed.  The buffer is there only
- * while bytes wait in it (a line not whole yet), under the budget.  The
- * connection is established once a first whole line or frame was taken.
- */
-static int
-conn_read(struct collect *co, struct conn *c)
-{
-	ssize_t r;
-	int turn;
-
-	for (turn = 0; turn < CONN_TURNS; turn++) {
-		if (conn_space(co, c) == -1)
-			return -1;
-		if (c->end == c->cap) {
-			if (c->kind == C_OCTET || c->kind == C_NEW) {
-				co->malformed++;
-				return -1;
-			}
-			/* a line longer than the buffer: counted, skipped */
-			c->feed.lineno++;
-			bad(co, &c->feed, "line longer than 1 MiB");
-			c->off += c->end;
-			c->start = c->end = 0;
-			c->skipping = 1;
-		}
-		r = read(c->fd, c->buf + c->end, c->cap - c->end);
-		if (r == -1) {
-			if (errno == EAGAIN || errno == EINTR)
-				break;
-			return -1;
-		}
-		if (r == 0) {
-			conn_frames(co, c, 1);
-			conn_ack(c);
-			return -1;
-		}
-		conn_heard(&c->ent, tm_mono());
-		c->end += (size_t)r;
-		co->tcp_in += (uint64_t)r;
-		if (conn_frames(co, c, 0) == -1)
-			return -1;
-		if (c->start > 0)
-			conn_est(&c->ent);
-		if ((size_t)r < CONN_READ / 4)
-			break;	/* probably all there is; let others in */
-	}
-	conn_ack(c);
-	conn_shrink(co, c);
-	return 0;
-}
-
-/*
- * Take the connections waiting on lfd, as --allow, --max-conns and
- * --max-conns-per-addr let (see lib/conn.h): each may shed one not yet
- * established, or be refused.
- */
-static void
-accept_conn(struct collect *co, int lfd)
-{
-	struct sockaddr_storage ss;
-	struct conn_ent *v;
-	struct conn *c;
-	double now = tm_mono();
-	int fd, turn;
-
-	for (turn = 0; turn < ACCEPT_TURNS; turn++) {
-		if ((fd = conn_accept(&co->ct, lfd, &ss, now)) == -1)
-			return;
-		if (!allowed((struct sockaddr *)&ss)) {
-			co->denied++;
-			close(fd);
-			conn_spare(&co->ct);
-			continue;
-		}
-		if ((c = calloc(1, sizeof(*c))) == NULL) {
-			co->refused++;
-			close(fd);
-			conn_spare(&co->ct);
-			continue;
-		}
-		c->fd = fd;
-		c->pi = -1;
-		conn_ent_init(&c->ent, (struct sockaddr *)&ss, now);
-		while ((v = conn_admit(&co->ct, &c->ent)) != NULL &&
-		    v != &c->ent) {
-			conn_drop(co, (struct conn *)v);
-			co->shed++;
-		}
-		if (v != NULL) {
-			co->refused++;
-			close(fd);
-			free(c);
-			conn_spare(&co->ct);
-			continue;
-		}
-		c->text = listener_text(co, lfd);
-		net_ntop((struct sockaddr *)&ss, c->peer, sizeof(c->peer));
-		c->feed.name = c->peer;
-	}
+	(void)arg;
+	return header(c, p, len);
 }
 
 static void
-accept_viewer(struct collect *co, int lfd)
+net_bad(void *arg, struct ingest_feed *fd, int why)
 {
-	struct sockaddr_storage ss;
-	int fd;
+	bad(arg, fd, why == INGEST_LONG ? "line longer than 1 MiB" :
+	    NOT_HEADER);
+}
 
-	if ((fd = conn_accept(&co->ct, lfd, &ss, tm_mono())) == -1)
-		return;
-	/* (out of descriptors: a viewer does not shed a connection) */
-	if (!allowed((struct sockaddr *)&ss) || co->ct.fdshort ||
-	    serve_add(&co->vw, fd) == -1) {
-		if (!allowed((struct sockaddr *)&ss))
-			co->denied++;
-		else
-			co->refused++;
-		close(fd);
-		conn_spare(&co->ct);
-	}
+static void
+net_note(void *arg, const char *msg)
+{
+	(void)arg;
+	warnx("%s", msg);
+}
+
+/* the network's part, not listening yet: before a checkpoint fills it */
+static void
+net_setup(struct collect *co)
+{
+	struct ingest_opts o;
+	struct ingest_cb cb = { co, net_line, net_header, net_bad, net_note };
+
+	memset(&o, 0, sizeof(o));
+	o.listen = opt_listen;
+	o.text = opt_text;
+	o.nlisten = opt_nlisten;
+	o.allow = opt_allow;
+	o.nallow = opt_nallow;
+	o.lim = opt_lim;
+	o.key = skey;
+	o.durable = opt_state != NULL;
+	o.serve = opt_has_serve ? &opt_serve : NULL;
+	if ((co->ing = ingest_new(&o, &cb)) == NULL)
+		err(1, NULL);
+	co->net = ingest_stats(co->ing);
+}
+
+/* --listen, --serve: listening, or exit 1 */
+static void
+net_start(struct collect *co)
+{
+	char errbuf[1024];
+
+	if (ingest_listen(co->ing, errbuf, sizeof(errbuf)) == -1)
+		errx(1, "%s", errbuf);
 }
 
 /* a snapshot is complete in co->snap: to stdout and every viewer */
@@ -2645,7 +1487,7 @@ emit(struct collect *co)
 		err(1, NULL);
 	out_write(co->out, co->snap->mem, co->snap->memlen);
 	if (opt_has_serve)
-		serve_send(&co->vw, co->snap->mem, co->snap->memlen);
+		ingest_serve(co->ing, co->snap->mem, co->snap->memlen);
 	if (co->web != NULL) {
 		/* the web's copies: the JSON (its LF left out) and metrics */
 		metrics(co, co->msnap);
@@ -2658,187 +1500,6 @@ emit(struct collect *co)
 	co->snap->memlen = 0;
 }
 
-/* a size for messages: "4 MiB", "208 KiB", "1000 bytes" */
-static const char *
-size_str(long n, char *buf, size_t len)
-{
-	if (n >= 1024 * 1024 && n % (1024 * 1024) == 0)
-		snprintf(buf, len, "%ld MiB", n / (1024 * 1024));
-	else if (n >= 1024 && n % 1024 == 0)
-		snprintf(buf, len, "%ld KiB", n / 1024);
-	else
-		snprintf(buf, len, "%ld bytes", n);
-	return buf;
-}
-
-static void
-net_setup(struct collect *co)
-{
-	char errbuf[512], where[300], num[32];
-	long need, have;
-	int i, fd, got, tcp = opt_has_serve;
-
-	for (i = 0; i < opt_nlisten; i++) {
-		if ((fd = net_listen(&opt_listen[i], opt_listen[i].proto == NET_UDP ?
-		    RCVBUF : 0, errbuf, sizeof(errbuf))) == -1)
-			errx(1, "%s: %s", net_str(&opt_listen[i], where,
-			    sizeof(where)), errbuf);
-		co->lis[co->nlis].fd = fd;
-		co->lis[co->nlis].proto = opt_listen[i].proto;
-		co->lis[co->nlis++].serve = 0;
-		if (opt_listen[i].proto == NET_TCP) {
-			tcp = 1;
-			continue;
-		}
-		/* the system cuts the buffer to net.core.rmem_max silently */
-		if ((got = net_rcvbuf(fd)) == -1)
-			continue;
-		if (got < RCVBUF)
-			warnx("%s: receive buffer %s, not %d MiB; raise "
-			    "net.core.rmem_max (sysctl -w net.core.rmem_max=%d)",
-			    net_str(&opt_listen[i], where, sizeof(where)),
-			    size_str(got, num, sizeof(num)), RCVBUF / (1024 * 1024),
-			    RCVBUF);
-		if (co->rcvbuf == 0 || got < co->rcvbuf)
-			co->rcvbuf = got;
-	}
-	if (opt_has_serve) {
-		if ((fd = net_listen(&opt_serve, 0, errbuf, sizeof(errbuf))) == -1)
-			errx(1, "--serve %s: %s", net_str(&opt_serve, where,
-			    sizeof(where)), errbuf);
-		co->lis[co->nlis].fd = fd;
-		co->lis[co->nlis].proto = NET_TCP;
-		co->lis[co->nlis++].serve = 1;
-	}
-	conn_init(&co->ct, &opt_lim);
-	if (tcp) {
-		/* a descriptor for each connection, viewer and listener */
-		need = (long)opt_lim.max + SERVE_MAX + MAXLISTEN + 32;
-		if ((have = conn_fdlimit(need)) != -1 && have < need)
-			warnx("ulimit -n %ld is below the %ld descriptors of "
-			    "--max-conns %zu: when they run out, connections are "
-			    "shed or refused", have, need, opt_lim.max);
-	}
-	if (opt_nlisten > 0) {
-		snd_alloc(co);
-		if ((co->udpbuf = malloc((size_t)UDP_BATCH * 65536)) == NULL)
-			err(1, NULL);
-	}
-}
-
-/* the sender table, empty, if it is not there yet */
-static void
-snd_alloc(struct collect *co)
-{
-	if (co->snd != NULL)
-		return;
-	if ((co->snd = calloc(MAXSENDERS, sizeof(*co->snd))) == NULL ||
-	    (co->sndtab = calloc(MAXSENDERS * 2, sizeof(*co->sndtab))) == NULL)
-		err(1, NULL);
-}
-
-/*
- * The descriptors to wait on, in the order net_events reads them, and in
- * *ms the wait shortened to the next connection timeout.
- */
-static int
-net_pollfds(struct collect *co, struct pollfd *p, int *ms)
-{
-	struct conn *c;
-	double now = tm_mono(), until, d;
-	size_t j;
-	int i, n = 0, paused, t;
-
-	paused = conn_paused(&co->ct, now, &until);
-	for (i = 0; i < co->nlis; i++) {
-		p[n].fd = co->lis[i].fd;
-		/* out of descriptors: a readable listener would spin */
-		p[n++].events = paused && co->lis[i].proto == NET_TCP ? 0 :
-		    POLLIN;
-	}
-	for (j = 0; j < co->ct.n; j++) {
-		c = (struct conn *)co->ct.ent[j];
-		c->pi = -1;
-		if (c->ent.dead)
-			continue;
-		c->pi = n;
-		p[n].fd = c->fd;
-		p[n++].events = POLLIN;
-	}
-	co->vwk = n;
-	n += co->nvw = serve_fill(&co->vw, p + n);
-	d = conn_deadline(&co->ct);
-	if (paused && (d == 0 || until < d))
-		d = until;
-	if (d > 0) {
-		t = d <= now ? 0 : d - now > 86400 ? 86400000 :
-		    (int)((d - now) * 1000) + 1;
-		if (*ms < 0 || t < *ms)
-			*ms = t;
-	}
-	return n;
-}
-
-static void
-net_events(struct collect *co, struct pollfd *p, int n)
-{
-	struct conn_ent *e;
-	struct conn *c;
-	size_t j;
-	int i, k = 0;
-
-	(void)n;
-	for (i = 0; i < co->nlis; i++, k++) {
-		if (!(p[k].revents & POLLIN))
-			continue;
-		if (co->lis[i].proto == NET_UDP)
-			udp_read(co, co->lis[i].fd);
-		else if (co->lis[i].serve)
-			accept_viewer(co, co->lis[i].fd);
-		else
-			accept_conn(co, co->lis[i].fd);
-	}
-	/* the connections polled (not those new, nor those shed since) */
-	for (j = 0; j < co->ct.n; j++) {
-		c = (struct conn *)co->ct.ent[j];
-		if (!c->ent.dead && c->pi >= 0 && p[c->pi].revents &&
-		    conn_read(co, c) == -1)
-			conn_drop(co, c);
-	}
-	/* --handshake-timeout, --idle-timeout */
-	for (j = 0; (e = conn_expired(&co->ct, tm_mono(), &j)) != NULL;) {
-		conn_drop(co, (struct conn *)e);
-		co->timedout++;
-	}
-	while ((e = conn_sweep(&co->ct)) != NULL)
-		free(e);
-	serve_events(&co->vw, p + co->vwk, co->nvw);
-}
-
-static void
-net_close(struct collect *co)
-{
-	struct conn_ent *e;
-	size_t j;
-	int i;
-
-	for (j = 0; j < co->ct.n; j++)
-		if (!co->ct.ent[j]->dead) {
-			conn_ack((struct conn *)co->ct.ent[j]);
-			conn_drop(co, (struct conn *)co->ct.ent[j]);
-		}
-	while ((e = conn_sweep(&co->ct)) != NULL)
-		free(e);
-	conn_fini(&co->ct);
-	serve_close(&co->vw);
-	for (i = 0; i < co->nlis; i++)
-		close(co->lis[i].fd);
-	free(co->snd);
-	free(co->sndtab);
-	free(co->udpbuf);
-}
-
-/* a number from the command line, or a usage error */
 /* --- the web: --http (lib/dash.h) --- */
 
 static void
@@ -2959,24 +1620,7 @@ metrics(struct collect *co, struct out *o)
 		counter(o, "omph_gap_bytes_total", "Bytes in those gaps.",
 		    co->org.gapbytes);
 	}
-	if (opt_nlisten > 0) {
-		counter(o, "omph_datagrams_total", "Datagrams received.",
-		    co->dgrams);
-		counter(o, "omph_denied_total", "Datagrams and connections "
-		    "denied by --allow or --secret.", co->denied);
-		counter(o, "omph_malformed_total", "Datagrams and frames not "
-		    "well formed.", co->malformed);
-		counter(o, "omph_refused_total", "Messages of new senders "
-		    "refused: the sender table was full.", co->refused);
-		counter(o, "omph_shed_total", "TCP connections closed to make "
-		    "room.", co->shed);
-		counter(o, "omph_timedout_total", "TCP connections closed for "
-		    "silence.", co->timedout);
-		prom_family(o, "omph_connections", "gauge", "TCP connections "
-		    "open now.");
-		prom_u64(o, "omph_connections", NULL, 0, co->ct.live);
-		sender_metrics(co, o);
-	}
+	ingest_metrics(co->ing, o);
 	dash_stats(co->web, &hs);
 	counter(o, "omph_http_requests_total", "HTTP requests served.",
 	    hs.requests);
@@ -2985,36 +1629,7 @@ metrics(struct collect *co, struct out *o)
 	prom_u64(o, "omph_http_streams", NULL, 0, hs.streams);
 }
 
-/* per sender held: records, lost, repeated, dup; labelled by its name */
-static void
-sender_metrics(struct collect *co, struct out *o)
-{
-	static const struct {
-		const char *name, *help;
-	} fam[] = {
-		{ "omph_sender_records_total", "Records counted, per sender." },
-		{ "omph_sender_lost_total", "Datagrams lost, per sender." },
-		{ "omph_sender_repeated_total", "Datagrams repeated, per sender." },
-		{ "omph_sender_dup_total", "Records counted before, per sender." }
-	};
-	struct prom_label l = { "sender", NULL, 0 };
-	const struct sender *s;
-	uint64_t v;
-	int f, i;
-
-	for (f = 0; f < 4; f++) {
-		prom_family(o, fam[f].name, "counter", fam[f].help);
-		for (i = 0; i < co->nsnd; i++) {
-			s = &co->snd[i];
-			v = f == 0 ? s->records : f == 1 ? s->lost : f == 2 ?
-			    s->repeated : s->dup;
-			l.val = s->name;
-			l.vlen = strlen(s->name);
-			prom_u64(o, fam[f].name, &l, 1, v);
-		}
-	}
-}
-
+/* a number from the command line, or a usage error */
 static void
 need(int ok, const char *err)
 {
