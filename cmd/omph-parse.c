@@ -138,7 +138,7 @@ static void line1(struct parse *, struct lr_line *, const char *, uint64_t);
 static void pend_put(struct parse *, uint64_t, uint64_t);
 static uint64_t pend_take(struct parse *, uint64_t, uint64_t);
 static void emit(struct parse *, const struct rec_schema *, const char *,
-    size_t);
+    size_t, int);
 static void reject(struct parse *, struct lr_line *, const char *, uint64_t,
     const char *, size_t, const char *);
 static struct w3c *source_w3c(struct parse *, const char *, size_t, int,
@@ -575,7 +575,7 @@ line1(struct parse *ps, struct lr_line *l, const char *name, uint64_t lineno)
 			reject(ps, l, name, lineno, tag, taglen, why);
 			return;
 		}
-		emit(ps, lf_schema(ps->lf), tag, taglen);
+		emit(ps, lf_schema(ps->lf), tag, taglen, lf_clean(ps->lf));
 		return;
 	}
 	/* W3C: directive state per tagged source, else per file */
@@ -595,7 +595,7 @@ line1(struct parse *ps, struct lr_line *l, const char *name, uint64_t lineno)
 	if (rv == -1)
 		reject(ps, l, name, lineno, tag, taglen, why);
 	else if (rv == W3C_RECORD)
-		emit(ps, w3c_schema(w), tag, taglen);
+		emit(ps, w3c_schema(w), tag, taglen, 0);
 	else
 		ps->lines--;	/* a directive is not a line of data */
 }
@@ -888,9 +888,11 @@ header(struct parse *ps)
 	}
 }
 
+/* clean: the values need no escaping (rec_put_row_clean); the source
+ * name is looked at here */
 static void
 emit(struct parse *ps, const struct rec_schema *sch, const char *tag,
-    size_t taglen)
+    size_t taglen, int clean)
 {
 	struct rec_val src, org, *v;
 	const struct rec_val *row[REC_MAXF];
@@ -936,7 +938,10 @@ emit(struct parse *ps, const struct rec_schema *sch, const char *tag,
 	for (i = 0; i < ps->nout; i++)
 		row[i] = ps->outsrc[i] >= 0 ? &ps->vals[ps->outsrc[i]] :
 		    ps->outsrc[i] == -2 ? &src : ps->outsrc[i] == -3 ? &org : NULL;
-	rec_put_row(o, row, ps->nout);
+	if (clean && (tag == NULL || rec_clean(tag, taglen)))
+		rec_put_row_clean(o, row, ps->nout);
+	else
+		rec_put_row(o, row, ps->nout);
 }
 
 /* the slot of stream id in the pending table, or the free one it would take */

@@ -55,6 +55,25 @@ int rec_canon(const char *name, size_t len);
 int rec_put(struct out *o, const struct rec_val *v);
 /* Write a whole record: n values (NULL is absent), TABs and the LF. */
 int rec_put_row(struct out *o, const struct rec_val *const *v, int n);
+/*
+ * The same when the caller knows that no value holds a byte rec_put would
+ * escape or decode (rec_clean of each value is 1, or of the line they all
+ * point into; constant ASCII text such as converted times is clean too):
+ * each value is copied as it is.  Output is identical to rec_put_row's.
+ */
+int rec_put_row_clean(struct out *o, const struct rec_val *const *v, int n);
+/*
+ * 1 when none of the n bytes at p is one that rec_put escapes or that a
+ * REC_BSL value decodes: a byte below 0x20, DEL, a byte of 0x80 or more,
+ * a backslash.  One pass, sixteen bytes at a time where SSE2 is there.
+ */
+int rec_clean(const char *p, size_t n);
+/*
+ * 1 when the hot paths are to take their portable scalar form and no
+ * shortcut (the environment variable OMPH_SCALAR is set to anything but
+ * "" or "0", read once): for tests that compare both, never for users.
+ */
+int rec_scalar(void);
 /* Write a header line "#a<TAB>b...<LF>" for n names. */
 int rec_put_header(struct out *o, const char *const *names, int n);
 /* The same without the '#': "a<TAB>b...<LF>", for loaders that match names. */
