@@ -112,6 +112,10 @@ struct parse {
 	const char *outname[REC_MAXF];
 	int outsrc[REC_MAXF];		/* schema column, -1 absent, -2 source,
 					 * -3 origin */
+	char *jkeys;			/* -o json: "name": of each column */
+	size_t jkcap;
+	uint32_t jkoff[REC_MAXF], jklen[REC_MAXF];
+	unsigned char jnum[REC_MAXF];	/* a numeric column */
 	int hdr_n;			/* header last written */
 	int hdr_written;		/* a header line was written */
 	const char *hdr[REC_MAXF];
@@ -144,6 +148,7 @@ static void reject(struct parse *, struct lr_line *, const char *, uint64_t,
 static struct w3c *source_w3c(struct parse *, const char *, size_t, int,
     int *);
 static int parse_fields(struct parse *, const char *);
+static void map_columns1(struct parse *, const struct rec_schema *);
 
 int
 main(int argc, char *argv[])
@@ -324,6 +329,7 @@ parse_free(struct parse *ps)
 	for (j = 0; j < ps->hdr_n; j++)
 		free((char *)ps->hdr[j]);
 	free(ps->fieldbuf);
+	free(ps->jkeys);
 	free(ps->tagbuf);
 	free(ps->pend);
 	free(ps->out);
@@ -595,7 +601,7 @@ line1(struct parse *ps, struct lr_line *l, const char *name, uint64_t lineno)
 	if (rv == -1)
 		reject(ps, l, name, lineno, tag, taglen, why);
 	else if (rv == W3C_RECORD)
-		emit(ps, w3c_schema(w), tag, taglen, 0);
+		emit(ps, w3c_schema(w), tag, taglen, w3c_clean(w));
 	else
 		ps->lines--;	/* a directive is not a line of data */
 }
@@ -787,9 +793,47 @@ source_w3c(struct parse *ps, const char *name, size_t n, int create, int *gone)
 	return s->w3c;
 }
 
+/* -o json: the key text of each output column, made once per mapping */
+static void
+json_keys(struct parse *ps)
+{
+	size_t need = 0, n;
+	char *k;
+	int i;
+
+	for (i = 0; i < ps->nout; i++)
+		need += strlen(ps->outname[i]) + 3;
+	if (need > ps->jkcap) {
+		if ((k = realloc(ps->jkeys, need)) == NULL)
+			err(1, NULL);
+		ps->jkeys = k;
+		ps->jkcap = need;
+	}
+	for (i = 0, need = 0; i < ps->nout; i++) {
+		n = strlen(ps->outname[i]);
+		ps->jkoff[i] = (uint32_t)need;
+		ps->jklen[i] = (uint32_t)n + 3;
+		ps->jkeys[need] = '"';
+		memcpy(ps->jkeys + need + 1, ps->outname[i], n);
+		memcpy(ps->jkeys + need + 1 + n, "\":", 2);
+		need += n + 3;
+		ps->jnum[i] = strcmp(ps->outname[i], "status") == 0 ||
+		    strcmp(ps->outname[i], "bytes") == 0 ||
+		    strcmp(ps->outname[i], "duration") == 0;
+	}
+}
+
 /* recompute the output columns for schema sch */
 static void
 map_columns(struct parse *ps, const struct rec_schema *sch)
+{
+	map_columns1(ps, sch);
+	if (opt_json)
+		json_keys(ps);
+}
+
+static void
+map_columns1(struct parse *ps, const struct rec_schema *sch)
 {
 	int i, j, c, used[REC_MAXF];
 
@@ -916,6 +960,7 @@ emit(struct parse *ps, const struct rec_schema *sch, const char *tag,
 	}
 	ps->emitted = 1;
 	ps->records++;
+	clean = clean && (tag == NULL || rec_clean(tag, taglen));
 	if (opt_json) {
 		out_putc(o, '{');
 		for (i = 0; i < ps->nout; i++) {
@@ -925,12 +970,11 @@ emit(struct parse *ps, const struct rec_schema *sch, const char *tag,
 				continue;
 			if (o->buf[o->len - 1] != '{')
 				out_putc(o, ',');
-			out_putc(o, '"');
-			out_puts(o, ps->outname[i]);
-			out_write(o, "\":", 2);
-			rec_put_json(o, v, strcmp(ps->outname[i], "status") == 0 ||
-			    strcmp(ps->outname[i], "bytes") == 0 ||
-			    strcmp(ps->outname[i], "duration") == 0);
+			out_write(o, ps->jkeys + ps->jkoff[i], ps->jklen[i]);
+			if (clean)
+				rec_put_json_clean(o, v, ps->jnum[i]);
+			else
+				rec_put_json(o, v, ps->jnum[i]);
 		}
 		out_write(o, "}\n", 2);
 		return;
@@ -938,7 +982,7 @@ emit(struct parse *ps, const struct rec_schema *sch, const char *tag,
 	for (i = 0; i < ps->nout; i++)
 		row[i] = ps->outsrc[i] >= 0 ? &ps->vals[ps->outsrc[i]] :
 		    ps->outsrc[i] == -2 ? &src : ps->outsrc[i] == -3 ? &org : NULL;
-	if (clean && (tag == NULL || rec_clean(tag, taglen)))
+	if (clean)
 		rec_put_row_clean(o, row, ps->nout);
 	else
 		rec_put_row(o, row, ps->nout);

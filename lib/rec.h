@@ -85,6 +85,8 @@ int rec_put_names(struct out *o, const char *const *names, int n);
  * null.
  */
 int rec_put_json(struct out *o, const struct rec_val *v, int numeric);
+/* The same for a value known to be clean (as for rec_put_row_clean). */
+int rec_put_json_clean(struct out *o, const struct rec_val *v, int numeric);
 
 /*
  * The decimal of n digits (n <= 20, all '0'-'9') divided by 10^places
