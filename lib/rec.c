@@ -650,6 +650,30 @@ rec_split(char *line, size_t len, char **f, size_t *flen, int max)
 	}
 }
 
+int
+rec_split_upto(char *line, size_t len, char **f, size_t *flen, int max,
+    int last)
+{
+	char *p = line, *e = line + len, *t;
+	int n = 0;
+
+	if (last >= max)
+		last = max - 1;
+	if (last < 0)
+		return rec_split(line, len, f, flen, max);
+	for (;;) {
+		t = memchr(p, '\t', (size_t)(e - p));
+		f[n] = p;
+		flen[n] = (size_t)((t ? t : e) - p);
+		n++;
+		if (t == NULL)
+			return n;
+		if (n > last)
+			return n + 1;
+		p = t + 1;
+	}
+}
+
 long
 rec_unescape(char *p, size_t len)
 {

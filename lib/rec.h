@@ -103,6 +103,16 @@ size_t rec_decimal(const char *p, size_t n, int places, char *o);
  */
 int rec_split(char *line, size_t len, char **f, size_t *flen, int max);
 /*
+ * rec_split that stops at the last column a reader needs: fields 0 to
+ * last (last < max, last >= 0) are stored as rec_split stores them, the
+ * line past the TAB that ends field last is not looked at (nothing there
+ * is stored or counted).  Returns rec_split's count when the line has at
+ * most last + 1 fields, else last + 2 ("more than last + 1").  Fields
+ * past the count are not stored: check the count before reading f[i].
+ */
+int rec_split_upto(char *line, size_t len, char **f, size_t *flen, int max,
+    int last);
+/*
  * The length of the valid UTF-8 sequence of two to four bytes at s (n
  * bytes left, n >= 1), or 0 when it is not one (an ASCII byte included):
  * overlong forms, surrogates and code points past U+10FFFF are not valid.
