@@ -1420,7 +1420,8 @@ reject(struct parse *ps, struct lr_line *l, const char *name, uint64_t lineno,
 static const char synopsis[] =
 	    "usage: omph-parse [-s name] [-o tsv|json] [--tagged] [--fields list]\n"
 	    "                  [--all-fields] [--no-header | --plain-header] [--rejects file]\n"
-	    "                  [--strict] [--max-line bytes] [--max-sources n] format [file ...]\n"
+	    "                  [--strict] [--max-line bytes] [--max-sources n] [-j n]\n"
+	    "                  format [file ...]\n"
 	    "format: clf | combined | vcombined | w3c | auto | apache:LOGFORMAT |\n"
 	    "        nginx:LOG_FORMAT\n";
 
@@ -1456,6 +1457,8 @@ help(void)
 	    "      --max-line=BYTES   lines longer than this are rejected (default 64 KiB)\n"
 	    "      --max-sources=N    with --tagged, keep the W3C state of at most N\n"
 	    "                         sources (default 4096)\n"
+	    "  -j, --jobs=N           parse each regular file with N processes (1-64),\n"
+	    "                         the output as with one\n"
 	    "  -h, --help             print this help and exit\n"
 	    "  -V, --version          print the version and exit\n"
 	    "\n"
