@@ -31,6 +31,7 @@
 #include "lr.h"
 #include "opt.h"
 #include "out.h"
+#include "par.h"
 #include "rec.h"
 #include "w3c.h"
 
@@ -51,6 +52,7 @@ static const char *opt_rejects;		/* --rejects */
 static int opt_strict;			/* --strict */
 static size_t opt_maxline = 1024 * 1024; /* --max-line */
 static size_t opt_max_sources = 4096;	/* --max-sources */
+static size_t opt_jobs = 1;		/* -j */
 
 /*
  * The W3C state of one tagged source (about 4 KiB).  At most
@@ -112,6 +114,10 @@ struct parse {
 	const char *outname[REC_MAXF];
 	int outsrc[REC_MAXF];		/* schema column, -1 absent, -2 source,
 					 * -3 origin */
+	char *jkeys;			/* -o json: "name": of each column */
+	size_t jkcap;
+	uint32_t jkoff[REC_MAXF], jklen[REC_MAXF];
+	unsigned char jnum[REC_MAXF];	/* a numeric column */
 	int hdr_n;			/* header last written */
 	int hdr_written;		/* a header line was written */
 	const char *hdr[REC_MAXF];
@@ -125,6 +131,18 @@ struct parse {
 	int failed;			/* a file could not be read */
 	int watch_out;			/* stdout is a pipe: see its reader go */
 	int stop;			/* give up reading (auto found nothing) */
+
+	/* -j: in a worker, what the parent is told (par.h); in the parent,
+	 * the header last written as text and the line count so far */
+	struct out *ev;			/* a worker's events, else NULL */
+	struct out *rejmem;		/* a worker's rejected lines */
+	struct out *ftext;		/* a worker's first header, as text */
+	int par_first;			/* the chunk's first header is pending */
+	int has_first, wrote_hdr, fatal, nrejev;
+	char *htext;			/* parent: header text last taken */
+	size_t htlen;
+	uint64_t lbase;			/* parent: lines of the chunks before */
+	const char *pname;		/* the file being read */
 };
 
 static void usage(void);
@@ -132,18 +150,22 @@ static _Noreturn void help(void);
 static void parse_free(struct parse *);
 static int setup_format(struct parse *, const char *);
 static void run_fd(struct parse *, int, const char *);
+static void run_par(struct parse *, int, const char *, uint64_t);
+static void header_text(struct parse *, struct out *);
+static void event(struct parse *, int, uint64_t, int, const char *);
 static int wait_input(struct parse *, int);
 static void line(struct parse *, struct lr_line *, const char *, uint64_t);
 static void line1(struct parse *, struct lr_line *, const char *, uint64_t);
 static void pend_put(struct parse *, uint64_t, uint64_t);
 static uint64_t pend_take(struct parse *, uint64_t, uint64_t);
 static void emit(struct parse *, const struct rec_schema *, const char *,
-    size_t);
+    size_t, int);
 static void reject(struct parse *, struct lr_line *, const char *, uint64_t,
     const char *, size_t, const char *);
 static struct w3c *source_w3c(struct parse *, const char *, size_t, int,
     int *);
 static int parse_fields(struct parse *, const char *);
+static void map_columns1(struct parse *, const struct rec_schema *);
 
 int
 main(int argc, char *argv[])
@@ -160,6 +182,7 @@ main(int argc, char *argv[])
 		{ "strict", no_argument, NULL, 'S' },
 		{ "max-line", required_argument, NULL, 'm' },
 		{ "max-sources", required_argument, NULL, 'M' },
+		{ "jobs", required_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
@@ -179,7 +202,7 @@ main(int argc, char *argv[])
 	signal(SIGPIPE, SIG_IGN);
 	memset(&ps, 0, sizeof(ps));
 	argv[0] = (char *)"omph-parse";	/* getopt says "omph-parse: ...", as we do */
-	while ((ch = getopt_long(argc, argv, "s:o:hV", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "s:o:j:hV", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 's':
 			opt_source = optarg;
@@ -218,6 +241,13 @@ main(int argc, char *argv[])
 		case 'm':
 			if (opt_size("--max-line", optarg, 256, 64 * 1024 * 1024,
 			    &opt_maxline, errbuf, sizeof(errbuf)) == -1) {
+				warnx("%s", errbuf);
+				usage();
+			}
+			break;
+		case 'j':
+			if (opt_size("-j", optarg, 1, PAR_MAXN, &opt_jobs, errbuf,
+			    sizeof(errbuf)) == -1) {
 				warnx("%s", errbuf);
 				usage();
 			}
@@ -275,7 +305,11 @@ main(int argc, char *argv[])
 			ps.failed = 1;
 			continue;
 		}
-		run_fd(&ps, fd, argv[i]);
+		if (opt_jobs > 1 && !opt_tagged && ps.kind != F_AUTO &&
+		    fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0)
+			run_par(&ps, fd, argv[i], (uint64_t)st.st_size);
+		else
+			run_fd(&ps, fd, argv[i]);
 		close(fd);
 	}
 	if (out_flush(ps.out) == -1) {
@@ -329,6 +363,8 @@ parse_free(struct parse *ps)
 	for (j = 0; j < ps->hdr_n; j++)
 		free((char *)ps->hdr[j]);
 	free(ps->fieldbuf);
+	free(ps->jkeys);
+	free(ps->htext);
 	free(ps->tagbuf);
 	free(ps->pend);
 	free(ps->out);
@@ -451,6 +487,289 @@ run_fd(struct parse *ps, int fd, const char *name)
 	}
 out:
 	lr_free(&r);
+}
+
+/*
+ * -j: a regular file by par (lib/par.h).  The workers run line() on their
+ * chunks with stdout and --rejects in memory and, for the parent, events
+ * instead of messages: 'R' a rejected line (chunk line number, why), 'T' a
+ * --fields name told (its index), 'W' a read error.  The parent writes the
+ * first header of a chunk only if it differs from the last one, numbers
+ * the lines and tells the first MAX_REPORTS rejects: the output and the
+ * messages are those of one process.
+ */
+struct pmeta {
+	uint64_t lines, datalines, records, rejected, blank;
+	uint32_t nrejev, flags, firstlen, lastlen, evlen, rejlen;
+};
+#define PM_FAILED 1
+#define PM_FATAL 2
+#define PM_FIRST 4
+#define PM_WROTE 8
+
+static void
+event(struct parse *ps, int type, uint64_t lineno, int idx, const char *text)
+{
+	uint32_t n = text != NULL ? (uint32_t)strlen(text) : 0, i = (uint32_t)idx;
+	char t = (char)type;
+
+	out_write(ps->ev, &t, 1);
+	out_write(ps->ev, &lineno, 8);
+	out_write(ps->ev, &i, 4);
+	out_write(ps->ev, &n, 4);
+	out_write(ps->ev, text, n);
+}
+
+/* the header line of ps->hdr as it would be written */
+static void
+header_text(struct parse *ps, struct out *o)
+{
+	if (ps->hdr_n > 0 && opt_plainheader)
+		rec_put_names(o, ps->hdr, ps->hdr_n);
+	else if (ps->hdr_n > 0)
+		rec_put_header(o, ps->hdr, ps->hdr_n);
+}
+
+static void
+par_gap(void *arg, struct lr_line *l)
+{
+	struct parse *ps = arg;
+	char why[256];
+	size_t len = l->len;
+
+	if ((l->flags & LR_CUT) || len == 0 || *l->p != '#')
+		return;
+	if (l->p[len - 1] == '\r')
+		len--;
+	if (ps->w3c == NULL && (ps->w3c = w3c_new()) == NULL)
+		_exit(1);
+	(void)w3c_line(ps->w3c, l->p, len, ps->vals, why, sizeof(why));
+}
+
+static void
+par_begin(void *arg, struct out *data)
+{
+	struct parse *ps = arg;
+
+	ps->out = data;
+	ps->rej = ps->rejmem;
+	ps->lines = ps->records = ps->rejected = ps->blank = 0;
+	ps->has_first = ps->wrote_hdr = ps->fatal = ps->nrejev = 0;
+	ps->failed = 0;
+	ps->par_first = 1;
+	ps->sch = NULL;
+	ps->ev->memlen = 0;
+	ps->ftext->len = 0;
+	if (ps->rej != NULL)
+		ps->rej->memlen = 0;
+}
+
+static int
+par_line(void *arg, struct lr_line *l, uint64_t lineno)
+{
+	struct parse *ps = arg;
+
+	line(ps, l, ps->pname, lineno);
+	return ps->stop;
+}
+
+static void
+par_end(void *arg, struct out *meta, uint64_t lines, int e)
+{
+	struct parse *ps = arg;
+	struct pmeta pm;
+	size_t at;
+
+	if (e != 0) {
+		event(ps, 'W', 0, 0, strerror(e));
+		ps->failed = 1;
+	}
+	out_flush(ps->ev);
+	if (ps->rej != NULL)
+		out_flush(ps->rej);
+	memset(&pm, 0, sizeof(pm));
+	pm.lines = lines;
+	pm.datalines = ps->lines;
+	pm.records = ps->records;
+	pm.rejected = ps->rejected;
+	pm.blank = ps->blank;
+	pm.nrejev = (uint32_t)ps->nrejev;
+	pm.flags = (ps->failed ? PM_FAILED : 0) | (ps->fatal ? PM_FATAL : 0) |
+	    (ps->has_first ? PM_FIRST : 0) | (ps->wrote_hdr ? PM_WROTE : 0);
+	out_write(meta, &pm, sizeof(pm));
+	/* the first header (taken when it came) and the last one */
+	out_write(meta, ps->ftext->buf, ps->ftext->len);
+	pm.firstlen = (uint32_t)ps->ftext->len;
+	at = meta->len;
+	if (ps->has_first)
+		header_text(ps, meta);
+	pm.lastlen = (uint32_t)(meta->len - at);
+	pm.evlen = (uint32_t)ps->ev->memlen;
+	pm.rejlen = ps->rej != NULL ? (uint32_t)ps->rej->memlen : 0;
+	memcpy(meta->buf + at - pm.firstlen - sizeof(pm), &pm, sizeof(pm));
+	out_write(meta, ps->ev->mem, ps->ev->memlen);
+	if (ps->rej != NULL)
+		out_write(meta, ps->rej->mem, ps->rej->memlen);
+}
+
+static int
+par_merge(void *arg, const char *m, size_t len)
+{
+	struct parse *ps = arg;
+	struct pmeta pm;
+	const char *p, *e, *hd;
+	uint64_t lineno;
+	uint32_t idx, n;
+	char *t;
+
+	if (len < sizeof(pm))
+		errx(1, "-j: a worker's report is short");
+	memcpy(&pm, m, sizeof(pm));
+	hd = m + sizeof(pm);
+	p = hd + pm.firstlen + pm.lastlen;
+	e = p + pm.evlen;
+	if (pm.flags & PM_FIRST) {
+		if (pm.firstlen != ps->htlen || memcmp(hd, ps->htext, ps->htlen) != 0) {
+			if (opt_plainheader && ps->hdr_written) {
+				out_flush(ps->out);
+				errx(1, "the columns changed mid-stream (a W3C #Fields "
+				    "line); --plain-header writes its header once: fix "
+				    "the columns with --fields");
+			}
+			if (!opt_noheader && !opt_json) {
+				out_write(ps->out, hd, pm.firstlen);
+				ps->hdr_written = 1;
+			}
+		}
+	}
+	if (pm.flags & PM_FIRST) {
+		/* the last header of the chunk: in -j, the same text as what a
+		 * header change inside it wrote last; kept for the next one */
+		if ((t = realloc(ps->htext, pm.lastlen + 1)) == NULL)
+			err(1, NULL);
+		ps->htext = t;
+		memcpy(t, hd + pm.firstlen, pm.lastlen);
+		ps->htlen = pm.lastlen;
+	}
+	if (pm.flags & PM_WROTE)
+		ps->hdr_written = 1;
+	while (p + 17 <= e) {
+		memcpy(&lineno, p + 1, 8);
+		memcpy(&idx, p + 9, 4);
+		memcpy(&n, p + 13, 4);
+		if (*p == 'R') {
+			if (++ps->rejected <= MAX_REPORTS) {
+				warnx("%s:%llu: %.*s", ps->pname, (unsigned long long)
+				    (ps->lbase + lineno), (int)n, p + 17);
+				if (ps->rejected == MAX_REPORTS)
+					warnx("further rejected lines are only counted");
+			}
+		} else if (*p == 'T' && !ps->want_told[idx]) {
+			ps->want_told[idx] = 1;
+			warnx("--fields %s: neither a field of the format nor a "
+			    "canonical one; it is written as \\N", ps->want[idx]);
+		} else if (*p == 'W')
+			warnx("%s: %.*s", ps->pname, (int)n, p + 17);
+		p += 17 + n;
+	}
+	ps->rejected += pm.rejected - pm.nrejev;
+	if (ps->rej != NULL)
+		out_write(ps->rej, e, pm.rejlen);
+	ps->lbase += pm.lines;
+	ps->lines += pm.datalines;
+	ps->records += pm.records;
+	ps->blank += pm.blank;
+	if (pm.flags & PM_FAILED)
+		ps->failed = 1;
+	if (pm.flags & PM_FATAL)
+		return PAR_LAST;
+	return PAR_GO;
+}
+
+/* after -j: the header's names again from its text, for what comes next */
+static void
+par_names(struct parse *ps)
+{
+	char *f[REC_MAXF], *t;
+	size_t fl[REC_MAXF], len = ps->htlen;
+	long ul;
+	int i, n;
+
+	if (len < 2)
+		return;
+	for (i = 0; i < ps->hdr_n; i++)
+		free((char *)ps->hdr[i]);
+	ps->hdr_n = 0;
+	if ((t = malloc(len)) == NULL)
+		err(1, NULL);
+	memcpy(t, ps->htext, len);
+	n = rec_split(t + !opt_plainheader, len - 1 - !opt_plainheader, f, fl,
+	    REC_MAXF);
+	for (i = 0; i < n && i < REC_MAXF; i++) {
+		ul = rec_unescape(f[i], fl[i]);
+		if ((ps->hdr[i] = strndup(f[i], ul < 0 ? 0 : (size_t)ul)) == NULL)
+			err(1, NULL);
+	}
+	ps->hdr_n = i;
+	free(t);
+}
+
+static void
+run_par(struct parse *ps, int fd, const char *name, uint64_t size)
+{
+	struct par_cb cb;
+	const char *c = getenv("OMPH_PAR_CHUNK");	/* tests only */
+	size_t chunk = c != NULL && atol(c) > 0 ? (size_t)atol(c) : PAR_CHUNK;
+	struct out *mem[4];
+	int i, rv;
+
+	/* what the workers start from: this file's own W3C state */
+	w3c_free(ps->w3c);
+	ps->w3c = NULL;
+	ps->sch = NULL;
+	ps->pname = name;
+	ps->lbase = 0;
+	for (i = 0; i < 4; i++) {
+		if ((mem[i] = malloc(sizeof(*mem[i]))) == NULL)
+			err(1, NULL);
+		out_init_mem(mem[i]);
+	}
+	ps->ev = mem[0];
+	ps->rejmem = ps->rej != NULL ? mem[1] : NULL;
+	ps->ftext = mem[3];
+	if (ps->hdr_n > 0 && ps->htlen == 0)
+		header_text(ps, mem[2]);
+	if (mem[2]->len > 0) {
+		ps->htext = realloc(ps->htext, mem[2]->len);
+		memcpy(ps->htext, mem[2]->buf, mem[2]->len);
+		ps->htlen = mem[2]->len;
+	}
+	memset(&cb, 0, sizeof(cb));
+	cb.arg = ps;
+	cb.gap = ps->kind == F_W3C ? par_gap : NULL;
+	cb.begin = par_begin;
+	cb.line = par_line;
+	cb.end = par_end;
+	cb.merge = par_merge;
+	ps->ev = mem[0];
+	/* the workers are forked with ps->ev set; the parent merges without */
+	rv = par_run(fd, size, (int)opt_jobs, chunk, opt_maxline, &cb, ps->out);
+	ps->ev = NULL;
+	if (rv == 1) {
+		out_flush(ps->out);
+		errx(1, "the columns changed mid-stream (a W3C #Fields line); "
+		    "--plain-header writes its header once: fix the columns "
+		    "with --fields");
+	}
+	if (rv == -1 && ps->out->err == 0) {
+		warn("%s: -j", name);
+		ps->failed = 1;
+	}
+	par_names(ps);
+	for (i = 0; i < 4; i++) {
+		out_free(mem[i]);
+		free(mem[i]);
+	}
 }
 
 static int
@@ -580,7 +899,7 @@ line1(struct parse *ps, struct lr_line *l, const char *name, uint64_t lineno)
 			reject(ps, l, name, lineno, tag, taglen, why);
 			return;
 		}
-		emit(ps, lf_schema(ps->lf), tag, taglen);
+		emit(ps, lf_schema(ps->lf), tag, taglen, lf_clean(ps->lf));
 		return;
 	}
 	/* W3C: directive state per tagged source, else per file */
@@ -600,7 +919,7 @@ line1(struct parse *ps, struct lr_line *l, const char *name, uint64_t lineno)
 	if (rv == -1)
 		reject(ps, l, name, lineno, tag, taglen, why);
 	else if (rv == W3C_RECORD)
-		emit(ps, w3c_schema(w), tag, taglen);
+		emit(ps, w3c_schema(w), tag, taglen, w3c_clean(w));
 	else
 		ps->lines--;	/* a directive is not a line of data */
 }
@@ -792,9 +1111,47 @@ source_w3c(struct parse *ps, const char *name, size_t n, int create, int *gone)
 	return s->w3c;
 }
 
+/* -o json: the key text of each output column, made once per mapping */
+static void
+json_keys(struct parse *ps)
+{
+	size_t need = 0, n;
+	char *k;
+	int i;
+
+	for (i = 0; i < ps->nout; i++)
+		need += strlen(ps->outname[i]) + 3;
+	if (need > ps->jkcap) {
+		if ((k = realloc(ps->jkeys, need)) == NULL)
+			err(1, NULL);
+		ps->jkeys = k;
+		ps->jkcap = need;
+	}
+	for (i = 0, need = 0; i < ps->nout; i++) {
+		n = strlen(ps->outname[i]);
+		ps->jkoff[i] = (uint32_t)need;
+		ps->jklen[i] = (uint32_t)n + 3;
+		ps->jkeys[need] = '"';
+		memcpy(ps->jkeys + need + 1, ps->outname[i], n);
+		memcpy(ps->jkeys + need + 1 + n, "\":", 2);
+		need += n + 3;
+		ps->jnum[i] = strcmp(ps->outname[i], "status") == 0 ||
+		    strcmp(ps->outname[i], "bytes") == 0 ||
+		    strcmp(ps->outname[i], "duration") == 0;
+	}
+}
+
 /* recompute the output columns for schema sch */
 static void
 map_columns(struct parse *ps, const struct rec_schema *sch)
+{
+	map_columns1(ps, sch);
+	if (opt_json)
+		json_keys(ps);
+}
+
+static void
+map_columns1(struct parse *ps, const struct rec_schema *sch)
 {
 	int i, j, c, used[REC_MAXF];
 
@@ -825,6 +1182,10 @@ map_columns(struct parse *ps, const struct rec_schema *sch)
 			if (ps->outsrc[i] == -1 && !ps->want_told[i] &&
 			    rec_canon(ps->want[i], strlen(ps->want[i])) < 0) {
 				ps->want_told[i] = 1;
+				if (ps->ev != NULL) {
+					event(ps, 'T', 0, i, NULL);
+					continue;
+				}
 				warnx("--fields %s: neither a field of the format nor a "
 				    "canonical one; it is written as \\N", ps->want[i]);
 			}
@@ -872,11 +1233,23 @@ header(struct parse *ps)
 	for (i = 0; i < ps->nout; i++)
 		if ((ps->hdr[i] = strdup(ps->outname[i])) == NULL)
 			err(1, NULL);
+	if (ps->par_first) {
+		/* a worker's first header: the parent writes it, or not */
+		ps->par_first = 0;
+		ps->has_first = ps->hdr_written = 1;
+		ps->hdr_n = ps->nout;
+		header_text(ps, ps->ftext);
+		return;
+	}
 	/*
 	 * A header without '#' is the first line of the output for a loader
 	 * that reads names there (COPY ... HEADER MATCH, ClickHouse
 	 * TabSeparatedWithNames); a second one would be loaded as a record.
 	 */
+	if (opt_plainheader && ps->hdr_written && ps->ev != NULL) {
+		ps->fatal = ps->stop = 1;	/* the parent says it */
+		return;
+	}
 	if (opt_plainheader && ps->hdr_written) {
 		out_flush(ps->out);
 		errx(1, "the columns changed mid-stream (a W3C #Fields line); "
@@ -889,13 +1262,15 @@ header(struct parse *ps)
 			rec_put_names(ps->out, ps->hdr, ps->hdr_n);
 		else
 			rec_put_header(ps->out, ps->hdr, ps->hdr_n);
-		ps->hdr_written = 1;
+		ps->hdr_written = ps->wrote_hdr = 1;
 	}
 }
 
+/* clean: the values need no escaping (rec_put_row_clean); the source
+ * name is looked at here */
 static void
 emit(struct parse *ps, const struct rec_schema *sch, const char *tag,
-    size_t taglen)
+    size_t taglen, int clean)
 {
 	struct rec_val src, org, *v;
 	const struct rec_val *row[REC_MAXF];
@@ -905,6 +1280,8 @@ emit(struct parse *ps, const struct rec_schema *sch, const char *tag,
 	if (sch != ps->sch || sch->gen != ps->gen) {
 		map_columns(ps, sch);
 		header(ps);
+		if (ps->fatal)
+			return;
 	}
 	src.p = tag;
 	src.len = (uint32_t)taglen;
@@ -919,6 +1296,7 @@ emit(struct parse *ps, const struct rec_schema *sch, const char *tag,
 	}
 	ps->emitted = 1;
 	ps->records++;
+	clean = clean && (tag == NULL || rec_clean(tag, taglen));
 	if (opt_json) {
 		out_putc(o, '{');
 		for (i = 0; i < ps->nout; i++) {
@@ -928,12 +1306,11 @@ emit(struct parse *ps, const struct rec_schema *sch, const char *tag,
 				continue;
 			if (o->buf[o->len - 1] != '{')
 				out_putc(o, ',');
-			out_putc(o, '"');
-			out_puts(o, ps->outname[i]);
-			out_write(o, "\":", 2);
-			rec_put_json(o, v, strcmp(ps->outname[i], "status") == 0 ||
-			    strcmp(ps->outname[i], "bytes") == 0 ||
-			    strcmp(ps->outname[i], "duration") == 0);
+			out_write(o, ps->jkeys + ps->jkoff[i], ps->jklen[i]);
+			if (clean)
+				rec_put_json_clean(o, v, ps->jnum[i]);
+			else
+				rec_put_json(o, v, ps->jnum[i]);
 		}
 		out_write(o, "}\n", 2);
 		return;
@@ -941,7 +1318,10 @@ emit(struct parse *ps, const struct rec_schema *sch, const char *tag,
 	for (i = 0; i < ps->nout; i++)
 		row[i] = ps->outsrc[i] >= 0 ? &ps->vals[ps->outsrc[i]] :
 		    ps->outsrc[i] == -2 ? &src : ps->outsrc[i] == -3 ? &org : NULL;
-	rec_put_row(o, row, ps->nout);
+	if (clean)
+		rec_put_row_clean(o, row, ps->nout);
+	else
+		rec_put_row(o, row, ps->nout);
 }
 
 /* the slot of stream id in the pending table, or the free one it would take */
@@ -1023,7 +1403,10 @@ reject(struct parse *ps, struct lr_line *l, const char *name, uint64_t lineno,
     const char *tag, size_t taglen, const char *why)
 {
 	ps->rejected++;
-	if (ps->rejected <= MAX_REPORTS) {
+	if (ps->ev != NULL && ps->rejected <= MAX_REPORTS) {
+		event(ps, 'R', lineno, 0, why);
+		ps->nrejev++;
+	} else if (ps->ev == NULL && ps->rejected <= MAX_REPORTS) {
 		if (opt_tagged && tag != NULL)
 			warnx("%.*s (%s:%llu): %s", (int)taglen, tag, name,
 			    (unsigned long long)lineno, why);
@@ -1042,7 +1425,8 @@ reject(struct parse *ps, struct lr_line *l, const char *name, uint64_t lineno,
 static const char synopsis[] =
 	    "usage: omph-parse [-s name] [-o tsv|json] [--tagged] [--fields list]\n"
 	    "                  [--all-fields] [--no-header | --plain-header] [--rejects file]\n"
-	    "                  [--strict] [--max-line bytes] [--max-sources n] format [file ...]\n"
+	    "                  [--strict] [--max-line bytes] [--max-sources n] [-j n]\n"
+	    "                  format [file ...]\n"
 	    "format: clf | combined | vcombined | w3c | auto | apache:LOGFORMAT |\n"
 	    "        nginx:LOG_FORMAT\n";
 
@@ -1078,6 +1462,8 @@ help(void)
 	    "      --max-line=BYTES   lines longer than this are rejected (default 64 KiB)\n"
 	    "      --max-sources=N    with --tagged, keep the W3C state of at most N\n"
 	    "                         sources (default 4096)\n"
+	    "  -j, --jobs=N           parse each regular file with N processes (1-64),\n"
+	    "                         the output as with one\n"
 	    "  -h, --help             print this help and exit\n"
 	    "  -V, --version          print the version and exit\n"
 	    "\n"

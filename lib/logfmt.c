@@ -14,6 +14,15 @@
 #define LF_MAXITEMS 128
 #define LF_LITMAX 4096
 #define LF_NAMEMAX 4096
+/*
+ * Lines up to LF_MASKMAX bytes are indexed in one SSE2 pass: a bit per
+ * byte for each of up to LF_NDELIM bytes the program searches for (the
+ * first bytes of the literals after fields, ']' of %t, ' '), and whether
+ * any byte would need escaping.  Searches then scan bits; longer lines,
+ * other bytes and the scalar form (OMPH_SCALAR, no SSE2) search the text.
+ */
+#define LF_MASKMAX 4096
+#define LF_NDELIM 4
 
 enum { I_LIT, I_FIELD };
 
@@ -56,6 +65,13 @@ struct lf_prog {
 	char names[LF_NAMEMAX];	/* extra column names */
 	struct rec_schema schema;
 	int status_col;		/* the "status" column, or -1 */
+	int clean;		/* lf_clean */
+	int ndelim;		/* bytes indexed per line */
+	int masked;		/* the current line is indexed */
+	char *mline;		/* its first byte */
+	unsigned char delim[LF_NDELIM];
+	signed char slot[256];	/* byte -> its mask, or -1 */
+	uint64_t mask[LF_NDELIM][LF_MASKMAX / 64];
 	struct tm_cache tc;
 	char scratch[LF_MAXITEMS * TM_ISOMAX];	/* one slot per field */
 };
@@ -388,6 +404,16 @@ nginx_variable(struct lf_prog *pg, const char **pp, char *err, size_t errlen)
 	    (size_t)(p - name) + 1 + (size_t)brace);
 }
 
+/* index byte c in each line, when there is a mask left for it */
+static void
+add_delim(struct lf_prog *pg, unsigned char c)
+{
+	if (pg->slot[c] >= 0 || pg->ndelim == LF_NDELIM)
+		return;
+	pg->slot[c] = (signed char)pg->ndelim;
+	pg->delim[pg->ndelim++] = c;
+}
+
 struct lf_prog *
 lf_compile(const char *fmt, int dialect, char *err, size_t errlen)
 {
@@ -428,6 +454,14 @@ lf_compile(const char *fmt, int dialect, char *err, size_t errlen)
 	if (pg->schema.n == 0) {
 		snprintf(err, errlen, "the format has no fields");
 		goto fail;
+	}
+	memset(pg->slot, -1, sizeof(pg->slot));
+	add_delim(pg, ' ');
+	for (i = 0; i < pg->n; i++) {
+		if (pg->it[i].kind == I_FIELD && pg->it[i].type == T_TIME_BR)
+			add_delim(pg, ']');
+		if (pg->it[i].kind == I_LIT && i > 0)
+			add_delim(pg, (unsigned char)pg->lits[pg->it[i].off]);
 	}
 	pg->status_col = -1;
 	for (i = 0; i < pg->schema.n; i++)
@@ -517,18 +551,181 @@ find_byte(char *s, char *e, char c)
 #endif
 }
 
+#ifdef __SSE2__
+/* the bits of the 16 bytes at s equal to c */
+static inline uint64_t
+eq16(__m128i v, unsigned char c)
+{
+	return (uint64_t)(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v,
+	    _mm_set1_epi8((char)c)));
+}
+
+/*
+ * Index line (len <= LF_MASKMAX): pg->mask[k] gets a bit for each byte
+ * equal to delim[k] (none past len); returns 1 when no byte needs escaping
+ * (rec_clean).
+ */
+static int
+index_line(struct lf_prog *pg, const char *line, size_t len)
+{
+	unsigned char pad[64];
+	const unsigned char *s = (const unsigned char *)line;
+	__m128i acc = _mm_setzero_si128(), v[4];
+	size_t w, nw = (len + 63) / 64, j;
+	uint64_t m;
+	int k, b;
+
+	for (w = 0; w < nw; w++, s += 64) {
+		if (w + 1 == nw && len % 64 != 0) {
+			/* the tail, padded with a byte that needs no escape */
+			memset(pad, 'A', sizeof(pad));
+			memcpy(pad, s, len % 64);
+			s = pad;
+		}
+		for (b = 0; b < 4; b++) {
+			v[b] = _mm_loadu_si128((const __m128i *)(const void *)(s +
+			    16 * b));
+			acc = _mm_or_si128(acc, _mm_or_si128(_mm_cmplt_epi8(v[b],
+			    _mm_set1_epi8(0x20)), _mm_or_si128(_mm_cmpeq_epi8(v[b],
+			    _mm_set1_epi8(0x5c)), _mm_cmpeq_epi8(v[b],
+			    _mm_set1_epi8(0x7f)))));
+		}
+		for (k = 0; k < pg->ndelim; k++) {
+			m = eq16(v[0], pg->delim[k]) | eq16(v[1], pg->delim[k]) << 16 |
+			    eq16(v[2], pg->delim[k]) << 32 |
+			    eq16(v[3], pg->delim[k]) << 48;
+			pg->mask[k][w] = m;
+		}
+	}
+	if (len % 64 != 0)
+		for (k = 0, j = len % 64; k < pg->ndelim; k++)
+			pg->mask[k][nw - 1] &= (1ULL << j) - 1;
+	return _mm_movemask_epi8(acc) == 0;
+}
+
+#if defined(__GNUC__) && defined(__x86_64__)
+#include <immintrin.h>
+#define LF_AVX2 1
+
+/* the last word w of a line longer than 64 bytes, by its last 64 bytes */
+__attribute__((target("avx2"))) static int
+index_tail_avx2(struct lf_prog *pg, const char *line, size_t len, size_t w,
+    __m256i acc)
+{
+	const unsigned char *s = (const unsigned char *)line + len - 64;
+	__m256i v0, v1, c;
+	unsigned sh = 64 - (unsigned)(len % 64);
+	int k;
+
+	v0 = _mm256_loadu_si256((const __m256i *)(const void *)s);
+	v1 = _mm256_loadu_si256((const __m256i *)(const void *)(s + 32));
+	acc = _mm256_or_si256(acc, _mm256_or_si256(
+	    _mm256_or_si256(_mm256_cmpgt_epi8(_mm256_set1_epi8(0x20), v0),
+	    _mm256_cmpgt_epi8(_mm256_set1_epi8(0x20), v1)),
+	    _mm256_or_si256(
+	    _mm256_or_si256(_mm256_cmpeq_epi8(v0, _mm256_set1_epi8(0x5c)),
+	    _mm256_cmpeq_epi8(v1, _mm256_set1_epi8(0x5c))),
+	    _mm256_or_si256(_mm256_cmpeq_epi8(v0, _mm256_set1_epi8(0x7f)),
+	    _mm256_cmpeq_epi8(v1, _mm256_set1_epi8(0x7f))))));
+	for (k = 0; k < pg->ndelim; k++) {
+		c = _mm256_set1_epi8((char)pg->delim[k]);
+		pg->mask[k][w] = ((uint64_t)(uint32_t)_mm256_movemask_epi8(
+		    _mm256_cmpeq_epi8(v0, c)) |
+		    (uint64_t)(uint32_t)_mm256_movemask_epi8(
+		    _mm256_cmpeq_epi8(v1, c)) << 32) >> sh;
+	}
+	return _mm256_movemask_epi8(acc) == 0;
+}
+
+/* index_line with 32 bytes a step: for CPUs that have AVX2 (runtime check) */
+__attribute__((target("avx2"))) static int
+index_line_avx2(struct lf_prog *pg, const char *line, size_t len)
+{
+	unsigned char pad[64];
+	const unsigned char *s = (const unsigned char *)line;
+	__m256i acc = _mm256_setzero_si256(), v0, v1, c;
+	size_t w, nw = (len + 63) / 64;
+	int k;
+
+	for (w = 0; w < nw; w++, s += 64) {
+		if (w + 1 == nw && len % 64 != 0) {
+			if (len > 64) {
+				/* the last 64 bytes, the masks shifted down */
+				return index_tail_avx2(pg, line, len, w, acc);
+			}
+			memset(pad, 'A', sizeof(pad));
+			memcpy(pad, s, len % 64);
+			s = pad;
+		}
+		v0 = _mm256_loadu_si256((const __m256i *)(const void *)s);
+		v1 = _mm256_loadu_si256((const __m256i *)(const void *)(s + 32));
+		acc = _mm256_or_si256(acc, _mm256_or_si256(
+		    _mm256_or_si256(_mm256_cmpgt_epi8(_mm256_set1_epi8(0x20), v0),
+		    _mm256_cmpgt_epi8(_mm256_set1_epi8(0x20), v1)),
+		    _mm256_or_si256(
+		    _mm256_or_si256(_mm256_cmpeq_epi8(v0, _mm256_set1_epi8(0x5c)),
+		    _mm256_cmpeq_epi8(v1, _mm256_set1_epi8(0x5c))),
+		    _mm256_or_si256(_mm256_cmpeq_epi8(v0, _mm256_set1_epi8(0x7f)),
+		    _mm256_cmpeq_epi8(v1, _mm256_set1_epi8(0x7f))))));
+		for (k = 0; k < pg->ndelim; k++) {
+			c = _mm256_set1_epi8((char)pg->delim[k]);
+			pg->mask[k][w] = (uint64_t)(uint32_t)_mm256_movemask_epi8(
+			    _mm256_cmpeq_epi8(v0, c)) |
+			    (uint64_t)(uint32_t)_mm256_movemask_epi8(
+			    _mm256_cmpeq_epi8(v1, c)) << 32;
+		}
+	}
+	if (len % 64 != 0)
+		for (k = 0; k < pg->ndelim; k++)
+			pg->mask[k][nw - 1] &= (1ULL << (len % 64)) - 1;
+	return _mm256_movemask_epi8(acc) == 0;
+}
+#endif
+#endif
+
+/*
+ * First c in [s, e) (e not past the line's end), or NULL: by the line's
+ * index when it has one for c, else by find_byte.
+ */
+static inline char *
+find_c(struct lf_prog *pg, char *s, char *e, unsigned char c)
+{
+	const uint64_t *m;
+	size_t i, end, w;
+	uint64_t x;
+	int k;
+
+	if (!pg->masked || (k = pg->slot[c]) < 0)
+		return find_byte(s, e, (char)c);
+	m = pg->mask[k];
+	i = (size_t)(s - pg->mline);
+	end = (size_t)(e - pg->mline);
+	if (i >= end)
+		return NULL;
+	w = i >> 6;
+	x = m[w] & (~0ULL << (i & 63));
+	while (x == 0) {
+		if (++w << 6 >= end)
+			return NULL;
+		x = m[w];
+	}
+	i = (w << 6) + (size_t)__builtin_ctzll(x);
+	return i < end ? pg->mline + i : NULL;
+}
+
 /* first occurrence of lit (n >= 1) in [p, e), skipping \-escaped bytes
  * when quoted; NULL if none */
 static char *
-find_lit(char *p, char *e, const char *lit, size_t n, int quoted)
+find_lit(struct lf_prog *pg, char *p, char *e, const char *lit, size_t n,
+    int quoted)
 {
 	char *s = p, *q;
 
 	while (s < e) {
-		if ((q = find_byte(s, e, *lit)) == NULL)
+		if ((q = find_c(pg, s, e, (unsigned char)*lit)) == NULL)
 			return NULL;
 		if ((size_t)(e - q) >= n && lit_eq(q, lit, n) &&
-		    !(quoted && *lit != '\\' && escaped(p, q)))
+		    !(quoted && *lit != '\\' && !pg->clean && escaped(p, q)))
 			return q;
 		s = q + 1;
 	}
@@ -710,6 +907,12 @@ convert(struct lf_prog *pg, const struct item *it, char *p, size_t n,
 }
 
 int
+lf_clean(const struct lf_prog *pg)
+{
+	return pg->clean;
+}
+
+int
 lf_parse(struct lf_prog *pg, char *line, size_t len, struct rec_val *vals,
     char *why, size_t whylen)
 {
@@ -718,6 +921,26 @@ lf_parse(struct lf_prog *pg, char *line, size_t len, struct rec_val *vals,
 	const char *lit;
 	int i;
 
+	pg->masked = 0;
+	pg->clean = 0;
+#ifdef __SSE2__
+	if (len <= LF_MASKMAX && !rec_scalar()) {
+#ifdef LF_AVX2
+		static int avx2 = -1;
+
+		if (avx2 < 0) {
+			__builtin_cpu_init();
+			avx2 = __builtin_cpu_supports("avx2") != 0;
+		}
+		pg->clean = avx2 ? index_line_avx2(pg, line, len) :
+		    index_line(pg, line, len);
+#else
+		pg->clean = index_line(pg, line, len);
+#endif
+		pg->masked = 1;
+		pg->mline = line;
+	}
+#endif
 	for (i = 0; i < pg->schema.n; i++)
 		vals[i].enc = REC_ABSENT;
 	for (i = 0; i < pg->n; i++) {
@@ -725,8 +948,12 @@ lf_parse(struct lf_prog *pg, char *line, size_t len, struct rec_val *vals,
 		if (it->kind == I_LIT) {
 			lit = pg->lits + it->off;
 			if (p == e && *lit == ' ' && pg->status_col >= 0 &&
-			    vals[pg->status_col].enc != REC_ABSENT)
-				return 0;	/* ends after the status: rest absent */
+			    vals[pg->status_col].enc != REC_ABSENT) {
+				/* ends after the status: the rest absent */
+				if (!pg->masked)
+					pg->clean = rec_clean(line, len);
+				return 0;
+			}
 			if ((size_t)(e - p) < it->len || !lit_eq(p, lit, it->len)) {
 				if (i + 1 < pg->n)
 					snprintf(why, whylen, "expected \"%.*s\" before %.*s",
@@ -743,7 +970,7 @@ lf_parse(struct lf_prog *pg, char *line, size_t len, struct rec_val *vals,
 		next = i + 1 < pg->n ? &pg->it[i + 1] : NULL;
 		if (it->type == T_TIME_BR) {
 			if (p == e || *p != '[' ||
-			    (end = memchr(p, ']', (size_t)(e - p))) == NULL)
+			    (end = find_c(pg, p, e, ']')) == NULL)
 				return bad(pg, it, "no [time] for", why, whylen);
 			if (convert(pg, it, p + 1, (size_t)(end - p - 1), vals, &scr,
 			    why, whylen) == -1)
@@ -753,7 +980,7 @@ lf_parse(struct lf_prog *pg, char *line, size_t len, struct rec_val *vals,
 		}
 		if (next != NULL) {
 			lit = pg->lits + next->off;
-			end = find_lit(p, e, lit, next->len, it->quoted);
+			end = find_lit(pg, p, e, lit, next->len, it->quoted);
 			if (end == NULL && *lit == ' ' && pg->status_col >= 0 &&
 			    vals[pg->status_col].enc != REC_ABSENT)
 				end = e;	/* may end here: see logfmt.h */
@@ -761,14 +988,18 @@ lf_parse(struct lf_prog *pg, char *line, size_t len, struct rec_val *vals,
 				return bad(pg, it, "line ends inside", why, whylen);
 			if (it->type == T_CLIENT && *lit == ' ')
 				while (end > p && end[-1] == ',' && end + 1 < e &&
-				    (q = memchr(end + 1, ' ', (size_t)(e - end - 1))) != NULL)
+				    (q = find_c(pg, end + 1, e, ' ')) != NULL)
 					end = q;
 		} else if (it->type == T_TOKEN || it->type == T_REQUEST ||
 		    it->type == T_URI || it->type == T_QUERY)
 			end = e;
-		else if ((end = memchr(p, ' ', (size_t)(e - p))) == NULL)
+		else if ((end = find_c(pg, p, e, ' ')) == NULL)
 			end = e;
-		if (convert(pg, it, p, (size_t)(end - p), vals, &scr, why,
+		if (it->type == T_TOKEN || it->type == T_CLIENT) {
+			/* the common case of convert, inline */
+			if (end - p != 1 || *p != '-')
+				set(&vals[it->col[0]], p, (size_t)(end - p), REC_BSL);
+		} else if (convert(pg, it, p, (size_t)(end - p), vals, &scr, why,
 		    whylen) == -1)
 			return -1;
 		p = end;
@@ -777,5 +1008,7 @@ lf_parse(struct lf_prog *pg, char *line, size_t len, struct rec_val *vals,
 		snprintf(why, whylen, "unexpected text after the last field");
 		return -1;
 	}
+	if (!pg->masked)
+		pg->clean = rec_clean(line, len);
 	return 0;
 }

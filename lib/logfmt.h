@@ -47,5 +47,11 @@ const struct rec_schema *lf_schema(const struct lf_prog *pg);
  */
 int lf_parse(struct lf_prog *pg, char *line, size_t len, struct rec_val *vals,
     char *why, size_t whylen);
+/*
+ * 1 when the line of the last lf_parse that returned 0 holds no byte that
+ * rec_put escapes or decodes (rec_clean): its values may then be written
+ * with rec_put_row_clean.  0 otherwise (and before any such call).
+ */
+int lf_clean(const struct lf_prog *pg);
 
 #endif

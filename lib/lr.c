@@ -25,9 +25,18 @@ void
 lr_reset(struct lr *r, int fd)
 {
 	r->fd = fd;
-	r->eof = r->skipping = 0;
+	r->eof = r->skipping = r->ranged = 0;
 	r->start = r->end = r->scan = 0;
 	r->lineno = r->offset = 0;
+}
+
+void
+lr_range(struct lr *r, uint64_t off, uint64_t limit)
+{
+	lr_reset(r, r->fd);
+	r->ranged = 1;
+	r->pos = off;
+	r->limit = limit;
 }
 
 void
@@ -56,9 +65,23 @@ lr_fill(struct lr *r)
 		errno = ENOBUFS;	/* cannot happen: lr_next cuts at max */
 		return -1;
 	}
-	do
-		n = read(r->fd, r->buf + r->end, room);
-	while (n == -1 && errno == EINTR);
+	if (r->ranged) {
+		/* a block at a time: a range may end soon after its start */
+		if (room > LR_BLOCK)
+			room = LR_BLOCK;
+		if (room > r->limit - r->pos)
+			room = (size_t)(r->limit - r->pos);
+		n = 0;
+		if (room > 0)
+			do
+				n = pread(r->fd, r->buf + r->end, room, (off_t)r->pos);
+			while (n == -1 && errno == EINTR);
+		if (n > 0)
+			r->pos += (uint64_t)n;
+	} else
+		do
+			n = read(r->fd, r->buf + r->end, room);
+		while (n == -1 && errno == EINTR);
 	if (n == 0)
 		r->eof = 1;
 	if (n > 0)
@@ -72,6 +95,7 @@ take(struct lr *r, struct lr_line *l, size_t len, size_t consumed, int flags)
 	l->p = r->buf + r->start;
 	l->len = len;
 	l->flags = flags;
+	l->off = r->offset;
 	r->start += consumed;
 	r->offset += consumed;
 	r->scan = r->start;

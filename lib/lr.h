@@ -24,6 +24,7 @@ struct lr_line {
 	char *p;
 	size_t len;
 	int flags;
+	uint64_t off;		/* input offset of its first byte */
 };
 
 struct lr {
@@ -36,6 +37,8 @@ struct lr {
 	size_t max;
 	uint64_t lineno;	/* lines returned so far */
 	uint64_t offset;	/* input offset of buf[start] */
+	int ranged;		/* lr_range: pread from pos up to limit */
+	uint64_t pos, limit;
 };
 
 /* Set up r over fd with lines cut at max bytes (max >= 1).  -1 on ENOMEM. */
@@ -43,6 +46,13 @@ int lr_init(struct lr *r, int fd, size_t max);
 /* Start over on another descriptor, keeping the buffer: what was buffered
  * is dropped, line numbers and offsets count from 0 again. */
 void lr_reset(struct lr *r, int fd);
+/*
+ * Read fd (a regular file) from byte off up to byte limit only, with
+ * pread(2), leaving the descriptor's offset alone (so that processes that
+ * share it may each read a range).  End of input is at limit (or where
+ * the file ends, if sooner).  Offsets and line numbers count from 0 at off.
+ */
+void lr_range(struct lr *r, uint64_t off, uint64_t limit);
 /* Free the buffer; r may be NULL or never initialised with a zeroed struct. */
 void lr_free(struct lr *r);
 /*

@@ -1,3 +1,4 @@
+#include <stdlib.h>
 #include <string.h>
 
 #include "rec.h"
@@ -38,6 +39,20 @@ static const char copy_esc[256] = {
 };
 static const char hex[] = "0123456789abcdef";
 
+/* OMPH_SCALAR: -1 until read */
+static int scalar = -1;
+
+int
+rec_scalar(void)
+{
+	const char *e;
+
+	if (scalar < 0)
+		scalar = (e = getenv("OMPH_SCALAR")) != NULL && *e != '\0' &&
+		    strcmp(e, "0") != 0;
+	return scalar;
+}
+
 static void
 init_cls(void)
 {
@@ -45,6 +60,7 @@ init_cls(void)
 
 	if (cls['\\'] != 0)
 		return;
+	(void)rec_scalar();
 	for (c = 0; c < 256; c++)
 		cls[c] = c < 0x20 || c == 0x7f ? C_CTL : c >= 0x80 ? C_HIGH :
 		    C_PLAIN;
@@ -138,7 +154,7 @@ esc_copy(char *d, const unsigned char *s, size_t n, size_t avail, int bsl,
 		 * control or a high byte.  The store may run past the first
 		 * special byte; d has room for what s has left, at least 16.
 		 */
-		while (stop - s >= 16) {
+		while (!scalar && stop - s >= 16) {
 			__m128i v = _mm_loadu_si128((const __m128i *)(const void *)s);
 			__m128i m = _mm_or_si128(_mm_cmplt_epi8(v, _mm_set1_epi8(0x20)),
 			    _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8(0x5c)),
@@ -286,6 +302,121 @@ rec_put_row(struct out *o, const struct rec_val *const *v, int n)
 	return 0;
 }
 
+/* memcpy, inline for the short values most are: overlapping moves */
+static inline void
+copy_small(char *d, const char *s, size_t n)
+{
+	uint64_t a, b;
+	uint32_t x, y;
+
+	if (n >= 8 && n <= 16) {
+		memcpy(&a, s, 8);
+		memcpy(&b, s + n - 8, 8);
+		memcpy(d, &a, 8);
+		memcpy(d + n - 8, &b, 8);
+	} else if (n >= 4 && n < 8) {
+		memcpy(&x, s, 4);
+		memcpy(&y, s + n - 4, 4);
+		memcpy(d, &x, 4);
+		memcpy(d + n - 4, &y, 4);
+	} else if (n < 4) {
+		if (n > 0) {
+			d[0] = s[0];
+			d[n / 2] = s[n / 2];
+			d[n - 1] = s[n - 1];
+		}
+	} else
+		memcpy(d, s, n);
+}
+
+int
+rec_put_row_clean(struct out *o, const struct rec_val *const *v, int n)
+{
+	size_t bound = 1;
+	char *d0, *d;
+	int i;
+
+	if (rec_scalar())
+		return rec_put_row(o, v, n);
+	for (i = 0; i < n; i++)
+		bound += (v[i] != NULL ? (size_t)v[i]->len : 0) + 3;
+	if (bound > OUT_BUFSZ / 2)
+		return rec_put_row(o, v, n);
+	if ((d0 = d = out_reserve(o, bound)) == NULL)
+		return -1;
+	for (i = 0; i < n; i++) {
+		if (v[i] == NULL || v[i]->enc == REC_ABSENT) {
+			d[0] = '\\';
+			d[1] = 'N';
+			d[2] = '\t';
+			d += 3;
+		} else {
+			copy_small(d, v[i]->p, v[i]->len);
+			d += v[i]->len;
+			*d++ = '\t';
+		}
+	}
+	if (n > 0)
+		d--;
+	*d++ = '\n';
+	out_commit(o, (size_t)(d - d0));
+	return 0;
+}
+
+/* SWAR: the high bit of each byte of x that is below 0x20, DEL, 0x80 or
+ * more, or a backslash */
+static inline uint64_t
+dirty8(uint64_t x)
+{
+	return ((x - 0x2020202020202020ULL) | x |
+	    ((x ^ 0x5c5c5c5c5c5c5c5cULL) - 0x0101010101010101ULL) |
+	    ((x ^ 0x7f7f7f7f7f7f7f7fULL) - 0x0101010101010101ULL)) &
+	    0x8080808080808080ULL;
+}
+
+int
+rec_clean(const char *p, size_t n)
+{
+	const unsigned char *s = (const unsigned char *)p, *e = s + n;
+	uint64_t x;
+
+	(void)rec_scalar();
+#ifdef __SSE2__
+	if (!scalar) {
+		__m128i acc = _mm_setzero_si128();
+
+		for (; e - s >= 16; s += 16) {
+			__m128i v = _mm_loadu_si128((const __m128i *)(const void *)s);
+
+			acc = _mm_or_si128(acc, _mm_or_si128(_mm_cmplt_epi8(v,
+			    _mm_set1_epi8(0x20)), _mm_or_si128(_mm_cmpeq_epi8(v,
+			    _mm_set1_epi8(0x5c)), _mm_cmpeq_epi8(v,
+			    _mm_set1_epi8(0x7f)))));
+		}
+		if (_mm_movemask_epi8(acc) != 0)
+			return 0;
+	}
+#endif
+	if (!scalar) {
+		for (; e - s >= 8; s += 8) {
+			memcpy(&x, s, 8);
+			if (dirty8(x))
+				return 0;
+		}
+		if (s < e) {
+			x = 0x4141414141414141ULL;
+			memcpy(&x, s, (size_t)(e - s));
+			return dirty8(x) == 0;
+		}
+		return 1;
+	}
+	/* the portable form, a byte at a time */
+	for (; s < e; s++)
+		if (*s < 0x20 || *s >= 0x7f || *s == '\\')
+			return 0;
+	return 1;
+}
+
 int
 rec_put_header(struct out *o, const char *const *names, int n)
 {
@@ -348,6 +479,26 @@ rec_put_json(struct out *o, const struct rec_val *v, int numeric)
 	e = s + v->len;
 	out_putc(o, '"');
 	while (s < e) {
+		if (!scalar) {
+			/* the run of bytes written as they are, in one copy */
+			const unsigned char *r = s;
+			uint64_t x;
+
+			while (e - r >= 8) {
+				memcpy(&x, r, 8);
+				if (dirty8(x) | (((x ^ 0x2222222222222222ULL) -
+				    0x0101010101010101ULL) & 0x8080808080808080ULL))
+					break;
+				r += 8;
+			}
+			while (r < e && cls[*r] == C_PLAIN && *r != '"')
+				r++;
+			if (r > s) {
+				out_write(o, s, (size_t)(r - s));
+				s = r;
+				continue;
+			}
+		}
 		c = *s;
 		switch (cls[c]) {
 		case C_PLAIN:
@@ -385,6 +536,34 @@ rec_put_json(struct out *o, const struct rec_val *v, int numeric)
 		s++;
 	}
 	return out_putc(o, '"');
+}
+
+int
+rec_put_json_clean(struct out *o, const struct rec_val *v, int numeric)
+{
+	const char *s = v->p, *e = s + v->len, *q;
+	char *d0, *d;
+
+	if (v->enc == REC_ABSENT || scalar || v->len > OUT_BUFSZ / 4)
+		return rec_put_json(o, v, numeric);
+	if (numeric && v->enc == REC_RAW && is_json_number(v->p, v->len))
+		return out_write(o, v->p, v->len);
+	/* only '"' is escaped in clean text */
+	if ((d0 = d = out_reserve(o, 2 * (size_t)v->len + 2)) == NULL)
+		return -1;
+	*d++ = '"';
+	while ((q = memchr(s, '"', (size_t)(e - s))) != NULL) {
+		memcpy(d, s, (size_t)(q - s));
+		d += q - s;
+		*d++ = '\\';
+		*d++ = '"';
+		s = q + 1;
+	}
+	copy_small(d, s, (size_t)(e - s));
+	d += e - s;
+	*d++ = '"';
+	out_commit(o, (size_t)(d - d0));
+	return 0;
 }
 
 size_t
@@ -467,6 +646,30 @@ rec_split(char *line, size_t len, char **f, size_t *flen, int max)
 		n++;
 		if (t == NULL)
 			return n;
+		p = t + 1;
+	}
+}
+
+int
+rec_split_upto(char *line, size_t len, char **f, size_t *flen, int max,
+    int last)
+{
+	char *p = line, *e = line + len, *t;
+	int n = 0;
+
+	if (last >= max)
+		last = max - 1;
+	if (last < 0)
+		return rec_split(line, len, f, flen, max);
+	for (;;) {
+		t = memchr(p, '\t', (size_t)(e - p));
+		f[n] = p;
+		flen[n] = (size_t)((t ? t : e) - p);
+		n++;
+		if (t == NULL)
+			return n;
+		if (n > last)
+			return n + 1;
 		p = t + 1;
 	}
 }

@@ -55,6 +55,25 @@ int rec_canon(const char *name, size_t len);
 int rec_put(struct out *o, const struct rec_val *v);
 /* Write a whole record: n values (NULL is absent), TABs and the LF. */
 int rec_put_row(struct out *o, const struct rec_val *const *v, int n);
+/*
+ * The same when the caller knows that no value holds a byte rec_put would
+ * escape or decode (rec_clean of each value is 1, or of the line they all
+ * point into; constant ASCII text such as converted times is clean too):
+ * each value is copied as it is.  Output is identical to rec_put_row's.
+ */
+int rec_put_row_clean(struct out *o, const struct rec_val *const *v, int n);
+/*
+ * 1 when none of the n bytes at p is one that rec_put escapes or that a
+ * REC_BSL value decodes: a byte below 0x20, DEL, a byte of 0x80 or more,
+ * a backslash.  One pass, sixteen bytes at a time where SSE2 is there.
+ */
+int rec_clean(const char *p, size_t n);
+/*
+ * 1 when the hot paths are to take their portable scalar form and no
+ * shortcut (the environment variable OMPH_SCALAR is set to anything but
+ * "" or "0", read once): for tests that compare both, never for users.
+ */
+int rec_scalar(void);
 /* Write a header line "#a<TAB>b...<LF>" for n names. */
 int rec_put_header(struct out *o, const char *const *names, int n);
 /* The same without the '#': "a<TAB>b...<LF>", for loaders that match names. */
@@ -66,6 +85,8 @@ int rec_put_names(struct out *o, const char *const *names, int n);
  * null.
  */
 int rec_put_json(struct out *o, const struct rec_val *v, int numeric);
+/* The same for a value known to be clean (as for rec_put_row_clean). */
+int rec_put_json_clean(struct out *o, const struct rec_val *v, int numeric);
 
 /*
  * The decimal of n digits (n <= 20, all '0'-'9') divided by 10^places
@@ -81,6 +102,16 @@ size_t rec_decimal(const char *p, size_t n, int places, char *o);
  * COPY escapes in place and returns the new length, or -1 for \N (absent).
  */
 int rec_split(char *line, size_t len, char **f, size_t *flen, int max);
+/*
+ * rec_split that stops at the last column a reader needs: fields 0 to
+ * last (last < max, last >= 0) are stored as rec_split stores them, the
+ * line past the TAB that ends field last is not looked at (nothing there
+ * is stored or counted).  Returns rec_split's count when the line has at
+ * most last + 1 fields, else last + 2 ("more than last + 1").  Fields
+ * past the count are not stored: check the count before reading f[i].
+ */
+int rec_split_upto(char *line, size_t len, char **f, size_t *flen, int max,
+    int last);
 /*
  * The length of the valid UTF-8 sequence of two to four bytes at s (n
  * bytes left, n >= 1), or 0 when it is not one (an ASCII byte included):

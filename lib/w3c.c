@@ -7,6 +7,10 @@
 #include "tm.h"
 #include "w3c.h"
 
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
 enum {
 	K_TEXT, K_DATE, K_TIME, K_LDATE, K_LTIME, K_URI, K_STATUS, K_NUM,
 	K_DUR
@@ -36,6 +40,7 @@ struct w3c {
 	char scratch[2 * TM_ISOMAX];
 	char *qbuf;			/* quoted values with "" undoubled */
 	size_t qcap;
+	int clean;			/* w3c_clean */
 };
 
 struct w3c *
@@ -52,6 +57,12 @@ w3c_free(struct w3c *w)
 	free(w->qbuf);
 	free(w->names);
 	free(w);
+}
+
+int
+w3c_clean(const struct w3c *w)
+{
+	return w->clean;
 }
 
 const struct rec_schema *
@@ -116,6 +127,124 @@ new_col(struct w3c *w, const char *name, size_t n)
 	return w->schema.n++;
 }
 
+/* the first space or TAB in [p, e), or e */
+static inline char *
+find_ws(char *p, char *e)
+{
+#ifdef __SSE2__
+	if (!rec_scalar())
+		while (e - p >= 16) {
+			__m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+			unsigned bits = (unsigned)_mm_movemask_epi8(_mm_or_si128(
+			    _mm_cmpeq_epi8(v, _mm_set1_epi8(' ')),
+			    _mm_cmpeq_epi8(v, _mm_set1_epi8('\t'))));
+
+			if (bits != 0)
+				return p + __builtin_ctz(bits);
+			p += 16;
+		}
+#endif
+	while (p < e && *p != ' ' && *p != '\t')
+		p++;
+	return p;
+}
+
+#ifdef __SSE2__
+#define W3C_MASKMAX 4096	/* lines up to this are split by bit masks */
+
+/* the bits of spaces and TABs of a line, one pass (static: one thread) */
+static uint64_t wsmask[W3C_MASKMAX / 64];
+
+/*
+ * Index p[0..n) (n <= W3C_MASKMAX): wsmask gets its spaces and TABs;
+ * returns -1 when it holds a '"' (split the slow way), else whether no
+ * byte needs escaping (rec_clean).
+ */
+static int
+index_ws(const char *p, size_t n)
+{
+	unsigned char pad[64];
+	const unsigned char *s = (const unsigned char *)p;
+	__m128i acc = _mm_setzero_si128(), q = _mm_setzero_si128(), v;
+	size_t w, nw = (n + 63) / 64;
+	uint64_t m;
+	int b;
+
+	for (w = 0; w < nw; w++, s += 64) {
+		if (w + 1 == nw && n % 64 != 0) {
+			memset(pad, 'A', sizeof(pad));
+			memcpy(pad, s, n % 64);
+			s = pad;
+		}
+		for (b = 0, m = 0; b < 4; b++) {
+			v = _mm_loadu_si128((const __m128i *)(const void *)(s + 16 * b));
+			m |= (uint64_t)(unsigned)_mm_movemask_epi8(_mm_or_si128(
+			    _mm_cmpeq_epi8(v, _mm_set1_epi8(' ')),
+			    _mm_cmpeq_epi8(v, _mm_set1_epi8('\t')))) << (16 * b);
+			q = _mm_or_si128(q, _mm_cmpeq_epi8(v, _mm_set1_epi8('"')));
+			acc = _mm_or_si128(acc, _mm_or_si128(_mm_cmplt_epi8(v,
+			    _mm_set1_epi8(0x20)), _mm_or_si128(_mm_cmpeq_epi8(v,
+			    _mm_set1_epi8(0x5c)), _mm_cmpeq_epi8(v,
+			    _mm_set1_epi8(0x7f)))));
+		}
+		wsmask[w] = m;
+	}
+	if (n % 64 != 0)
+		wsmask[nw - 1] |= ~0ULL << (n % 64);
+	if (_mm_movemask_epi8(q) != 0)
+		return -1;
+	/* a TAB is not clean: TAB-separated lines take the escaping path */
+	return _mm_movemask_epi8(acc) == 0;
+}
+
+/*
+ * tokens() of a line without '"' indexed by index_ws: the runs between
+ * set bits.  Same result.
+ */
+static int
+tokens_masked(struct w3c *w, char *p, size_t len, int max)
+{
+	size_t wd, nw = (len + 63) / 64, base;
+	uint64_t x, prev = 1, sh, st, en;
+	int ns = 0, ne = 0;
+
+	/*
+	 * A token starts at a byte that is not a space or TAB after one that
+	 * is (or at the start), and ends at a space or TAB after a byte that
+	 * is not; past len all bytes count as spaces.
+	 */
+	for (wd = 0; wd < nw; wd++) {
+		x = wsmask[wd];
+		sh = x << 1 | prev;
+		prev = x >> 63;
+		st = ~x & sh;
+		en = x & ~sh;
+		base = wd << 6;
+		while (en != 0 && ne < ns) {
+			w->toklen[ne] = base + (size_t)__builtin_ctzll(en) -
+			    (size_t)(w->tok[ne] - p);
+			ne++;
+			en &= en - 1;
+		}
+		while (st != 0) {
+			if (ns == max)
+				return ns + 1;
+			w->tok[ns++] = p + base + __builtin_ctzll(st);
+			st &= st - 1;
+			if (en != 0) {
+				w->toklen[ne] = base + (size_t)__builtin_ctzll(en) -
+				    (size_t)(w->tok[ne] - p);
+				ne++;
+				en &= en - 1;
+			}
+		}
+	}
+	if (ne < ns)
+		w->toklen[ne] = len - (size_t)(w->tok[ne] - p);
+	return ns;
+}
+#endif
+
 /*
  * Split p[0..n) into tokens; quoted values lose their quotes.  The line is
  * left as it is: a value with "" standing for one quote is undoubled into
@@ -177,8 +306,7 @@ tokens(struct w3c *w, char *p, char *e, int max)
 				p++;
 		} else {
 			s = p;
-			while (p < e && *p != ' ' && *p != '\t')
-				p++;
+			p = find_ws(p, e);
 			w->tok[n] = s;
 			w->toklen[n] = (size_t)(p - s);
 		}
@@ -326,7 +454,20 @@ w3c_line(struct w3c *w, char *line, size_t len, struct rec_val *vals,
 		snprintf(why, whylen, "no #Fields directive before this line");
 		return -1;
 	}
-	n = tokens(w, line, e, w->nin);
+	n = -2;
+#ifdef __SSE2__
+	if (!rec_scalar() && (size_t)(e - line) <= W3C_MASKMAX) {
+		k = index_ws(line, (size_t)(e - line));
+		if (k >= 0) {
+			n = tokens_masked(w, line, (size_t)(e - line), w->nin);
+			w->clean = k;
+		}
+	}
+#endif
+	if (n == -2) {
+		w->clean = rec_clean(line, (size_t)(e - line));
+		n = tokens(w, line, e, w->nin);
+	}
 	if (n != w->nin) {
 		snprintf(why, whylen, "%s%d values for %d fields", n > w->nin ?
 		    "more than " : "", n > w->nin ? w->nin : n, w->nin);

@@ -32,5 +32,11 @@ const struct rec_schema *w3c_schema(const struct w3c *w);
  */
 int w3c_line(struct w3c *w, char *line, size_t len, struct rec_val *vals,
     char *why, size_t whylen);
+/*
+ * 1 when the line of the last W3C_RECORD holds no byte that rec_put
+ * escapes (rec_clean; quoted values undoubled are then clean too): its
+ * values may be written with rec_put_row_clean.
+ */
+int w3c_clean(const struct w3c *w);
 
 #endif

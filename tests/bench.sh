@@ -41,12 +41,43 @@ awk 'BEGIN {
 	getline m < "'$B'/t.mawk-count-status"; getline p < "'$B'/t.omph-parse-combined"
 	printf "omph-parse vs mawk: %.2fx (target >= 1.0, stretch 1.5)\n", m / p }'
 
+# --- issue 16: omph-parse ratios to mawk, beside their targets -----------
+# (each a ratio of best times in this run: below 1 is faster than mawk)
+w3clog=$B/w3c-$LINES.log
+[ -s "$w3clog" ] || bin/omph-loggen -f w3c -n "$LINES" -s 42 >"$w3clog" || exit 1
+best "mawk-w3c-count-status" "mawk '{c[\$12]++}' $w3clog"
+best "omph-parse-w3c" "bin/omph-parse w3c $w3clog"
+best "omph-parse-nginx-format" "bin/omph-parse 'nginx:\$remote_addr - \$remote_user [\$time_local] \"\$request\" \$status \$body_bytes_sent \"\$http_referer\" \"\$http_user_agent\"' $log"
+best "omph-parse-combined-j2" "bin/omph-parse -j 2 combined $log"
+best "omph-parse-combined-j2-pipe" "bin/omph-parse -j 2 combined $log | cat"
+best "omph-parse-combined-j1-pipe" "bin/omph-parse combined $log | cat"
+awk 'BEGIN {
+	getline m < "'$B'/t.mawk-count-status"; getline p < "'$B'/t.omph-parse-combined"
+	getline j < "'$B'/t.omph-parse-combined-json"; getline ng < "'$B'/t.omph-parse-nginx-format"
+	getline mw < "'$B'/t.mawk-w3c-count-status"; getline w < "'$B'/t.omph-parse-w3c"
+	getline j2 < "'$B'/t.omph-parse-combined-j2"
+	getline p2 < "'$B'/t.omph-parse-combined-j2-pipe"; getline p1 < "'$B'/t.omph-parse-combined-j1-pipe"
+	printf "omph-parse combined / mawk:        %.2f (target <= 0.50)\n", p / m
+	printf "omph-parse -o json / mawk:         %.2f (target <= 0.80)\n", j / m
+	printf "omph-parse w3c / mawk (w3c):       %.2f (target <= 0.60)\n", w / mw
+	printf "omph-parse nginx: / combined:      %.2f (target <= 1.0: the same program path)\n", ng / p
+	printf "omph-parse -j 2 speed-up:          %.2fx to /dev/null, %.2fx to a pipe (target >= 1.8)\n", p / j2, p1 / p2 }'
+# --- end of issue 16 -------------------------------------------------------
+
 # omph-tail: bytes of a file to a pipe, beside cat to a pipe
 best "cat-to-pipe" "cat $log | cat"
 best "omph-tail-once-to-pipe" "bin/omph-tail --once $log | cat"
 awk 'BEGIN {
 	getline c < "'$B'/t.cat-to-pipe"; getline t < "'$B'/t.omph-tail-once-to-pipe"
 	printf "omph-tail vs cat to a pipe: %.0f%% (target >= 80%%)\n", 100 * c / t }'
+# issue 16: omph-tail --once to a file, beside cat to a file
+best "cat-to-file" "cat $log >$B/cat.out"
+best "omph-tail-once-to-file" "bin/omph-tail --once $log >$B/tail.out"
+rm -f $B/cat.out $B/tail.out
+awk 'BEGIN {
+	getline c < "'$B'/t.cat-to-pipe"; getline t < "'$B'/t.omph-tail-once-to-pipe"
+	getline cf < "'$B'/t.cat-to-file"; getline tf < "'$B'/t.omph-tail-once-to-file"
+	printf "omph-tail --once / cat:            %.2f to a pipe, %.2f to a file (target <= 1.2)\n", t / c, tf / cf }'
 
 # omph-tail following a file that a writer appends to as fast as it can
 grow=$B/grow.log

@@ -985,3 +985,52 @@ $(tsv /d "$ID1:50:60")" ]
 	run --separate-stderr omph-parse --tagged w3c "$T/in"
 	[ "${lines[0]}" = "$(hdr time client path status source origin)" ]
 }
+
+# --- speed paths: the same output whatever path is taken -------------------
+
+# same_run ENV... -- ARGS: stdout and stderr of omph-parse ARGS, plain and
+# under ENV, byte for byte
+same_run() {
+	local envs=()
+	while [ "$1" != -- ]; do envs+=("$1"); shift; done
+	shift
+	omph-parse "$@" >"$T/a.out" 2>"$T/a.err" || true
+	env "${envs[@]}" omph-parse "$@" >"$T/b.out" 2>"$T/b.err" || true
+	cmp "$T/a.out" "$T/b.out" && cmp "$T/a.err" "$T/b.err"
+}
+
+@test "SIMD and the scalar paths (OMPH_SCALAR) write the same records and messages on every real log" {
+	for f in "$DATA"/*/*; do
+		for fmt in combined vcombined w3c auto; do
+			same_run OMPH_SCALAR=1 -- "$fmt" "$f" || { echo "$fmt $f"; return 1; }
+			same_run OMPH_SCALAR=1 -- -o json "$fmt" "$f" || { echo "json $fmt $f"; return 1; }
+		done
+	done
+}
+
+@test "-j 2, 3 and 4 write what -j 1 does on every real log: records, headers, W3C state, rejects, messages" {
+	for f in "$DATA"/*/*; do
+		for fmt in combined w3c; do
+			for j in 2 3 4; do
+				same_run OMPH_PAR_CHUNK=2000 -- -j "$j" "$fmt" "$f" ||
+				    { echo "-j $j $fmt $f"; return 1; }
+			done
+			same_run OMPH_PAR_CHUNK=3000 -- -j 3 --fields time,path,nosuch -o json "$fmt" "$f" ||
+			    { echo "-j 3 fields $fmt $f"; return 1; }
+		done
+	done
+	# -j does not change what a rejects file gets
+	omph-parse --rejects "$T/r1" combined "$DATA"/awkward/* >/dev/null 2>&1 || true
+	OMPH_PAR_CHUNK=500 omph-parse -j 2 --rejects "$T/r2" combined "$DATA"/awkward/* >/dev/null 2>&1 || true
+	cmp "$T/r1" "$T/r2"
+}
+
+@test "-j: range-checked; stdin is parsed by one process" {
+	run --separate-stderr omph-parse -j 0 combined
+	[ "$status" -eq 2 ]
+	run --separate-stderr omph-parse -j 65 combined
+	[ "$status" -eq 2 ]
+	run --separate-stderr omph-parse -j 2 combined <"$ELASTIC"
+	[ "$status" -eq 0 ]
+	[ "${#lines[@]}" -eq 10000 ]
+}

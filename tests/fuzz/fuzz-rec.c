@@ -249,6 +249,56 @@ line(char *p, size_t len, size_t *mark)
 	if (wn < 1 || w[wn - 1] != '\n' || !clean_text(w, wn - 1, &tabs) ||
 	    tabs != (size_t)k - 1)
 		fail("rec_put_row wrote a bad row", w, wn);
+	/* a clean line: the copying writers write what the escaping ones do */
+	if (rec_clean(p, len)) {
+		char *want;
+		size_t wl;
+
+		if ((want = malloc(wn + 1)) == NULL)
+			abort();
+		memcpy(want, w, wn);
+		wl = wn;
+		rec_put_row_clean(o, row, k);
+		w = taken(mark, &wn);
+		if (wn != wl || memcmp(w, want, wn) != 0)
+			fail("rec_put_row_clean differs from rec_put_row", p, len);
+		free(want);
+		for (i = 0; i < k; i++) {
+			rec_put_json(o, &vals[i], i & 2);
+			w = taken(mark, &wn);
+			if ((want = malloc(wn + 1)) == NULL)
+				abort();
+			memcpy(want, w, wn);
+			wl = wn;
+			rec_put_json_clean(o, &vals[i], i & 2);
+			w = taken(mark, &wn);
+			if (wn != wl || memcmp(w, want, wn) != 0)
+				fail("rec_put_json_clean differs from rec_put_json",
+				    f[i], fl[i]);
+			free(want);
+		}
+	} else {
+		for (i = 0; i < (int)len; i++)
+			if ((unsigned char)p[i] < 0x20 || (unsigned char)p[i] >= 0x7f ||
+			    p[i] == '\\')
+				break;
+		if (i == (int)len)
+			fail("rec_clean said a clean line is not", p, len);
+	}
+	/* rec_split_upto: the first fields as rec_split has them */
+	{
+		char *uf[MAXF];
+		size_t ufl[MAXF];
+		int last = (int)(len % 7), un, want;
+
+		un = rec_split_upto(p, len, uf, ufl, MAXF, last);
+		want = n <= last + 1 ? n : last + 2;
+		if (un != want)
+			fail("rec_split_upto count", p, len);
+		for (i = 0; i < un && i <= last; i++)
+			if (uf[i] != f[i] || ufl[i] != fl[i])
+				fail("rec_split_upto field", p, len);
+	}
 	for (i = 0; i < k; i++) {
 		(void)rec_canon(f[i], fl[i]);
 		value(f[i], fl[i], mark);
