@@ -44,14 +44,15 @@
 #include "serve.h"
 #include "sig.h"
 #include "snap.h"
+#include "tally.h"
 #include "out.h"
 #include "rec.h"
 #include "tm.h"
 #include "wire.h"
 
 #define MAXKEYF 8		/* key fields of one panel */
-#define MAXPANELS 16
-#define MAXRULES 32
+#define MAXPANELS TALLY_MAXPANELS
+#define MAXRULES TALLY_MAXRULES
 #define MAX_REPORTS 10
 #define EXIT_ALERT 3
 #define MAXLISTEN INGEST_MAXLISTEN
@@ -105,42 +106,16 @@ static const char *opt_state;		/* --state */
 
 static struct cols_want key_want;	/* the key names, for lib/cols */
 
-/*
- * A panel: the counts of one -k, its keys ranked for a snapshot.  Every
- * panel counts every record, so their totals, records, late and times are
- * the same: the first one's stand for all.
- */
-struct panel {
-	struct collect *co;
-	const struct popt *opt;
-	int i;				/* its index */
-	struct agg a;
-	struct agg_key **sorted;	/* room for a.cap keys */
-	size_t sortcap, nsorted;
-};
-
 struct collect {
-	struct panel pan[MAXPANELS];
-	int npan;
+	struct tally t;			/* the panels and alerts (lib/tally.h) */
 	struct out *out;
 	struct tm_cache tc;
 	char tkey[32];			/* last time text parsed */
 	size_t tkeylen;
 	int64_t tval;
 	uint64_t bad, lines;
-	uint64_t site_alerts;		/* active --alert-total rules */
-	int64_t since[MAXRULES];	/* when each total rule was raised */
-	struct alert_event *ev;		/* raises, resolves to write */
-	size_t nev, evcap;
-	uint64_t events;		/* added or written: the state changed */
-	struct alert_active *act;	/* per-key alerts active, in raise order */
-	size_t nact, actcap;
-	char *keybuf;
-	size_t keycap;
-	int64_t started;		/* wall clock at start */
 	struct ingest_feed in;		/* stdin */
 	struct out *snap;		/* one snapshot, in memory */
-	struct snap_wr w;		/* writing it (lib/snap.h) */
 	struct dash *web;		/* --http, or NULL */
 	struct out *jsnap, *msnap;	/* --http: its JSON, its metrics */
 	int webfd;			/* --http: its listening socket */
@@ -171,8 +146,6 @@ static void metrics(struct collect *, struct out *);
 static void emit(struct collect *);
 static void report(struct collect *, int64_t, int);
 static void put_snapshot(struct collect *, struct out *, int, int64_t, int);
-static void evaluate(struct collect *, int64_t);
-static void on_drop(void *, struct agg_key *);
 static int64_t wall(void);
 static void advance(struct collect *);
 static void ck_load(struct collect *);
@@ -217,6 +190,7 @@ main(int argc, char *argv[])
 	static struct pollfd pfd[1 + MAXLISTEN + 1 + MAXCONNS + SERVE_MAX +
 	    1 + HTTP_CONNS + 1];
 	struct collect co;
+	struct tally_opts topt;
 	struct lr r;
 	struct lr_line l;
 	sigset_t orig;
@@ -415,24 +389,26 @@ main(int argc, char *argv[])
 	sig_hup_setup(&orig);
 
 	memset(&co, 0, sizeof(co));
-	for (co.npan = 0; co.npan < opt_npan; co.npan++) {
-		struct panel *pn = &co.pan[co.npan];
-
-		pn->co = &co;
-		pn->opt = &opt_pan[co.npan];
-		pn->i = co.npan;
-		if (agg_init(&pn->a, pn->opt->max_keys, opt_window) == -1)
+	topt.window = opt_window;
+	topt.rules = opt_rules;
+	topt.nrules = opt_nrules;
+	topt.trules = opt_trules;
+	topt.ntrules = opt_ntrules;
+	topt.min_hits = opt_min_hits;
+	topt.sort = opt_sort;
+	tally_init(&co.t, &topt);
+	for (v = 0; v < (size_t)opt_npan; v++)
+		if (tally_panel(&co.t, opt_pan[v].name, (const char *const *)
+		    opt_keys + opt_pan[v].k0, opt_pan[v].nk, opt_pan[v].k0,
+		    opt_pan[v].top, opt_pan[v].max_keys) == -1)
 			err(1, NULL);
-		pn->a.drop = on_drop;
-		pn->a.droparg = pn;
-	}
 	if ((co.out = malloc(sizeof(*co.out))) == NULL ||
 	    (co.snap = malloc(sizeof(*co.snap))) == NULL ||
 	    lr_init(&r, STDIN_FILENO, 1024 * 1024) == -1)
 		err(1, NULL);
 	out_init(co.out, STDOUT_FILENO);
 	out_init_mem(co.snap);
-	co.started = wall();
+	co.t.started = wall();
 	co.in.name = "stdin";
 	net_setup(&co);
 	if (opt_state != NULL)
@@ -464,7 +440,7 @@ main(int argc, char *argv[])
 		if (sig_caught())
 			break;
 		ms = -1;
-		told = co.events;
+		told = co.t.events;
 		if (opt_interval > 0) {
 			t = tm_mono();
 			if (t >= next_tick) {
@@ -477,7 +453,7 @@ main(int argc, char *argv[])
 					ck_save(&co);
 				advance(&co);
 				report(&co, opt_arrival ? wall() :
-				    co.pan[0].a.newest, 0);
+				    co.t.pan[0].a.newest, 0);
 				emit(&co);
 				if (out_flush(co.out) == -1)
 					break;
@@ -509,7 +485,7 @@ main(int argc, char *argv[])
 				if (co.ck_last + w0 < due)
 					due = co.ck_last + w0;
 			}
-			if (t >= due || co.events != told) {
+			if (t >= due || co.t.events != told) {
 				ck_save(&co);
 				co.ck_took = tm_mono() - t;
 				co.ck_last = t;
@@ -583,7 +559,7 @@ main(int argc, char *argv[])
 	}
 	if (!co.out->err) {
 		advance(&co);
-		report(&co, opt_arrival ? wall() : co.pan[0].a.newest, 1);
+		report(&co, opt_arrival ? wall() : co.t.pan[0].a.newest, 1);
 		emit(&co);
 	}
 	if (out_flush(co.out) == -1) {
@@ -601,25 +577,16 @@ main(int argc, char *argv[])
 	}
 	/* batch use: an alert active at the end is exit status 3 */
 	if (rv == 0 && opt_interval == 0) {
-		if (co.site_alerts != 0 || co.nact != 0)
+		if (co.t.site_alerts != 0 || co.t.nact != 0)
 			rv = EXIT_ALERT;
 	}
 	ingest_free(co.ing);
 	web_close(&co);
 	lr_free(&r);
-	free(co.act);
-	for (v = 0; v < (size_t)co.npan; v++) {
-		agg_free(&co.pan[v].a);
-		free(co.pan[v].sorted);
-	}
+	tally_free(&co.t);
 	free(co.out);
 	out_free(co.snap);
 	free(co.snap);
-	snap_wr_free(&co.w);
-	free(co.keybuf);
-	while (co.nev > 0)
-		free(co.ev[--co.nev].key);
-	free(co.ev);
 	orig_free(&co.org);
 	ckpt_buf_free(&co.ck);
 	return rv;
@@ -635,11 +602,8 @@ wall(void)
 static void
 advance(struct collect *co)
 {
-	int i;
-
 	if (opt_arrival)
-		for (i = 0; i < co->npan; i++)
-			agg_advance(&co->pan[i].a, wall());
+		tally_advance(&co->t, wall());
 }
 
 /*
@@ -693,48 +657,6 @@ line(struct collect *co, struct ingest_feed *fd, char *p, size_t len)
 		record(co, fd, p, len);
 }
 
-/* digits as a number; -1 if not all digits (or empty, or \N) */
-static int64_t
-digits(const char *p, size_t n)
-{
-	int64_t v = 0;
-	size_t i;
-
-	if (n == 0 || n > 18)
-		return -1;
-	for (i = 0; i < n; i++) {
-		if (p[i] < '0' || p[i] > '9')
-			return -1;
-		v = v * 10 + (p[i] - '0');
-	}
-	return v;
-}
-
-/* decimal seconds as microseconds; -1 if not a decimal */
-static int64_t
-micros(const char *p, size_t n)
-{
-	int64_t s = 0, us = 0;
-	size_t i = 0;
-	int d = 0;
-
-	for (; i < n && p[i] >= '0' && p[i] <= '9' && i < 12; i++)
-		s = s * 10 + (p[i] - '0');
-	if (i == 0 && (n == 0 || p[0] != '.'))
-		return -1;
-	if (i < n && p[i] == '.')
-		for (i++; i < n && p[i] >= '0' && p[i] <= '9'; i++)
-			if (d < 6) {
-				us = us * 10 + (p[i] - '0');
-				d++;
-			}
-	if (i != n)
-		return -1;
-	while (d++ < 6)
-		us *= 10;
-	return s * 1000000 + us;
-}
-
 /*
  * The origin of a record of feed fd (lib/origin.h): 0 when it is a
  * repeat, not to be counted; else 1, a gap before it counted.  The feed's
@@ -765,12 +687,11 @@ static void
 record(struct collect *co, struct ingest_feed *fd, char *p, size_t len)
 {
 	char *f[REC_MAXF];
-	size_t fl[REC_MAXF], klen, need;
-	int n, i, j;
+	size_t fl[REC_MAXF];
+	int n;
 	int64_t sec = INT64_MIN, status = 0, bytes = 0, dur = -1;
 	uint64_t client;
 	const uint64_t *cl = NULL;	/* &client, when the record has one */
-	char *kb;
 	const struct cols *c = &fd->c;
 
 	if (c->n == 0) {
@@ -811,397 +732,46 @@ record(struct collect *co, struct ingest_feed *fd, char *p, size_t len)
 		return;
 	}
 	if (c->status >= 0)
-		status = digits(f[c->status], fl[c->status]);
-	if (c->bytes >= 0 && (bytes = digits(f[c->bytes],
+		status = rec_digits(f[c->status], fl[c->status]);
+	if (c->bytes >= 0 && (bytes = rec_digits(f[c->bytes],
 	    fl[c->bytes])) < 0)
 		bytes = 0;
 	if (c->duration >= 0)
-		dur = micros(f[c->duration], fl[c->duration]);
+		dur = rec_micros(f[c->duration], fl[c->duration]);
 	/* visitors: distinct clients; an absent one (\N) is none */
 	if (c->client >= 0 && !(fl[c->client] == 2 &&
 	    memcmp(f[c->client], "\\N", 2) == 0)) {
 		client = hll_hash(f[c->client], fl[c->client]);
 		cl = &client;
 	}
-	/* each panel's key: its fields as written (escaped), joined by TAB */
-	for (i = 0; i < co->npan; i++) {
-		const struct popt *po = co->pan[i].opt;
-
-		need = (size_t)po->nk;
-		for (j = po->k0; j < po->k0 + po->nk; j++)
-			need += c->key[j] >= 0 ? fl[c->key[j]] : 2;
-		if (need > co->keycap) {
-			if ((kb = realloc(co->keybuf, need * 2)) == NULL)
-				err(1, NULL);
-			co->keybuf = kb;
-			co->keycap = need * 2;
-		}
-		klen = 0;
-		for (j = po->k0; j < po->k0 + po->nk; j++) {
-			if (j > po->k0)
-				co->keybuf[klen++] = '\t';
-			if (c->key[j] >= 0) {
-				memcpy(co->keybuf + klen, f[c->key[j]],
-				    fl[c->key[j]]);
-				klen += fl[c->key[j]];
-			} else {
-				memcpy(co->keybuf + klen, "\\N", 2);
-				klen += 2;
-			}
-		}
-		/* late for one is late for all: the windows move together */
-		if (agg_add(&co->pan[i].a, co->keybuf, klen, sec, (int)status,
-		    (uint64_t)bytes, dur, cl) == -1)
-			err(1, NULL);
-	}
+	if (tally_add(&co->t, f, fl, c->key, sec, (int)status, (uint64_t)bytes,
+	    dur, cl) == -1)
+		err(1, NULL);
 	if (fd->snd != NULL)
 		fd->snd->records++;
 }
 
-/*
- * Seconds the rates are over: the window; in totals mode the records' time
- * span, or the time since start when no record had a time.
- */
-static double
-span(const struct collect *co)
-{
-	const struct agg *a = &co->pan[0].a;
-
-	if (opt_window > 0)
-		return opt_window;
-	if (a->first == INT64_MIN || a->newest == INT64_MIN)
-		return (double)(wall() - co->started + 1);
-	return (double)(a->newest - a->first + 1);
-}
-
-/* rule raised or resolved for key k of panel pn, or the site (k NULL) */
+/* the senders' table or JSON member (lib/ingest), for tally_put */
 static void
-add_event(struct collect *co, int raise, int rule, const struct panel *pn,
-    const struct agg_key *k, int metric, int64_t at)
+senders(void *arg, struct snap_wr *w, struct out *o)
 {
-	struct alert_event *e;
+	struct collect *co = arg;
 
-	if (co->nev == co->evcap) {
-		size_t cap = co->evcap ? co->evcap * 2 : 16;
-
-		if ((e = realloc(co->ev, cap * sizeof(*e))) == NULL)
-			err(1, NULL);
-		co->ev = e;
-		co->evcap = cap;
-	}
-	e = &co->ev[co->nev++];
-	co->events++;
-	e->raise = raise;
-	e->rule = rule;
-	e->panel = k != NULL ? pn->i : 0;
-	e->value = alert_value(k != NULL ? k : &co->pan[0].a.total, metric,
-	    span(co), &e->present);
-	e->at = at;
-	e->key = NULL;
-	e->keylen = 0;
-	if (k != NULL) {
-		if ((e->key = malloc(k->len ? k->len : 1)) == NULL)
-			err(1, NULL);
-		memcpy(e->key, k->key, k->len);
-		e->keylen = k->len;
-	}
-}
-
-/* rule r became active for key k (slot s of panel pn) at time at */
-static void
-activate(struct collect *co, const struct panel *pn, const struct agg_key *k,
-    uint32_t s, int r, int64_t at)
-{
-	struct alert_active *a;
-
-	if (co->nact == co->actcap) {
-		size_t cap = co->actcap ? co->actcap * 2 : 16;
-
-		if ((a = realloc(co->act, cap * sizeof(*a))) == NULL)
-			err(1, NULL);
-		co->act = a;
-		co->actcap = cap;
-	}
-	a = &co->act[co->nact++];
-	a->panel = (uint32_t)pn->i;
-	a->slot = s;
-	a->gen = k->gen;
-	a->rule = r;
-	a->since = at;
-}
-
-/* rule r (-1: every rule) no longer holds for the key in slot s of pn */
-static void
-deactivate(struct collect *co, const struct panel *pn, uint32_t s,
-    uint32_t gen, int r)
-{
-	size_t i, n = 0;
-
-	for (i = 0; i < co->nact; i++)
-		if (co->act[i].panel != (uint32_t)pn->i ||
-		    co->act[i].slot != s || co->act[i].gen != gen ||
-		    (r >= 0 && co->act[i].rule != r))
-			co->act[n++] = co->act[i];
-	co->nact = n;
-}
-
-/* a key leaves (expired or evicted): its alerts resolve */
-static void
-on_drop(void *arg, struct agg_key *k)
-{
-	struct panel *pn = arg;
-	int i;
-
-	if (k->alerts == 0)
-		return;
-	for (i = 0; i < opt_nrules; i++)
-		if (k->alerts & (1ULL << i))
-			add_event(pn->co, 0, i, pn, k, opt_rules[i].metric,
-			    pn->a.newest);
-	deactivate(pn->co, pn, (uint32_t)(k - pn->a.keys), k->gen, -1);
-	k->alerts = 0;
-}
-
-/* raise and resolve alerts: per key and for the site */
-static void
-evaluate(struct collect *co, int64_t at)
-{
-	struct agg_key *k;
-	struct panel *pn;
-	double sp = span(co);
-	size_t i;
-	int p, r, holds;
-
-	for (p = 0; opt_nrules > 0 && p < co->npan; p++) {
-		pn = &co->pan[p];
-		for (i = 0; i < pn->a.hi; i++) {
-			k = &pn->a.keys[i];
-			if (!k->used)
-				continue;
-			for (r = 0; r < opt_nrules; r++) {
-				holds = k->c.hits >= opt_min_hits &&
-				    alert_holds(&opt_rules[r], k, sp);
-				if (holds == !!(k->alerts & (1ULL << r)))
-					continue;
-				add_event(co, holds, r, pn, k,
-				    opt_rules[r].metric, at);
-				if (holds)
-					activate(co, pn, k, (uint32_t)i, r, at);
-				else
-					deactivate(co, pn, (uint32_t)i, k->gen,
-					    r);
-				k->alerts ^= 1ULL << r;
-			}
-		}
-	}
-	for (r = 0; r < opt_ntrules; r++) {
-		holds = alert_holds(&opt_trules[r], &co->pan[0].a.total, sp);
-		if (holds == !!(co->site_alerts & (1ULL << r)))
-			continue;
-		add_event(co, holds, opt_nrules + r, NULL, NULL,
-		    opt_trules[r].metric, at);
-		co->site_alerts ^= 1ULL << r;
-		if (holds)
-			co->since[r] = at;
-	}
-}
-
-static int
-cmp_keys(const void *x, const void *y)
-{
-	const struct agg_key *a = *(const struct agg_key *const *)x;
-	const struct agg_key *b = *(const struct agg_key *const *)y;
-	int pa, pb;
-	double va = alert_value(a, opt_sort, 1, &pa);
-	double vb = alert_value(b, opt_sort, 1, &pb);
-
-	if (pa != pb)
-		return pb - pa;
-	if (va != vb)
-		return va < vb ? 1 : -1;
-	if (a->len != b->len)
-		return a->len < b->len ? -1 : 1;
-	return memcmp(a->key, b->key, a->len);
-}
-
-/* a key row, the site's (every key field "*" or null) when site is set */
-static void
-put_row(struct collect *co, const struct agg_key *k, int site)
-{
-	double sp = span(co), v[M_N];
-	int m, present[M_N];
-
-	for (m = 0; m < M_N; m++)
-		v[m] = alert_value(k, m, sp, &present[m]);
-	snap_put_row(&co->w, site ? NULL : k->key, k->len, v, present);
-}
-
-static void
-put_event(struct collect *co, const char *what, int rule, const char *key,
-    size_t keylen, double value, int present, int64_t at)
-{
-	snap_put_event(&co->w, what, rule < opt_nrules ? opt_rules[rule].text :
-	    opt_trules[rule - opt_nrules].text, key, keylen, value, present, at);
+	ingest_put_senders(co->ing, w, o, co->org.used);
 }
 
 /*
- * The senders heard from (with --listen): a "#sender" table, or a JSON
- * "senders" member followed by a comma.
- */
-static void
-senders(struct collect *co, struct out *o)
-{
-	ingest_put_senders(co->ing, &co->w, o, co->org.used);
-}
-
-/* one snapshot (man/omph.7): summary, tables, alert events, active alerts */
-static void
-report(struct collect *co, int64_t at, int final)
-{
-	struct panel *pn;
-	size_t i, n;
-	int p;
-
-	for (p = 0; p < co->npan; p++)
-		agg_visitors(&co->pan[p].a);
-	evaluate(co, at);
-	for (p = 0; p < co->npan; p++) {
-		pn = &co->pan[p];
-		if (pn->sortcap < pn->a.cap) {
-			free(pn->sorted);
-			if ((pn->sorted = malloc(pn->a.cap *
-			    sizeof(*pn->sorted))) == NULL)
-				err(1, NULL);
-			pn->sortcap = pn->a.cap;
-		}
-		for (i = n = 0; i < pn->a.hi; i++)
-			if (pn->a.keys[i].used)
-				pn->sorted[n++] = &pn->a.keys[i];
-		if (n > 1)
-			qsort(pn->sorted, n, sizeof(*pn->sorted), cmp_keys);
-		pn->nsorted = n < pn->opt->top ? n : pn->opt->top;
-	}
-	put_snapshot(co, co->snap, opt_json, at, final);
-	/* the web's JSON of the same snapshot, unless that was it */
-	if (co->web != NULL && !opt_json)
-		put_snapshot(co, co->jsnap, 1, at, final);
-	co->events += co->nev;		/* written: no longer to write */
-	while (co->nev > 0)
-		free(co->ev[--co->nev].key);
-}
-
-/* write keys and events of panel pn from now on */
-static void
-wr_panel(struct collect *co, const struct panel *pn)
-{
-	co->w.keys = (const char *const *)opt_keys + pn->opt->k0;
-	co->w.nkeys = pn->opt->nk;
-	co->w.panel = co->npan > 1 ? pn->opt->name : NULL;
-}
-
-/* a panel's site row and top rows: tsv lines, or JSON "total" and "top" */
-static void
-put_rows(struct collect *co, const struct panel *pn)
-{
-	struct out *o = co->w.o;
-	size_t i;
-
-	if (co->w.json)
-		out_puts(o, "\"total\":");
-	put_row(co, &pn->a.total, 1);
-	if (co->w.json)
-		out_puts(o, ",\"top\":[");
-	for (i = 0; i < pn->nsorted; i++) {
-		if (co->w.json && i > 0)
-			out_putc(o, ',');
-		put_row(co, pn->sorted[i], 0);
-	}
-	if (co->w.json)
-		out_putc(o, ']');
-}
-
-/*
- * The events of panel p (-1: of all) since the last snapshot, then the
- * alerts active now: the site's (with panel 0), then the keys' in raise
- * order; JSON "events":[...],SENDERS"active":[...] when p is -1.
- */
-static void
-put_events(struct collect *co, int p)
-{
-	struct out *o = co->w.o;
-	const struct alert_event *e;
-	const struct alert_active *ac;
-	const struct agg_key *k;
-	double sp = span(co), v;
-	size_t i;
-	int r, first = 1, present;
-
-	if (co->w.json)
-		out_puts(o, "\"events\":[");
-	for (i = 0; i < co->nev; i++) {
-		e = &co->ev[i];
-		if (p >= 0 && e->panel != p)
-			continue;
-		if (co->w.json && !first)
-			out_putc(o, ',');
-		first = 0;
-		wr_panel(co, &co->pan[e->panel]);
-		put_event(co, e->raise ? "raise" : "resolve", e->rule, e->key,
-		    e->keylen, e->value, e->present, e->at);
-	}
-	if (co->w.json) {
-		out_puts(o, "],");
-		senders(co, o);
-		out_puts(o, "\"active\":[");
-	}
-	first = 1;
-	wr_panel(co, &co->pan[0]);
-	for (r = 0; p <= 0 && r < opt_ntrules; r++)
-		if (co->site_alerts & (1ULL << r)) {
-			if (co->w.json && !first)
-				out_putc(o, ',');
-			first = 0;
-			v = alert_value(&co->pan[0].a.total,
-			    opt_trules[r].metric, sp, &present);
-			put_event(co, "active", opt_nrules + r, NULL, 0, v, present,
-			    co->since[r]);
-		}
-	for (i = 0; i < co->nact; i++) {
-		ac = &co->act[i];
-		if (p >= 0 && ac->panel != (uint32_t)p)
-			continue;
-		k = &co->pan[ac->panel].a.keys[ac->slot];
-		if (co->w.json && !first)
-			out_putc(o, ',');
-		first = 0;
-		wr_panel(co, &co->pan[ac->panel]);
-		v = alert_value(k, opt_rules[ac->rule].metric, sp, &present);
-		put_event(co, "active", ac->rule, k->key, k->len, v, present,
-		    ac->since);
-	}
-	if (co->w.json)
-		out_putc(o, ']');
-}
-
-/*
- * One snapshot, as text or (json) JSON, into o: the summary, then per
- * panel the site and its top keys (pn->sorted), the events since the last
- * one and the alerts active, then the senders.  The summary's keys and
- * evicted are the first panel's; with two or more panels, a "#panel" line
- * (or a JSON "panels" member) gives each one's.
+ * One snapshot (man/omph.7) into o, as text or (json) JSON: the summary
+ * here, the panels, events and alerts by lib/tally, the senders by
+ * lib/ingest.
  */
 static void
 put_snapshot(struct collect *co, struct out *o, int json, int64_t at,
     int final)
 {
-	const struct panel *pn;
-	const struct agg *a = &co->pan[0].a;
+	const struct agg *a = &co->t.pan[0].a;
 	struct snap_head h;
-	int p;
 
-	co->w.o = o;
-	co->w.json = json;
-	wr_panel(co, &co->pan[0]);
 	memset(&h, 0, sizeof(h));
 	h.time = at;
 	h.window = opt_window;
@@ -1230,56 +800,24 @@ put_snapshot(struct collect *co, struct out *o, int json, int64_t at,
 		h.streams = co->org.n;
 		h.forgotten = co->org.evicted;
 	}
-	snap_put_head(&co->w, &h);
-	if (json) {
-		put_rows(co, &co->pan[0]);
-		out_putc(o, ',');
-		if (co->npan > 1) {
-			out_puts(o, "\"panels\":[");
-			for (p = 0; p < co->npan; p++) {
-				pn = &co->pan[p];
-				wr_panel(co, pn);
-				if (p > 0)
-					out_putc(o, ',');
-				snap_put_panel(&co->w, pn->opt->name, pn->a.n,
-				    pn->a.evicted);
-				put_rows(co, pn);
-				out_putc(o, '}');
-			}
-			out_puts(o, "],");
-		}
-		put_events(co, -1);
-		out_puts(o, "}\n");
-		return;
-	}
-	for (p = 0; p < co->npan; p++) {
-		pn = &co->pan[p];
-		wr_panel(co, pn);
-		if (co->npan > 1)
-			snap_put_panel(&co->w, pn->opt->name, pn->a.n,
-			    pn->a.evicted);
-		snap_put_table_head(&co->w);
-		put_rows(co, pn);
-		snap_put_event_head(&co->w);
-		put_events(co, p);
-	}
-	senders(co, o);
-	out_puts(o, "#end\n");
+	tally_put(&co->t, o, json, &h, wall(), opt_nlisten > 0 ? senders : NULL,
+	    co);
+}
+
+/* one snapshot: to stdout's buffer, and the web's JSON of it */
+static void
+report(struct collect *co, int64_t at, int final)
+{
+	if (tally_report(&co->t, at, wall()) == -1)
+		err(1, NULL);
+	put_snapshot(co, co->snap, opt_json, at, final);
+	/* the web's JSON of the same snapshot, unless that was it */
+	if (co->web != NULL && !opt_json)
+		put_snapshot(co, co->jsnap, 1, at, final);
+	tally_written(&co->t);
 }
 
 /* --- the checkpoint: --state (lib/ckpt.h) --- */
-
-/* the panels' aggregates, for lib/ckpt */
-static struct agg *const *
-aggs(struct collect *co)
-{
-	static struct agg *a[MAXPANELS];
-	int i;
-
-	for (i = 0; i < co->npan; i++)
-		a[i] = &co->pan[i].a;
-	return a;
-}
 
 static void
 ck_opts(struct ckpt_opts *o)
@@ -1313,16 +851,9 @@ ck_opts(struct ckpt_opts *o)
 static uint64_t
 ck_mark(const struct collect *co)
 {
-	uint64_t ev = 0;
-	int i;
-
-	for (i = 0; i < co->npan; i++)
-		ev += co->pan[i].a.evicted;
 	return co->lines + co->bad + co->net->dgrams + co->net->denied +
-	    co->net->malformed + co->net->refused + co->events +
-	    co->pan[0].a.records + co->pan[0].a.late + ev +
-	    (uint64_t)co->pan[0].a.newest + co->net->skipped +
-	    co->org.checked + co->org.bad;
+	    co->net->malformed + co->net->refused + tally_mark(&co->t) +
+	    co->net->skipped + co->org.checked + co->org.bad;
 }
 
 /* resume from --state, or exit 1 when it cannot be trusted */
@@ -1335,7 +866,7 @@ ck_load(struct collect *co)
 
 	ck_opts(&o);
 	memset(&c, 0, sizeof(c));
-	switch (ckpt_load(opt_state, &o, aggs(co), &c, err, sizeof(err))) {
+	switch (ckpt_load(opt_state, &o, tally_aggs(&co->t), &c, err, sizeof(err))) {
 	case -1:
 		errx(1, "%s: %s; not resumed (move it away to start from zero)",
 		    opt_state, err);
@@ -1346,13 +877,13 @@ ck_load(struct collect *co)
 		co->net->denied = c.denied;
 		co->net->malformed = c.malformed;
 		co->net->refused = c.refused;
-		co->started = c.started;
-		co->site_alerts = c.site_alerts;
-		memcpy(co->since, c.since, sizeof(co->since));
-		co->act = c.act;
-		co->nact = co->actcap = c.nact;
-		co->ev = c.ev;
-		co->nev = co->evcap = c.nev;
+		co->t.started = c.started;
+		co->t.site_alerts = c.site_alerts;
+		memcpy(co->t.since, c.since, sizeof(co->t.since));
+		co->t.act = c.act;
+		co->t.nact = co->t.actcap = c.nact;
+		co->t.ev = c.ev;
+		co->t.nev = co->t.evcap = c.nev;
 		if (ingest_load(co->ing, c.snd, c.nsnd) == -1)
 			errx(1, "%s", strerror(errno));
 		free(c.snd);
@@ -1387,17 +918,17 @@ ck_save(struct collect *co)
 	c.denied = co->net->denied;
 	c.malformed = co->net->malformed;
 	c.refused = co->net->refused;
-	c.started = co->started;
-	c.site_alerts = co->site_alerts;
-	memcpy(c.since, co->since, sizeof(co->since));
-	c.act = co->act;
-	c.nact = co->nact;
-	c.ev = co->ev;
-	c.nev = co->nev;
+	c.started = co->t.started;
+	c.site_alerts = co->t.site_alerts;
+	memcpy(c.since, co->t.since, sizeof(co->t.since));
+	c.act = co->t.act;
+	c.nact = co->t.nact;
+	c.ev = co->t.ev;
+	c.nev = co->t.nev;
 	c.org = co->org;
 	if (ingest_save(co->ing, &c.snd, &c.nsnd) == -1)
 		err(1, NULL);
-	rv = ckpt_save(opt_state, &co->ck, &o, aggs(co), &c);
+	rv = ckpt_save(opt_state, &co->ck, &o, tally_aggs(&co->t), &c);
 	free(c.snd);
 	if (rv == -1) {
 		if (co->ck_errno != errno)
@@ -1541,14 +1072,6 @@ web_close(struct collect *co)
 	free(co->msnap);
 }
 
-/* one counter family of one sample */
-static void
-counter(struct out *o, const char *name, const char *help, uint64_t v)
-{
-	prom_family(o, name, "counter", help);
-	prom_u64(o, name, NULL, 0, v);
-}
-
 /*
  * The metrics of /metrics (omph(7), "The web"): counters since the start
  * (a checkpoint keeps them across lives), gauges of now; per sender only
@@ -1558,71 +1081,22 @@ counter(struct out *o, const char *name, const char *help, uint64_t v)
 static void
 metrics(struct collect *co, struct out *o)
 {
-	static const char *const cls[] = { "2xx", "3xx", "4xx", "5xx" };
-	struct prom_label l;
 	struct http_stats hs;
-	double le[AGG_LE];
-	int i;
 
-	const struct agg *a = &co->pan[0].a;
-
-	counter(o, "omph_records_total", "Records counted.", a->cum.hits);
-	counter(o, "omph_bytes_total", "Sum of the bytes column of the records "
-	    "counted.", a->cum.bytes);
-	prom_family(o, "omph_responses_total", "counter", "Records counted by "
-	    "status class.");
-	for (i = 0; i < 4; i++) {
-		l.name = "class";
-		l.val = cls[i];
-		l.vlen = 3;
-		prom_u64(o, "omph_responses_total", &l, 1, a->cum.cls[i]);
-	}
-	counter(o, "omph_late_records_total", "Records older than the window, "
-	    "not counted.", a->late);
-	counter(o, "omph_bad_lines_total", "Input lines that were not records.",
-	    co->bad);
-	/* per panel: its name (the -k as given) is the label */
-	l.name = "panel";
-	prom_family(o, "omph_evicted_keys_total", "counter", "Keys taken out of "
-	    "the panel's full table.");
-	for (i = 0; i < co->npan; i++) {
-		l.val = co->pan[i].opt->name;
-		l.vlen = strlen(l.val);
-		prom_u64(o, "omph_evicted_keys_total", &l, 1,
-		    co->pan[i].a.evicted);
-	}
-	prom_family(o, "omph_keys", "gauge", "Keys in the panel's table now.");
-	for (i = 0; i < co->npan; i++) {
-		l.val = co->pan[i].opt->name;
-		l.vlen = strlen(l.val);
-		prom_u64(o, "omph_keys", &l, 1, co->pan[i].a.n);
-	}
-	if (a->total.v.p != 0) {
-		prom_family(o, "omph_visitors", "gauge", "Distinct clients of "
-		    "the site over the window or all input, estimated (1.6 %).");
-		prom_u64(o, "omph_visitors", NULL, 0,
-		    (uint64_t)(a->total.vis + 0.5));
-	}
-	prom_family(o, "omph_alerts_active", "gauge", "Alerts that hold now.");
-	prom_u64(o, "omph_alerts_active", NULL, 0, (uint64_t)co->nact +
-	    (uint64_t)__builtin_popcountll(co->site_alerts));
-	for (i = 0; i < AGG_LE; i++)
-		le[i] = (double)agg_le_us[i] / 1e6;
-	prom_family(o, "omph_duration_seconds", "histogram", "The duration "
-	    "column of the records counted, in seconds.");
-	prom_hist(o, "omph_duration_seconds", le, a->cum.le, AGG_LE,
-	    (double)a->cum.dur_us / 1e6);
+	tally_metrics(&co->t, o);
+	prom_counter(o, "omph_bad_lines_total", "Input lines that were not "
+	    "records.", co->bad);
 	if (co->org.used) {
-		counter(o, "omph_dup_records_total", "Records not counted: their "
-		    "origin was counted before.", co->org.dup);
-		counter(o, "omph_gaps_total", "Gaps in the streams of origins.",
-		    co->org.gaps);
-		counter(o, "omph_gap_bytes_total", "Bytes in those gaps.",
+		prom_counter(o, "omph_dup_records_total", "Records not counted: "
+		    "their origin was counted before.", co->org.dup);
+		prom_counter(o, "omph_gaps_total", "Gaps in the streams of "
+		    "origins.", co->org.gaps);
+		prom_counter(o, "omph_gap_bytes_total", "Bytes in those gaps.",
 		    co->org.gapbytes);
 	}
 	ingest_metrics(co->ing, o);
 	dash_stats(co->web, &hs);
-	counter(o, "omph_http_requests_total", "HTTP requests served.",
+	prom_counter(o, "omph_http_requests_total", "HTTP requests served.",
 	    hs.requests);
 	prom_family(o, "omph_http_streams", "gauge", "Event stream clients "
 	    "now.");

@@ -405,13 +405,6 @@ ingest_put_senders(struct ingest *ing, struct snap_wr *w, struct out *o,
 		out_puts(o, "],");
 }
 
-/* one counter family of one sample */
-static void
-counter(struct out *o, const char *name, const char *help, uint64_t v)
-{
-	prom_family(o, name, "counter", help);
-	prom_u64(o, name, NULL, 0, v);
-}
 
 void
 ingest_metrics(struct ingest *ing, struct out *o)
@@ -432,16 +425,16 @@ ingest_metrics(struct ingest *ing, struct out *o)
 
 	if (ing->o.nlisten == 0)
 		return;
-	counter(o, "omph_datagrams_total", "Datagrams received.", st->dgrams);
-	counter(o, "omph_denied_total", "Datagrams and connections denied by "
+	prom_counter(o, "omph_datagrams_total", "Datagrams received.", st->dgrams);
+	prom_counter(o, "omph_denied_total", "Datagrams and connections denied by "
 	    "--allow or --secret.", st->denied);
-	counter(o, "omph_malformed_total", "Datagrams and frames not well "
+	prom_counter(o, "omph_malformed_total", "Datagrams and frames not well "
 	    "formed.", st->malformed);
-	counter(o, "omph_refused_total", "Messages of new senders refused: the "
+	prom_counter(o, "omph_refused_total", "Messages of new senders refused: the "
 	    "sender table was full.", st->refused);
-	counter(o, "omph_shed_total", "TCP connections closed to make room.",
+	prom_counter(o, "omph_shed_total", "TCP connections closed to make room.",
 	    st->shed);
-	counter(o, "omph_timedout_total", "TCP connections closed for "
+	prom_counter(o, "omph_timedout_total", "TCP connections closed for "
 	    "silence.", st->timedout);
 	prom_family(o, "omph_connections", "gauge", "TCP connections open "
 	    "now.");

@@ -129,3 +129,10 @@ prom_hist(struct out *o, const char *name, const double *le,
 	snprintf(full, sizeof(full), "%s_count", name);
 	prom_u64(o, full, NULL, 0, cum);
 }
+
+void
+prom_counter(struct out *o, const char *name, const char *help, uint64_t v)
+{
+	prom_family(o, name, "counter", help);
+	prom_u64(o, name, NULL, 0, v);
+}

@@ -40,6 +40,9 @@ struct prom_label {
 };
 void prom_u64(struct out *o, const char *name, const struct prom_label *l,
     int n, uint64_t v);
+/* a counter family of one sample without labels: HELP, TYPE and v */
+void prom_counter(struct out *o, const char *name, const char *help,
+    uint64_t v);
 void prom_f64(struct out *o, const char *name, const struct prom_label *l,
     int n, double v);
 /*

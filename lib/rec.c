@@ -803,3 +803,45 @@ rec_origin(const char *p, size_t len, uint64_t *id, uint64_t *start,
 	*end = e;
 	return 0;
 }
+
+/* digits as a number; -1 if not all digits (or empty, or \N) */
+int64_t
+rec_digits(const char *p, size_t n)
+{
+	int64_t v = 0;
+	size_t i;
+
+	if (n == 0 || n > 18)
+		return -1;
+	for (i = 0; i < n; i++) {
+		if (p[i] < '0' || p[i] > '9')
+			return -1;
+		v = v * 10 + (p[i] - '0');
+	}
+	return v;
+}
+
+/* decimal seconds as microseconds; -1 if not a decimal */
+int64_t
+rec_micros(const char *p, size_t n)
+{
+	int64_t s = 0, us = 0;
+	size_t i = 0;
+	int d = 0;
+
+	for (; i < n && p[i] >= '0' && p[i] <= '9' && i < 12; i++)
+		s = s * 10 + (p[i] - '0');
+	if (i == 0 && (n == 0 || p[0] != '.'))
+		return -1;
+	if (i < n && p[i] == '.')
+		for (i++; i < n && p[i] >= '0' && p[i] <= '9'; i++)
+			if (d < 6) {
+				us = us * 10 + (p[i] - '0');
+				d++;
+			}
+	if (i != n)
+		return -1;
+	while (d++ < 6)
+		us *= 10;
+	return s * 1000000 + us;
+}

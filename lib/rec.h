@@ -103,6 +103,14 @@ size_t rec_decimal(const char *p, size_t n, int places, char *o);
  */
 int rec_split(char *line, size_t len, char **f, size_t *flen, int max);
 /*
+ * A field's value as a number: rec_digits, decimal digits (at most 18) as
+ * an integer; rec_micros, decimal seconds ("1.5", ".012", up to 12 digits
+ * before the point, those past the sixth after it dropped) as
+ * microseconds.  -1 when it is not one: empty, \N, a sign, anything else.
+ */
+int64_t rec_digits(const char *p, size_t n);
+int64_t rec_micros(const char *p, size_t n);
+/*
  * rec_split that stops at the last column a reader needs: fields 0 to
  * last (last < max, last >= 0) are stored as rec_split stores them, the
  * line past the TAB that ends field last is not looked at (nothing there
