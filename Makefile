@@ -35,7 +35,7 @@ LIBOBJ = $(O)/lr.o $(O)/out.o $(O)/rec.o $(O)/tm.o $(O)/logfmt.o $(O)/w3c.o \
 	$(O)/pos.o $(O)/prom.o $(O)/http.o $(O)/httpparse.o $(O)/web.o $(O)/dash.o $(O)/snap.o $(O)/serve.o \
 	$(O)/cols.o $(O)/tfmt.o $(O)/inert.o $(O)/abook.o $(O)/tline.o $(O)/tview.o \
 	$(O)/tlist.o $(O)/tdraw.o $(O)/hll.o $(O)/ship.o $(O)/uship.o $(O)/tship.o \
-	$(O)/hcli.o $(O)/jscan.o $(O)/sink.o
+	$(O)/hcli.o $(O)/hcliparse.o $(O)/jscan.o $(O)/sink.o
 # the dashboard's files, compiled into $(O)/web.c (lib/web.h)
 WEB = lib/web/index.html lib/web/app.js lib/web/app.css
 # systemd units, installed with the path of the commands in place of @BINDIR@
