@@ -428,7 +428,6 @@ es_answer(struct sink *k, char *why, size_t wlen)
 		down(k, why);
 		return 0;
 	}
-	answered(k);
 	w.k = k;
 	w.p = b->rows;
 	w.e = b->rows + b->len;
@@ -445,6 +444,7 @@ es_answer(struct sink *k, char *why, size_t wlen)
 		down(k, "an answer to _bulk that does not match the request");
 		return 0;
 	}
+	answered(k);
 	k->held -= b->len;
 	batch_free(b);
 	if (w.again->nrows > 0) {
