@@ -16,14 +16,12 @@
 #include "hcli.h"
 #include "tm.h"
 
-enum { P_HEAD, P_LEN, P_CLOSE, P_CSIZE, P_CDATA, P_CEND, P_TRAILER };
-
-#define LINEMAX 1024		/* a chunk-size or trailer line */
-
 int
 hcli_init(struct hcli *c, const struct net_addr *a, size_t max_body,
     double timeout)
 {
+	char *in;
+
 	memset(c, 0, sizeof(*c));
 	c->addr = *a;
 	c->fd = -1;
@@ -35,11 +33,12 @@ hcli_init(struct hcli *c, const struct net_addr *a, size_t max_body,
 	else
 		snprintf(c->hosthdr, sizeof(c->hosthdr), "%s:%s",
 		    a->host[0] ? a->host : "127.0.0.1", a->port);
-	if ((c->in = malloc(HCLI_HEADMAX)) == NULL ||
+	if ((in = malloc(HCLI_HEADMAX)) == NULL ||
 	    (c->abody = malloc(max_body ? max_body : 1)) == NULL) {
-		free(c->in);
+		free(in);
 		return -1;
 	}
+	hcli_resp_init(&c->r, in, c->abody, max_body);
 	return 0;
 }
 
@@ -58,9 +57,9 @@ hcli_free(struct hcli *c)
 {
 	drop(c);
 	free(c->head);
-	free(c->in);
+	free(c->r.in);
 	free(c->abody);
-	c->head = c->in = c->abody = NULL;
+	c->head = c->r.in = c->abody = NULL;
 }
 
 static void
@@ -105,10 +104,7 @@ static void
 answer_reset(struct hcli *c)
 {
 	c->off = 0;
-	c->inlen = 0;
-	c->phase = P_HEAD;
-	c->chunked = c->close_after = c->have_len = 0;
-	c->left = 0;
+	hcli_resp_reset(&c->r);
 	c->status = 0;
 	c->blen = 0;
 	c->trunc = 0;
@@ -186,7 +182,10 @@ static void
 done(struct hcli *c)
 {
 	c->state = HCLI_DONE;
-	if (c->close_after)
+	c->status = c->r.status;
+	c->blen = c->r.blen;
+	c->trunc = c->r.trunc;
+	if (c->r.close_after)
 		drop(c);
 	else
 		c->reused = 1;
@@ -196,7 +195,7 @@ done(struct hcli *c)
 static void
 broken(struct hcli *c, const char *why, int e)
 {
-	if (c->reused && !c->retried && c->phase == P_HEAD && c->inlen == 0) {
+	if (c->reused && !c->retried && !hcli_resp_begun(&c->r)) {
 		drop(c);
 		c->retried = 1;
 		answer_reset(c);
@@ -207,161 +206,13 @@ broken(struct hcli *c, const char *why, int e)
 	fail(c, why, e);
 }
 
-static void
-keep(struct hcli *c, const char *p, size_t n)
-{
-	size_t k = c->max_body - c->blen;
-
-	if (n > k) {
-		c->trunc = 1;
-		n = k;
-	}
-	memcpy(c->abody + c->blen, p, n);
-	c->blen += n;
-}
-
-/* the head in c->in[0..n) (its blank line included); -1 malformed */
-static int
-head(struct hcli *c, size_t n)
-{
-	char *p = c->in, *e = c->in + n, *nl, *v;
-	unsigned long long len;
-	size_t k;
-
-	if (n < 12 || strncmp(p, "HTTP/1.", 7) != 0 || p[8] != ' ' ||
-	    p[9] < '1' || p[9] > '5' || p[10] < '0' || p[10] > '9' ||
-	    p[11] < '0' || p[11] > '9')
-		return -1;
-	c->status = (p[9] - '0') * 100 + (p[10] - '0') * 10 + (p[11] - '0');
-	if (p[7] == '0')
-		c->close_after = 1;
-	for (; (nl = memchr(p, '\n', (size_t)(e - p))) != NULL; p = nl + 1) {
-		*nl = '\0';
-		if (nl > p && nl[-1] == '\r')
-			nl[-1] = '\0';
-		if ((v = strchr(p, ':')) == NULL)
-			continue;
-		k = (size_t)(v - p);
-		for (v++; *v == ' ' || *v == '\t'; v++)
-			;
-		if (k == 14 && strncasecmp(p, "content-length", 14) == 0) {
-			if (*v < '0' || *v > '9')
-				return -1;
-			len = strtoull(v, NULL, 10);
-			c->left = len;
-			c->have_len = 1;
-		} else if (k == 17 && strncasecmp(p, "transfer-encoding",
-		    17) == 0 && strcasestr(v, "chunked") != NULL)
-			c->chunked = 1;
-		else if (k == 10 && strncasecmp(p, "connection", 10) == 0 &&
-		    strcasestr(v, "close") != NULL)
-			c->close_after = 1;
-	}
-	return 0;
-}
-
-/* n answer bytes at p; returns 0, or -1 when the answer is malformed */
-static int
-feed(struct hcli *c, const char *p, size_t n)
-{
-	const char *nl, *e = p + n;
-	size_t k;
-	char *end;
-	unsigned long long v;
-
-	while (p < e && c->state == HCLI_BUSY) {
-		switch (c->phase) {
-		case P_HEAD:
-		case P_CSIZE:
-		case P_CEND:
-		case P_TRAILER:
-			/* lines: into c->in until the LF */
-			nl = memchr(p, '\n', (size_t)(e - p));
-			k = nl != NULL ? (size_t)(nl + 1 - p) : (size_t)(e - p);
-			if (c->inlen + k > (c->phase == P_HEAD ? HCLI_HEADMAX :
-			    LINEMAX))
-				return -1;
-			memcpy(c->in + c->inlen, p, k);
-			c->inlen += k;
-			p += k;
-			if (nl == NULL)
-				break;
-			if (c->phase == P_HEAD) {
-				/* the head ends with an empty line */
-				if (!(c->inlen >= 2 && (c->in[c->inlen - 2] ==
-				    '\n' || (c->inlen >= 4 &&
-				    memcmp(c->in + c->inlen - 4, "\r\n\r\n",
-				    4) == 0))))
-					break;
-				if (head(c, c->inlen) == -1)
-					return -1;
-				c->inlen = 0;
-				if (c->status < 200) {
-					c->chunked = c->have_len = 0;
-					c->close_after = 0;
-					break;	/* 100 Continue and such */
-				}
-				if (c->status == 204 || c->status == 304 ||
-				    (c->have_len && c->left == 0 &&
-				    !c->chunked)) {
-					done(c);
-					break;
-				}
-				c->phase = c->chunked ? P_CSIZE : c->have_len ?
-				    P_LEN : P_CLOSE;
-				if (c->phase == P_CLOSE)
-					c->close_after = 1;
-				break;
-			}
-			c->in[c->inlen - 1] = '\0';
-			if (c->phase == P_CSIZE) {
-				v = strtoull(c->in, &end, 16);
-				if (end == c->in)
-					return -1;
-				c->inlen = 0;
-				c->left = v;
-				c->phase = v == 0 ? P_TRAILER : P_CDATA;
-			} else if (c->phase == P_CEND) {
-				c->inlen = 0;
-				c->phase = P_CSIZE;
-			} else {
-				/* trailer: an empty line ends it */
-				k = c->inlen;
-				c->inlen = 0;
-				if (k <= 2)
-					done(c);
-			}
-			break;
-		case P_LEN:
-		case P_CDATA:
-			k = (size_t)(e - p) < c->left ? (size_t)(e - p) :
-			    (size_t)c->left;
-			keep(c, p, k);
-			p += k;
-			c->left -= k;
-			if (c->left == 0) {
-				if (c->phase == P_LEN)
-					done(c);
-				else
-					c->phase = P_CEND;
-			}
-			break;
-		case P_CLOSE:
-			keep(c, p, (size_t)(e - p));
-			p = e;
-			break;
-		}
-	}
-	return 0;
-}
-
 void
 hcli_event(struct hcli *c, short revents)
 {
 	char buf[64 * 1024];
 	struct iovec iov[2];
 	ssize_t r;
-	size_t hl;
+	size_t hl, used;
 	int n;
 
 	if (c->state != HCLI_BUSY)
@@ -408,7 +259,7 @@ hcli_event(struct hcli *c, short revents)
 			return;
 		}
 		if (r == 0) {
-			if (c->phase == P_CLOSE) {
+			if (hcli_resp_eof(&c->r) == HCLI_R_WHOLE) {
 				done(c);
 				drop(c);
 			} else
@@ -416,11 +267,14 @@ hcli_event(struct hcli *c, short revents)
 				    "answer", 0);
 			return;
 		}
-		if (feed(c, buf, (size_t)r) == -1) {
+		/* what follows the answer is not read: none is pipelined */
+		switch (hcli_resp_feed(&c->r, buf, (size_t)r, &used)) {
+		case HCLI_R_BAD:
 			fail(c, "not an HTTP/1.1 answer", 0);
 			return;
-		}
-		if (c->state != HCLI_BUSY)
+		case HCLI_R_WHOLE:
+			done(c);
 			return;
+		}
 	}
 }

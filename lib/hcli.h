@@ -38,6 +38,61 @@
 #include "net.h"
 
 #define HCLI_HEADMAX (16 * 1024)
+#define HCLI_LINEMAX 1024		/* a chunk-size or trailer line */
+
+/*
+ * The answer's parser, apart from the connection (lib/hcliparse.c): a
+ * function of the bytes received so far and of nothing else, fuzzed
+ * (tests/fuzz/fuzz-hcli.c).  The rules, case by case:
+ *
+ *  - Memory: the caller's two buffers, in (HCLI_HEADMAX bytes: the head,
+ *    a chunk-size or trailer line) and body (max_body bytes); nothing is
+ *    allocated.  A head longer than HCLI_HEADMAX, a chunk or trailer line
+ *    longer than HCLI_LINEMAX: HCLI_R_BAD.  Body bytes past max_body are
+ *    taken and thrown away, trunc set.
+ *  - Head: "HTTP/1.x NNN" (NNN from 100 to 599), then fields, ended by an
+ *    empty line (CRLF or a lone LF).  Content-Length must start with a
+ *    digit; Transfer-Encoding naming chunked wins over it; "Connection:
+ *    close" or HTTP/1.0 set close_after.  1xx heads are skipped.
+ *  - Body: none for 204, 304 and Content-Length 0; chunked (a chunk size
+ *    in hex, extensions ignored, CRLF after each chunk's data, trailer
+ *    lines up to an empty one); by Content-Length; else up to the close
+ *    (close_after set, hcli_resp_eof ends it).
+ *  - hcli_resp_feed takes bytes in pieces of any size (the verdict does
+ *    not depend on where they are cut) and stops at the answer's end:
+ *    *used says how many it took.  HCLI_R_MORE: needs more bytes;
+ *    HCLI_R_WHOLE: status, body[0..blen), trunc, close_after valid;
+ *    HCLI_R_BAD: not an HTTP/1.1 answer.  After WHOLE or BAD it takes
+ *    nothing more until hcli_resp_reset.
+ */
+enum { HCLI_R_MORE, HCLI_R_WHOLE, HCLI_R_BAD };
+
+struct hcli_resp {
+	char *in;			/* HCLI_HEADMAX bytes, the caller's */
+	size_t inlen;
+	int phase;			/* reading the head, body, chunks */
+	int chunked, close_after;
+	uint64_t left;			/* of a length body or a chunk */
+	int have_len;
+	int status;
+	char *body;			/* max_body bytes, the caller's */
+	size_t max_body, blen;
+	int trunc;
+	int verdict;			/* HCLI_R_* */
+};
+
+/* Set r up on the caller's buffers (in: HCLI_HEADMAX bytes). */
+void hcli_resp_init(struct hcli_resp *r, char *in, char *body,
+    size_t max_body);
+/* A new answer: everything but the buffers forgotten. */
+void hcli_resp_reset(struct hcli_resp *r);
+/* n bytes of the answer at p; HCLI_R_*, *used the bytes taken. */
+int hcli_resp_feed(struct hcli_resp *r, const char *p, size_t n,
+    size_t *used);
+/* The server closed: WHOLE when the body was up to the close, else BAD. */
+int hcli_resp_eof(struct hcli_resp *r);
+/* 1 when a byte of the answer came (a 1xx head skipped counts not). */
+int hcli_resp_begun(const struct hcli_resp *r);
 
 enum { HCLI_IDLE, HCLI_BUSY, HCLI_DONE, HCLI_FAILED };
 
@@ -59,12 +114,7 @@ struct hcli {
 	const char *body;
 	size_t bodylen;
 	/* the answer */
-	char *in;			/* head and chunk lines being read */
-	size_t inlen;
-	int phase;			/* reading the head, body, chunks */
-	int chunked, close_after;
-	uint64_t left;			/* of a length body or a chunk */
-	int have_len;
+	struct hcli_resp r;		/* its parser */
 	int status;
 	char *abody;			/* at most max_body bytes */
 	size_t blen;

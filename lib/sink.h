@@ -2,9 +2,9 @@
  * sink: records into an engine over HTTP (lib/hcli), in batches, kept
  * until the engine took them: ClickHouse's HTTP interface
  * (clickhouse://HOST:PORT/DB.TABLE) and Elasticsearch's _bulk API
- * (es://HOST:PORT/INDEX): the queue, the retries, the outcomes, and each
- * engine's request body and reading of its answer (lib/jscan for
- * Elasticsearch's JSON).
+ * (es://HOST:PORT/INDEX): the queue, the retries, the outcomes; each
+ * engine's request and the meaning of its answer are lib/chfmt's and
+ * lib/esfmt's.
  *
  * The rules, case by case:
  *
@@ -53,6 +53,12 @@
 
 enum { SINK_CH = 1, SINK_ES };
 
+/* a growable buffer: p[0..len) of cap bytes (p NULL when cap is 0) */
+struct sink_buf {
+	char *p;
+	size_t len, cap;
+};
+
 struct sink_batch {
 	char *hdr;			/* the records' header line, '#' first */
 	size_t hdrlen;
@@ -74,8 +80,7 @@ struct sink {
 	int open;
 	size_t held;
 	/* the request of q[0] */
-	char *body, *target;
-	size_t bodylen, bodycap, targetcap;
+	struct sink_buf body, target;
 	int inflight;
 	double next_try, backoff;
 	int down_told;
@@ -111,5 +116,16 @@ int sink_event(struct sink *k, short revents);
 double sink_wait(const struct sink *k);
 /* 1 when nothing is held. */
 int sink_idle(const struct sink *k);
+
+/*
+ * For lib/chfmt and lib/esfmt: b grown to need bytes, n bytes appended
+ * (0, -1 ENOMEM); the server's words p[0..n) on one line in why (wlen
+ * bytes, NUL-ended, control bytes '?', trailing space cut); the decimal
+ * at p[0..n) (its first digits, 0 when none, never past n).
+ */
+int sink_grow(struct sink_buf *b, size_t need);
+int sink_put(struct sink_buf *b, const void *p, size_t n);
+void sink_words(char *why, size_t wlen, const char *p, size_t n);
+int sink_atoi(const char *p, size_t n);
 
 #endif

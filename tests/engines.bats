@@ -232,3 +232,104 @@ collected() {
 	PY
 	[ "$(sed -n 2p "$T/rej.tsv" | cut -f2)" = /r400 ]
 }
+
+# hostile MODE URL-KIND: omph-send --linger 3 to tests/hostile-http.py in
+# MODE, 200 real records; sets rc, secs (wall), rss (peak KiB), reqs (the
+# requests the server got)
+hostile() {
+	local port u t0
+	port=$(free_port)
+	python3 "$TOP/tests/hostile-http.py" "$port" "$1" "$T/$1.log" 2>"$T/$1.py.err" &
+	pids=$!
+	wait_until 10 python3 -c 'import socket, sys; socket.create_connection(("127.0.0.1", int(sys.argv[1])))' "$port" 2>/dev/null
+	if [ "$2" = ch ]; then u="clickhouse://127.0.0.1:$port/default.t"; else u="es://127.0.0.1:$port/logs"; fi
+	omph-parse combined "$DATA/combined/elastic-apache.log" 2>/dev/null | head -201 >"$T/r.tsv"
+	: >"$T/$1.log"
+	t0=$(date +%s%N)
+	rc=0
+	/usr/bin/time -f %M -o "$T/rss" omph-send --linger 3 "$u" <"$T/r.tsv" 2>"$T/send.err" || rc=$?
+	secs=$((($(date +%s%N) - t0) / 1000000000))
+	rss=$(tail -1 "$T/rss")
+	reqs=$(wc -l <"$T/$1.log")
+	kill "$pids"; wait "$pids" 2>/dev/null || true; pids=
+	echo "$1 $2: rc $rc, ${secs} s, peak RSS $rss KiB, $reqs requests" >&3
+	cat "$T/send.err"
+}
+
+@test "hostile server: an endless body: read and thrown away past what is kept (64 KiB for ClickHouse, 32 MiB for Elasticsearch); at --linger every record told not delivered, exit 1" {
+	hostile endless ch
+	[ "$rc" -eq 1 ] && [ "$secs" -le 6 ] && [ "$rss" -lt 16384 ]
+	grep -q ': 200 records not delivered within --linger' "$T/send.err"
+	hostile endless es
+	[ "$rc" -eq 1 ] && [ "$secs" -le 6 ] && [ "$rss" -lt 49152 ]
+	grep -q ': 200 records not delivered within --linger' "$T/send.err"
+}
+
+@test "hostile server: a 100 MB Content-Length: read through in bounded memory, the batch retried, exit 1" {
+	hostile big ch
+	[ "$rc" -eq 1 ] && [ "$secs" -le 6 ] && [ "$rss" -lt 16384 ] && [ "$reqs" -ge 2 ]
+	grep -q 'an answer longer than we keep; retrying' "$T/send.err"
+	grep -q ': 200 records not delivered within --linger' "$T/send.err"
+}
+
+@test "hostile server: headers that never end: given up at 16 KiB, the batch retried, exit 1" {
+	hostile headers ch
+	[ "$rc" -eq 1 ] && [ "$secs" -le 6 ] && [ "$rss" -lt 16384 ] && [ "$reqs" -ge 2 ]
+	grep -q 'not an HTTP/1.1 answer; retrying' "$T/send.err"
+	grep -q ': 200 records not delivered within --linger' "$T/send.err"
+}
+
+@test "hostile server: a 200 with garbage instead of the _bulk JSON: nothing counted as landed, retried with backoff, exit 1" {
+	hostile garbage es
+	[ "$rc" -eq 1 ] && [ "$secs" -le 6 ] && [ "$rss" -lt 16384 ]
+	# backoff: 100 ms doubling, not a request every turn
+	[ "$reqs" -ge 2 ] && [ "$reqs" -le 8 ]
+	[ "$(grep -c 'does not match the request; retrying' "$T/send.err")" -eq 1 ]
+	! grep -q 'taking records again' "$T/send.err"
+	grep -q '200 records, 0 landed' "$T/send.err"
+	grep -q ': 200 records not delivered within --linger' "$T/send.err"
+}
+
+@test "hostile server: a body trickling a byte a second: ends at --linger; the 30 s answer timeout gives up the request and sends the batch again" {
+	hostile trickle ch
+	[ "$rc" -eq 1 ] && [ "$secs" -le 6 ] && [ "$rss" -lt 16384 ]
+	grep -q ': 200 records not delivered within --linger' "$T/send.err"
+	# the answer's own timeout
+	port=$(free_port)
+	python3 "$TOP/tests/hostile-http.py" "$port" trickle "$T/t.log" &
+	pids=$!
+	wait_until 10 python3 -c 'import socket, sys; socket.create_connection(("127.0.0.1", int(sys.argv[1])))' "$port" 2>/dev/null
+	rc=0
+	omph-send --linger 33 "clickhouse://127.0.0.1:$port/default.t" <"$T/r.tsv" 2>"$T/send.err" || rc=$?
+	[ "$rc" -eq 1 ]
+	grep -q 'no whole answer within 30 s; retrying' "$T/send.err"
+	[ "$(wc -l <"$T/t.log")" -ge 2 ]
+	grep -q ': 200 records not delivered within --linger' "$T/send.err"
+}
+
+@test "--buffer 1M, the server down: omph-send stops reading its input at the bound (the writer blocks), then drains all when the server comes: exact" {
+	ch_table bounded
+	omph-parse combined "$DATA/combined/elastic-apache.log" >"$T/r1.tsv" 2>/dev/null
+	{ cat "$T/r1.tsv"; tail -n +2 "$T/r1.tsv"; tail -n +2 "$T/r1.tsv"; } >"$T/r.tsv"
+	port=$(free_port)
+	python3 "$TOP/tests/pipe-count.py" "$T/r.tsv" "$T/count" -- omph-send --buffer 1M \
+	    --max-line 64k --linger 120 "clickhouse://127.0.0.1:$port/default.bounded" 2>"$T/send.err" &
+	wp=$!
+	pids=$wp
+	wait_until 30 test -s "$T/count"
+	read -r sp written <"$T/count"
+	hwm=$(awk '/^VmHWM/ { print $2 }' "/proc/$sp/status")
+	echo "backpressure: the writer blocked after $written of $(wc -c <"$T/r.tsv") bytes; omph-send VmHWM $hwm KiB" >&3
+	# held at most 1 MiB (+ a record), plus the pipe (64 KiB) and the line reader
+	[ "$written" -ge 1048576 ] && [ "$written" -le $((1048576 + 3 * 65536 + 2 * 65536 + 262144)) ]
+	[ "$hwm" -lt 16384 ]
+	python3 "$TOP/tests/net-tcp-proxy.py" "$port" "$CHPORT" 2>"$T/proxy.err" &
+	pp=$!
+	pids="$wp $pp"
+	wait_until 60 gone "$wp"
+	rc=0
+	wait "$wp" || rc=$?
+	pids=$pp
+	[ "$rc" -eq 0 ]
+	[ "$(ch 'SELECT count(), sum(bytes) FROM default.bounded')" = "$(collected "$T/r.tsv")" ]
+}
