@@ -45,6 +45,7 @@ test)
 	need chromium 'command -v chromium'
 	need prometheus 'command -v prometheus && command -v promtool'
 	need clickhouse-server 'command -v clickhouse-server || test -x /usr/sbin/clickhouse-server'
+	need victoria-metrics 'command -v victoria-metrics || test -x /usr/bin/victoria-metrics'
 	;;
 fuzz)
 	need clang 'command -v clang || ls /usr/bin/clang-[0-9]*'
