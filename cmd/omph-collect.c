@@ -41,6 +41,7 @@
 #include "opt.h"
 #include "origin.h"
 #include "prom.h"
+#include "push.h"
 #include "serve.h"
 #include "sig.h"
 #include "snap.h"
@@ -61,6 +62,8 @@
 #define HTTP_CONNS 256		/* --http: connections at once (lib/http) */
 #define CK_ACKWAIT 0.05		/* --state: seconds lines wait for an ack */
 #define CK_ACKBYTES (8 * 1024 * 1024)	/* bytes: ... or as many */
+#define MAXPUSH 8		/* --push URLs */
+#define PUSH_DRAIN 3.0		/* --push: seconds at the end to send what waits */
 
 /*
  * -k: the panels, each a table of its own keys; opt_keys holds the key
@@ -103,6 +106,8 @@ static int opt_has_http;
  * --max-buffer */
 static struct conn_lim opt_lim = { 512, 64, 10, 3600, 64 * 1024 * 1024 };
 static const char *opt_state;		/* --state */
+static const char *opt_push[MAXPUSH];	/* --push */
+static int opt_npush;
 
 static struct cols_want key_want;	/* the key names, for lib/cols */
 
@@ -117,6 +122,8 @@ struct collect {
 	struct ingest_feed in;		/* stdin */
 	struct out *snap;		/* one snapshot, in memory */
 	struct dash *web;		/* --http, or NULL */
+	struct push *push[MAXPUSH];	/* --push */
+	int npush, pushpfd[MAXPUSH];	/* ... each one's pollfd, -1: none */
 	struct out *jsnap, *msnap;	/* --http: its JSON, its metrics */
 	int webfd;			/* --http: its listening socket */
 	struct ckpt_buf ck;		/* --state: the encoded checkpoint */
@@ -142,6 +149,11 @@ static void net_setup(struct collect *);
 static void net_start(struct collect *);
 static void web_setup(struct collect *);
 static void web_close(struct collect *);
+static void push_setup(struct collect *);
+static int push_pollfds(struct collect *, struct pollfd *, int *);
+static void push_events(struct collect *, const struct pollfd *, int);
+static void push_snapshot(struct collect *, int64_t);
+static void push_close(struct collect *);
 static void metrics(struct collect *, struct out *);
 static void emit(struct collect *);
 static void report(struct collect *, int64_t, int);
@@ -155,7 +167,8 @@ static int origin(struct collect *, struct ingest_feed *, const char *,
     size_t);
 
 /* long options without a letter */
-enum { O_MAXCONNS = 1001, O_PERADDR, O_HANDSHAKE, O_IDLE, O_MAXBUF, O_HTTP };
+enum { O_MAXCONNS = 1001, O_PERADDR, O_HANDSHAKE, O_IDLE, O_MAXBUF, O_HTTP,
+    O_PUSH };
 
 int
 main(int argc, char *argv[])
@@ -183,12 +196,13 @@ main(int argc, char *argv[])
 		{ "max-buffer", required_argument, NULL, O_MAXBUF },
 		{ "secret", required_argument, NULL, 'x' },
 		{ "state", required_argument, NULL, 'T' },
+		{ "push", required_argument, NULL, O_PUSH },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
 	};
 	static struct pollfd pfd[1 + MAXLISTEN + 1 + MAXCONNS + SERVE_MAX +
-	    1 + HTTP_CONNS + 1];
+	    1 + HTTP_CONNS + MAXPUSH + 1];
 	struct collect co;
 	struct tally_opts topt;
 	struct lr r;
@@ -200,7 +214,7 @@ main(int argc, char *argv[])
 	size_t v;
 	struct stat st;
 	uint64_t told, in0;
-	int ch, rv = 0, ms, npfd, nnet, nweb, in_active, watch_out, w;
+	int ch, rv = 0, ms, npfd, nnet, nweb, npush, in_active, watch_out, w;
 
 	out_stdfds();
 	argv[0] = (char *)"omph-collect";	/* getopt says "omph-collect: ...", as we do */
@@ -347,6 +361,13 @@ main(int argc, char *argv[])
 			}
 			opt_state = optarg;
 			break;
+		case O_PUSH:
+			if (opt_npush == MAXPUSH) {
+				warnx("--push: at most %d", MAXPUSH);
+				usage();
+			}
+			opt_push[opt_npush++] = optarg;
+			break;
 		case 'V':
 			printf("omph-collect %s\n", OMPH_VERSION);
 			return 0;
@@ -419,6 +440,7 @@ main(int argc, char *argv[])
 	watch_out = fstat(STDOUT_FILENO, &st) == 0 && S_ISFIFO(st.st_mode);
 	net_start(&co);
 	web_setup(&co);
+	push_setup(&co);
 	if (opt_interval > 0)
 		next_tick = tm_mono() + opt_interval;
 	for (;;) {
@@ -525,6 +547,7 @@ main(int argc, char *argv[])
 				ms = w;
 		}
 		npfd += nweb;
+		npfd += npush = push_pollfds(&co, pfd + npfd, &ms);
 		if (watch_out) {
 			pfd[npfd].fd = STDOUT_FILENO;
 			pfd[npfd++].events = 0;
@@ -549,6 +572,7 @@ main(int argc, char *argv[])
 		ingest_events(co.ing, pfd + in_active, nnet);
 		if (co.web != NULL)
 			dash_events(co.web, pfd + in_active + nnet, nweb, tm_mono());
+		push_events(&co, pfd + in_active + nnet + nweb, npush);
 		co.tcp_idle = co.net->tcp_in == in0;
 		if (in_active && (pfd[0].revents & (POLLIN | POLLHUP | POLLERR)) &&
 		    lr_fill(&r) == -1 && errno != EAGAIN && errno != EINTR) {
@@ -582,6 +606,7 @@ main(int argc, char *argv[])
 	}
 	ingest_free(co.ing);
 	web_close(&co);
+	push_close(&co);
 	lr_free(&r);
 	tally_free(&co.t);
 	free(co.out);
@@ -814,6 +839,7 @@ report(struct collect *co, int64_t at, int final)
 	/* the web's JSON of the same snapshot, unless that was it */
 	if (co->web != NULL && !opt_json)
 		put_snapshot(co, co->jsnap, 1, at, final);
+	push_snapshot(co, at);
 	tally_written(&co->t);
 }
 
@@ -1031,6 +1057,119 @@ emit(struct collect *co)
 	co->snap->memlen = 0;
 }
 
+/* --- --push: snapshots as metrics into OpenTSDB or InfluxDB (lib/push.h) --- */
+
+static void
+push_setup(struct collect *co)
+{
+	char errbuf[512];
+	int i;
+
+	for (i = 0; i < opt_npush; i++) {
+		if ((co->push[i] = push_new(opt_push[i], errbuf,
+		    sizeof(errbuf))) == NULL)
+			errx(errno == ENOMEM ? 1 : 2, "--push: %s", errbuf);
+		co->pushpfd[i] = -1;
+	}
+	co->npush = opt_npush;
+}
+
+/* fill the pollfds from pfd on, lower *ms to the nearest timer: how many */
+static int
+push_pollfds(struct collect *co, struct pollfd *pfd, int *ms)
+{
+	int i, n = 0, w;
+
+	for (i = 0; i < co->npush; i++) {
+		co->pushpfd[i] = push_fill(co->push[i], pfd + n) ? n++ : -1;
+		w = push_timeout(co->push[i]);
+		if (w >= 0 && (*ms < 0 || w < *ms))
+			*ms = w;
+	}
+	return n;
+}
+
+/* once the server caught up again: what an outage cost, told once */
+static void
+push_tell(struct collect *co, int i, int final)
+{
+	uint64_t n = push_told(co->push[i], final);
+
+	if (n > 0)
+		warnx("--push %s: %llu lines dropped while the server was away",
+		    opt_push[i], (unsigned long long)n);
+}
+
+/* after the poll: the n pollfds push_pollfds filled from pfd on */
+static void
+push_events(struct collect *co, const struct pollfd *pfd, int n)
+{
+	int i, k;
+
+	for (i = 0; i < co->npush; i++) {
+		k = co->pushpfd[i];
+		push_event(co->push[i], k >= 0 && k < n ? pfd[k].revents : 0);
+		push_tell(co, i, 0);
+	}
+}
+
+/* a row of the snapshot of time at into one --push */
+struct push_at {
+	struct push *p;
+	int64_t at;
+};
+
+static int
+push_one(void *arg, const struct tally_panel *pn, const struct agg_key *k,
+    const double *v, const int *present)
+{
+	struct push_at *pa = arg;
+
+	return push_row(pa->p, pa->at, pn->name, pn->keys, pn->nkeys,
+	    k != NULL ? k->key : NULL, k != NULL ? k->len : 0, v, present);
+}
+
+/* the snapshot of time at just made: each panel's site and top rows */
+static void
+push_snapshot(struct collect *co, int64_t at)
+{
+	struct push_at pa;
+	int i;
+
+	for (i = 0; i < co->npush; i++) {
+		pa.p = co->push[i];
+		pa.at = at;
+		if (tally_rows(&co->t, wall(), push_one, &pa) == -1)
+			err(1, NULL);
+	}
+}
+
+/* the end: PUSH_DRAIN seconds at most to send what waits, then tell */
+static void
+push_close(struct collect *co)
+{
+	struct pollfd pfd[MAXPUSH];
+	double end = tm_mono() + PUSH_DRAIN, t;
+	int i, n, ms, idle;
+
+	for (;;) {
+		for (i = 0, idle = 1; i < co->npush; i++)
+			idle &= push_idle(co->push[i]);
+		if (idle || (t = tm_mono()) >= end)
+			break;
+		ms = (int)((end - t) * 1000) + 1;
+		n = push_pollfds(co, pfd, &ms);
+		if (poll(pfd, (nfds_t)n, ms) == -1 && errno != EINTR)
+			break;
+		push_events(co, pfd, n);
+	}
+	for (i = 0; i < co->npush; i++) {
+		push_tell(co, i, 1);
+		push_free(co->push[i]);
+	}
+	co->npush = 0;
+}
+
 /* --- the web: --http (lib/dash.h) --- */
 
 static void
@@ -1123,7 +1262,8 @@ static const char synopsis[] =
 	    "                    [--listen url]... [--allow cidr]... [--serve addr:port]\n"
 	    "                    [--http addr:port] [--max-conns n] [--max-conns-per-addr n]\n"
 	    "                    [--handshake-timeout seconds] [--idle-timeout seconds]\n"
-	    "                    [--max-buffer bytes] [--secret file] [--state file]\n";
+	    "                    [--max-buffer bytes] [--secret file] [--state file]\n"
+	    "                    [--push url]...\n";
 
 /*
  * -k FIELD[,FIELD]...: one more panel, keyed by those fields together;
@@ -1219,6 +1359,8 @@ help(void)
 	    "      --max-buffer=BYTES   partial lines held over all connections (64M)\n"
 	    "      --secret=FILE        take only senders tagged with the key in FILE\n"
 	    "      --state=FILE         checkpoint the counts in FILE; resume from it\n"
+	    "      --push=URL           write each snapshot's rows as metrics to opentsdb://\n"
+	    "                           or influx://HOST:PORT[/DB]; repeatable\n"
 	    "  -h, --help               print this help and exit\n"
 	    "  -V, --version            print the version and exit\n"
 	    "\n"

@@ -573,3 +573,27 @@ tally_metrics(const struct tally *t, struct out *o)
 	prom_hist(o, "omph_duration_seconds", le, a->cum.le, AGG_LE,
 	    (double)a->cum.dur_us / 1e6);
 }
+
+int
+tally_rows(const struct tally *t, int64_t now,
+    int (*row)(void *, const struct tally_panel *, const struct agg_key *,
+    const double *, const int *), void *arg)
+{
+	const struct tally_panel *pn;
+	const struct agg_key *k;
+	double sp = tally_span(t, now), v[M_N];
+	int p, m, present[M_N];
+	size_t r;
+
+	for (p = 0; p < t->npan; p++) {
+		pn = &t->pan[p];
+		for (r = 0; r <= pn->nsorted; r++) {
+			k = r == 0 ? &pn->a.total : pn->sorted[r - 1];
+			for (m = 0; m < M_N; m++)
+				v[m] = alert_value(k, m, sp, &present[m]);
+			if (row(arg, pn, r == 0 ? NULL : k, v, present) == -1)
+				return -1;
+		}
+	}
+	return 0;
+}

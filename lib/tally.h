@@ -123,6 +123,15 @@ int tally_report(struct tally *t, int64_t at, int64_t now);
 void tally_put(struct tally *t, struct out *o, int json,
     const struct snap_head *h, int64_t now,
     void (*senders)(void *arg, struct snap_wr *w, struct out *o), void *arg);
+/*
+ * Each row of the snapshot made by tally_report, panel by panel, the
+ * site's first (k NULL) then the top, with its metrics (v[m] if
+ * present[m]), to row; the first -1 it returns ends it, returned.
+ */
+int tally_rows(const struct tally *t, int64_t now,
+    int (*row)(void *arg, const struct tally_panel *pn,
+    const struct agg_key *k, const double *v, const int *present),
+    void *arg);
 /* The events are written: dropped (counted in events). */
 void tally_written(struct tally *t);
 /* The panels' aggregates, for lib/ckpt (valid until the next call). */

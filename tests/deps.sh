@@ -47,6 +47,7 @@ test)
 	need clickhouse-server 'command -v clickhouse-server || test -x /usr/sbin/clickhouse-server'
 	need jq 'command -v jq'
 	need systemd 'command -v systemd-analyze && command -v systemd-escape'
+	need victoria-metrics 'command -v victoria-metrics || test -x /usr/bin/victoria-metrics'
 	;;
 fuzz)
 	need clang 'command -v clang || ls /usr/bin/clang-[0-9]*'
