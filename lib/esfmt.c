@@ -16,7 +16,7 @@ es_str(struct sink_buf *k, const unsigned char *p, size_t n)
 {
 	static const char hex[] = "0123456789abcdef";
 	char e[6];
-	size_t i, u;
+	size_t i, u = 0;	/* a valid UTF-8 sequence's length */
 
 	if (sink_put(k, "\"", 1) == -1)
 		return -1;
