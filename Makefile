@@ -23,7 +23,8 @@ MAN1 = man/omph-parse.1 man/omph-tail.1 man/omph-collect.1 man/omph-send.1 \
 	man/omph-top.1
 MAN7 = man/omph.7
 HDRS = lib/lr.h lib/out.h lib/rec.h lib/tm.h lib/logfmt.h lib/w3c.h \
-	lib/opt.h lib/state.h lib/follow.h lib/hist.h lib/agg.h lib/alert.h lib/sig.h \
+	lib/opt.h lib/state.h lib/follow.h lib/followint.h lib/hist.h lib/agg.h \
+	lib/alert.h lib/sig.h \
 	lib/net.h lib/wire.h lib/conn.h lib/siphash.h lib/ckpt.h lib/hash.h lib/origin.h \
 	lib/pos.h lib/prom.h lib/http.h lib/web.h lib/dash.h lib/snap.h lib/serve.h \
 	lib/cols.h lib/tfmt.h lib/inert.h lib/abook.h lib/tline.h lib/tview.h \
@@ -31,7 +32,8 @@ HDRS = lib/lr.h lib/out.h lib/rec.h lib/tm.h lib/logfmt.h lib/w3c.h \
 	lib/hcli.h lib/jscan.h lib/sink.h lib/ingest.h lib/ingint.h lib/par.h lib/tally.h \
 	lib/chfmt.h lib/esfmt.h lib/push.h
 LIBOBJ = $(O)/lr.o $(O)/out.o $(O)/rec.o $(O)/tm.o $(O)/logfmt.o $(O)/w3c.o \
-	$(O)/opt.o $(O)/state.o $(O)/follow.o $(O)/hist.o $(O)/agg.o $(O)/alert.o $(O)/sig.o \
+	$(O)/opt.o $(O)/state.o $(O)/follow.o $(O)/followrd.o $(O)/followst.o \
+	$(O)/followev.o $(O)/hist.o $(O)/agg.o $(O)/alert.o $(O)/sig.o \
 	$(O)/net.o $(O)/wire.o $(O)/conn.o $(O)/siphash.o $(O)/ckpt.o $(O)/origin.o \
 	$(O)/pos.o $(O)/prom.o $(O)/http.o $(O)/httpparse.o $(O)/web.o $(O)/dash.o $(O)/snap.o $(O)/serve.o \
 	$(O)/cols.o $(O)/tfmt.o $(O)/inert.o $(O)/abook.o $(O)/tline.o $(O)/tview.o \
