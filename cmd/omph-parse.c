@@ -28,6 +28,7 @@
 
 #include "logfmt.h"
 #include "lr.h"
+#include "ocol.h"
 #include "opt.h"
 #include "out.h"
 #include "par.h"
@@ -76,15 +77,8 @@ struct parse {
 	/* output columns: names and where each comes from */
 	const struct rec_schema *sch;	/* schema the map was made for */
 	unsigned gen;
-	int nout;
+	struct ocol col;		/* the output columns (ocol.h) */
 	unsigned char want_told[REC_MAXF];	/* a --fields name lacking was told */
-	const char *outname[REC_MAXF];
-	int outsrc[REC_MAXF];		/* schema column, -1 absent, -2 source,
-					 * -3 origin */
-	char *jkeys;			/* -o json: "name": of each column */
-	size_t jkcap;
-	uint32_t jkoff[REC_MAXF], jklen[REC_MAXF];
-	unsigned char jnum[REC_MAXF];	/* a numeric column */
 	int hdr_n;			/* header last written */
 	int hdr_written;		/* a header line was written */
 	const char *hdr[REC_MAXF];
@@ -117,7 +111,6 @@ static void emit(struct parse *, const struct rec_schema *, const char *,
 static void reject(struct parse *, struct lr_line *, const char *, uint64_t,
     const char *, size_t, const char *);
 static int parse_fields(struct parse *, const char *);
-static void map_columns1(struct parse *, const struct rec_schema *);
 
 int
 main(int argc, char *argv[])
@@ -310,7 +303,7 @@ parse_free(struct parse *ps)
 	for (j = 0; j < ps->hdr_n; j++)
 		free((char *)ps->hdr[j]);
 	free(ps->fieldbuf);
-	free(ps->jkeys);
+	ocol_free(&ps->col);
 	pj_free(&ps->pj);
 	free(ps->tagbuf);
 	pend_free(&ps->pend);
@@ -697,133 +690,58 @@ line1(struct parse *ps, struct lr_line *l, const char *name, uint64_t lineno)
 		ps->t.lines--;	/* a directive is not a line of data */
 }
 
-/* -o json: the key text of each output column, made once per mapping */
-static void
-json_keys(struct parse *ps)
-{
-	size_t need = 0, n;
-	char *k;
-	int i;
-
-	for (i = 0; i < ps->nout; i++)
-		need += strlen(ps->outname[i]) + 3;
-	if (need > ps->jkcap) {
-		if ((k = realloc(ps->jkeys, need)) == NULL)
-			err(1, NULL);
-		ps->jkeys = k;
-		ps->jkcap = need;
-	}
-	for (i = 0, need = 0; i < ps->nout; i++) {
-		n = strlen(ps->outname[i]);
-		ps->jkoff[i] = (uint32_t)need;
-		ps->jklen[i] = (uint32_t)n + 3;
-		ps->jkeys[need] = '"';
-		memcpy(ps->jkeys + need + 1, ps->outname[i], n);
-		memcpy(ps->jkeys + need + 1 + n, "\":", 2);
-		need += n + 3;
-		ps->jnum[i] = strcmp(ps->outname[i], "status") == 0 ||
-		    strcmp(ps->outname[i], "bytes") == 0 ||
-		    strcmp(ps->outname[i], "duration") == 0;
-	}
-}
-
 /* recompute the output columns for schema sch */
 static void
 map_columns(struct parse *ps, const struct rec_schema *sch)
 {
-	map_columns1(ps, sch);
-	if (opt_json)
-		json_keys(ps);
-}
-
-static void
-map_columns1(struct parse *ps, const struct rec_schema *sch)
-{
-	int i, j, c, used[REC_MAXF];
+	int i;
 
 	ps->sch = sch;
 	ps->gen = sch->gen;
-	ps->nout = 0;
-	if (ps->nwant > 0) {
-		for (i = 0; i < ps->nwant; i++) {
-			ps->outname[i] = ps->want[i];
-			ps->outsrc[i] = -1;
-			if (strcmp(ps->want[i], "source") == 0 &&
-			    (opt_tagged || opt_source))
-				ps->outsrc[i] = -2;
-			for (j = 0; j < sch->n; j++)
-				if (strcmp(sch->names[j], ps->want[i]) == 0)
-					ps->outsrc[i] = j;
-			if (strcmp(ps->want[i], "origin") == 0 && opt_tagged)
-				ps->outsrc[i] = -3;
-		}
-		ps->nout = ps->nwant;
-		/*
-		 * A name that is neither a field of the format nor a canonical
-		 * one (a typo, most likely): told once, written as \N.  A
-		 * canonical field this format lacks is \N without a word: a
-		 * table of all canonical columns is loaded from any format.
-		 */
-		for (i = 0; i < ps->nwant; i++)
-			if (ps->outsrc[i] == -1 && !ps->want_told[i] &&
-			    rec_canon(ps->want[i], strlen(ps->want[i])) < 0) {
-				ps->want_told[i] = 1;
-				if (ps->pj.worker) {
-					pj_event(&ps->pj, PJ_TOLD, 0, (uint32_t)i, NULL);
-					continue;
-				}
-				warnx("--fields %s: neither a field of the format nor a "
-				    "canonical one; it is written as \\N", ps->want[i]);
-			}
-		return;
-	}
-	memset(used, 0, sizeof(used));
-	for (c = 0; c < REC_NCANON; c++) {
-		if (c == REC_SOURCE && (opt_tagged || opt_source)) {
-			ps->outname[ps->nout] = "source";
-			ps->outsrc[ps->nout++] = -2;
-			continue;
-		}
-		if (c == REC_ORIGIN && ps->origins) {
-			ps->outname[ps->nout] = "origin";
-			ps->outsrc[ps->nout++] = -3;
-			continue;
-		}
-		for (j = 0; j < sch->n; j++)
-			if (strcmp(sch->names[j], rec_canon_names[c]) == 0) {
-				ps->outname[ps->nout] = sch->names[j];
-				ps->outsrc[ps->nout++] = j;
-				used[j] = 1;
-			}
-	}
-	for (j = 0; opt_all && j < sch->n && ps->nout < REC_MAXF; j++)
-		if (!used[j] && rec_canon(sch->names[j],
-		    strlen(sch->names[j])) < 0) {
-			ps->outname[ps->nout] = sch->names[j];
-			ps->outsrc[ps->nout++] = j;
+	if (ocol_map(&ps->col, sch, ps->want, ps->nwant,
+	    (opt_tagged || opt_source ? OCOL_SOURCE : 0) |
+	    (opt_tagged ? OCOL_WANT_ORIGIN : 0) |
+	    (ps->origins ? OCOL_ORIGIN : 0) | (opt_all ? OCOL_ALL : 0) |
+	    (opt_json ? OCOL_JSON : 0)) == -1)
+		err(1, NULL);
+	/*
+	 * A name that is neither a field of the format nor a canonical one (a
+	 * typo, most likely): told once, written as \N.  A canonical field
+	 * this format lacks is \N without a word: a table of all canonical
+	 * columns is loaded from any format.
+	 */
+	for (i = 0; i < ps->nwant; i++)
+		if (!ps->want_told[i] && ocol_unknown(&ps->col, ps->want, i)) {
+			ps->want_told[i] = 1;
+			if (ps->pj.worker)
+				pj_event(&ps->pj, PJ_TOLD, 0, (uint32_t)i, NULL);
+			else
+				warnx("--fields %s: neither a field of the format "
+				    "nor a canonical one; it is written as \\N",
+				    ps->want[i]);
 		}
 }
 
 static void
 header(struct parse *ps)
 {
-	int i, rv, same = ps->hdr_n == ps->nout;
+	int i, rv, same = ps->hdr_n == ps->col.n;
 
-	for (i = 0; same && i < ps->nout; i++)
-		same = strcmp(ps->hdr[i], ps->outname[i]) == 0;
+	for (i = 0; same && i < ps->col.n; i++)
+		same = strcmp(ps->hdr[i], ps->col.name[i]) == 0;
 	if (same)
 		return;
 	/* names may live in a schema that changes: the header keeps copies */
 	for (i = 0; i < ps->hdr_n; i++)
 		free((char *)ps->hdr[i]);
-	for (i = 0; i < ps->nout; i++)
-		if ((ps->hdr[i] = strdup(ps->outname[i])) == NULL)
+	for (i = 0; i < ps->col.n; i++)
+		if ((ps->hdr[i] = strdup(ps->col.name[i])) == NULL)
 			err(1, NULL);
-	if (ps->pj.worker && (rv = pj_header(&ps->pj, ps->hdr, ps->nout)) !=
+	if (ps->pj.worker && (rv = pj_header(&ps->pj, ps->hdr, ps->col.n)) !=
 	    PJ_HDR_WRITE) {
 		/* the parent writes the chunk's first one, or says why not */
 		if (rv == PJ_HDR_FIRST)
-			ps->hdr_n = ps->nout;
+			ps->hdr_n = ps->col.n;
 		else
 			ps->stop = 1;
 		return;
@@ -839,7 +757,7 @@ header(struct parse *ps)
 		    "--plain-header writes its header once: fix the columns "
 		    "with --fields");
 	}
-	ps->hdr_n = ps->nout;
+	ps->hdr_n = ps->col.n;
 	if (!opt_noheader && !opt_json) {
 		if (opt_plainheader)
 			rec_put_names(ps->out, ps->hdr, ps->hdr_n);
@@ -855,10 +773,7 @@ static void
 emit(struct parse *ps, const struct rec_schema *sch, const char *tag,
     size_t taglen, int clean)
 {
-	struct rec_val src, org, *v;
-	const struct rec_val *row[REC_MAXF];
-	struct out *o = ps->out;
-	int i;
+	struct rec_val src, org;
 
 	if (sch != ps->sch || sch->gen != ps->gen) {
 		map_columns(ps, sch);
@@ -880,31 +795,7 @@ emit(struct parse *ps, const struct rec_schema *sch, const char *tag,
 	ps->emitted = 1;
 	ps->t.records++;
 	clean = clean && (tag == NULL || rec_clean(tag, taglen));
-	if (opt_json) {
-		out_putc(o, '{');
-		for (i = 0; i < ps->nout; i++) {
-			v = ps->outsrc[i] == -2 ? &src : ps->outsrc[i] == -3 ?
-			    &org : ps->outsrc[i] < 0 ? NULL : &ps->vals[ps->outsrc[i]];
-			if (v == NULL || v->enc == REC_ABSENT)
-				continue;
-			if (o->buf[o->len - 1] != '{')
-				out_putc(o, ',');
-			out_write(o, ps->jkeys + ps->jkoff[i], ps->jklen[i]);
-			if (clean)
-				rec_put_json_clean(o, v, ps->jnum[i]);
-			else
-				rec_put_json(o, v, ps->jnum[i]);
-		}
-		out_write(o, "}\n", 2);
-		return;
-	}
-	for (i = 0; i < ps->nout; i++)
-		row[i] = ps->outsrc[i] >= 0 ? &ps->vals[ps->outsrc[i]] :
-		    ps->outsrc[i] == -2 ? &src : ps->outsrc[i] == -3 ? &org : NULL;
-	if (clean)
-		rec_put_row_clean(o, row, ps->nout);
-	else
-		rec_put_row(o, row, ps->nout);
+	ocol_row(&ps->col, ps->out, ps->vals, &src, &org, clean);
 }
 
 static void
