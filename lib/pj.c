@@ -35,7 +35,8 @@ pj_event(struct pj *pj, int type, uint64_t lineno, uint32_t idx,
 	out_write(pj->ev, &lineno, 8);
 	out_write(pj->ev, &idx, 4);
 	out_write(pj->ev, &n, 4);
-	out_write(pj->ev, text, n);
+	if (n > 0)
+		out_write(pj->ev, text, n);
 }
 
 /* the header line of names as it would be written */
@@ -143,11 +144,14 @@ cb_end(void *arg, struct out *meta, uint64_t lines, int e)
 	pm.evlen = (uint32_t)pj->ev->memlen;
 	pm.rejlen = pj->rejmem != NULL ? (uint32_t)pj->rejmem->memlen : 0;
 	out_write(meta, &pm, sizeof(pm));
-	out_write(meta, pj->ftext->buf, pm.firstlen);
-	out_write(meta, pj->ltext->buf, pm.lastlen);
-	out_write(meta, pj->ev->mem, pj->ev->memlen);
-	if (pj->rejmem != NULL)
-		out_write(meta, pj->rejmem->mem, pj->rejmem->memlen);
+	if (pm.firstlen > 0)
+		out_write(meta, pj->ftext->buf, pm.firstlen);
+	if (pm.lastlen > 0)
+		out_write(meta, pj->ltext->buf, pm.lastlen);
+	if (pm.evlen > 0)
+		out_write(meta, pj->ev->mem, pm.evlen);
+	if (pm.rejlen > 0)
+		out_write(meta, pj->rejmem->mem, pm.rejlen);
 }
 
 /* keep n bytes at p as the last header's text; -1 ENOMEM */
@@ -183,8 +187,8 @@ cb_merge(void *arg, const char *m, size_t len)
 	p = hd + pm.firstlen + pm.lastlen;
 	e = p + pm.evlen;
 	if (pm.flags & PM_FIRST) {
-		if (pm.firstlen != pj->htlen || memcmp(hd, pj->htext,
-		    pj->htlen) != 0) {
+		if (pm.firstlen != pj->htlen || (pj->htlen > 0 &&
+		    memcmp(hd, pj->htext, pj->htlen) != 0)) {
 			if (pj->plain && *pj->written) {
 				pj->bad = PJ_CHANGED;
 				return PAR_STOP;
@@ -214,7 +218,7 @@ cb_merge(void *arg, const char *m, size_t len)
 		p += EV_HEAD + n;
 	}
 	t->rejected += pm.rejected - pm.nrejev;
-	if (pj->rej != NULL)
+	if (pj->rej != NULL && pm.rejlen > 0)
 		out_write(pj->rej, e, pm.rejlen);
 	pj->lbase += pm.lines;
 	t->lines += pm.datalines;
