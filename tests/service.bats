@@ -9,10 +9,18 @@ load helper
 
 LOG=$DATA/combined/elastic-apache.log
 
+# no process left in group $1 (each stage saves its state as it ends)
+group_gone() {
+	! kill -0 -- "-$1" 2>/dev/null
+}
+
 teardown() {
 	local p
 	for p in ${pids:-}; do
 		kill -- "-$p" 2>/dev/null || kill "$p" 2>/dev/null || true
+	done
+	for p in ${pids:-}; do
+		wait_until 10 group_gone "$p" || true
 	done
 	rm -rf "$T"
 }
@@ -86,6 +94,7 @@ expand() {
 	# the lines written meanwhile arrive, none twice
 	kill -TERM -- "-$spid"
 	wait "$spid" || true
+	wait_until 10 group_gone "$spid"
 	tail -n +8001 "$LOG" >>"$T/log/access.log"
 	STATE_DIRECTORY=$T/sstate OMPH_COLLECTOR=tcp://127.0.0.1:$P OMPH_FORMAT=combined \
 	    setsid /bin/sh -c "$2" </dev/null 2>>"$T/ship.err" &
