@@ -567,8 +567,16 @@ on_key(struct top *t, int fkey, wint_t ch)
 	const char *k, *pn;
 
 	t->dirty = 1;
-	if (fkey && ch == KEY_RESIZE)
+	if (fkey && ch == KEY_RESIZE) {
+		/*
+		 * Curses keeps the old lines, cut, as what the terminal shows;
+		 * a terminal that wrapped or cleared them instead would keep
+		 * stale text where the new frame matches that guess: repaint
+		 * it all, once per resize.
+		 */
+		t->clear = 1;
 		return 0;
+	}
 	if (t->v.editing) {
 		edit_key(t, fkey, ch);
 		return 0;

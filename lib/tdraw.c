@@ -492,6 +492,7 @@ help(struct tline_out *o, int y, int w, int h)
 		"  writes replaces the screen.  The title says which.",
 		"  *            the whole site: every record",
 		"  hits         records of the key",
+		"  visitors     distinct clients of the key (an estimate)",
 		"  rate         hits per second (/s), or per minute, hour or day",
 		"               when fewer: over the window, or in totals over",
 		"               the span of log time of the records",

@@ -23,6 +23,7 @@ tcol(int i)
 {
 	static const struct tcol cols[] = {
 		{ M_HITS, TVIEW_S_HITS, 8, "hits" },
+		{ M_VISITORS, -1, 8, "visitors" },
 		{ M_RATE, -1, 9, "rate" },
 		{ M_BYTES, TVIEW_S_BYTES, 6, "bytes" },
 		{ M_4XX, TVIEW_S_4XX, 6, "4xx" },
@@ -38,19 +39,21 @@ tcol(int i)
 static int
 tlayout(const struct tview *t, int w, int show[])
 {
-	static const int drop[] = { 2, 1, 5, 4, 3 };	/* bytes rate p99 5xx 4xx */
+	/* bytes rate p99 visitors 5xx 4xx */
+	static const int drop[] = { 3, 2, 6, 1, 5, 4 };
 	const struct snap_panel *p = tview_panel(t);
 	int i, used = 2;
 
 	for (i = 0; tcol(i)->name != NULL; i++) {
 		show[i] = 1;
-		if (tcol(i)->metric == M_P99 && !(p->site &&
-		    (p->srow.has & (1u << M_P99))))
+		if ((tcol(i)->metric == M_P99 || tcol(i)->metric ==
+		    M_VISITORS) && !(p->site &&
+		    (p->srow.has & (1u << tcol(i)->metric))))
 			show[i] = 0;
 		if (show[i])
 			used += 1 + tcol(i)->width;
 	}
-	for (i = 0; i < 5 && w - used < 12; i++)
+	for (i = 0; i < 6 && w - used < 12; i++)
 		if (show[drop[i]]) {
 			show[drop[i]] = 0;
 			used -= 1 + tcol(drop[i])->width;

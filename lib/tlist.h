@@ -9,7 +9,8 @@
  *    marked "*", not in batch), the site row, then the shown rows of
  *    t->order from t->top, scrolled so that the selection shows; columns
  *    go when the key would get fewer than 12 columns (bytes, rate, p99,
- *    5xx, 4xx in that order), p99 only when the site has it; a row with an
+ *    visitors, 5xx, 4xx in that order), visitors (after hits) and p99
+ *    only when the site row has them, "-" in a row without; a row with an
  *    active alert is marked "!", one with a cleared or resolved alert ".";
  *  - the senders: the #sender table as written, columns aligned (each at
  *    most 30 columns), the columns that fit whole;

@@ -333,7 +333,7 @@ row() {
 	[ "$status" -eq 0 ]
 	[ -z "$stderr" ]
 	[ "$(grep -c '^stdin  hits over all input (3d11h of log time)  log time 2015-05-20T21:05:59Z  final report$' <<<"$output")" -eq 2 ]
-	[ "$(grep -cE '^  path +hits +rate +bytes +4xx +5xx$' <<<"$output")" -eq 2 ]
+	[ "$(grep -cE '^  path +hits +visitors +rate +bytes +4xx +5xx$' <<<"$output")" -eq 2 ]
 	# line 8899 is cut off and not a record: awk leaves it out too
 	local top n total
 	top=$(sed 8899d "$LOG" | awk '{ print $7 }' | sort | uniq -c | sort -rn | head -1)
@@ -477,6 +477,38 @@ print(a.getsockname()[1], b.getsockname()[1])')
 	quits
 }
 
+@test "visitors: after hits when the site row has them, - in a row without, dropped after p99 when narrow" {
+	{
+		printf '#snapshot\ttime=2026-11-23T10:00:00Z\twindow=60\tfinal=0\trecords=9\tlate=0\tbad=0\tevicted=0\tkeys=2\n'
+		printf '%s\tvisitors\n' "$HDR"
+		printf '%s\t%s\n' "$(row '*' 9 0 3)" 5 "$(row /a 6 0 0)" '\N' \
+		    "$(row /b 3 0 3)" 2
+		printf '#end\n'
+	} >"$T/vis"
+	run omph-top -b --width 100 <"$T/vis"
+	grep -qE '^  path +hits +visitors +rate +bytes +4xx +5xx$' <<<"$output"
+	grep -qE '^  \* +9 +5 +1\.00/s ' <<<"$output"
+	grep -qE '^  /a +6 +- +1\.00/s ' <<<"$output"
+	grep -qE '^  /b +3 +2 +1\.00/s ' <<<"$output"
+	# narrow: bytes and rate go first, then visitors, before 5xx and 4xx
+	run omph-top -b --width 50 <"$T/vis"
+	grep -qE '^  path +hits +visitors +4xx +5xx$' <<<"$output"
+	run omph-top -b --width 40 <"$T/vis"
+	grep -qE '^  path +hits +4xx +5xx$' <<<"$output"
+	# the site row without visitors (no clients): no column
+	sed 's/\t5$/\t\\N/' "$T/vis" >"$T/novis"
+	run omph-top -b --width 100 <"$T/novis"
+	grep -qE '^  path +hits +rate +bytes +4xx +5xx$' <<<"$output"
+}
+
+# visitors KEY FILE: the visitors of KEY in the snapshots FILE (the last)
+visitors() {
+	awk -F'\t' -v key="$1" '
+		/^#/ { for (i = 1; i <= NF; i++) if ($i == "visitors") c = i; next }
+		$1 == key { v = $c }
+		END { print v }' "$2"
+}
+
 # noexp FILE: no number in FILE is written with an exponent (9.1e-04)
 noexp() {
 	! grep -E '[0-9]e[-+]?[0-9]' "$1"
@@ -493,15 +525,15 @@ noexp() {
 	# rates per minute or per hour, as omph-collect's per-second rate says
 	local want
 	want=$(awk -F'\t' '$1 == "*" { printf "%.2f/min", $3 * 60 }' "$T/tot")
-	grep -qE "^  \\* +9999 +$want " "$T/out"
+	grep -qE "^  \\* +9999 +$(visitors '*' "$T/tot") +$want " "$T/out"
 	want=$(awk -F'\t' '$1 == "/favicon.ico" { printf "%.2f/h", $3 * 3600 }' "$T/tot")
-	grep -qE "^  /favicon.ico +807 +$want " "$T/out"
-	# a window of an hour: one hit is 1.00/h
+	grep -qE "^  /favicon.ico +807 +$(visitors /favicon.ico "$T/tot") +$want " "$T/out"
+	# a window of an hour: one hit (one visitor) is 1.00/h
 	omph-parse combined "$LOG" 2>/dev/null | omph-collect -n 30 --window 3600 >"$T/win"
 	omph-top -b --width 100 <"$T/win" >"$T/out"
 	noexp "$T/out"
 	[ "$(grep -c '^stdin  hits over the last 3600 s  log time ' "$T/out")" -ge 1 ]
-	grep -qE '^  /[^ ]+ +1 +1\.00/h ' "$T/out"
+	grep -qE '^  /[^ ]+ +1 +1 +1\.00/h ' "$T/out"
 	# the same on the screen, with the input's state and the sort order
 	cp "$T/tot" "$T/stdin"
 	top 140 40
@@ -510,7 +542,7 @@ noexp() {
 	shows "in omph-collect's order"
 	screen >"$T/screen"
 	noexp "$T/screen"
-	grep -qE '^  /favicon.ico +807 +9\.72/h ' "$T/screen"
+	grep -qE "^  /favicon.ico +807 +$(visitors /favicon.ico "$T/tot") +9\\.72/h " "$T/screen"
 	quits
 	cp "$T/win" "$T/stdin"
 	rm -f "$T/rc"
@@ -531,9 +563,13 @@ fits() {
 	    ! head -2 "$T/screen" | grep -qF -e "$(printf '\xe2\x80\xa6')" -e '='
 }
 
-# full W: the screen is drawn for W columns: the table's header fills its line
+# full W: the screen is drawn for W columns: the table's header fills its
+# line and ends with its last column, 5xx.  Not the width alone: tmux sends
+# the pane a resize (SIGWINCH) up to 250 ms after the previous one, and shows
+# the old lines cut at the new width meanwhile; the old header cut can fill
+# the line too (at 40 columns the 80-column one ends "hits" there).
 full() {
-	[ "$(tm capture-pane -p | grep '^  path ' | wc -L)" -eq "$1" ]
+	[ "$(tm capture-pane -p | grep -E '^  path .* 5xx$' | wc -L)" -eq "$1" ]
 }
 
 @test "every line fits the width, fields whole, at 200, 80 and 40 columns, with a network sender" {
