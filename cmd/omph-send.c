@@ -51,6 +51,7 @@ static int opt_lf_given;
 static double opt_rate;				/* --rate, 0: none */
 static size_t opt_max_line = 1024 * 1024;	/* --max-line */
 static double opt_linger = 30;			/* --linger */
+static double opt_timeout = 30;			/* --timeout */
 static uint8_t opt_key[WIRE_KEYLEN];		/* --secret */
 static const char *opt_acked;			/* --acked */
 static const char *opt_rejects;			/* --rejects */
@@ -101,6 +102,7 @@ main(int argc, char *argv[])
 		{ "rate", required_argument, NULL, 'r' },
 		{ "max-line", required_argument, NULL, 'm' },
 		{ "linger", required_argument, NULL, 'L' },
+		{ "timeout", required_argument, NULL, 'W' },
 		{ "secret", required_argument, NULL, 'k' },
 		{ "acked", required_argument, NULL, 'a' },
 		{ "rejects", required_argument, NULL, 'R' },
@@ -115,6 +117,7 @@ main(int argc, char *argv[])
 	double t, wait;
 	size_t v, room_need;
 	int ch, n, ms, rv = 0, want_in, sock_i, in_i, ready, fd, lingered = 0;
+	int timeout_given = 0;
 	const char *secret = NULL;
 
 	out_stdfds();
@@ -166,6 +169,11 @@ main(int argc, char *argv[])
 			need(opt_seconds("--linger", optarg, 0, 86400, &opt_linger,
 			    errbuf, sizeof(errbuf)), errbuf);
 			break;
+		case 'W':
+			need(opt_seconds("--timeout", optarg, 0.1, 3600,
+			    &opt_timeout, errbuf, sizeof(errbuf)), errbuf);
+			timeout_given = 1;
+			break;
 		case 'k':
 			secret = optarg;
 			break;
@@ -187,8 +195,8 @@ main(int argc, char *argv[])
 	if (argc - optind != 1)
 		usage();
 	ship_init(&s.sh);
-	if ((s.engine = sink_open(&s.k, argv[optind], &s.sh, opt_buffer, errbuf,
-	    sizeof(errbuf))) == -1) {
+	if ((s.engine = sink_open(&s.k, argv[optind], &s.sh, opt_buffer,
+	    opt_timeout, errbuf, sizeof(errbuf))) == -1) {
 		warnx("%s", errbuf);
 		usage();
 	}
@@ -201,8 +209,8 @@ main(int argc, char *argv[])
 		}
 		s.addr = s.k.addr;
 		snprintf(s.sh.where, sizeof(s.sh.where), "%s", argv[optind]);
-	} else if (opt_rejects != NULL) {
-		warnx("--rejects is for clickhouse:// and es://");
+	} else if (opt_rejects != NULL || timeout_given) {
+		warnx("--rejects and --timeout are for clickhouse:// and es://");
 		usage();
 	} else if (net_parse(argv[optind], 0, &s.addr, errbuf,
 	    sizeof(errbuf)) == -1) {
@@ -675,7 +683,7 @@ static const char synopsis[] =
 	    "usage: omph-send [--syslog [--framing octet|lf]] [--id name]\n"
 	    "                 [--max-datagram bytes] [--buffer bytes] [--rate lines]\n"
 	    "                 [--max-line bytes] [--linger seconds] [--secret file]\n"
-	    "                 [--acked file] [--rejects file]\n"
+	    "                 [--acked file] [--rejects file] [--timeout seconds]\n"
 	    "                 udp://host:port | tcp://host:port |\n"
 	    "                 clickhouse://host:port/db.table | es://host:port/index\n";
 
@@ -707,6 +715,8 @@ help(void)
 	    "      --max-line=BYTES     cut lines longer than BYTES (default 1M)\n"
 	    "      --linger=SECONDS     TCP: at the end of input, wait this long for every\n"
 	    "                           line to be acknowledged (default 30; 0 no wait)\n"
+	    "      --timeout=SECONDS    engines: wait this long for a whole answer, then\n"
+	    "                           send the batch again (default 30)\n"
 	    "      --secret=FILE        tag what is sent with the key in FILE\n"
 	    "      --acked=FILE         TCP: keep in FILE how far the collector took each\n"
 	    "                           stream (omph-tail --acked resumes from it)\n"

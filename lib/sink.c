@@ -15,7 +15,6 @@
 
 #define CH_ANSWER (64 * 1024)		/* of an answer, kept */
 #define ES_ANSWER (32 * 1024 * 1024)
-#define TIMEOUT 30.0			/* seconds for an answer */
 #define WHYMAX ESFMT_WHYMAX
 
 /* --- the queue --- */
@@ -130,7 +129,7 @@ refuse(struct sink *k, struct sink_batch *b, const char *row, size_t len,
 
 int
 sink_open(struct sink *k, const char *url, struct ship *sh, size_t limit,
-    char *err, size_t errlen)
+    double timeout, char *err, size_t errlen)
 {
 	const char *p, *slash;
 	char hp[300];
@@ -187,7 +186,7 @@ sink_open(struct sink *k, const char *url, struct ship *sh, size_t limit,
 	k->limit = limit;
 	k->backoff = SINK_BACKOFF_MIN;
 	if (hcli_init(&k->c, &k->addr, eng == SINK_CH ? CH_ANSWER :
-	    ES_ANSWER, TIMEOUT) == -1) {
+	    ES_ANSWER, timeout) == -1) {
 		snprintf(err, errlen, "%s", strerror(errno));
 		return -1;
 	}

@@ -95,11 +95,12 @@ struct sink {
 
 /*
  * Parse url (clickhouse://HOST:PORT/DB.TABLE, es://HOST:PORT/INDEX): 1
- * when it is one (k set up), 0 when it is another kind of URL, -1 with a
- * reason in err (a bad one, or ENOMEM).
+ * when it is one (k set up, timeout the seconds a request waits for its
+ * whole answer), 0 when it is another kind of URL, -1 with a reason in err
+ * (a bad one, or ENOMEM).
  */
 int sink_open(struct sink *k, const char *url, struct ship *sh, size_t limit,
-    char *err, size_t errlen);
+    double timeout, char *err, size_t errlen);
 void sink_free(struct sink *k);
 /* 1 when a record of n bytes may be taken now. */
 int sink_room(const struct sink *k, size_t n);

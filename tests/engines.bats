@@ -199,6 +199,8 @@ collected() {
 	run -2 omph-send clickhouse://127.0.0.1:1
 	run -2 omph-send --syslog clickhouse://127.0.0.1:1/a.b
 	run -2 omph-send --rejects x tcp://127.0.0.1:1
+	run -2 omph-send --timeout 1 tcp://127.0.0.1:1
+	run -2 omph-send --timeout 0 clickhouse://127.0.0.1:1/a.b
 }
 
 @test "es: _bulk NDJSON as documented (checked by tests/es-bulk.py); 429 sent again and lands, 409 a duplicate, 400 refused and saved; _id the origin, @timestamp the time" {
@@ -290,7 +292,7 @@ hostile() {
 	grep -q ': 200 records not delivered within --linger' "$T/send.err"
 }
 
-@test "hostile server: a body trickling a byte a second: ends at --linger; the 30 s answer timeout gives up the request and sends the batch again" {
+@test "hostile server: a body trickling a byte a second: ends at --linger; the answer's --timeout gives up the request and sends the batch again" {
 	hostile trickle ch
 	[ "$rc" -eq 1 ] && [ "$secs" -le 6 ] && [ "$rss" -lt 16384 ]
 	grep -q ': 200 records not delivered within --linger' "$T/send.err"
@@ -300,9 +302,9 @@ hostile() {
 	pids=$!
 	wait_until 10 python3 -c 'import socket, sys; socket.create_connection(("127.0.0.1", int(sys.argv[1])))' "$port" 2>/dev/null
 	rc=0
-	omph-send --linger 33 "clickhouse://127.0.0.1:$port/default.t" <"$T/r.tsv" 2>"$T/send.err" || rc=$?
+	omph-send --timeout 1.5 --linger 3.5 "clickhouse://127.0.0.1:$port/default.t" <"$T/r.tsv" 2>"$T/send.err" || rc=$?
 	[ "$rc" -eq 1 ]
-	grep -q 'no whole answer within 30 s; retrying' "$T/send.err"
+	grep -q 'no whole answer within 1.5 s; retrying' "$T/send.err"
 	[ "$(wc -l <"$T/t.log")" -ge 2 ]
 	grep -q ': 200 records not delivered within --linger' "$T/send.err"
 }
