@@ -62,7 +62,7 @@
 #define HTTP_CONNS 256		/* --http: connections at once (lib/http) */
 #define CK_ACKWAIT 0.05		/* --state: seconds lines wait for an ack */
 #define CK_ACKBYTES (8 * 1024 * 1024)	/* bytes: ... or as many */
-#define MAXPUSH 8		/* --push URLs */
+#define MAXPUSH PUSH_SETMAX	/* --push URLs */
 #define PUSH_DRAIN 3.0		/* --push: seconds at the end to send what waits */
 
 /*
@@ -122,8 +122,8 @@ struct collect {
 	struct ingest_feed in;		/* stdin */
 	struct out *snap;		/* one snapshot, in memory */
 	struct dash *web;		/* --http, or NULL */
-	struct push *push[MAXPUSH];	/* --push */
-	int npush, pushpfd[MAXPUSH];	/* ... each one's pollfd, -1: none */
+	struct push_set push;		/* --push */
+	int64_t push_at;		/* ... the time of the rows being pushed */
 	struct out *jsnap, *msnap;	/* --http: its JSON, its metrics */
 	int webfd;			/* --http: its listening socket */
 	struct ckpt_buf ck;		/* --state: the encoded checkpoint */
@@ -150,8 +150,6 @@ static void net_start(struct collect *);
 static void web_setup(struct collect *);
 static void web_close(struct collect *);
 static void push_setup(struct collect *);
-static int push_pollfds(struct collect *, struct pollfd *, int *);
-static void push_events(struct collect *, const struct pollfd *, int);
 static void push_snapshot(struct collect *, int64_t);
 static void push_close(struct collect *);
 static void metrics(struct collect *, struct out *);
@@ -547,7 +545,7 @@ main(int argc, char *argv[])
 				ms = w;
 		}
 		npfd += nweb;
-		npfd += npush = push_pollfds(&co, pfd + npfd, &ms);
+		npfd += npush = push_set_fill(&co.push, pfd + npfd, &ms);
 		if (watch_out) {
 			pfd[npfd].fd = STDOUT_FILENO;
 			pfd[npfd++].events = 0;
@@ -572,7 +570,7 @@ main(int argc, char *argv[])
 		ingest_events(co.ing, pfd + in_active, nnet);
 		if (co.web != NULL)
 			dash_events(co.web, pfd + in_active + nnet, nweb, tm_mono());
-		push_events(&co, pfd + in_active + nnet + nweb, npush);
+		push_set_events(&co.push, pfd + in_active + nnet + nweb, npush);
 		co.tcp_idle = co.net->tcp_in == in0;
 		if (in_active && (pfd[0].revents & (POLLIN | POLLHUP | POLLERR)) &&
 		    lr_fill(&r) == -1 && errno != EAGAIN && errno != EINTR) {
@@ -1059,89 +1057,39 @@ emit(struct collect *co)
 
 /* --- --push: snapshots as metrics into OpenTSDB or InfluxDB (lib/push.h) --- */
 
+/* --push URLs, or exit (2: not a URL of ours) */
 static void
 push_setup(struct collect *co)
 {
 	char errbuf[512];
 	int i;
 
-	for (i = 0; i < opt_npush; i++) {
-		if ((co->push[i] = push_new(opt_push[i], errbuf,
-		    sizeof(errbuf))) == NULL)
+	co->push.note = net_note;
+	for (i = 0; i < opt_npush; i++)
+		if (push_set_add(&co->push, opt_push[i], errbuf,
+		    sizeof(errbuf)) == -1)
 			errx(errno == ENOMEM ? 1 : 2, "--push: %s", errbuf);
-		co->pushpfd[i] = -1;
-	}
-	co->npush = opt_npush;
 }
 
-/* fill the pollfds from pfd on, lower *ms to the nearest timer: how many */
-static int
-push_pollfds(struct collect *co, struct pollfd *pfd, int *ms)
-{
-	int i, n = 0, w;
-
-	for (i = 0; i < co->npush; i++) {
-		co->pushpfd[i] = push_fill(co->push[i], pfd + n) ? n++ : -1;
-		w = push_timeout(co->push[i]);
-		if (w >= 0 && (*ms < 0 || w < *ms))
-			*ms = w;
-	}
-	return n;
-}
-
-/* once the server caught up again: what an outage cost, told once */
-static void
-push_tell(struct collect *co, int i, int final)
-{
-	uint64_t n = push_told(co->push[i], final);
-
-	if (n > 0)
-		warnx("--push %s: %llu lines dropped while the server was away",
-		    opt_push[i], (unsigned long long)n);
-}
-
-/* after the poll: the n pollfds push_pollfds filled from pfd on */
-static void
-push_events(struct collect *co, const struct pollfd *pfd, int n)
-{
-	int i, k;
-
-	for (i = 0; i < co->npush; i++) {
-		k = co->pushpfd[i];
-		push_event(co->push[i], k >= 0 && k < n ? pfd[k].revents : 0);
-		push_tell(co, i, 0);
-	}
-}
-
-/* a row of the snapshot of time at into one --push */
-struct push_at {
-	struct push *p;
-	int64_t at;
-};
-
+/* a row of the snapshot of time co->push_at into every --push */
 static int
 push_one(void *arg, const struct tally_panel *pn, const struct agg_key *k,
     const double *v, const int *present)
 {
-	struct push_at *pa = arg;
+	struct collect *co = arg;
 
-	return push_row(pa->p, pa->at, pn->name, pn->keys, pn->nkeys,
-	    k != NULL ? k->key : NULL, k != NULL ? k->len : 0, v, present);
+	return push_set_row(&co->push, co->push_at, pn->name, pn->keys,
+	    pn->nkeys, k != NULL ? k->key : NULL, k != NULL ? k->len : 0, v,
+	    present);
 }
 
 /* the snapshot of time at just made: each panel's site and top rows */
 static void
 push_snapshot(struct collect *co, int64_t at)
 {
-	struct push_at pa;
-	int i;
-
-	for (i = 0; i < co->npush; i++) {
-		pa.p = co->push[i];
-		pa.at = at;
-		if (tally_rows(&co->t, wall(), push_one, &pa) == -1)
-			err(1, NULL);
-	}
+	co->push_at = at;
+	if (co->push.n > 0 && tally_rows(&co->t, wall(), push_one, co) == -1)
+		err(1, NULL);
 }
 
 /* the end: PUSH_DRAIN seconds at most to send what waits, then tell */
@@ -1150,24 +1098,16 @@ push_close(struct collect *co)
 {
 	struct pollfd pfd[MAXPUSH];
 	double end = tm_mono() + PUSH_DRAIN, t;
-	int i, n, ms, idle;
+	int n, ms;
 
-	for (;;) {
-		for (i = 0, idle = 1; i < co->npush; i++)
-			idle &= push_idle(co->push[i]);
-		if (idle || (t = tm_mono()) >= end)
-			break;
+	while (!push_set_idle(&co->push) && (t = tm_mono()) < end) {
 		ms = (int)((end - t) * 1000) + 1;
-		n = push_pollfds(co, pfd, &ms);
+		n = push_set_fill(&co->push, pfd, &ms);
 		if (poll(pfd, (nfds_t)n, ms) == -1 && errno != EINTR)
 			break;
-		push_events(co, pfd, n);
+		push_set_events(&co->push, pfd, n);
 	}
-	for (i = 0; i < co->npush; i++) {
-		push_tell(co, i, 1);
-		push_free(co->push[i]);
-	}
-	co->npush = 0;
+	push_set_free(&co->push);
 }
 
 /* --- the web: --http (lib/dash.h) --- */
