@@ -124,8 +124,6 @@ struct collect {
 	struct dash *web;		/* --http, or NULL */
 	struct push_set push;		/* --push */
 	int64_t push_at;		/* ... the time of the rows being pushed */
-	struct out *jsnap, *msnap;	/* --http: its JSON, its metrics */
-	int webfd;			/* --http: its listening socket */
 	struct ckpt_buf ck;		/* --state: the encoded checkpoint */
 	uint64_t ck_saved;		/* ck_mark() of what the file holds */
 	int ck_errno;			/* the last save's error, told */
@@ -148,7 +146,6 @@ static void line(struct collect *, struct ingest_feed *, char *, size_t);
 static void net_setup(struct collect *);
 static void net_start(struct collect *);
 static void web_setup(struct collect *);
-static void web_close(struct collect *);
 static void push_setup(struct collect *);
 static void push_snapshot(struct collect *, int64_t);
 static void push_close(struct collect *);
@@ -603,7 +600,7 @@ main(int argc, char *argv[])
 			rv = EXIT_ALERT;
 	}
 	ingest_free(co.ing);
-	web_close(&co);
+	dash_free(co.web);
 	push_close(&co);
 	lr_free(&r);
 	tally_free(&co.t);
@@ -836,7 +833,7 @@ report(struct collect *co, int64_t at, int final)
 	put_snapshot(co, co->snap, opt_json, at, final);
 	/* the web's JSON of the same snapshot, unless that was it */
 	if (co->web != NULL && !opt_json)
-		put_snapshot(co, co->jsnap, 1, at, final);
+		put_snapshot(co, dash_json(co->web), 1, at, final);
 	push_snapshot(co, at);
 	tally_written(&co->t);
 }
@@ -1036,21 +1033,17 @@ net_start(struct collect *co)
 static void
 emit(struct collect *co)
 {
-	struct out *j = opt_json ? co->snap : co->jsnap;
-
 	if (out_flush(co->snap) == -1)
 		err(1, NULL);
 	out_write(co->out, co->snap->mem, co->snap->memlen);
 	if (opt_has_serve)
 		ingest_serve(co->ing, co->snap->mem, co->snap->memlen);
 	if (co->web != NULL) {
-		/* the web's copies: the JSON (its LF left out) and metrics */
-		metrics(co, co->msnap);
-		if (out_flush(j) == -1 || out_flush(co->msnap) == -1 ||
-		    dash_update(co->web, j->mem, j->memlen > 0 ? j->memlen - 1 :
-		    0, co->msnap->mem, co->msnap->memlen) == -1)
+		/* the web's copies: the JSON and metrics */
+		metrics(co, dash_metrics(co->web));
+		if (dash_publish(co->web, opt_json ? co->snap :
+		    dash_json(co->web)) == -1)
 			err(1, NULL);
-		co->jsnap->memlen = co->msnap->memlen = 0;
 	}
 	co->snap->memlen = 0;
 }
@@ -1112,43 +1105,27 @@ push_close(struct collect *co)
 
 /* --- the web: --http (lib/dash.h) --- */
 
+/* --http: listening, or exit 1 */
 static void
 web_setup(struct collect *co)
 {
 	struct http_lim lim;
 	char errbuf[512], where[300];
-	int fd;
 
 	if (!opt_has_http)
 		return;
-	if ((fd = net_listen(&opt_http, 0, errbuf, sizeof(errbuf))) == -1)
-		errx(1, "--http %s: %s", net_str(&opt_http, where, sizeof(where)),
-		    errbuf);
 	memset(&lim, 0, sizeof(lim));
 	lim.max_conns = HTTP_CONNS;
+	if ((co->web = dash_open(&opt_http, &lim, opt_allow, (size_t)opt_nallow,
+	    errbuf, sizeof(errbuf))) == NULL) {
+		if (errno == ENOMEM)
+			err(1, NULL);
+		errx(1, "--http %s: %s", net_str(&opt_http, where,
+		    sizeof(where)), errbuf);
+	}
 	if (conn_fdlimit((long)opt_lim.max + SERVE_MAX + MAXLISTEN +
 	    HTTP_CONNS + 40) == -1)
 		warn("ulimit -n");
-	if ((co->web = dash_new(fd, &lim, opt_allow, (size_t)opt_nallow)) ==
-	    NULL || (co->jsnap = malloc(sizeof(*co->jsnap))) == NULL ||
-	    (co->msnap = malloc(sizeof(*co->msnap))) == NULL)
-		err(1, NULL);
-	co->webfd = fd;
-	out_init_mem(co->jsnap);
-	out_init_mem(co->msnap);
-}
-
-static void
-web_close(struct collect *co)
-{
-	if (co->web == NULL)
-		return;
-	dash_free(co->web);
-	close(co->webfd);
-	out_free(co->jsnap);
-	out_free(co->msnap);
-	free(co->jsnap);
-	free(co->msnap);
 }
 
 /*
