@@ -36,6 +36,7 @@
 #include "dash.h"
 #include "ckpt.h"
 #include "ingest.h"
+#include "intake.h"
 #include "lr.h"
 #include "net.h"
 #include "opt.h"
@@ -54,7 +55,6 @@
 #define MAXKEYF 8		/* key fields of one panel */
 #define MAXPANELS TALLY_MAXPANELS
 #define MAXRULES TALLY_MAXRULES
-#define MAX_REPORTS 10
 #define EXIT_ALERT 3
 #define MAXLISTEN INGEST_MAXLISTEN
 #define MAXALLOW 64
@@ -78,7 +78,6 @@ static struct popt opt_pan[MAXPANELS];
 static int opt_npan;
 static const char *opt_keys[COLS_MAXK];
 static int opt_nkeys;
-static int key_told[COLS_MAXK];		/* a -k naming no column was told */
 static int opt_window;			/* --window */
 static int opt_arrival;			/* --clock arrival */
 static double opt_interval;		/* --interval */
@@ -109,16 +108,10 @@ static const char *opt_state;		/* --state */
 static const char *opt_push[MAXPUSH];	/* --push */
 static int opt_npush;
 
-static struct cols_want key_want;	/* the key names, for lib/cols */
-
 struct collect {
 	struct tally t;			/* the panels and alerts (lib/tally.h) */
+	struct intake take;		/* lines into t (lib/intake.h) */
 	struct out *out;
-	struct tm_cache tc;
-	char tkey[32];			/* last time text parsed */
-	size_t tkeylen;
-	int64_t tval;
-	uint64_t bad, lines;
 	struct ingest_feed in;		/* stdin */
 	struct out *snap;		/* one snapshot, in memory */
 	struct dash *web;		/* --http, or NULL */
@@ -130,7 +123,6 @@ struct collect {
 	double ck_last;			/* monotonic: when the last save began */
 	double ck_took;			/* seconds it took */
 	int tcp_idle;			/* the last wakeup read none */
-	struct orig org;		/* the positions of origins */
 	struct ingest *ing;		/* the network (lib/ingest.h) */
 	struct ingest_stats *net;	/* its counts */
 };
@@ -139,10 +131,8 @@ static void usage(void);
 static _Noreturn void help(void);
 static void need(int, const char *);
 static void add_panel(const char *);
-static int header(struct cols *, char *, size_t);
-static void bad(struct collect *, struct ingest_feed *, const char *);
-static void record(struct collect *, struct ingest_feed *, char *, size_t);
 static void line(struct collect *, struct ingest_feed *, char *, size_t);
+static void net_note(void *, const char *);
 static void net_setup(struct collect *);
 static void net_start(struct collect *);
 static void web_setup(struct collect *);
@@ -158,8 +148,6 @@ static void advance(struct collect *);
 static void ck_load(struct collect *);
 static int ck_save(struct collect *);
 static uint64_t ck_mark(const struct collect *);
-static int origin(struct collect *, struct ingest_feed *, const char *,
-    size_t);
 
 /* long options without a letter */
 enum { O_MAXCONNS = 1001, O_PERADDR, O_HANDSHAKE, O_IDLE, O_MAXBUF, O_HTTP,
@@ -379,8 +367,6 @@ main(int argc, char *argv[])
 	}
 	if (opt_npan == 0)
 		add_panel("path");
-	for (key_want.n = 0; key_want.n < opt_nkeys; key_want.n++)
-		key_want.name[key_want.n] = opt_keys[key_want.n];
 	if (opt_arrival && opt_window == 0) {
 		warnx("--clock arrival needs --window");
 		usage();
@@ -413,6 +399,9 @@ main(int argc, char *argv[])
 	topt.min_hits = opt_min_hits;
 	topt.sort = opt_sort;
 	tally_init(&co.t, &topt);
+	intake_init(&co.take, &co.t, opt_keys, opt_nkeys, opt_window,
+	    opt_arrival);
+	co.take.note = net_note;
 	for (v = 0; v < (size_t)opt_npan; v++)
 		if (tally_panel(&co.t, opt_pan[v].name, (const char *const *)
 		    opt_keys + opt_pan[v].k0, opt_pan[v].nk, opt_pan[v].k0,
@@ -443,8 +432,9 @@ main(int argc, char *argv[])
 			co.in.lineno = r.lineno - 1;
 			if (l.flags & LR_CUT) {
 				co.in.lineno++;
-				co.lines++;
-				bad(&co, &co.in, "line longer than 1 MiB");
+				co.take.lines++;
+				intake_bad(&co.take, &co.in,
+				    "line longer than 1 MiB");
 				continue;
 			}
 			line(&co, &co.in, l.p, l.len);
@@ -585,9 +575,10 @@ main(int argc, char *argv[])
 		if (co.out->err != EPIPE)
 			warnx("stdout: %s", strerror(co.out->err));
 		rv = 1;
-	} else if (co.bad > 0)
+	} else if (co.take.bad > 0)
 		warnx("%llu of %llu lines were not records",
-		    (unsigned long long)co.bad, (unsigned long long)co.lines);
+		    (unsigned long long)co.take.bad,
+		    (unsigned long long)co.take.lines);
 	if (opt_state != NULL && ck_save(&co) == -1) {
 		warnx("%s: the last checkpoint could not be saved (%s): what was "
 		    "counted since the one before is not in it", opt_state,
@@ -607,7 +598,7 @@ main(int argc, char *argv[])
 	free(co.out);
 	out_free(co.snap);
 	free(co.snap);
-	orig_free(&co.org);
+	intake_free(&co.take);
 	ckpt_buf_free(&co.ck);
 	return rv;
 }
@@ -626,158 +617,13 @@ advance(struct collect *co)
 		tally_advance(&co->t, wall());
 }
 
-/*
- * A header line (without its '#'): find our columns (lib/cols.h); a key
- * that names no column is told once, its records go under \N.
- */
-static int
-header(struct cols *c, char *p, size_t len)
-{
-	int j;
-
-	if (cols_header(c, &key_want, p, len) == -1)
-		return -1;
-	for (j = 0; j < opt_nkeys; j++)
-		if (c->key[j] == -1 && !key_told[j]) {
-			key_told[j] = 1;
-			warnx("-k %s: no such column in the input's header; "
-			    "its records are counted under \\N", opt_keys[j]);
-		}
-	return 0;
-}
-
-#define NOT_HEADER "a header line whose names are not printable field names"
-
-/* a line that is not a record: counted, the first ones told */
-static void
-bad(struct collect *co, struct ingest_feed *fd, const char *why)
-{
-	co->bad++;
-	if (fd->snd != NULL)
-		fd->snd->bad++;
-	if (co->bad <= MAX_REPORTS) {
-		warnx("%s:%llu: %s", fd->name, (unsigned long long)fd->lineno, why);
-		if (co->bad == MAX_REPORTS)
-			warnx("further bad lines are only counted");
-	}
-}
-
-/* one line of a feed: a header or a record */
-static void
-line(struct collect *co, struct ingest_feed *fd, char *p, size_t len)
-{
-	co->lines++;
-	fd->lineno++;
-	if (len > 0 && p[len - 1] == '\r')
-		len--;
-	if (len > 0 && p[0] == '#') {
-		if (header(&fd->c, p + 1, len - 1) == -1)
-			bad(co, fd, NOT_HEADER);
-	} else if (len > 0)
-		record(co, fd, p, len);
-}
-
-/*
- * The origin of a record of feed fd (lib/origin.h): 0 when it is a
- * repeat, not to be counted; else 1, a gap before it counted.  The feed's
- * sender is its sender's name, or "" for stdin (no sender has that name).
- */
-static int
-origin(struct collect *co, struct ingest_feed *fd, const char *v, size_t vl)
-{
-	struct orig_res r;
-	const char *name = fd->snd != NULL ? fd->snd->name : "";
-	int k;
-
-	if ((k = orig_check(&co->org, name, strlen(name), v, vl, &r)) == -1)
-		err(1, NULL);
-	if (k == ORIG_DUP) {
-		if (fd->snd != NULL)
-			fd->snd->dup++;
-		return 0;
-	}
-	if (r.gap > 0 && fd->snd != NULL) {
-		fd->snd->gaps++;
-		fd->snd->gapbytes += r.gap;
-	}
-	return 1;
-}
-
-static void
-record(struct collect *co, struct ingest_feed *fd, char *p, size_t len)
-{
-	char *f[REC_MAXF];
-	size_t fl[REC_MAXF];
-	int n;
-	int64_t sec = INT64_MIN, status = 0, bytes = 0, dur = -1;
-	uint64_t client;
-	const uint64_t *cl = NULL;	/* &client, when the record has one */
-	const struct cols *c = &fd->c;
-
-	if (c->n == 0) {
-		bad(co, fd, "a record before any header line");
-		return;
-	}
-	n = rec_split(p, len, f, fl, REC_MAXF);
-	if (n != c->n) {
-		bad(co, fd, "field count differs from the header's");
-		return;
-	}
-	if (c->origin >= 0 && !origin(co, fd, f[c->origin], fl[c->origin]))
-		return;
-	if (opt_arrival)
-		sec = wall();
-	else if (c->time >= 0) {
-		const char *t = f[c->time];
-		size_t tl = fl[c->time];
-
-		/*
-		 * One conversion per distinct second: the same first 19
-		 * bytes and a valid tail ("Z", ".123Z") are the same second.
-		 */
-		if (tl >= 20 && co->tkeylen == 19 && memcmp(co->tkey, t, 19) == 0 &&
-		    tm_iso_tail(t + 19, tl - 19))
-			sec = co->tval;
-		else if (tm_parse_iso(t, tl, &sec) == 0) {
-			memcpy(co->tkey, t, 19);
-			co->tkeylen = 19;
-			co->tval = sec;
-		} else if (opt_window > 0) {
-			bad(co, fd, "no valid time");
-			return;
-		} else
-			sec = INT64_MIN;	/* counted, at no time */
-	} else if (opt_window > 0) {
-		bad(co, fd, "no time column (use --clock arrival)");
-		return;
-	}
-	if (c->status >= 0)
-		status = rec_digits(f[c->status], fl[c->status]);
-	if (c->bytes >= 0 && (bytes = rec_digits(f[c->bytes],
-	    fl[c->bytes])) < 0)
-		bytes = 0;
-	if (c->duration >= 0)
-		dur = rec_micros(f[c->duration], fl[c->duration]);
-	/* visitors: distinct clients; an absent one (\N) is none */
-	if (c->client >= 0 && !(fl[c->client] == 2 &&
-	    memcmp(f[c->client], "\\N", 2) == 0)) {
-		client = hll_hash(f[c->client], fl[c->client]);
-		cl = &client;
-	}
-	if (tally_add(&co->t, f, fl, c->key, sec, (int)status, (uint64_t)bytes,
-	    dur, cl) == -1)
-		err(1, NULL);
-	if (fd->snd != NULL)
-		fd->snd->records++;
-}
-
 /* the senders' table or JSON member (lib/ingest), for tally_put */
 static void
 senders(void *arg, struct snap_wr *w, struct out *o)
 {
 	struct collect *co = arg;
 
-	ingest_put_senders(co->ing, w, o, co->org.used);
+	ingest_put_senders(co->ing, w, o, co->take.org.used);
 }
 
 /*
@@ -798,7 +644,7 @@ put_snapshot(struct collect *co, struct out *o, int json, int64_t at,
 	h.final = final;
 	h.records = a->records;
 	h.late = a->late;
-	h.bad = co->bad;
+	h.bad = co->take.bad;
 	h.evicted = a->evicted;
 	h.keys = a->n;
 	if ((h.listen = opt_nlisten > 0)) {
@@ -812,13 +658,13 @@ put_snapshot(struct collect *co, struct out *o, int json, int64_t at,
 		h.timedout = co->net->timedout;
 		h.rcvbuf = co->net->rcvbuf;
 	}
-	if ((h.origins = co->org.used)) {
-		h.dup = co->org.dup;
-		h.gaps = co->org.gaps;
-		h.gapbytes = co->org.gapbytes;
-		h.badorigin = co->org.bad;
-		h.streams = co->org.n;
-		h.forgotten = co->org.evicted;
+	if ((h.origins = co->take.org.used)) {
+		h.dup = co->take.org.dup;
+		h.gaps = co->take.org.gaps;
+		h.gapbytes = co->take.org.gapbytes;
+		h.badorigin = co->take.org.bad;
+		h.streams = co->take.org.n;
+		h.forgotten = co->take.org.evicted;
 	}
 	tally_put(&co->t, o, json, &h, wall(), opt_nlisten > 0 ? senders : NULL,
 	    co);
@@ -872,9 +718,10 @@ ck_opts(struct ckpt_opts *o)
 static uint64_t
 ck_mark(const struct collect *co)
 {
-	return co->lines + co->bad + co->net->dgrams + co->net->denied +
-	    co->net->malformed + co->net->refused + tally_mark(&co->t) +
-	    co->net->skipped + co->org.checked + co->org.bad;
+	return co->take.lines + co->take.bad + co->net->dgrams +
+	    co->net->denied + co->net->malformed + co->net->refused +
+	    tally_mark(&co->t) + co->net->skipped + co->take.org.checked +
+	    co->take.org.bad;
 }
 
 /* resume from --state, or exit 1 when it cannot be trusted */
@@ -892,8 +739,8 @@ ck_load(struct collect *co)
 		errx(1, "%s: %s; not resumed (move it away to start from zero)",
 		    opt_state, err);
 	case 0:
-		co->lines = c.lines;
-		co->bad = c.bad;
+		co->take.lines = c.lines;
+		co->take.bad = c.bad;
 		co->net->dgrams = c.dgrams;
 		co->net->denied = c.denied;
 		co->net->malformed = c.malformed;
@@ -908,8 +755,8 @@ ck_load(struct collect *co)
 		if (ingest_load(co->ing, c.snd, c.nsnd) == -1)
 			errx(1, "%s", strerror(errno));
 		free(c.snd);
-		orig_free(&co->org);
-		co->org = c.org;
+		orig_free(&co->take.org);
+		co->take.org = c.org;
 		break;
 	}
 	co->ck_saved = ck_mark(co);
@@ -933,8 +780,8 @@ ck_save(struct collect *co)
 	}
 	ck_opts(&o);
 	memset(&c, 0, sizeof(c));
-	c.lines = co->lines;
-	c.bad = co->bad;
+	c.lines = co->take.lines;
+	c.bad = co->take.bad;
 	c.dgrams = co->net->dgrams;
 	c.denied = co->net->denied;
 	c.malformed = co->net->malformed;
@@ -946,7 +793,7 @@ ck_save(struct collect *co)
 	c.nact = co->t.nact;
 	c.ev = co->t.ev;
 	c.nev = co->t.nev;
-	c.org = co->org;
+	c.org = co->take.org;
 	if (ingest_save(co->ing, &c.snd, &c.nsnd) == -1)
 		err(1, NULL);
 	rv = ckpt_save(opt_state, &co->ck, &o, tally_aggs(&co->t), &c);
@@ -975,19 +822,30 @@ net_line(void *arg, struct ingest_feed *fd, char *p, size_t len)
 	line(arg, fd, p, len);
 }
 
+/* one line of a feed: a header or a record, or exit 1 (ENOMEM) */
+static void
+line(struct collect *co, struct ingest_feed *fd, char *p, size_t len)
+{
+	if (intake_line(&co->take, fd, p, len) == -1)
+		err(1, NULL);
+}
+
 /* a header announced apart from the lines (omph-send's by SCHEMA) */
 static int
 net_header(void *arg, struct cols *c, char *p, size_t len)
 {
-	(void)arg;
-	return header(c, p, len);
+	struct collect *co = arg;
+
+	return intake_header(&co->take, c, p, len);
 }
 
 static void
 net_bad(void *arg, struct ingest_feed *fd, int why)
 {
-	bad(arg, fd, why == INGEST_LONG ? "line longer than 1 MiB" :
-	    NOT_HEADER);
+	struct collect *co = arg;
+
+	intake_bad(&co->take, fd, why == INGEST_LONG ?
+	    "line longer than 1 MiB" : INTAKE_NOT_HEADER);
 }
 
 static void
@@ -1141,14 +999,14 @@ metrics(struct collect *co, struct out *o)
 
 	tally_metrics(&co->t, o);
 	prom_counter(o, "omph_bad_lines_total", "Input lines that were not "
-	    "records.", co->bad);
-	if (co->org.used) {
+	    "records.", co->take.bad);
+	if (co->take.org.used) {
 		prom_counter(o, "omph_dup_records_total", "Records not counted: "
-		    "their origin was counted before.", co->org.dup);
+		    "their origin was counted before.", co->take.org.dup);
 		prom_counter(o, "omph_gaps_total", "Gaps in the streams of "
-		    "origins.", co->org.gaps);
+		    "origins.", co->take.org.gaps);
 		prom_counter(o, "omph_gap_bytes_total", "Bytes in those gaps.",
-		    co->org.gapbytes);
+		    co->take.org.gapbytes);
 	}
 	ingest_metrics(co->ing, o);
 	dash_stats(co->web, &hs);
