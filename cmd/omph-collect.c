@@ -22,6 +22,7 @@
 #include <math.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -127,7 +128,9 @@ struct collect {
 	struct ingest_stats *net;	/* its counts */
 };
 
-static void usage(void);
+static _Noreturn void usage(void);
+static _Noreturn void usagex(const char *, ...)
+    __attribute__((format(printf, 1, 2)));
 static _Noreturn void help(void);
 static void need(int, const char *);
 static void add_panel(const char *);
@@ -147,6 +150,7 @@ static int64_t wall(void);
 static void advance(struct collect *);
 static void ck_load(struct collect *);
 static int ck_save(struct collect *);
+static int ck_tick(struct collect *, uint64_t, int);
 static uint64_t ck_mark(const struct collect *);
 
 /* long options without a letter */
@@ -193,7 +197,7 @@ main(int argc, char *argv[])
 	sigset_t orig;
 	char errbuf[512];
 	const char *secret = NULL;
-	double next_tick = 0, t, w0;
+	double next_tick = 0, t;
 	size_t v;
 	struct stat st;
 	uint64_t told, in0;
@@ -216,10 +220,8 @@ main(int argc, char *argv[])
 				opt_arrival = 1;
 			else if (strcmp(optarg, "record") == 0)
 				opt_arrival = 0;
-			else {
-				warnx("--clock: %s is not record or arrival", optarg);
-				usage();
-			}
+			else
+				usagex("--clock: %s is not record or arrival", optarg);
 			break;
 		case 'i':
 			need(opt_seconds("--interval", optarg, 0.01, 86400,
@@ -232,23 +234,17 @@ main(int argc, char *argv[])
 			    sizeof(errbuf)), errbuf);
 			break;
 		case 'S':
-			if ((opt_sort = alert_metric(optarg, strlen(optarg))) < 0) {
-				warnx("--sort: unknown metric %s", optarg);
-				usage();
-			}
+			if ((opt_sort = alert_metric(optarg, strlen(optarg))) < 0)
+				usagex("--sort: unknown metric %s", optarg);
 			break;
 		case 'a':
 		case 'A':
-			if ((ch == 'a' ? opt_nrules : opt_ntrules) == MAXRULES) {
-				warnx("at most %d rules of each kind", MAXRULES);
-				usage();
-			}
+			if ((ch == 'a' ? opt_nrules : opt_ntrules) == MAXRULES)
+				usagex("at most %d rules of each kind", MAXRULES);
 			if (alert_parse(optarg, ch == 'a' ? &opt_rules[opt_nrules++] :
-			    &opt_trules[opt_ntrules++], errbuf, sizeof(errbuf)) == -1) {
-				warnx("%s: %s", ch == 'a' ? "--alert" : "--alert-total",
+			    &opt_trules[opt_ntrules++], errbuf, sizeof(errbuf)) == -1)
+				usagex("%s: %s", ch == 'a' ? "--alert" : "--alert-total",
 				    errbuf);
-				usage();
-			}
 			break;
 		case 'M':
 			need(opt_size("--alert-min-hits", optarg, 0, 1000000000,
@@ -264,51 +260,37 @@ main(int argc, char *argv[])
 				opt_json = 1;
 			else if (strcmp(optarg, "tsv") == 0)
 				opt_json = 0;
-			else {
-				warnx("-o: %s is not tsv or json", optarg);
-				usage();
-			}
+			else
+				usagex("-o: %s is not tsv or json", optarg);
 			break;
 		case 'l':
-			if (opt_nlisten == MAXLISTEN) {
-				warnx("--listen: at most %d", MAXLISTEN);
-				usage();
-			}
+			if (opt_nlisten == MAXLISTEN)
+				usagex("--listen: at most %d", MAXLISTEN);
 			if (ingest_parse_listen(optarg,
 			    &opt_listen[opt_nlisten], &opt_text[opt_nlisten],
-			    errbuf, sizeof(errbuf)) == -1) {
-				warnx("--listen: %s", errbuf);
-				usage();
-			}
+			    errbuf, sizeof(errbuf)) == -1)
+				usagex("--listen: %s", errbuf);
 			opt_nlisten++;
 			break;
 		case 'L':
-			if (opt_nallow == MAXALLOW) {
-				warnx("--allow: at most %d", MAXALLOW);
-				usage();
-			}
-			if (net_parse_cidr(optarg, &opt_allow[opt_nallow++]) == -1) {
-				warnx("--allow: %s is not an address or ADDRESS/BITS",
+			if (opt_nallow == MAXALLOW)
+				usagex("--allow: at most %d", MAXALLOW);
+			if (net_parse_cidr(optarg, &opt_allow[opt_nallow++]) == -1)
+				usagex("--allow: %s is not an address or ADDRESS/BITS",
 				    optarg);
-				usage();
-			}
 			break;
 		case 's':
 			if (net_parse(optarg, NET_TCP, &opt_serve, errbuf,
-			    sizeof(errbuf)) == -1 || opt_serve.proto != NET_TCP) {
-				warnx("--serve: %s", opt_serve.proto != NET_TCP ?
+			    sizeof(errbuf)) == -1 || opt_serve.proto != NET_TCP)
+				usagex("--serve: %s", opt_serve.proto != NET_TCP ?
 				    "viewers connect over tcp" : errbuf);
-				usage();
-			}
 			opt_has_serve = 1;
 			break;
 		case O_HTTP:
 			if (net_parse(optarg, NET_TCP, &opt_http, errbuf,
-			    sizeof(errbuf)) == -1 || opt_http.proto != NET_TCP) {
-				warnx("--http: %s", opt_http.proto != NET_TCP ?
+			    sizeof(errbuf)) == -1 || opt_http.proto != NET_TCP)
+				usagex("--http: %s", opt_http.proto != NET_TCP ?
 				    "browsers connect over tcp" : errbuf);
-				usage();
-			}
 			opt_has_http = 1;
 			break;
 		case O_MAXCONNS:
@@ -338,17 +320,13 @@ main(int argc, char *argv[])
 			secret = optarg;
 			break;
 		case 'T':
-			if (*optarg == '\0') {
-				warnx("--state: an empty file name");
-				usage();
-			}
+			if (*optarg == '\0')
+				usagex("--state: an empty file name");
 			opt_state = optarg;
 			break;
 		case O_PUSH:
-			if (opt_npush == MAXPUSH) {
-				warnx("--push: at most %d", MAXPUSH);
-				usage();
-			}
+			if (opt_npush == MAXPUSH)
+				usagex("--push: at most %d", MAXPUSH);
 			opt_push[opt_npush++] = optarg;
 			break;
 		case 'V':
@@ -360,23 +338,17 @@ main(int argc, char *argv[])
 			usage();
 		}
 	}
-	if (optind != argc) {
-		warnx("%s: extra operand: records are read from stdin or "
+	if (optind != argc)
+		usagex("%s: extra operand: records are read from stdin or "
 		    "--listen", argv[optind]);
-		usage();
-	}
 	if (opt_npan == 0)
 		add_panel("path");
-	if (opt_arrival && opt_window == 0) {
-		warnx("--clock arrival needs --window");
-		usage();
-	}
+	if (opt_arrival && opt_window == 0)
+		usagex("--clock arrival needs --window");
 	for (v = 0; v < (size_t)opt_nlisten; v++)
-		if (opt_text[v] && secret != NULL) {
-			warnx("--secret takes only tagged omph-send input: no "
+		if (opt_text[v] && secret != NULL)
+			usagex("--secret takes only tagged omph-send input: no "
 			    "+text listener");
-			usage();
-		}
 	if (secret != NULL) {
 		if (wire_read_secret(secret, opt_key, errbuf,
 		    sizeof(errbuf)) == -1)
@@ -469,43 +441,8 @@ main(int argc, char *argv[])
 			}
 			ms = (int)((next_tick - t) * 1000) + 1;
 		}
-		/*
-		 * --state: a change is saved at once when the last save is a
-		 * second old, else when it is; and right after a snapshot
-		 * that told alerts, so that they are not told again.  TCP
-		 * lines wait for a save to be acknowledged: then sooner, after
-		 * CK_ACKWAIT, or as soon as the connections fell silent (a
-		 * sender waits for its acks), at once when CK_ACKBYTES wait,
-		 * so that a sender's buffer never fills; but never sooner than
-		 * four times what the last save took after it, so that saving
-		 * takes at most a fifth of the time.
-		 */
-		if (opt_state != NULL && ck_mark(&co) != co.ck_saved) {
-			double due = co.ck_last + 1;
-
-			t = tm_mono();
-			if (co.net->unacked && co.ck_errno == 0) {
-				w0 = co.ck_took * 4;
-				if (!co.tcp_idle && co.net->unacked_bytes <
-				    CK_ACKBYTES && w0 < CK_ACKWAIT)
-					w0 = CK_ACKWAIT;
-				if (co.ck_last + w0 < due)
-					due = co.ck_last + w0;
-			}
-			if (t >= due || co.t.events != told) {
-				ck_save(&co);
-				co.ck_took = tm_mono() - t;
-				co.ck_last = t;
-				due = t + 1;
-			}
-			w = (int)((due - t) * 1000) + 1;
-			/* lines to ack: look again soon whether more come */
-			if (co.net->unacked && co.ck_errno == 0 && !co.tcp_idle &&
-			    w > 1)
-				w = 1;
-			if (ck_mark(&co) != co.ck_saved && (ms < 0 || w < ms))
-				ms = w;
-		}
+		if (opt_state != NULL)
+			ms = ck_tick(&co, told, ms);
 		if (in_active && lr_ready(&r) != 0) {
 			if (lr_fill(&r) == -1) {
 				warn("stdin");
@@ -644,7 +581,6 @@ put_snapshot(struct collect *co, struct out *o, int json, int64_t at,
 	h.final = final;
 	h.records = a->records;
 	h.late = a->late;
-	h.bad = co->take.bad;
 	h.evicted = a->evicted;
 	h.keys = a->n;
 	if ((h.listen = opt_nlisten > 0)) {
@@ -658,14 +594,7 @@ put_snapshot(struct collect *co, struct out *o, int json, int64_t at,
 		h.timedout = co->net->timedout;
 		h.rcvbuf = co->net->rcvbuf;
 	}
-	if ((h.origins = co->take.org.used)) {
-		h.dup = co->take.org.dup;
-		h.gaps = co->take.org.gaps;
-		h.gapbytes = co->take.org.gapbytes;
-		h.badorigin = co->take.org.bad;
-		h.streams = co->take.org.n;
-		h.forgotten = co->take.org.evicted;
-	}
+	intake_head(&co->take, &h);
 	tally_put(&co->t, o, json, &h, wall(), opt_nlisten > 0 ? senders : NULL,
 	    co);
 }
@@ -745,13 +674,7 @@ ck_load(struct collect *co)
 		co->net->denied = c.denied;
 		co->net->malformed = c.malformed;
 		co->net->refused = c.refused;
-		co->t.started = c.started;
-		co->t.site_alerts = c.site_alerts;
-		memcpy(co->t.since, c.since, sizeof(co->t.since));
-		co->t.act = c.act;
-		co->t.nact = co->t.actcap = c.nact;
-		co->t.ev = c.ev;
-		co->t.nev = co->t.evcap = c.nev;
+		tally_ck_set(&co->t, &c);
 		if (ingest_load(co->ing, c.snd, c.nsnd) == -1)
 			errx(1, "%s", strerror(errno));
 		free(c.snd);
@@ -786,13 +709,7 @@ ck_save(struct collect *co)
 	c.denied = co->net->denied;
 	c.malformed = co->net->malformed;
 	c.refused = co->net->refused;
-	c.started = co->t.started;
-	c.site_alerts = co->t.site_alerts;
-	memcpy(c.since, co->t.since, sizeof(co->t.since));
-	c.act = co->t.act;
-	c.nact = co->t.nact;
-	c.ev = co->t.ev;
-	c.nev = co->t.nev;
+	tally_ck_get(&co->t, &c);
 	c.org = co->take.org;
 	if (ingest_save(co->ing, &c.snd, &c.nsnd) == -1)
 		err(1, NULL);
@@ -811,6 +728,49 @@ ck_save(struct collect *co)
 	co->ck_saved = m;
 	ingest_durable(co->ing);
 	return 0;
+}
+
+/*
+ * --state, each turn of the loop (told: the tally's events before it):
+ * a change is saved at once when the last save is a second old, else when
+ * it is; and right after a snapshot that told alerts, so that they are not
+ * told again.  TCP lines wait for a save to be acknowledged: then sooner,
+ * after CK_ACKWAIT, or as soon as the connections fell silent (a sender
+ * waits for its acks), at once when CK_ACKBYTES wait, so that a sender's
+ * buffer never fills; but never sooner than four times what the last save
+ * took after it, so that saving takes at most a fifth of the time.  ms
+ * (the poll's timeout, -1 none) lowered to the next save due.
+ */
+static int
+ck_tick(struct collect *co, uint64_t told, int ms)
+{
+	double due = co->ck_last + 1, t, w0;
+	int w;
+
+	if (ck_mark(co) == co->ck_saved)
+		return ms;
+	t = tm_mono();
+	if (co->net->unacked && co->ck_errno == 0) {
+		w0 = co->ck_took * 4;
+		if (!co->tcp_idle && co->net->unacked_bytes < CK_ACKBYTES &&
+		    w0 < CK_ACKWAIT)
+			w0 = CK_ACKWAIT;
+		if (co->ck_last + w0 < due)
+			due = co->ck_last + w0;
+	}
+	if (t >= due || co->t.events != told) {
+		ck_save(co);
+		co->ck_took = tm_mono() - t;
+		co->ck_last = t;
+		due = t + 1;
+	}
+	w = (int)((due - t) * 1000) + 1;
+	/* lines to ack: look again soon whether more come */
+	if (co->net->unacked && co->ck_errno == 0 && !co->tcp_idle && w > 1)
+		w = 1;
+	if (ck_mark(co) != co->ck_saved && (ms < 0 || w < ms))
+		ms = w;
+	return ms;
 }
 
 /* --- the network: --listen, --serve (lib/ingest.h) --- */
@@ -998,16 +958,7 @@ metrics(struct collect *co, struct out *o)
 	struct http_stats hs;
 
 	tally_metrics(&co->t, o);
-	prom_counter(o, "omph_bad_lines_total", "Input lines that were not "
-	    "records.", co->take.bad);
-	if (co->take.org.used) {
-		prom_counter(o, "omph_dup_records_total", "Records not counted: "
-		    "their origin was counted before.", co->take.org.dup);
-		prom_counter(o, "omph_gaps_total", "Gaps in the streams of "
-		    "origins.", co->take.org.gaps);
-		prom_counter(o, "omph_gap_bytes_total", "Bytes in those gaps.",
-		    co->take.org.gapbytes);
-	}
+	intake_metrics(&co->take, o);
 	ingest_metrics(co->ing, o);
 	dash_stats(co->web, &hs);
 	prom_counter(o, "omph_http_requests_total", "HTTP requests served.",
@@ -1021,10 +972,8 @@ metrics(struct collect *co, struct out *o)
 static void
 need(int ok, const char *err)
 {
-	if (ok == -1) {
-		warnx("%s", err);
-		usage();
-	}
+	if (ok == -1)
+		usagex("%s", err);
 }
 
 /* the short usage: on stderr for a usage error, first in --help */
@@ -1051,15 +1000,11 @@ add_panel(const char *arg)
 	char *p, *q;
 	int i;
 
-	if (opt_npan == MAXPANELS) {
-		warnx("-k: at most %d panels", MAXPANELS);
-		usage();
-	}
+	if (opt_npan == MAXPANELS)
+		usagex("-k: at most %d panels", MAXPANELS);
 	for (i = 0; i < opt_npan; i++)
-		if (strcmp(opt_pan[i].name, arg) == 0) {
-			warnx("-k %s: given twice", arg);
-			usage();
-		}
+		if (strcmp(opt_pan[i].name, arg) == 0)
+			usagex("-k %s: given twice", arg);
 	pp = &opt_pan[opt_npan];
 	if ((pp->name = strdup(arg)) == NULL || (p = strdup(arg)) == NULL)
 		err(1, NULL);
@@ -1069,26 +1014,34 @@ add_panel(const char *arg)
 	for (; p != NULL; p = q) {
 		if ((q = strchr(p, ',')) != NULL)
 			*q++ = '\0';
-		if (*p == '\0') {
-			warnx("-k %s: an empty field name", arg);
-			usage();
-		}
-		if (pp->nk == MAXKEYF || opt_nkeys == COLS_MAXK) {
-			warnx("-k %s: at most %d fields in a panel and %d in all",
+		if (*p == '\0')
+			usagex("-k %s: an empty field name", arg);
+		if (pp->nk == MAXKEYF || opt_nkeys == COLS_MAXK)
+			usagex("-k %s: at most %d fields in a panel and %d in all",
 			    arg, MAXKEYF, COLS_MAXK);
-			usage();
-		}
 		opt_keys[opt_nkeys++] = p;
 		pp->nk++;
 	}
 	opt_npan++;
 }
 
-static void
+static _Noreturn void
 usage(void)
 {
 	fputs(synopsis, stderr);
 	exit(2);
+}
+
+/* a usage error: what is wrong (as warnx), then the usage; exit 2 */
+static _Noreturn void
+usagex(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vwarnx(fmt, ap);
+	va_end(ap);
+	usage();
 }
 
 /* --help: the synopsis and every option, a line each, on stdout; exit 0 */

@@ -7,6 +7,7 @@
 
 #include "hll.h"
 #include "intake.h"
+#include "prom.h"
 #include "rec.h"
 #include "tm.h"
 
@@ -187,4 +188,33 @@ intake_line(struct intake *in, struct ingest_feed *fd, char *p, size_t len)
 	} else if (len > 0)
 		return record(in, fd, p, len);
 	return 0;
+}
+
+void
+intake_head(const struct intake *in, struct snap_head *h)
+{
+	h->bad = in->bad;
+	if ((h->origins = in->org.used)) {
+		h->dup = in->org.dup;
+		h->gaps = in->org.gaps;
+		h->gapbytes = in->org.gapbytes;
+		h->badorigin = in->org.bad;
+		h->streams = in->org.n;
+		h->forgotten = in->org.evicted;
+	}
+}
+
+void
+intake_metrics(const struct intake *in, struct out *o)
+{
+	prom_counter(o, "omph_bad_lines_total", "Input lines that were not "
+	    "records.", in->bad);
+	if (in->org.used) {
+		prom_counter(o, "omph_dup_records_total", "Records not counted: "
+		    "their origin was counted before.", in->org.dup);
+		prom_counter(o, "omph_gaps_total", "Gaps in the streams of "
+		    "origins.", in->org.gaps);
+		prom_counter(o, "omph_gap_bytes_total", "Bytes in those gaps.",
+		    in->org.gapbytes);
+	}
 }

@@ -77,5 +77,13 @@ int intake_line(struct intake *in, struct ingest_feed *fd, char *p,
 int intake_header(struct intake *in, struct cols *c, char *p, size_t len);
 /* A line of fd that is not a record, for why: counted, maybe told. */
 void intake_bad(struct intake *in, struct ingest_feed *fd, const char *why);
+/* A snapshot's summary (lib/snap.h): bad, and origins with their counts. */
+void intake_head(const struct intake *in, struct snap_head *h);
+/*
+ * Prometheus families (lib/prom.h): omph_bad_lines_total; once a record
+ * had an origin, omph_dup_records_total, omph_gaps_total and
+ * omph_gap_bytes_total.
+ */
+void intake_metrics(const struct intake *in, struct out *o);
 
 #endif
