@@ -17,9 +17,6 @@
 #include <err.h>
 #include <errno.h>
 #include <getopt.h>
-#include <inttypes.h>
-#include <limits.h>
-#include <math.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -49,7 +46,6 @@
 #include "snap.h"
 #include "tally.h"
 #include "out.h"
-#include "rec.h"
 #include "tm.h"
 #include "wire.h"
 
@@ -137,7 +133,6 @@ static void add_panel(const char *);
 static void line(struct collect *, struct ingest_feed *, char *, size_t);
 static void net_note(void *, const char *);
 static void net_setup(struct collect *);
-static void net_start(struct collect *);
 static void web_setup(struct collect *);
 static void push_setup(struct collect *);
 static void push_snapshot(struct collect *, int64_t);
@@ -195,7 +190,7 @@ main(int argc, char *argv[])
 	struct lr r;
 	struct lr_line l;
 	sigset_t orig;
-	char errbuf[512];
+	char errbuf[1024];
 	const char *secret = NULL;
 	double next_tick = 0, t;
 	size_t v;
@@ -394,7 +389,9 @@ main(int argc, char *argv[])
 	in_active = opt_nlisten == 0 || !isatty(STDIN_FILENO);
 	/* a pipe whose reader went away shows POLLERR on our end */
 	watch_out = fstat(STDOUT_FILENO, &st) == 0 && S_ISFIFO(st.st_mode);
-	net_start(&co);
+	/* --listen, --serve: listening now */
+	if (ingest_listen(co.ing, errbuf, sizeof(errbuf)) == -1)
+		errx(1, "%s", errbuf);
 	web_setup(&co);
 	push_setup(&co);
 	if (opt_interval > 0)
@@ -835,16 +832,6 @@ net_setup(struct collect *co)
 	if ((co->ing = ingest_new(&o, &cb)) == NULL)
 		err(1, NULL);
 	co->net = ingest_stats(co->ing);
-}
-
-/* --listen, --serve: listening, or exit 1 */
-static void
-net_start(struct collect *co)
-{
-	char errbuf[1024];
-
-	if (ingest_listen(co->ing, errbuf, sizeof(errbuf)) == -1)
-		errx(1, "%s", errbuf);
 }
 
 /* a snapshot is complete in co->snap: to stdout and every viewer */
