@@ -17,11 +17,9 @@
 #include <err.h>
 #include <errno.h>
 #include <getopt.h>
-#include <inttypes.h>
-#include <limits.h>
-#include <math.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,6 +34,7 @@
 #include "dash.h"
 #include "ckpt.h"
 #include "ingest.h"
+#include "intake.h"
 #include "lr.h"
 #include "net.h"
 #include "opt.h"
@@ -47,14 +46,12 @@
 #include "snap.h"
 #include "tally.h"
 #include "out.h"
-#include "rec.h"
 #include "tm.h"
 #include "wire.h"
 
 #define MAXKEYF 8		/* key fields of one panel */
 #define MAXPANELS TALLY_MAXPANELS
 #define MAXRULES TALLY_MAXRULES
-#define MAX_REPORTS 10
 #define EXIT_ALERT 3
 #define MAXLISTEN INGEST_MAXLISTEN
 #define MAXALLOW 64
@@ -62,7 +59,7 @@
 #define HTTP_CONNS 256		/* --http: connections at once (lib/http) */
 #define CK_ACKWAIT 0.05		/* --state: seconds lines wait for an ack */
 #define CK_ACKBYTES (8 * 1024 * 1024)	/* bytes: ... or as many */
-#define MAXPUSH 8		/* --push URLs */
+#define MAXPUSH PUSH_SETMAX	/* --push URLs */
 #define PUSH_DRAIN 3.0		/* --push: seconds at the end to send what waits */
 
 /*
@@ -78,7 +75,6 @@ static struct popt opt_pan[MAXPANELS];
 static int opt_npan;
 static const char *opt_keys[COLS_MAXK];
 static int opt_nkeys;
-static int key_told[COLS_MAXK];		/* a -k naming no column was told */
 static int opt_window;			/* --window */
 static int opt_arrival;			/* --clock arrival */
 static double opt_interval;		/* --interval */
@@ -109,49 +105,36 @@ static const char *opt_state;		/* --state */
 static const char *opt_push[MAXPUSH];	/* --push */
 static int opt_npush;
 
-static struct cols_want key_want;	/* the key names, for lib/cols */
-
 struct collect {
 	struct tally t;			/* the panels and alerts (lib/tally.h) */
+	struct intake take;		/* lines into t (lib/intake.h) */
 	struct out *out;
-	struct tm_cache tc;
-	char tkey[32];			/* last time text parsed */
-	size_t tkeylen;
-	int64_t tval;
-	uint64_t bad, lines;
 	struct ingest_feed in;		/* stdin */
 	struct out *snap;		/* one snapshot, in memory */
 	struct dash *web;		/* --http, or NULL */
-	struct push *push[MAXPUSH];	/* --push */
-	int npush, pushpfd[MAXPUSH];	/* ... each one's pollfd, -1: none */
-	struct out *jsnap, *msnap;	/* --http: its JSON, its metrics */
-	int webfd;			/* --http: its listening socket */
+	struct push_set push;		/* --push */
+	int64_t push_at;		/* ... the time of the rows being pushed */
 	struct ckpt_buf ck;		/* --state: the encoded checkpoint */
 	uint64_t ck_saved;		/* ck_mark() of what the file holds */
 	int ck_errno;			/* the last save's error, told */
 	double ck_last;			/* monotonic: when the last save began */
 	double ck_took;			/* seconds it took */
 	int tcp_idle;			/* the last wakeup read none */
-	struct orig org;		/* the positions of origins */
 	struct ingest *ing;		/* the network (lib/ingest.h) */
 	struct ingest_stats *net;	/* its counts */
 };
 
-static void usage(void);
+static _Noreturn void usage(void);
+static _Noreturn void usagex(const char *, ...)
+    __attribute__((format(printf, 1, 2)));
 static _Noreturn void help(void);
 static void need(int, const char *);
 static void add_panel(const char *);
-static int header(struct cols *, char *, size_t);
-static void bad(struct collect *, struct ingest_feed *, const char *);
-static void record(struct collect *, struct ingest_feed *, char *, size_t);
 static void line(struct collect *, struct ingest_feed *, char *, size_t);
+static void net_note(void *, const char *);
 static void net_setup(struct collect *);
-static void net_start(struct collect *);
 static void web_setup(struct collect *);
-static void web_close(struct collect *);
 static void push_setup(struct collect *);
-static int push_pollfds(struct collect *, struct pollfd *, int *);
-static void push_events(struct collect *, const struct pollfd *, int);
 static void push_snapshot(struct collect *, int64_t);
 static void push_close(struct collect *);
 static void metrics(struct collect *, struct out *);
@@ -162,9 +145,8 @@ static int64_t wall(void);
 static void advance(struct collect *);
 static void ck_load(struct collect *);
 static int ck_save(struct collect *);
+static int ck_tick(struct collect *, uint64_t, int);
 static uint64_t ck_mark(const struct collect *);
-static int origin(struct collect *, struct ingest_feed *, const char *,
-    size_t);
 
 /* long options without a letter */
 enum { O_MAXCONNS = 1001, O_PERADDR, O_HANDSHAKE, O_IDLE, O_MAXBUF, O_HTTP,
@@ -208,9 +190,9 @@ main(int argc, char *argv[])
 	struct lr r;
 	struct lr_line l;
 	sigset_t orig;
-	char errbuf[512];
+	char errbuf[1024];
 	const char *secret = NULL;
-	double next_tick = 0, t, w0;
+	double next_tick = 0, t;
 	size_t v;
 	struct stat st;
 	uint64_t told, in0;
@@ -233,10 +215,8 @@ main(int argc, char *argv[])
 				opt_arrival = 1;
 			else if (strcmp(optarg, "record") == 0)
 				opt_arrival = 0;
-			else {
-				warnx("--clock: %s is not record or arrival", optarg);
-				usage();
-			}
+			else
+				usagex("--clock: %s is not record or arrival", optarg);
 			break;
 		case 'i':
 			need(opt_seconds("--interval", optarg, 0.01, 86400,
@@ -249,23 +229,17 @@ main(int argc, char *argv[])
 			    sizeof(errbuf)), errbuf);
 			break;
 		case 'S':
-			if ((opt_sort = alert_metric(optarg, strlen(optarg))) < 0) {
-				warnx("--sort: unknown metric %s", optarg);
-				usage();
-			}
+			if ((opt_sort = alert_metric(optarg, strlen(optarg))) < 0)
+				usagex("--sort: unknown metric %s", optarg);
 			break;
 		case 'a':
 		case 'A':
-			if ((ch == 'a' ? opt_nrules : opt_ntrules) == MAXRULES) {
-				warnx("at most %d rules of each kind", MAXRULES);
-				usage();
-			}
+			if ((ch == 'a' ? opt_nrules : opt_ntrules) == MAXRULES)
+				usagex("at most %d rules of each kind", MAXRULES);
 			if (alert_parse(optarg, ch == 'a' ? &opt_rules[opt_nrules++] :
-			    &opt_trules[opt_ntrules++], errbuf, sizeof(errbuf)) == -1) {
-				warnx("%s: %s", ch == 'a' ? "--alert" : "--alert-total",
+			    &opt_trules[opt_ntrules++], errbuf, sizeof(errbuf)) == -1)
+				usagex("%s: %s", ch == 'a' ? "--alert" : "--alert-total",
 				    errbuf);
-				usage();
-			}
 			break;
 		case 'M':
 			need(opt_size("--alert-min-hits", optarg, 0, 1000000000,
@@ -281,51 +255,37 @@ main(int argc, char *argv[])
 				opt_json = 1;
 			else if (strcmp(optarg, "tsv") == 0)
 				opt_json = 0;
-			else {
-				warnx("-o: %s is not tsv or json", optarg);
-				usage();
-			}
+			else
+				usagex("-o: %s is not tsv or json", optarg);
 			break;
 		case 'l':
-			if (opt_nlisten == MAXLISTEN) {
-				warnx("--listen: at most %d", MAXLISTEN);
-				usage();
-			}
+			if (opt_nlisten == MAXLISTEN)
+				usagex("--listen: at most %d", MAXLISTEN);
 			if (ingest_parse_listen(optarg,
 			    &opt_listen[opt_nlisten], &opt_text[opt_nlisten],
-			    errbuf, sizeof(errbuf)) == -1) {
-				warnx("--listen: %s", errbuf);
-				usage();
-			}
+			    errbuf, sizeof(errbuf)) == -1)
+				usagex("--listen: %s", errbuf);
 			opt_nlisten++;
 			break;
 		case 'L':
-			if (opt_nallow == MAXALLOW) {
-				warnx("--allow: at most %d", MAXALLOW);
-				usage();
-			}
-			if (net_parse_cidr(optarg, &opt_allow[opt_nallow++]) == -1) {
-				warnx("--allow: %s is not an address or ADDRESS/BITS",
+			if (opt_nallow == MAXALLOW)
+				usagex("--allow: at most %d", MAXALLOW);
+			if (net_parse_cidr(optarg, &opt_allow[opt_nallow++]) == -1)
+				usagex("--allow: %s is not an address or ADDRESS/BITS",
 				    optarg);
-				usage();
-			}
 			break;
 		case 's':
 			if (net_parse(optarg, NET_TCP, &opt_serve, errbuf,
-			    sizeof(errbuf)) == -1 || opt_serve.proto != NET_TCP) {
-				warnx("--serve: %s", opt_serve.proto != NET_TCP ?
+			    sizeof(errbuf)) == -1 || opt_serve.proto != NET_TCP)
+				usagex("--serve: %s", opt_serve.proto != NET_TCP ?
 				    "viewers connect over tcp" : errbuf);
-				usage();
-			}
 			opt_has_serve = 1;
 			break;
 		case O_HTTP:
 			if (net_parse(optarg, NET_TCP, &opt_http, errbuf,
-			    sizeof(errbuf)) == -1 || opt_http.proto != NET_TCP) {
-				warnx("--http: %s", opt_http.proto != NET_TCP ?
+			    sizeof(errbuf)) == -1 || opt_http.proto != NET_TCP)
+				usagex("--http: %s", opt_http.proto != NET_TCP ?
 				    "browsers connect over tcp" : errbuf);
-				usage();
-			}
 			opt_has_http = 1;
 			break;
 		case O_MAXCONNS:
@@ -355,17 +315,13 @@ main(int argc, char *argv[])
 			secret = optarg;
 			break;
 		case 'T':
-			if (*optarg == '\0') {
-				warnx("--state: an empty file name");
-				usage();
-			}
+			if (*optarg == '\0')
+				usagex("--state: an empty file name");
 			opt_state = optarg;
 			break;
 		case O_PUSH:
-			if (opt_npush == MAXPUSH) {
-				warnx("--push: at most %d", MAXPUSH);
-				usage();
-			}
+			if (opt_npush == MAXPUSH)
+				usagex("--push: at most %d", MAXPUSH);
 			opt_push[opt_npush++] = optarg;
 			break;
 		case 'V':
@@ -377,25 +333,17 @@ main(int argc, char *argv[])
 			usage();
 		}
 	}
-	if (optind != argc) {
-		warnx("%s: extra operand: records are read from stdin or "
+	if (optind != argc)
+		usagex("%s: extra operand: records are read from stdin or "
 		    "--listen", argv[optind]);
-		usage();
-	}
 	if (opt_npan == 0)
 		add_panel("path");
-	for (key_want.n = 0; key_want.n < opt_nkeys; key_want.n++)
-		key_want.name[key_want.n] = opt_keys[key_want.n];
-	if (opt_arrival && opt_window == 0) {
-		warnx("--clock arrival needs --window");
-		usage();
-	}
+	if (opt_arrival && opt_window == 0)
+		usagex("--clock arrival needs --window");
 	for (v = 0; v < (size_t)opt_nlisten; v++)
-		if (opt_text[v] && secret != NULL) {
-			warnx("--secret takes only tagged omph-send input: no "
+		if (opt_text[v] && secret != NULL)
+			usagex("--secret takes only tagged omph-send input: no "
 			    "+text listener");
-			usage();
-		}
 	if (secret != NULL) {
 		if (wire_read_secret(secret, opt_key, errbuf,
 		    sizeof(errbuf)) == -1)
@@ -418,6 +366,9 @@ main(int argc, char *argv[])
 	topt.min_hits = opt_min_hits;
 	topt.sort = opt_sort;
 	tally_init(&co.t, &topt);
+	intake_init(&co.take, &co.t, opt_keys, opt_nkeys, opt_window,
+	    opt_arrival);
+	co.take.note = net_note;
 	for (v = 0; v < (size_t)opt_npan; v++)
 		if (tally_panel(&co.t, opt_pan[v].name, (const char *const *)
 		    opt_keys + opt_pan[v].k0, opt_pan[v].nk, opt_pan[v].k0,
@@ -438,7 +389,9 @@ main(int argc, char *argv[])
 	in_active = opt_nlisten == 0 || !isatty(STDIN_FILENO);
 	/* a pipe whose reader went away shows POLLERR on our end */
 	watch_out = fstat(STDOUT_FILENO, &st) == 0 && S_ISFIFO(st.st_mode);
-	net_start(&co);
+	/* --listen, --serve: listening now */
+	if (ingest_listen(co.ing, errbuf, sizeof(errbuf)) == -1)
+		errx(1, "%s", errbuf);
 	web_setup(&co);
 	push_setup(&co);
 	if (opt_interval > 0)
@@ -448,8 +401,9 @@ main(int argc, char *argv[])
 			co.in.lineno = r.lineno - 1;
 			if (l.flags & LR_CUT) {
 				co.in.lineno++;
-				co.lines++;
-				bad(&co, &co.in, "line longer than 1 MiB");
+				co.take.lines++;
+				intake_bad(&co.take, &co.in,
+				    "line longer than 1 MiB");
 				continue;
 			}
 			line(&co, &co.in, l.p, l.len);
@@ -484,43 +438,8 @@ main(int argc, char *argv[])
 			}
 			ms = (int)((next_tick - t) * 1000) + 1;
 		}
-		/*
-		 * --state: a change is saved at once when the last save is a
-		 * second old, else when it is; and right after a snapshot
-		 * that told alerts, so that they are not told again.  TCP
-		 * lines wait for a save to be acknowledged: then sooner, after
-		 * CK_ACKWAIT, or as soon as the connections fell silent (a
-		 * sender waits for its acks), at once when CK_ACKBYTES wait,
-		 * so that a sender's buffer never fills; but never sooner than
-		 * four times what the last save took after it, so that saving
-		 * takes at most a fifth of the time.
-		 */
-		if (opt_state != NULL && ck_mark(&co) != co.ck_saved) {
-			double due = co.ck_last + 1;
-
-			t = tm_mono();
-			if (co.net->unacked && co.ck_errno == 0) {
-				w0 = co.ck_took * 4;
-				if (!co.tcp_idle && co.net->unacked_bytes <
-				    CK_ACKBYTES && w0 < CK_ACKWAIT)
-					w0 = CK_ACKWAIT;
-				if (co.ck_last + w0 < due)
-					due = co.ck_last + w0;
-			}
-			if (t >= due || co.t.events != told) {
-				ck_save(&co);
-				co.ck_took = tm_mono() - t;
-				co.ck_last = t;
-				due = t + 1;
-			}
-			w = (int)((due - t) * 1000) + 1;
-			/* lines to ack: look again soon whether more come */
-			if (co.net->unacked && co.ck_errno == 0 && !co.tcp_idle &&
-			    w > 1)
-				w = 1;
-			if (ck_mark(&co) != co.ck_saved && (ms < 0 || w < ms))
-				ms = w;
-		}
+		if (opt_state != NULL)
+			ms = ck_tick(&co, told, ms);
 		if (in_active && lr_ready(&r) != 0) {
 			if (lr_fill(&r) == -1) {
 				warn("stdin");
@@ -547,7 +466,7 @@ main(int argc, char *argv[])
 				ms = w;
 		}
 		npfd += nweb;
-		npfd += npush = push_pollfds(&co, pfd + npfd, &ms);
+		npfd += npush = push_set_fill(&co.push, pfd + npfd, &ms);
 		if (watch_out) {
 			pfd[npfd].fd = STDOUT_FILENO;
 			pfd[npfd++].events = 0;
@@ -572,7 +491,7 @@ main(int argc, char *argv[])
 		ingest_events(co.ing, pfd + in_active, nnet);
 		if (co.web != NULL)
 			dash_events(co.web, pfd + in_active + nnet, nweb, tm_mono());
-		push_events(&co, pfd + in_active + nnet + nweb, npush);
+		push_set_events(&co.push, pfd + in_active + nnet + nweb, npush);
 		co.tcp_idle = co.net->tcp_in == in0;
 		if (in_active && (pfd[0].revents & (POLLIN | POLLHUP | POLLERR)) &&
 		    lr_fill(&r) == -1 && errno != EAGAIN && errno != EINTR) {
@@ -590,9 +509,10 @@ main(int argc, char *argv[])
 		if (co.out->err != EPIPE)
 			warnx("stdout: %s", strerror(co.out->err));
 		rv = 1;
-	} else if (co.bad > 0)
+	} else if (co.take.bad > 0)
 		warnx("%llu of %llu lines were not records",
-		    (unsigned long long)co.bad, (unsigned long long)co.lines);
+		    (unsigned long long)co.take.bad,
+		    (unsigned long long)co.take.lines);
 	if (opt_state != NULL && ck_save(&co) == -1) {
 		warnx("%s: the last checkpoint could not be saved (%s): what was "
 		    "counted since the one before is not in it", opt_state,
@@ -605,14 +525,14 @@ main(int argc, char *argv[])
 			rv = EXIT_ALERT;
 	}
 	ingest_free(co.ing);
-	web_close(&co);
+	dash_free(co.web);
 	push_close(&co);
 	lr_free(&r);
 	tally_free(&co.t);
 	free(co.out);
 	out_free(co.snap);
 	free(co.snap);
-	orig_free(&co.org);
+	intake_free(&co.take);
 	ckpt_buf_free(&co.ck);
 	return rv;
 }
@@ -631,158 +551,13 @@ advance(struct collect *co)
 		tally_advance(&co->t, wall());
 }
 
-/*
- * A header line (without its '#'): find our columns (lib/cols.h); a key
- * that names no column is told once, its records go under \N.
- */
-static int
-header(struct cols *c, char *p, size_t len)
-{
-	int j;
-
-	if (cols_header(c, &key_want, p, len) == -1)
-		return -1;
-	for (j = 0; j < opt_nkeys; j++)
-		if (c->key[j] == -1 && !key_told[j]) {
-			key_told[j] = 1;
-			warnx("-k %s: no such column in the input's header; "
-			    "its records are counted under \\N", opt_keys[j]);
-		}
-	return 0;
-}
-
-#define NOT_HEADER "a header line whose names are not printable field names"
-
-/* a line that is not a record: counted, the first ones told */
-static void
-bad(struct collect *co, struct ingest_feed *fd, const char *why)
-{
-	co->bad++;
-	if (fd->snd != NULL)
-		fd->snd->bad++;
-	if (co->bad <= MAX_REPORTS) {
-		warnx("%s:%llu: %s", fd->name, (unsigned long long)fd->lineno, why);
-		if (co->bad == MAX_REPORTS)
-			warnx("further bad lines are only counted");
-	}
-}
-
-/* one line of a feed: a header or a record */
-static void
-line(struct collect *co, struct ingest_feed *fd, char *p, size_t len)
-{
-	co->lines++;
-	fd->lineno++;
-	if (len > 0 && p[len - 1] == '\r')
-		len--;
-	if (len > 0 && p[0] == '#') {
-		if (header(&fd->c, p + 1, len - 1) == -1)
-			bad(co, fd, NOT_HEADER);
-	} else if (len > 0)
-		record(co, fd, p, len);
-}
-
-/*
- * The origin of a record of feed fd (lib/origin.h): 0 when it is a
- * repeat, not to be counted; else 1, a gap before it counted.  The feed's
- * sender is its sender's name, or "" for stdin (no sender has that name).
- */
-static int
-origin(struct collect *co, struct ingest_feed *fd, const char *v, size_t vl)
-{
-	struct orig_res r;
-	const char *name = fd->snd != NULL ? fd->snd->name : "";
-	int k;
-
-	if ((k = orig_check(&co->org, name, strlen(name), v, vl, &r)) == -1)
-		err(1, NULL);
-	if (k == ORIG_DUP) {
-		if (fd->snd != NULL)
-			fd->snd->dup++;
-		return 0;
-	}
-	if (r.gap > 0 && fd->snd != NULL) {
-		fd->snd->gaps++;
-		fd->snd->gapbytes += r.gap;
-	}
-	return 1;
-}
-
-static void
-record(struct collect *co, struct ingest_feed *fd, char *p, size_t len)
-{
-	char *f[REC_MAXF];
-	size_t fl[REC_MAXF];
-	int n;
-	int64_t sec = INT64_MIN, status = 0, bytes = 0, dur = -1;
-	uint64_t client;
-	const uint64_t *cl = NULL;	/* &client, when the record has one */
-	const struct cols *c = &fd->c;
-
-	if (c->n == 0) {
-		bad(co, fd, "a record before any header line");
-		return;
-	}
-	n = rec_split(p, len, f, fl, REC_MAXF);
-	if (n != c->n) {
-		bad(co, fd, "field count differs from the header's");
-		return;
-	}
-	if (c->origin >= 0 && !origin(co, fd, f[c->origin], fl[c->origin]))
-		return;
-	if (opt_arrival)
-		sec = wall();
-	else if (c->time >= 0) {
-		const char *t = f[c->time];
-		size_t tl = fl[c->time];
-
-		/*
-		 * One conversion per distinct second: the same first 19
-		 * bytes and a valid tail ("Z", ".123Z") are the same second.
-		 */
-		if (tl >= 20 && co->tkeylen == 19 && memcmp(co->tkey, t, 19) == 0 &&
-		    tm_iso_tail(t + 19, tl - 19))
-			sec = co->tval;
-		else if (tm_parse_iso(t, tl, &sec) == 0) {
-			memcpy(co->tkey, t, 19);
-			co->tkeylen = 19;
-			co->tval = sec;
-		} else if (opt_window > 0) {
-			bad(co, fd, "no valid time");
-			return;
-		} else
-			sec = INT64_MIN;	/* counted, at no time */
-	} else if (opt_window > 0) {
-		bad(co, fd, "no time column (use --clock arrival)");
-		return;
-	}
-	if (c->status >= 0)
-		status = rec_digits(f[c->status], fl[c->status]);
-	if (c->bytes >= 0 && (bytes = rec_digits(f[c->bytes],
-	    fl[c->bytes])) < 0)
-		bytes = 0;
-	if (c->duration >= 0)
-		dur = rec_micros(f[c->duration], fl[c->duration]);
-	/* visitors: distinct clients; an absent one (\N) is none */
-	if (c->client >= 0 && !(fl[c->client] == 2 &&
-	    memcmp(f[c->client], "\\N", 2) == 0)) {
-		client = hll_hash(f[c->client], fl[c->client]);
-		cl = &client;
-	}
-	if (tally_add(&co->t, f, fl, c->key, sec, (int)status, (uint64_t)bytes,
-	    dur, cl) == -1)
-		err(1, NULL);
-	if (fd->snd != NULL)
-		fd->snd->records++;
-}
-
 /* the senders' table or JSON member (lib/ingest), for tally_put */
 static void
 senders(void *arg, struct snap_wr *w, struct out *o)
 {
 	struct collect *co = arg;
 
-	ingest_put_senders(co->ing, w, o, co->org.used);
+	ingest_put_senders(co->ing, w, o, co->take.org.used);
 }
 
 /*
@@ -803,7 +578,6 @@ put_snapshot(struct collect *co, struct out *o, int json, int64_t at,
 	h.final = final;
 	h.records = a->records;
 	h.late = a->late;
-	h.bad = co->bad;
 	h.evicted = a->evicted;
 	h.keys = a->n;
 	if ((h.listen = opt_nlisten > 0)) {
@@ -817,14 +591,7 @@ put_snapshot(struct collect *co, struct out *o, int json, int64_t at,
 		h.timedout = co->net->timedout;
 		h.rcvbuf = co->net->rcvbuf;
 	}
-	if ((h.origins = co->org.used)) {
-		h.dup = co->org.dup;
-		h.gaps = co->org.gaps;
-		h.gapbytes = co->org.gapbytes;
-		h.badorigin = co->org.bad;
-		h.streams = co->org.n;
-		h.forgotten = co->org.evicted;
-	}
+	intake_head(&co->take, &h);
 	tally_put(&co->t, o, json, &h, wall(), opt_nlisten > 0 ? senders : NULL,
 	    co);
 }
@@ -838,7 +605,7 @@ report(struct collect *co, int64_t at, int final)
 	put_snapshot(co, co->snap, opt_json, at, final);
 	/* the web's JSON of the same snapshot, unless that was it */
 	if (co->web != NULL && !opt_json)
-		put_snapshot(co, co->jsnap, 1, at, final);
+		put_snapshot(co, dash_json(co->web), 1, at, final);
 	push_snapshot(co, at);
 	tally_written(&co->t);
 }
@@ -877,9 +644,10 @@ ck_opts(struct ckpt_opts *o)
 static uint64_t
 ck_mark(const struct collect *co)
 {
-	return co->lines + co->bad + co->net->dgrams + co->net->denied +
-	    co->net->malformed + co->net->refused + tally_mark(&co->t) +
-	    co->net->skipped + co->org.checked + co->org.bad;
+	return co->take.lines + co->take.bad + co->net->dgrams +
+	    co->net->denied + co->net->malformed + co->net->refused +
+	    tally_mark(&co->t) + co->net->skipped + co->take.org.checked +
+	    co->take.org.bad;
 }
 
 /* resume from --state, or exit 1 when it cannot be trusted */
@@ -897,24 +665,18 @@ ck_load(struct collect *co)
 		errx(1, "%s: %s; not resumed (move it away to start from zero)",
 		    opt_state, err);
 	case 0:
-		co->lines = c.lines;
-		co->bad = c.bad;
+		co->take.lines = c.lines;
+		co->take.bad = c.bad;
 		co->net->dgrams = c.dgrams;
 		co->net->denied = c.denied;
 		co->net->malformed = c.malformed;
 		co->net->refused = c.refused;
-		co->t.started = c.started;
-		co->t.site_alerts = c.site_alerts;
-		memcpy(co->t.since, c.since, sizeof(co->t.since));
-		co->t.act = c.act;
-		co->t.nact = co->t.actcap = c.nact;
-		co->t.ev = c.ev;
-		co->t.nev = co->t.evcap = c.nev;
+		tally_ck_set(&co->t, &c);
 		if (ingest_load(co->ing, c.snd, c.nsnd) == -1)
 			errx(1, "%s", strerror(errno));
 		free(c.snd);
-		orig_free(&co->org);
-		co->org = c.org;
+		orig_free(&co->take.org);
+		co->take.org = c.org;
 		break;
 	}
 	co->ck_saved = ck_mark(co);
@@ -938,20 +700,14 @@ ck_save(struct collect *co)
 	}
 	ck_opts(&o);
 	memset(&c, 0, sizeof(c));
-	c.lines = co->lines;
-	c.bad = co->bad;
+	c.lines = co->take.lines;
+	c.bad = co->take.bad;
 	c.dgrams = co->net->dgrams;
 	c.denied = co->net->denied;
 	c.malformed = co->net->malformed;
 	c.refused = co->net->refused;
-	c.started = co->t.started;
-	c.site_alerts = co->t.site_alerts;
-	memcpy(c.since, co->t.since, sizeof(co->t.since));
-	c.act = co->t.act;
-	c.nact = co->t.nact;
-	c.ev = co->t.ev;
-	c.nev = co->t.nev;
-	c.org = co->org;
+	tally_ck_get(&co->t, &c);
+	c.org = co->take.org;
 	if (ingest_save(co->ing, &c.snd, &c.nsnd) == -1)
 		err(1, NULL);
 	rv = ckpt_save(opt_state, &co->ck, &o, tally_aggs(&co->t), &c);
@@ -971,6 +727,49 @@ ck_save(struct collect *co)
 	return 0;
 }
 
+/*
+ * --state, each turn of the loop (told: the tally's events before it):
+ * a change is saved at once when the last save is a second old, else when
+ * it is; and right after a snapshot that told alerts, so that they are not
+ * told again.  TCP lines wait for a save to be acknowledged: then sooner,
+ * after CK_ACKWAIT, or as soon as the connections fell silent (a sender
+ * waits for its acks), at once when CK_ACKBYTES wait, so that a sender's
+ * buffer never fills; but never sooner than four times what the last save
+ * took after it, so that saving takes at most a fifth of the time.  ms
+ * (the poll's timeout, -1 none) lowered to the next save due.
+ */
+static int
+ck_tick(struct collect *co, uint64_t told, int ms)
+{
+	double due = co->ck_last + 1, t, w0;
+	int w;
+
+	if (ck_mark(co) == co->ck_saved)
+		return ms;
+	t = tm_mono();
+	if (co->net->unacked && co->ck_errno == 0) {
+		w0 = co->ck_took * 4;
+		if (!co->tcp_idle && co->net->unacked_bytes < CK_ACKBYTES &&
+		    w0 < CK_ACKWAIT)
+			w0 = CK_ACKWAIT;
+		if (co->ck_last + w0 < due)
+			due = co->ck_last + w0;
+	}
+	if (t >= due || co->t.events != told) {
+		ck_save(co);
+		co->ck_took = tm_mono() - t;
+		co->ck_last = t;
+		due = t + 1;
+	}
+	w = (int)((due - t) * 1000) + 1;
+	/* lines to ack: look again soon whether more come */
+	if (co->net->unacked && co->ck_errno == 0 && !co->tcp_idle && w > 1)
+		w = 1;
+	if (ck_mark(co) != co->ck_saved && (ms < 0 || w < ms))
+		ms = w;
+	return ms;
+}
+
 /* --- the network: --listen, --serve (lib/ingest.h) --- */
 
 /* a line from the network: a header or a record, as stdin's */
@@ -980,19 +779,30 @@ net_line(void *arg, struct ingest_feed *fd, char *p, size_t len)
 	line(arg, fd, p, len);
 }
 
+/* one line of a feed: a header or a record, or exit 1 (ENOMEM) */
+static void
+line(struct collect *co, struct ingest_feed *fd, char *p, size_t len)
+{
+	if (intake_line(&co->take, fd, p, len) == -1)
+		err(1, NULL);
+}
+
 /* a header announced apart from the lines (omph-send's by SCHEMA) */
 static int
 net_header(void *arg, struct cols *c, char *p, size_t len)
 {
-	(void)arg;
-	return header(c, p, len);
+	struct collect *co = arg;
+
+	return intake_header(&co->take, c, p, len);
 }
 
 static void
 net_bad(void *arg, struct ingest_feed *fd, int why)
 {
-	bad(arg, fd, why == INGEST_LONG ? "line longer than 1 MiB" :
-	    NOT_HEADER);
+	struct collect *co = arg;
+
+	intake_bad(&co->take, fd, why == INGEST_LONG ?
+	    "line longer than 1 MiB" : INTAKE_NOT_HEADER);
 }
 
 static void
@@ -1024,124 +834,60 @@ net_setup(struct collect *co)
 	co->net = ingest_stats(co->ing);
 }
 
-/* --listen, --serve: listening, or exit 1 */
-static void
-net_start(struct collect *co)
-{
-	char errbuf[1024];
-
-	if (ingest_listen(co->ing, errbuf, sizeof(errbuf)) == -1)
-		errx(1, "%s", errbuf);
-}
-
 /* a snapshot is complete in co->snap: to stdout and every viewer */
 static void
 emit(struct collect *co)
 {
-	struct out *j = opt_json ? co->snap : co->jsnap;
-
 	if (out_flush(co->snap) == -1)
 		err(1, NULL);
 	out_write(co->out, co->snap->mem, co->snap->memlen);
 	if (opt_has_serve)
 		ingest_serve(co->ing, co->snap->mem, co->snap->memlen);
 	if (co->web != NULL) {
-		/* the web's copies: the JSON (its LF left out) and metrics */
-		metrics(co, co->msnap);
-		if (out_flush(j) == -1 || out_flush(co->msnap) == -1 ||
-		    dash_update(co->web, j->mem, j->memlen > 0 ? j->memlen - 1 :
-		    0, co->msnap->mem, co->msnap->memlen) == -1)
+		/* the web's copies: the JSON and metrics */
+		metrics(co, dash_metrics(co->web));
+		if (dash_publish(co->web, opt_json ? co->snap :
+		    dash_json(co->web)) == -1)
 			err(1, NULL);
-		co->jsnap->memlen = co->msnap->memlen = 0;
 	}
 	co->snap->memlen = 0;
 }
 
 /* --- --push: snapshots as metrics into OpenTSDB or InfluxDB (lib/push.h) --- */
 
+/* --push URLs, or exit (2: not a URL of ours) */
 static void
 push_setup(struct collect *co)
 {
 	char errbuf[512];
 	int i;
 
-	for (i = 0; i < opt_npush; i++) {
-		if ((co->push[i] = push_new(opt_push[i], errbuf,
-		    sizeof(errbuf))) == NULL)
+	co->push.note = net_note;
+	for (i = 0; i < opt_npush; i++)
+		if (push_set_add(&co->push, opt_push[i], errbuf,
+		    sizeof(errbuf)) == -1)
 			errx(errno == ENOMEM ? 1 : 2, "--push: %s", errbuf);
-		co->pushpfd[i] = -1;
-	}
-	co->npush = opt_npush;
 }
 
-/* fill the pollfds from pfd on, lower *ms to the nearest timer: how many */
-static int
-push_pollfds(struct collect *co, struct pollfd *pfd, int *ms)
-{
-	int i, n = 0, w;
-
-	for (i = 0; i < co->npush; i++) {
-		co->pushpfd[i] = push_fill(co->push[i], pfd + n) ? n++ : -1;
-		w = push_timeout(co->push[i]);
-		if (w >= 0 && (*ms < 0 || w < *ms))
-			*ms = w;
-	}
-	return n;
-}
-
-/* once the server caught up again: what an outage cost, told once */
-static void
-push_tell(struct collect *co, int i, int final)
-{
-	uint64_t n = push_told(co->push[i], final);
-
-	if (n > 0)
-		warnx("--push %s: %llu lines dropped while the server was away",
-		    opt_push[i], (unsigned long long)n);
-}
-
-/* after the poll: the n pollfds push_pollfds filled from pfd on */
-static void
-push_events(struct collect *co, const struct pollfd *pfd, int n)
-{
-	int i, k;
-
-	for (i = 0; i < co->npush; i++) {
-		k = co->pushpfd[i];
-		push_event(co->push[i], k >= 0 && k < n ? pfd[k].revents : 0);
-		push_tell(co, i, 0);
-	}
-}
-
-/* a row of the snapshot of time at into one --push */
-struct push_at {
-	struct push *p;
-	int64_t at;
-};
-
+/* a row of the snapshot of time co->push_at into every --push */
 static int
 push_one(void *arg, const struct tally_panel *pn, const struct agg_key *k,
     const double *v, const int *present)
 {
-	struct push_at *pa = arg;
+	struct collect *co = arg;
 
-	return push_row(pa->p, pa->at, pn->name, pn->keys, pn->nkeys,
-	    k != NULL ? k->key : NULL, k != NULL ? k->len : 0, v, present);
+	return push_set_row(&co->push, co->push_at, pn->name, pn->keys,
+	    pn->nkeys, k != NULL ? k->key : NULL, k != NULL ? k->len : 0, v,
+	    present);
 }
 
 /* the snapshot of time at just made: each panel's site and top rows */
 static void
 push_snapshot(struct collect *co, int64_t at)
 {
-	struct push_at pa;
-	int i;
-
-	for (i = 0; i < co->npush; i++) {
-		pa.p = co->push[i];
-		pa.at = at;
-		if (tally_rows(&co->t, wall(), push_one, &pa) == -1)
-			err(1, NULL);
-	}
+	co->push_at = at;
+	if (co->push.n > 0 && tally_rows(&co->t, wall(), push_one, co) == -1)
+		err(1, NULL);
 }
 
 /* the end: PUSH_DRAIN seconds at most to send what waits, then tell */
@@ -1150,65 +896,41 @@ push_close(struct collect *co)
 {
 	struct pollfd pfd[MAXPUSH];
 	double end = tm_mono() + PUSH_DRAIN, t;
-	int i, n, ms, idle;
+	int n, ms;
 
-	for (;;) {
-		for (i = 0, idle = 1; i < co->npush; i++)
-			idle &= push_idle(co->push[i]);
-		if (idle || (t = tm_mono()) >= end)
-			break;
+	while (!push_set_idle(&co->push) && (t = tm_mono()) < end) {
 		ms = (int)((end - t) * 1000) + 1;
-		n = push_pollfds(co, pfd, &ms);
+		n = push_set_fill(&co->push, pfd, &ms);
 		if (poll(pfd, (nfds_t)n, ms) == -1 && errno != EINTR)
 			break;
-		push_events(co, pfd, n);
+		push_set_events(&co->push, pfd, n);
 	}
-	for (i = 0; i < co->npush; i++) {
-		push_tell(co, i, 1);
-		push_free(co->push[i]);
-	}
-	co->npush = 0;
+	push_set_free(&co->push);
 }
 
 /* --- the web: --http (lib/dash.h) --- */
 
+/* --http: listening, or exit 1 */
 static void
 web_setup(struct collect *co)
 {
 	struct http_lim lim;
 	char errbuf[512], where[300];
-	int fd;
 
 	if (!opt_has_http)
 		return;
-	if ((fd = net_listen(&opt_http, 0, errbuf, sizeof(errbuf))) == -1)
-		errx(1, "--http %s: %s", net_str(&opt_http, where, sizeof(where)),
-		    errbuf);
 	memset(&lim, 0, sizeof(lim));
 	lim.max_conns = HTTP_CONNS;
+	if ((co->web = dash_open(&opt_http, &lim, opt_allow, (size_t)opt_nallow,
+	    errbuf, sizeof(errbuf))) == NULL) {
+		if (errno == ENOMEM)
+			err(1, NULL);
+		errx(1, "--http %s: %s", net_str(&opt_http, where,
+		    sizeof(where)), errbuf);
+	}
 	if (conn_fdlimit((long)opt_lim.max + SERVE_MAX + MAXLISTEN +
 	    HTTP_CONNS + 40) == -1)
 		warn("ulimit -n");
-	if ((co->web = dash_new(fd, &lim, opt_allow, (size_t)opt_nallow)) ==
-	    NULL || (co->jsnap = malloc(sizeof(*co->jsnap))) == NULL ||
-	    (co->msnap = malloc(sizeof(*co->msnap))) == NULL)
-		err(1, NULL);
-	co->webfd = fd;
-	out_init_mem(co->jsnap);
-	out_init_mem(co->msnap);
-}
-
-static void
-web_close(struct collect *co)
-{
-	if (co->web == NULL)
-		return;
-	dash_free(co->web);
-	close(co->webfd);
-	out_free(co->jsnap);
-	out_free(co->msnap);
-	free(co->jsnap);
-	free(co->msnap);
 }
 
 /*
@@ -1223,16 +945,7 @@ metrics(struct collect *co, struct out *o)
 	struct http_stats hs;
 
 	tally_metrics(&co->t, o);
-	prom_counter(o, "omph_bad_lines_total", "Input lines that were not "
-	    "records.", co->bad);
-	if (co->org.used) {
-		prom_counter(o, "omph_dup_records_total", "Records not counted: "
-		    "their origin was counted before.", co->org.dup);
-		prom_counter(o, "omph_gaps_total", "Gaps in the streams of "
-		    "origins.", co->org.gaps);
-		prom_counter(o, "omph_gap_bytes_total", "Bytes in those gaps.",
-		    co->org.gapbytes);
-	}
+	intake_metrics(&co->take, o);
 	ingest_metrics(co->ing, o);
 	dash_stats(co->web, &hs);
 	prom_counter(o, "omph_http_requests_total", "HTTP requests served.",
@@ -1246,10 +959,8 @@ metrics(struct collect *co, struct out *o)
 static void
 need(int ok, const char *err)
 {
-	if (ok == -1) {
-		warnx("%s", err);
-		usage();
-	}
+	if (ok == -1)
+		usagex("%s", err);
 }
 
 /* the short usage: on stderr for a usage error, first in --help */
@@ -1276,15 +987,11 @@ add_panel(const char *arg)
 	char *p, *q;
 	int i;
 
-	if (opt_npan == MAXPANELS) {
-		warnx("-k: at most %d panels", MAXPANELS);
-		usage();
-	}
+	if (opt_npan == MAXPANELS)
+		usagex("-k: at most %d panels", MAXPANELS);
 	for (i = 0; i < opt_npan; i++)
-		if (strcmp(opt_pan[i].name, arg) == 0) {
-			warnx("-k %s: given twice", arg);
-			usage();
-		}
+		if (strcmp(opt_pan[i].name, arg) == 0)
+			usagex("-k %s: given twice", arg);
 	pp = &opt_pan[opt_npan];
 	if ((pp->name = strdup(arg)) == NULL || (p = strdup(arg)) == NULL)
 		err(1, NULL);
@@ -1294,26 +1001,34 @@ add_panel(const char *arg)
 	for (; p != NULL; p = q) {
 		if ((q = strchr(p, ',')) != NULL)
 			*q++ = '\0';
-		if (*p == '\0') {
-			warnx("-k %s: an empty field name", arg);
-			usage();
-		}
-		if (pp->nk == MAXKEYF || opt_nkeys == COLS_MAXK) {
-			warnx("-k %s: at most %d fields in a panel and %d in all",
+		if (*p == '\0')
+			usagex("-k %s: an empty field name", arg);
+		if (pp->nk == MAXKEYF || opt_nkeys == COLS_MAXK)
+			usagex("-k %s: at most %d fields in a panel and %d in all",
 			    arg, MAXKEYF, COLS_MAXK);
-			usage();
-		}
 		opt_keys[opt_nkeys++] = p;
 		pp->nk++;
 	}
 	opt_npan++;
 }
 
-static void
+static _Noreturn void
 usage(void)
 {
 	fputs(synopsis, stderr);
 	exit(2);
+}
+
+/* a usage error: what is wrong (as warnx), then the usage; exit 2 */
+static _Noreturn void
+usagex(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vwarnx(fmt, ap);
+	va_end(ap);
+	usage();
 }
 
 /* --help: the synopsis and every option, a line each, on stdout; exit 0 */

@@ -1,6 +1,9 @@
+/* dash: omph-collect's web face over lib/http (lib/dash.h). */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "dash.h"
 #include "prom.h"
@@ -13,6 +16,8 @@ struct dash {
 	struct http_srv *h;
 	char *json, *metrics;		/* the latest, or NULL */
 	size_t jlen, mlen;
+	struct out *jout, *mout;	/* dash_json, dash_metrics */
+	int lfd;			/* dash_open's socket, or -1 */
 };
 
 struct dash *
@@ -23,10 +28,37 @@ dash_new(int lfd, const struct http_lim *lim, const struct net_cidr *allow,
 
 	if ((d = calloc(1, sizeof(*d))) == NULL)
 		return NULL;
-	if ((d->h = http_new(lfd, lim, allow, nallow)) == NULL) {
+	d->lfd = -1;
+	if ((d->jout = malloc(sizeof(*d->jout))) == NULL ||
+	    (d->mout = malloc(sizeof(*d->mout))) == NULL ||
+	    (d->h = http_new(lfd, lim, allow, nallow)) == NULL) {
+		free(d->jout);
+		free(d->mout);
 		free(d);
 		return NULL;
 	}
+	out_init_mem(d->jout);
+	out_init_mem(d->mout);
+	return d;
+}
+
+struct dash *
+dash_open(const struct net_addr *addr, const struct http_lim *lim,
+    const struct net_cidr *allow, size_t nallow, char *err, size_t errlen)
+{
+	struct dash *d;
+	int fd, e;
+
+	if ((fd = net_listen(addr, 0, err, errlen)) == -1)
+		return NULL;
+	if ((d = dash_new(fd, lim, allow, nallow)) == NULL) {
+		e = errno;
+		snprintf(err, errlen, "%s", strerror(e));
+		close(fd);
+		errno = e;
+		return NULL;
+	}
+	d->lfd = fd;
 	return d;
 }
 
@@ -36,9 +68,40 @@ dash_free(struct dash *d)
 	if (d == NULL)
 		return;
 	http_free(d->h);
+	if (d->lfd >= 0)
+		close(d->lfd);
+	out_free(d->jout);
+	out_free(d->mout);
+	free(d->jout);
+	free(d->mout);
 	free(d->json);
 	free(d->metrics);
 	free(d);
+}
+
+struct out *
+dash_json(struct dash *d)
+{
+	return d->jout;
+}
+
+struct out *
+dash_metrics(struct dash *d)
+{
+	return d->mout;
+}
+
+int
+dash_publish(struct dash *d, struct out *json)
+{
+	int rv = 0;
+
+	if (out_flush(json) == -1 || out_flush(d->mout) == -1 ||
+	    dash_update(d, json->mem, json->memlen > 0 ? json->memlen - 1 : 0,
+	    d->mout->mem, d->mout->memlen) == -1)
+		rv = -1;
+	d->jout->memlen = d->mout->memlen = 0;
+	return rv;
 }
 
 /* a copy of n bytes at p in *dst (*dlen), the old one freed; -1 ENOMEM */

@@ -19,7 +19,11 @@
  * The caller hands each snapshot's JSON and metrics to dash_update, which
  * keeps copies (the only memory that grows with the snapshots) and sends
  * the JSON to every stream client; a client that cannot keep up is dropped
- * by lib/http, never waited for.  Nothing here prints or exits.
+ * by lib/http, never waited for.  Or the caller writes them into the
+ * dash's own memory outs (dash_json, dash_metrics: lib/out.h OUT_MEM) and
+ * hands them over with dash_publish, which empties them.  A dash made by
+ * dash_open owns its listening socket; one made by dash_new does not.
+ * Nothing here prints or exits.
  */
 #ifndef DASH_H
 #define DASH_H
@@ -29,6 +33,7 @@
 
 #include "http.h"
 #include "net.h"
+#include "out.h"
 
 struct dash;
 
@@ -38,7 +43,23 @@ struct dash;
  */
 struct dash *dash_new(int lfd, const struct http_lim *lim,
     const struct net_cidr *allow, size_t nallow);
+/*
+ * A web face listening on addr (lib/net.h net_listen, non-blocking), the
+ * socket its own.  NULL with a reason in err, errno ENOMEM for memory.
+ */
+struct dash *dash_open(const struct net_addr *addr, const struct http_lim *lim,
+    const struct net_cidr *allow, size_t nallow, char *err, size_t errlen);
+/* Frees d and its outs, closes the socket if it is d's; d may be NULL. */
 void dash_free(struct dash *d);
+/* The memory outs for the next snapshot's JSON and metrics. */
+struct out *dash_json(struct dash *d);
+struct out *dash_metrics(struct dash *d);
+/*
+ * Flush json (dash_json(d), or another memory out whose bytes are the
+ * JSON: its last byte, the LF, left out) and dash_metrics(d), dash_update
+ * them, then empty d's two outs (not another json).  -1 ENOMEM.
+ */
+int dash_publish(struct dash *d, struct out *json);
 /*
  * The latest snapshot: json (jlen bytes, one line, no LF) and metrics
  * (mlen bytes), both copied; the JSON goes to every stream client.  -1

@@ -658,3 +658,97 @@ push_stats(const struct push *p, struct push_stats *st)
 	st->away = p->away;
 	snprintf(st->why, sizeof(st->why), "%s", p->why);
 }
+
+/* --- a set: the --push URLs of one run --- */
+
+int
+push_set_add(struct push_set *s, const char *url, char *err, size_t errlen)
+{
+	if (s->n == PUSH_SETMAX) {
+		snprintf(err, errlen, "at most %d", PUSH_SETMAX);
+		errno = E2BIG;
+		return -1;
+	}
+	if ((s->p[s->n] = push_new(url, err, errlen)) == NULL)
+		return -1;
+	s->url[s->n] = url;
+	s->slot[s->n++] = -1;
+	return 0;
+}
+
+int
+push_set_fill(struct push_set *s, struct pollfd *pfd, int *ms)
+{
+	int i, n = 0, w;
+
+	for (i = 0; i < s->n; i++) {
+		s->slot[i] = push_fill(s->p[i], pfd + n) ? n++ : -1;
+		w = push_timeout(s->p[i]);
+		if (w >= 0 && (*ms < 0 || w < *ms))
+			*ms = w;
+	}
+	return n;
+}
+
+/* once the server caught up again (or final): what an outage cost */
+static void
+set_tell(struct push_set *s, int i, int final)
+{
+	char msg[4096];
+	uint64_t n = push_told(s->p[i], final);
+
+	if (n > 0 && s->note != NULL) {
+		snprintf(msg, sizeof(msg), "--push %s: %llu lines dropped while "
+		    "the server was away", s->url[i], (unsigned long long)n);
+		s->note(s->arg, msg);
+	}
+}
+
+void
+push_set_events(struct push_set *s, const struct pollfd *pfd, int n)
+{
+	int i, k;
+
+	for (i = 0; i < s->n; i++) {
+		k = s->slot[i];
+		push_event(s->p[i], k >= 0 && k < n ? pfd[k].revents : 0);
+		set_tell(s, i, 0);
+	}
+}
+
+int
+push_set_row(struct push_set *s, int64_t at, const char *panel,
+    const char *const *names, int nk, const char *key, size_t keylen,
+    const double *v, const int *present)
+{
+	int i, rv = 0;
+
+	for (i = 0; i < s->n; i++)
+		if (push_row(s->p[i], at, panel, names, nk, key, keylen, v,
+		    present) == -1)
+			rv = -1;
+	return rv;
+}
+
+int
+push_set_idle(const struct push_set *s)
+{
+	int i;
+
+	for (i = 0; i < s->n; i++)
+		if (!push_idle(s->p[i]))
+			return 0;
+	return 1;
+}
+
+void
+push_set_free(struct push_set *s)
+{
+	int i;
+
+	for (i = 0; i < s->n; i++) {
+		set_tell(s, i, 1);
+		push_free(s->p[i]);
+	}
+	s->n = 0;
+}

@@ -50,6 +50,12 @@
  *  - Outage: push_told gives the lines dropped since the last it gave,
  *    once the queue has emptied again (the server caught up), or at once
  *    when final is set; 0 when there is nothing to tell.
+ *  - A set (push_set_*): the --push URLs of one run, up to PUSH_SETMAX,
+ *    polled together; each row goes to every member in the order added.
+ *    An outage's count (push_told) is told through the note callback as
+ *    "--push URL: N lines dropped while the server was away", after each
+ *    push_set_events and, final, by push_set_free.  The set keeps the URL
+ *    pointers given to push_set_add: they must outlive it.
  *  - A HOST that is a name is resolved at each connect (getaddrinfo),
  *    which may wait for DNS: give an address.
  *  - Nothing here prints or exits.  -1 is ENOMEM.
@@ -68,6 +74,7 @@
 #define PUSH_BACKOFF_MIN 0.1
 #define PUSH_BACKOFF_MAX 5.0
 #define PUSH_TIMEOUT 10.0
+#define PUSH_SETMAX 8
 
 struct push;
 
@@ -110,5 +117,37 @@ int push_idle(const struct push *p);
 /* Lines dropped to tell now (see Outage), 0 for none. */
 uint64_t push_told(struct push *p, int final);
 void push_stats(const struct push *p, struct push_stats *st);
+
+/* A set of pushes polled together (see A set); zeroed, it is empty. */
+struct push_set {
+	struct push *p[PUSH_SETMAX];
+	const char *url[PUSH_SETMAX];
+	int slot[PUSH_SETMAX];		/* its pollfd from push_set_fill, -1 */
+	int n;
+	void (*note)(void *arg, const char *msg);	/* or NULL */
+	void *arg;
+};
+
+/*
+ * One more push for url: 0, or -1 with a reason in err (as push_new, or
+ * E2BIG: already PUSH_SETMAX; errno says which).
+ */
+int push_set_add(struct push_set *s, const char *url, char *err,
+    size_t errlen);
+/*
+ * The members' pollfds from pfd on (PUSH_SETMAX slots at most), *ms
+ * lowered to the nearest of their timers (-1: none yet): how many filled.
+ */
+int push_set_fill(struct push_set *s, struct pollfd *pfd, int *ms);
+/* After the poll: the n slots push_set_fill filled; outages told. */
+void push_set_events(struct push_set *s, const struct pollfd *pfd, int n);
+/* One row (as push_row) to every member: 0, or -1 ENOMEM (tried on all). */
+int push_set_row(struct push_set *s, int64_t at, const char *panel,
+    const char *const *names, int nk, const char *key, size_t keylen,
+    const double *v, const int *present);
+/* 1 when nothing waits in any member. */
+int push_set_idle(const struct push_set *s);
+/* The outages told, final; every member freed; the set empty again. */
+void push_set_free(struct push_set *s);
 
 #endif

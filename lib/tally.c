@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ckpt.h"
 #include "prom.h"
 #include "tally.h"
 
@@ -596,4 +597,30 @@ tally_rows(const struct tally *t, int64_t now,
 		}
 	}
 	return 0;
+}
+
+void
+tally_ck_get(const struct tally *t, struct ckpt_coll *c)
+{
+	c->started = t->started;
+	c->site_alerts = t->site_alerts;
+	memcpy(c->since, t->since, sizeof(t->since));
+	c->act = t->act;
+	c->nact = t->nact;
+	c->ev = t->ev;
+	c->nev = t->nev;
+}
+
+void
+tally_ck_set(struct tally *t, const struct ckpt_coll *c)
+{
+	t->started = c->started;
+	t->site_alerts = c->site_alerts;
+	memcpy(t->since, c->since, sizeof(t->since));
+	free(t->act);
+	t->act = c->act;
+	t->nact = t->actcap = c->nact;
+	free(t->ev);
+	t->ev = c->ev;
+	t->nev = t->evcap = c->nev;
 }

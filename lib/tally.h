@@ -50,6 +50,7 @@
 #define TALLY_MAXRULES 32	/* rules of each kind */
 
 struct tally;
+struct ckpt_coll;
 
 struct tally_panel {
 	const char *name;		/* its -k as given */
@@ -136,6 +137,13 @@ int tally_rows(const struct tally *t, int64_t now,
 void tally_written(struct tally *t);
 /* The panels' aggregates, for lib/ckpt (valid until the next call). */
 struct agg *const *tally_aggs(struct tally *t);
+/*
+ * The checkpoint's part of t (lib/ckpt.h: started, site_alerts, since,
+ * act, ev) into c, borrowed: valid until t changes.
+ */
+void tally_ck_get(const struct tally *t, struct ckpt_coll *c);
+/* ... and back from a checkpoint loaded: act and ev become t's. */
+void tally_ck_set(struct tally *t, const struct ckpt_coll *c);
 /* A number that grows whenever the counts change (evictions and all). */
 uint64_t tally_mark(const struct tally *t);
 /*
