@@ -607,19 +607,21 @@ index_line(struct lf_prog *pg, const char *line, size_t len)
 #include <immintrin.h>
 #define LF_AVX2 1
 
-/* the last word w of a line longer than 64 bytes, by its last 64 bytes */
-__attribute__((target("avx2"))) static int
-index_tail_avx2(struct lf_prog *pg, const char *line, size_t len, size_t w,
-    __m256i acc)
+/*
+ * 64 bytes at s into word w of the masks, shifted down by sh (the bytes
+ * before the line's last word, when s is its last 64); the bytes that need
+ * escaping ORed into *acc.
+ */
+__attribute__((target("avx2"))) static inline void
+step_avx2(struct lf_prog *pg, const unsigned char *s, size_t w, unsigned sh,
+    __m256i *acc)
 {
-	const unsigned char *s = (const unsigned char *)line + len - 64;
 	__m256i v0, v1, c;
-	unsigned sh = 64 - (unsigned)(len % 64);
 	int k;
 
 	v0 = _mm256_loadu_si256((const __m256i *)(const void *)s);
 	v1 = _mm256_loadu_si256((const __m256i *)(const void *)(s + 32));
-	acc = _mm256_or_si256(acc, _mm256_or_si256(
+	*acc = _mm256_or_si256(*acc, _mm256_or_si256(
 	    _mm256_or_si256(_mm256_cmpgt_epi8(_mm256_set1_epi8(0x20), v0),
 	    _mm256_cmpgt_epi8(_mm256_set1_epi8(0x20), v1)),
 	    _mm256_or_si256(
@@ -634,7 +636,6 @@ index_tail_avx2(struct lf_prog *pg, const char *line, size_t len, size_t w,
 		    (uint64_t)(uint32_t)_mm256_movemask_epi8(
 		    _mm256_cmpeq_epi8(v1, c)) << 32) >> sh;
 	}
-	return _mm256_movemask_epi8(acc) == 0;
 }
 
 /* index_line with 32 bytes a step: for CPUs that have AVX2 (runtime check) */
@@ -643,7 +644,7 @@ index_line_avx2(struct lf_prog *pg, const char *line, size_t len)
 {
 	unsigned char pad[64];
 	const unsigned char *s = (const unsigned char *)line;
-	__m256i acc = _mm256_setzero_si256(), v0, v1, c;
+	__m256i acc = _mm256_setzero_si256();
 	size_t w, nw = (len + 63) / 64;
 	int k;
 
@@ -651,29 +652,15 @@ index_line_avx2(struct lf_prog *pg, const char *line, size_t len)
 		if (w + 1 == nw && len % 64 != 0) {
 			if (len > 64) {
 				/* the last 64 bytes, the masks shifted down */
-				return index_tail_avx2(pg, line, len, w, acc);
+				step_avx2(pg, (const unsigned char *)line + len -
+				    64, w, 64 - (unsigned)(len % 64), &acc);
+				return _mm256_movemask_epi8(acc) == 0;
 			}
 			memset(pad, 'A', sizeof(pad));
 			memcpy(pad, s, len % 64);
 			s = pad;
 		}
-		v0 = _mm256_loadu_si256((const __m256i *)(const void *)s);
-		v1 = _mm256_loadu_si256((const __m256i *)(const void *)(s + 32));
-		acc = _mm256_or_si256(acc, _mm256_or_si256(
-		    _mm256_or_si256(_mm256_cmpgt_epi8(_mm256_set1_epi8(0x20), v0),
-		    _mm256_cmpgt_epi8(_mm256_set1_epi8(0x20), v1)),
-		    _mm256_or_si256(
-		    _mm256_or_si256(_mm256_cmpeq_epi8(v0, _mm256_set1_epi8(0x5c)),
-		    _mm256_cmpeq_epi8(v1, _mm256_set1_epi8(0x5c))),
-		    _mm256_or_si256(_mm256_cmpeq_epi8(v0, _mm256_set1_epi8(0x7f)),
-		    _mm256_cmpeq_epi8(v1, _mm256_set1_epi8(0x7f))))));
-		for (k = 0; k < pg->ndelim; k++) {
-			c = _mm256_set1_epi8((char)pg->delim[k]);
-			pg->mask[k][w] = (uint64_t)(uint32_t)_mm256_movemask_epi8(
-			    _mm256_cmpeq_epi8(v0, c)) |
-			    (uint64_t)(uint32_t)_mm256_movemask_epi8(
-			    _mm256_cmpeq_epi8(v1, c)) << 32;
-		}
+		step_avx2(pg, s, w, 0, &acc);
 	}
 	if (len % 64 != 0)
 		for (k = 0; k < pg->ndelim; k++)
