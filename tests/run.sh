@@ -10,7 +10,8 @@ top=$(pwd)
 files=${OMPH_TESTS:-$(ls tests/*.bats)}
 # two groups a pass, about even in time: four bats at once (most tests wait
 # on a process, a socket or a file: the two cores stay shared well)
-heavy="tests/network.bats tests/omph-collect.bats tests/web.bats tests/push.bats"
+heavy="tests/network.bats tests/omph-collect.bats tests/web.bats tests/push.bats
+    tests/omph-tail.bats"
 group_a=
 group_b=
 for f in $files; do
