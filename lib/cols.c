@@ -14,7 +14,6 @@ none(struct cols *c, const struct cols_want *w)
 		c->key[j] = -1;
 	c->time = c->status = c->bytes = c->duration = c->origin =
 	    c->client = -1;
-	c->last = 0;
 }
 
 int
@@ -56,16 +55,5 @@ cols_header(struct cols *c, const struct cols_want *w, char *p, size_t len)
 			c->client = i;
 #undef IS
 	}
-	for (j = 0; j < w->n; j++)
-		if (c->key[j] > c->last)
-			c->last = c->key[j];
-#define LAST(v) if ((v) > c->last) c->last = (v)
-	LAST(c->time);
-	LAST(c->status);
-	LAST(c->bytes);
-	LAST(c->duration);
-	LAST(c->origin);
-	LAST(c->client);
-#undef LAST
 	return 0;
 }

@@ -15,8 +15,6 @@
  *    names, -1 when absent;
  *  - c->n is the header's column count, at most REC_MAXF (further ones are
  *    not looked at, so a record of more fields is refused by count);
- *    c->last the greatest of the columns found (keys and fixed names), so
- *    that a record need be split no further (rec_split_upto);
  *  - the header is cut at its TABs in place (rec_split), as records are.
  * Nothing here prints, allocates or exits.
  */
@@ -36,7 +34,6 @@ struct cols {
 	int n;				/* columns in the header, 0: none yet */
 	int key[COLS_MAXK];		/* by wanted name; -1: not in this header */
 	int time, status, bytes, duration, origin, client;
-	int last;			/* the last of these columns, 0 if none */
 };
 
 int cols_header(struct cols *c, const struct cols_want *w, char *p,

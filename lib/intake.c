@@ -120,20 +120,7 @@ record(struct intake *in, struct ingest_feed *fd, char *p, size_t len)
 		intake_bad(in, fd, "a record before any header line");
 		return 0;
 	}
-	/*
-	 * Split no further than the last column read; the TABs after it are
-	 * only counted, to hold the record to its header's field count.
-	 */
-	if (c->last + 1 < c->n &&
-	    (n = rec_split_upto(p, len, f, fl, REC_MAXF, c->last)) ==
-	    c->last + 2) {
-		const char *q = f[c->last] + fl[c->last] + 1, *e = p + len;
-
-		for (n = c->last + 2; q < e &&
-		    (q = memchr(q, '\t', (size_t)(e - q))) != NULL; q++)
-			n++;
-	} else if (c->last + 1 >= c->n)
-		n = rec_split(p, len, f, fl, REC_MAXF);
+	n = rec_split(p, len, f, fl, REC_MAXF);
 	if (n != c->n) {
 		intake_bad(in, fd, "field count differs from the header's");
 		return 0;
