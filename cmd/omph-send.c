@@ -39,6 +39,7 @@
 #include "uship.h"
 #include "wire.h"
 
+#define RATE_PAUSE 0.005	/* --rate: seconds between bursts at least */
 #define LINGER_CLOSE 10.0	/* seconds at most for the collector's close */
 #define ACKED_EVERY 1.0		/* seconds between saves of --acked */
 
@@ -361,8 +362,16 @@ main(int argc, char *argv[])
 			sock_i = n++;
 		}
 		wait = s.engine ? sink_wait(&s.k) : -1;
-		if (opt_rate > 0 && s.tokens < 1)
+		/*
+		 * --rate: out of lines, wait for the next, but 5 ms at least,
+		 * so that the lines go in bursts of 5 ms (a line per wakeup at
+		 * 20,000 a second would wake the receiver as often)
+		 */
+		if (opt_rate > 0 && s.tokens < 1) {
 			wait = (1 - s.tokens) / opt_rate;
+			if (wait < RATE_PAUSE)
+				wait = RATE_PAUSE;
+		}
 		if (s.engine && s.in.eof) {
 			t = s.end_by - tm_mono();
 			wait = wait < 0 || t < wait ? (t < 0 ? 0 : t) : wait;
