@@ -158,7 +158,7 @@ int
 hcli_resp_feed(struct hcli_resp *r, const char *p, size_t n, size_t *used)
 {
 	const char *nl, *s = p, *e = p + n;
-	size_t k;
+	size_t k, room;
 
 	while (p < e && r->verdict == HCLI_R_MORE) {
 		switch (r->phase) {
@@ -169,8 +169,17 @@ hcli_resp_feed(struct hcli_resp *r, const char *p, size_t n, size_t *used)
 			/* lines: into r->in until the LF */
 			nl = memchr(p, '\n', (size_t)(e - p));
 			k = nl != NULL ? (size_t)(nl + 1 - p) : (size_t)(e - p);
-			if (r->inlen + k > (r->phase == P_HEAD ? HCLI_HEADMAX :
-			    HCLI_LINEMAX)) {
+			room = (r->phase == P_HEAD ? HCLI_HEADMAX :
+			    HCLI_LINEMAX) - r->inlen;
+			if (k > room) {
+				/*
+				 * Too long: taken up to the limit, so that the
+				 * bytes taken are the same however the answer
+				 * came cut
+				 */
+				memcpy(r->in + r->inlen, p, room);
+				r->inlen += room;
+				p += room;
 				r->verdict = HCLI_R_BAD;
 				break;
 			}
