@@ -100,3 +100,12 @@ alert_holds(const struct alert_rule *r, const struct agg_key *k, double span)
 
 	return present && (r->gt ? v > r->value : v < r->value);
 }
+
+void
+alert_values(const struct agg_key *k, double span, double *v, int *present)
+{
+	int m;
+
+	for (m = 0; m < M_N; m++)
+		v[m] = alert_value(k, m, span, &present[m]);
+}

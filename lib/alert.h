@@ -60,6 +60,9 @@ struct alert_active {
 int alert_metric(const char *name, size_t len);
 /* Parse "METRIC>VALUE"; -1 with a reason in err. */
 int alert_parse(const char *s, struct alert_rule *r, char *err, size_t errlen);
+/* Every metric of k over span seconds: v[m], present[m] (alert_value). */
+void alert_values(const struct agg_key *k, double span, double *v,
+    int *present);
 /* The metric of k over span seconds; 0 when absent (*present = 0). */
 double alert_value(const struct agg_key *k, int metric, double span,
     int *present);

@@ -17,39 +17,38 @@ handler(int sig)
 		caught = sig;
 }
 
-void
-sig_setup(sigset_t *wait)
+/* sig to handler, blocked but inside the wait (its mask), orig set first */
+static void
+take(int sig, sigset_t *wait, int orig)
 {
 	struct sigaction sa;
 	sigset_t block;
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = handler;
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
+	sigaction(sig, &sa, NULL);
+	sigemptyset(&block);
+	sigaddset(&block, sig);
+	sigprocmask(SIG_BLOCK, &block, orig ? wait : NULL);
+	sigdelset(wait, sig);
+}
+
+void
+sig_setup(sigset_t *wait)
+{
+	struct sigaction sa;
+
+	take(SIGINT, wait, 1);
+	take(SIGTERM, wait, 0);
+	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = SIG_IGN;
 	sigaction(SIGPIPE, &sa, NULL);
-	sigemptyset(&block);
-	sigaddset(&block, SIGINT);
-	sigaddset(&block, SIGTERM);
-	sigprocmask(SIG_BLOCK, &block, wait);
-	sigdelset(wait, SIGINT);
-	sigdelset(wait, SIGTERM);
 }
 
 void
 sig_hup_setup(sigset_t *wait)
 {
-	struct sigaction sa;
-	sigset_t block;
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = handler;
-	sigaction(SIGHUP, &sa, NULL);
-	sigemptyset(&block);
-	sigaddset(&block, SIGHUP);
-	sigprocmask(SIG_BLOCK, &block, NULL);
-	sigdelset(wait, SIGHUP);
+	take(SIGHUP, wait, 0);
 	hup_on = 1;
 }
 

@@ -335,10 +335,9 @@ static void
 put_row(struct tally *t, const struct agg_key *k, int site, double sp)
 {
 	double v[M_N];
-	int m, present[M_N];
+	int present[M_N];
 
-	for (m = 0; m < M_N; m++)
-		v[m] = alert_value(k, m, sp, &present[m]);
+	alert_values(k, sp, v, present);
 	snap_put_row(&t->w, site ? NULL : k->key, k->len, v, present);
 }
 
@@ -583,15 +582,14 @@ tally_rows(const struct tally *t, int64_t now,
 	const struct tally_panel *pn;
 	const struct agg_key *k;
 	double sp = tally_span(t, now), v[M_N];
-	int p, m, present[M_N];
+	int p, present[M_N];
 	size_t r;
 
 	for (p = 0; p < t->npan; p++) {
 		pn = &t->pan[p];
 		for (r = 0; r <= pn->nsorted; r++) {
 			k = r == 0 ? &pn->a.total : pn->sorted[r - 1];
-			for (m = 0; m < M_N; m++)
-				v[m] = alert_value(k, m, sp, &present[m]);
+			alert_values(k, sp, v, present);
 			if (row(arg, pn, r == 0 ? NULL : k, v, present) == -1)
 				return -1;
 		}
