@@ -86,10 +86,42 @@ line_start(int fd, uint64_t lo, uint64_t hi, uint64_t *start)
 	return 0;
 }
 
+/*
+ * Write the n bytes at p to fd; the bytes written in *done, -1 with errno
+ * at the first failure
+ */
+static int
+write_some(int fd, const char *p, size_t n, uint64_t *done)
+{
+	ssize_t k;
+
+	*done = 0;
+	while (n > 0) {
+		if ((k = write(fd, p, n)) == -1) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		p += k;
+		n -= (size_t)k;
+		*done += (uint64_t)k;
+	}
+	return 0;
+}
+
+/*
+ * A worker: its chunks' frames to wfd.  With ofd >= 0 (the output's
+ * descriptor) a frame says only how long the data is; the worker then
+ * waits for its turn (a byte on gofd), writes the data to ofd itself and
+ * answers with what it wrote and the errno of a failure (0 for none).
+ * The parent closing gofd instead ends the worker.
+ */
 static _Noreturn void
 worker(int fd, uint64_t size, int n, size_t chunk, size_t max,
-    const struct par_cb *cb, int k, int wfd)
+    const struct par_cb *cb, int k, int wfd, int ofd, int gofd)
 {
+	uint64_t res[2];
+	char go;
 	struct out *data, *meta;
 	struct lr r;
 	struct lr_line l;
@@ -148,9 +180,19 @@ done:
 		hdr[0] = meta->memlen;
 		hdr[1] = data->memlen;
 		if (write_all(wfd, hdr, sizeof(hdr)) == -1 ||
-		    write_all(wfd, meta->mem, meta->memlen) == -1 ||
-		    write_all(wfd, data->mem, data->memlen) == -1)
+		    write_all(wfd, meta->mem, meta->memlen) == -1)
 			_exit(1);
+		if (ofd < 0) {
+			if (write_all(wfd, data->mem, data->memlen) == -1)
+				_exit(1);
+		} else {
+			if (read_all(gofd, &go, 1) == -1)
+				_exit(errno == EIO ? 0 : 1);
+			res[1] = write_some(ofd, data->mem, data->memlen,
+			    &res[0]) == -1 ? (uint64_t)errno : 0;
+			if (write_all(wfd, res, sizeof(res)) == -1)
+				_exit(1);
+		}
 		meta->memlen = data->memlen = 0;
 	}
 	_exit(0);
@@ -203,8 +245,9 @@ par_run(int fd, uint64_t size, int n, size_t chunk, size_t max,
     const struct par_cb *cb, struct out *out)
 {
 	pid_t pid[PAR_MAXN];
-	int rfd[PAR_MAXN], p[2], i, k, rv = 0, act, e = 0;
-	uint64_t j, nch, hdr[2];
+	int rfd[PAR_MAXN], gfd[PAR_MAXN], p[2], g[2], i, k, rv = 0, act, e = 0;
+	int ofd = out->fd >= 0 ? out->fd : -1;
+	uint64_t j, nch, hdr[2], res[2];
 	char *meta = NULL, *m;
 	size_t mcap = 0;
 
@@ -220,21 +263,35 @@ par_run(int fd, uint64_t size, int n, size_t chunk, size_t max,
 			e = errno;
 			break;
 		}
-		(void)fcntl(p[1], F_SETPIPE_SZ, 1 << 20);
-		if ((pid[k] = fork()) == -1) {
+		if (pipe(g) == -1) {
 			e = errno;
 			close(p[0]);
 			close(p[1]);
 			break;
 		}
+		if (ofd < 0)
+			(void)fcntl(p[1], F_SETPIPE_SZ, 1 << 20);
+		if ((pid[k] = fork()) == -1) {
+			e = errno;
+			close(p[0]);
+			close(p[1]);
+			close(g[0]);
+			close(g[1]);
+			break;
+		}
 		if (pid[k] == 0) {
 			close(p[0]);
-			for (i = 0; i < k; i++)
+			close(g[1]);
+			for (i = 0; i < k; i++) {
 				close(rfd[i]);
-			worker(fd, size, n, chunk, max, cb, k, p[1]);
+				close(gfd[i]);
+			}
+			worker(fd, size, n, chunk, max, cb, k, p[1], ofd, g[0]);
 		}
 		close(p[1]);
+		close(g[0]);
 		rfd[k] = p[0];
+		gfd[k] = g[1];
 	}
 	if (k < n) {
 		rv = -1;
@@ -265,7 +322,26 @@ par_run(int fd, uint64_t size, int n, size_t chunk, size_t max,
 			rv = 1;
 			break;
 		}
-		if (out_flush(out) == -1 || copy_data(rfd[i], out, hdr[1]) == -1) {
+		if (out_flush(out) == -1) {
+			e = out->err;
+			rv = -1;
+			break;
+		}
+		if (ofd >= 0) {
+			/* the worker's turn to write its data */
+			if (write_all(gfd[i], "w", 1) == -1 ||
+			    read_all(rfd[i], res, sizeof(res)) == -1) {
+				e = errno == EPIPE ? EIO : errno;
+				rv = -1;
+				break;
+			}
+			out->written += res[0];
+			if (res[1] != 0) {
+				e = out->err = (int)res[1];
+				rv = -1;
+				break;
+			}
+		} else if (copy_data(rfd[i], out, hdr[1]) == -1) {
 			e = out->err ? out->err : errno;
 			rv = -1;
 			break;
@@ -278,6 +354,7 @@ par_run(int fd, uint64_t size, int n, size_t chunk, size_t max,
 out:
 	for (i = 0; i < k; i++) {
 		close(rfd[i]);
+		close(gfd[i]);
 		if (rv != 0)
 			kill(pid[i], SIGTERM);
 	}

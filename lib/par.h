@@ -11,9 +11,12 @@
  * to gap() (when given: state those lines set, such as W3C directives),
  * then calls begin(), line() for each line of the chunk (lr's lines, line
  * numbers counting from 1 in the chunk), and end(), which fills meta; what
- * line() wrote to data and what end() wrote to meta go to the parent as one
- * frame.  The parent takes the frames in chunk order: merge() gets each
- * meta, then the data is copied to the output (spliced when it can be).
+ * end() wrote to meta goes to the parent through a pipe.  The parent takes
+ * the chunks in order: merge() gets each meta, then the chunk's data (what
+ * line() wrote) goes out.  When the output is a descriptor, the worker
+ * writes the data to it itself when the parent gives it its turn, so the
+ * records are copied once, as by one process; an in-memory output gets
+ * them through the pipe.
  *
  * Rules:
  * - Memory: a worker holds one chunk's output (data and meta), so at most
@@ -23,6 +26,9 @@
  *   worker changes is its own.  They may not print: the parent tells.
  * - A worker that fails (ENOMEM, its pipe closed) exits 1; the parent sees
  *   a frame missing and par_run returns -1 with errno EPIPE or EIO.
+ * - A worker's failed write of the output (EPIPE, ENOSPC) is the parent's:
+ *   out->err is set and out->written counts what the worker wrote.  The
+ *   caller's SIGPIPE disposition holds in the workers.
  * - The output's own buffer (out) is flushed before each chunk's data, so
  *   what merge() wrote there comes first.
  * - Returns 0, 1 when merge() asked to stop (after its chunk's data with

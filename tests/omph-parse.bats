@@ -1025,6 +1025,18 @@ same_run() {
 	cmp "$T/r1" "$T/r2"
 }
 
+@test "-j: the workers write their records in turn: into a pipe as to a file; a full disk is exit 1 told once, a reader gone exit 1 quietly" {
+	omph-parse combined "$ELASTIC" >"$T/one" 2>/dev/null
+	OMPH_PAR_CHUNK=4000 omph-parse -j 3 combined "$ELASTIC" 2>/dev/null | cat >"$T/three"
+	cmp "$T/one" "$T/three"
+	run --separate-stderr bash -c 'OMPH_PAR_CHUNK=4000 omph-parse -j 2 combined "$1" >/dev/full' _ "$ELASTIC"
+	[ "$status" -eq 1 ]
+	[ "$stderr" = "omph-parse: stdout: No space left on device" ]
+	run --separate-stderr bash -c 'OMPH_PAR_CHUNK=4000 omph-parse -j 2 combined "$1" | head -c 10000 >/dev/null; echo "${PIPESTATUS[0]}"' _ "$ELASTIC"
+	[ "$output" = 1 ]
+	[ "$stderr" = "" ]
+}
+
 @test "-j: range-checked; stdin is parsed by one process" {
 	run --separate-stderr omph-parse -j 0 combined
 	[ "$status" -eq 2 ]
