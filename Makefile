@@ -31,7 +31,7 @@ HDRS = lib/lr.h lib/out.h lib/rec.h lib/tm.h lib/logfmt.h lib/w3c.h \
 	lib/tlist.h lib/tdraw.h lib/hll.h lib/ship.h lib/uship.h lib/tship.h \
 	lib/hcli.h lib/jscan.h lib/sink.h lib/ingest.h lib/ingint.h lib/par.h lib/tally.h \
 	lib/chfmt.h lib/esfmt.h lib/push.h lib/pj.h lib/pend.h lib/wsrc.h lib/ocol.h \
-	lib/intake.h
+	lib/intake.h lib/lfint.h
 LIBOBJ = $(O)/lr.o $(O)/out.o $(O)/rec.o $(O)/tm.o $(O)/logfmt.o $(O)/w3c.o \
 	$(O)/opt.o $(O)/state.o $(O)/follow.o $(O)/followrd.o $(O)/followst.o \
 	$(O)/followev.o $(O)/hist.o $(O)/agg.o $(O)/alert.o $(O)/sig.o \
@@ -42,7 +42,7 @@ LIBOBJ = $(O)/lr.o $(O)/out.o $(O)/rec.o $(O)/tm.o $(O)/logfmt.o $(O)/w3c.o \
 	$(O)/hcli.o $(O)/jscan.o $(O)/sink.o $(O)/ingest.o $(O)/ingsnd.o \
 	$(O)/ingtcp.o $(O)/par.o $(O)/tally.o $(O)/hcliparse.o $(O)/chfmt.o \
 	$(O)/esfmt.o $(O)/push.o $(O)/pj.o $(O)/pend.o $(O)/wsrc.o $(O)/ocol.o \
-	$(O)/intake.o
+	$(O)/intake.o $(O)/lfscan.o
 # the dashboard's files, compiled into $(O)/web.c (lib/web.h)
 WEB = lib/web/index.html lib/web/app.js lib/web/app.css
 # systemd units, installed with the path of the commands in place of @BINDIR@

@@ -5,76 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "logfmt.h"
+#include "lfint.h"
 
-#ifdef __SSE2__
-#include <emmintrin.h>
-#endif
-
-#define LF_MAXITEMS 128
-#define LF_LITMAX 4096
-#define LF_NAMEMAX 4096
-/*
- * Lines up to LF_MASKMAX bytes are indexed in one SSE2 pass: a bit per
- * byte for each of up to LF_NDELIM bytes the program searches for (the
- * first bytes of the literals after fields, ']' of %t, ' '), and whether
- * any byte would need escaping.  Searches then scan bits; longer lines,
- * other bytes and the scalar form (OMPH_SCALAR, no SSE2) search the text.
- */
-#define LF_MASKMAX 4096
-#define LF_NDELIM 4
-
-enum { I_LIT, I_FIELD };
-
-enum {
-	T_TOKEN,	/* text; "-" is absent */
-	T_CLIENT,	/* text, may be a "a, b, c" chain */
-	T_TIME_BR,	/* Apache %t: "[10/Oct/2000:13:55:36 -0700]" */
-	T_TIME_CLF,	/* nginx $time_local, without brackets */
-	T_TIME_ISO,	/* $time_iso8601 */
-	T_TIME_SEC,	/* seconds since the epoch, fraction allowed */
-	T_TIME_MSEC,	/* milliseconds since the epoch */
-	T_TIME_USEC,	/* microseconds since the epoch */
-	T_REQUEST,	/* "METHOD TARGET PROTOCOL" */
-	T_URI,		/* path?query */
-	T_QUERY,	/* query, a leading '?' dropped */
-	T_STATUS,	/* 1-3 digits, "-" absent */
-	T_BYTES,	/* digits, "-" is 0 */
-	T_DUR_S,	/* decimal seconds */
-	T_DUR_MS,	/* integer milliseconds */
-	T_DUR_US,	/* integer microseconds */
-	T_NUM		/* digits (port, pid), "-" absent */
-};
-
-/* columns of a request: method path query protocol request */
-enum { RQ_METHOD, RQ_PATH, RQ_QUERY, RQ_PROTO, RQ_RAW, RQ_N };
-
-struct item {
-	uint8_t kind;
-	uint8_t type;
-	uint8_t quoted;		/* between double quotes */
-	int16_t col[RQ_N];	/* schema columns (col[0] for simple fields) */
-	uint16_t off, len;	/* literal bytes in lits, or directive name */
-};
-
-struct lf_prog {
-	int n;
-	struct item it[LF_MAXITEMS];
-	size_t litlen, namelen;
-	char lits[LF_LITMAX];	/* literals and directive names */
-	char names[LF_NAMEMAX];	/* extra column names */
-	struct rec_schema schema;
-	int status_col;		/* the "status" column, or -1 */
-	int clean;		/* lf_clean */
-	int ndelim;		/* bytes indexed per line */
-	int masked;		/* the current line is indexed */
-	char *mline;		/* its first byte */
-	unsigned char delim[LF_NDELIM];
-	signed char slot[256];	/* byte -> its mask, or -1 */
-	uint64_t mask[LF_NDELIM][LF_MASKMAX / 64];
-	struct tm_cache tc;
-	char scratch[LF_MAXITEMS * TM_ISOMAX];	/* one slot per field */
-};
 
 static const char *const presets[][2] = {
 	{ "clf", "%h %l %u %t \"%r\" %>s %b" },
@@ -484,6 +416,7 @@ lf_compile(const char *fmt, int dialect, char *err, size_t errlen)
 		    pg->lits[pg->it[i - 1].off + pg->it[i - 1].len - 1] == '"' &&
 		    pg->lits[pg->it[i + 1].off] == '"';
 	}
+	lf_plan(pg);
 	return pg;
 toolong:
 	snprintf(err, errlen, "the format is too long");
@@ -493,21 +426,6 @@ fail:
 	return NULL;
 }
 
-/* 1 if p[0..n) equals lit; short literals compared inline */
-static inline int
-lit_eq(const char *p, const char *lit, size_t n)
-{
-	switch (n) {
-	case 1:
-		return p[0] == lit[0];
-	case 2:
-		return p[0] == lit[0] && p[1] == lit[1];
-	case 3:
-		return p[0] == lit[0] && p[1] == lit[1] && p[2] == lit[2];
-	default:
-		return memcmp(p, lit, n) == 0;
-	}
-}
 
 /* 1 if the byte at q is preceded by an odd run of backslashes (from p) */
 static int
@@ -520,185 +438,8 @@ escaped(const char *p, const char *q)
 	return (q - b) & 1;
 }
 
-/*
- * First c in [s, e), or NULL.  Tokens are short: the first 16 bytes are
- * looked at in one step (or by hand) before memchr is called.
- */
-static inline char *
-find_byte(char *s, char *e, char c)
-{
-#ifdef __SSE2__
-	if (e - s >= 16) {
-		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)s);
-		unsigned bits = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v,
-		    _mm_set1_epi8(c)));
 
-		if (bits != 0)
-			return s + __builtin_ctz(bits);
-		return memchr(s + 16, c, (size_t)(e - s - 16));
-	}
-	for (; s < e; s++)
-		if (*s == c)
-			return s;
-	return NULL;
-#else
-	char *q;
 
-	for (q = s; q < e && q < s + 16; q++)
-		if (*q == c)
-			return q;
-	return q < e ? memchr(q, c, (size_t)(e - q)) : NULL;
-#endif
-}
-
-#ifdef __SSE2__
-/* the bits of the 16 bytes at s equal to c */
-static inline uint64_t
-eq16(__m128i v, unsigned char c)
-{
-	return (uint64_t)(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v,
-	    _mm_set1_epi8((char)c)));
-}
-
-/*
- * Index line (len <= LF_MASKMAX): pg->mask[k] gets a bit for each byte
- * equal to delim[k] (none past len); returns 1 when no byte needs escaping
- * (rec_clean).
- */
-static int
-index_line(struct lf_prog *pg, const char *line, size_t len)
-{
-	unsigned char pad[64];
-	const unsigned char *s = (const unsigned char *)line;
-	__m128i acc = _mm_setzero_si128(), v[4];
-	size_t w, nw = (len + 63) / 64, j;
-	uint64_t m;
-	int k, b;
-
-	for (w = 0; w < nw; w++, s += 64) {
-		if (w + 1 == nw && len % 64 != 0) {
-			/* the tail, padded with a byte that needs no escape */
-			memset(pad, 'A', sizeof(pad));
-			memcpy(pad, s, len % 64);
-			s = pad;
-		}
-		for (b = 0; b < 4; b++) {
-			v[b] = _mm_loadu_si128((const __m128i *)(const void *)(s +
-			    16 * b));
-			acc = _mm_or_si128(acc, _mm_or_si128(_mm_cmplt_epi8(v[b],
-			    _mm_set1_epi8(0x20)), _mm_or_si128(_mm_cmpeq_epi8(v[b],
-			    _mm_set1_epi8(0x5c)), _mm_cmpeq_epi8(v[b],
-			    _mm_set1_epi8(0x7f)))));
-		}
-		for (k = 0; k < pg->ndelim; k++) {
-			m = eq16(v[0], pg->delim[k]) | eq16(v[1], pg->delim[k]) << 16 |
-			    eq16(v[2], pg->delim[k]) << 32 |
-			    eq16(v[3], pg->delim[k]) << 48;
-			pg->mask[k][w] = m;
-		}
-	}
-	if (len % 64 != 0)
-		for (k = 0, j = len % 64; k < pg->ndelim; k++)
-			pg->mask[k][nw - 1] &= (1ULL << j) - 1;
-	return _mm_movemask_epi8(acc) == 0;
-}
-
-#if defined(__GNUC__) && defined(__x86_64__)
-#include <immintrin.h>
-#define LF_AVX2 1
-
-/*
- * 64 bytes at s into word w of the masks, shifted down by sh (the bytes
- * before the line's last word, when s is its last 64); the bytes that need
- * escaping ORed into *acc.
- */
-__attribute__((target("avx2"))) static inline void
-step_avx2(struct lf_prog *pg, const unsigned char *s, size_t w, unsigned sh,
-    __m256i *acc)
-{
-	__m256i v0, v1, c;
-	int k;
-
-	v0 = _mm256_loadu_si256((const __m256i *)(const void *)s);
-	v1 = _mm256_loadu_si256((const __m256i *)(const void *)(s + 32));
-	*acc = _mm256_or_si256(*acc, _mm256_or_si256(
-	    _mm256_or_si256(_mm256_cmpgt_epi8(_mm256_set1_epi8(0x20), v0),
-	    _mm256_cmpgt_epi8(_mm256_set1_epi8(0x20), v1)),
-	    _mm256_or_si256(
-	    _mm256_or_si256(_mm256_cmpeq_epi8(v0, _mm256_set1_epi8(0x5c)),
-	    _mm256_cmpeq_epi8(v1, _mm256_set1_epi8(0x5c))),
-	    _mm256_or_si256(_mm256_cmpeq_epi8(v0, _mm256_set1_epi8(0x7f)),
-	    _mm256_cmpeq_epi8(v1, _mm256_set1_epi8(0x7f))))));
-	for (k = 0; k < pg->ndelim; k++) {
-		c = _mm256_set1_epi8((char)pg->delim[k]);
-		pg->mask[k][w] = ((uint64_t)(uint32_t)_mm256_movemask_epi8(
-		    _mm256_cmpeq_epi8(v0, c)) |
-		    (uint64_t)(uint32_t)_mm256_movemask_epi8(
-		    _mm256_cmpeq_epi8(v1, c)) << 32) >> sh;
-	}
-}
-
-/* index_line with 32 bytes a step: for CPUs that have AVX2 (runtime check) */
-__attribute__((target("avx2"))) static int
-index_line_avx2(struct lf_prog *pg, const char *line, size_t len)
-{
-	unsigned char pad[64];
-	const unsigned char *s = (const unsigned char *)line;
-	__m256i acc = _mm256_setzero_si256();
-	size_t w, nw = (len + 63) / 64;
-	int k;
-
-	for (w = 0; w < nw; w++, s += 64) {
-		if (w + 1 == nw && len % 64 != 0) {
-			if (len > 64) {
-				/* the last 64 bytes, the masks shifted down */
-				step_avx2(pg, (const unsigned char *)line + len -
-				    64, w, 64 - (unsigned)(len % 64), &acc);
-				return _mm256_movemask_epi8(acc) == 0;
-			}
-			memset(pad, 'A', sizeof(pad));
-			memcpy(pad, s, len % 64);
-			s = pad;
-		}
-		step_avx2(pg, s, w, 0, &acc);
-	}
-	if (len % 64 != 0)
-		for (k = 0; k < pg->ndelim; k++)
-			pg->mask[k][nw - 1] &= (1ULL << (len % 64)) - 1;
-	return _mm256_movemask_epi8(acc) == 0;
-}
-#endif
-#endif
-
-/*
- * First c in [s, e) (e not past the line's end), or NULL: by the line's
- * index when it has one for c, else by find_byte.
- */
-static inline char *
-find_c(struct lf_prog *pg, char *s, char *e, unsigned char c)
-{
-	const uint64_t *m;
-	size_t i, end, w;
-	uint64_t x;
-	int k;
-
-	if (!pg->masked || (k = pg->slot[c]) < 0)
-		return find_byte(s, e, (char)c);
-	m = pg->mask[k];
-	i = (size_t)(s - pg->mline);
-	end = (size_t)(e - pg->mline);
-	if (i >= end)
-		return NULL;
-	w = i >> 6;
-	x = m[w] & (~0ULL << (i & 63));
-	while (x == 0) {
-		if (++w << 6 >= end)
-			return NULL;
-		x = m[w];
-	}
-	i = (w << 6) + (size_t)__builtin_ctzll(x);
-	return i < end ? pg->mline + i : NULL;
-}
 
 /* first occurrence of lit (n >= 1) in [p, e), skipping \-escaped bytes
  * when quoted; NULL if none */
@@ -719,17 +460,6 @@ find_lit(struct lf_prog *pg, char *p, char *e, const char *lit, size_t n,
 	return NULL;
 }
 
-static int
-all_digits(const char *p, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if (p[i] < '0' || p[i] > '9')
-			return 0;
-	return n > 0;
-}
-
 /* decimal "digits[.digits]" */
 static int
 is_decimal(const char *p, size_t n)
@@ -737,17 +467,9 @@ is_decimal(const char *p, size_t n)
 	const char *dot = memchr(p, '.', n);
 
 	if (dot == NULL)
-		return all_digits(p, n);
-	return all_digits(p, (size_t)(dot - p)) &&
-	    (dot + 1 == p + n || all_digits(dot + 1, (size_t)(p + n - dot - 1)));
-}
-
-static void
-set(struct rec_val *v, const char *p, size_t n, int enc)
-{
-	v->p = p;
-	v->len = (uint32_t)n;
-	v->enc = (uint8_t)enc;
+		return lf_digits(p, n);
+	return lf_digits(p, (size_t)(dot - p)) &&
+	    (dot + 1 == p + n || lf_digits(dot + 1, (size_t)(p + n - dot - 1)));
 }
 
 /* path?query into two columns */
@@ -755,14 +477,14 @@ static void
 split_uri(struct rec_val *vals, int cpath, int cquery, char *p, size_t n,
     int enc)
 {
-	char *q = memchr(p, '?', n);
+	char *q = find_byte(p, p + n, '?');
 
 	if (q == NULL) {
-		set(&vals[cpath], p, n, enc);
+		lf_set(&vals[cpath], p, n, enc);
 		return;
 	}
-	set(&vals[cpath], p, (size_t)(q - p), enc);
-	set(&vals[cquery], q + 1, (size_t)(p + n - q - 1), enc);
+	lf_set(&vals[cpath], p, (size_t)(q - p), enc);
+	lf_set(&vals[cquery], q + 1, (size_t)(p + n - q - 1), enc);
 }
 
 static int
@@ -781,19 +503,28 @@ request(struct rec_val *vals, const struct item *it, char *p, size_t n, int enc)
 {
 	char *sp1, *sp2;
 
-	set(&vals[it->col[RQ_RAW]], p, n, enc);
-	if ((sp1 = memchr(p, ' ', n)) == NULL)
+	if ((sp1 = memchr(p, ' ', n)) == NULL) {
+		lf_set(&vals[it->col[RQ_RAW]], p, n, enc);
 		return;
+	}
 	for (sp2 = p + n - 1; sp2 > sp1 && *sp2 != ' '; sp2--)
 		;
+	lf_request_at(vals, it, p, n, enc, sp1, sp2);
+}
+
+void
+lf_request_at(struct rec_val *vals, const struct item *it, char *p, size_t n,
+    int enc, char *sp1, char *sp2)
+{
+	lf_set(&vals[it->col[RQ_RAW]], p, n, enc);
 	if (sp2 == sp1 || !is_method(p, (size_t)(sp1 - p)) ||
 	    p + n - sp2 - 1 < 6 || memcmp(sp2 + 1, "HTTP/", 5) != 0 ||
 	    sp2 == sp1 + 1)
 		return;
-	set(&vals[it->col[RQ_METHOD]], p, (size_t)(sp1 - p), REC_RAW);
+	lf_set(&vals[it->col[RQ_METHOD]], p, (size_t)(sp1 - p), REC_RAW);
 	split_uri(vals, it->col[RQ_PATH], it->col[RQ_QUERY], sp1 + 1,
 	    (size_t)(sp2 - sp1 - 1), enc);
-	set(&vals[it->col[RQ_PROTO]], sp2 + 1, (size_t)(p + n - sp2 - 1), REC_RAW);
+	lf_set(&vals[it->col[RQ_PROTO]], sp2 + 1, (size_t)(p + n - sp2 - 1), REC_RAW);
 }
 
 static int
@@ -804,9 +535,8 @@ bad(struct lf_prog *pg, const struct item *it, const char *what, char *why,
 	return -1;
 }
 
-/* convert one field's text into its column(s) */
-static int
-convert(struct lf_prog *pg, const struct item *it, char *p, size_t n,
+int
+lf_convert(struct lf_prog *pg, const struct item *it, char *p, size_t n,
     struct rec_val *vals, char **scr, char *why, size_t whylen)
 {
 	struct rec_val *v = &vals[it->col[0]];
@@ -819,7 +549,7 @@ convert(struct lf_prog *pg, const struct item *it, char *p, size_t n,
 	switch (it->type) {
 	case T_TOKEN:
 	case T_CLIENT:
-		set(v, p, n, enc);
+		lf_set(v, p, n, enc);
 		return 0;
 	case T_TIME_BR:
 	case T_TIME_CLF:
@@ -836,7 +566,7 @@ convert(struct lf_prog *pg, const struct item *it, char *p, size_t n,
 		break;
 	case T_TIME_MSEC:
 	case T_TIME_USEC:
-		if (!all_digits(p, n) || n > 19)
+		if (!lf_digits(p, n) || n > 19)
 			return bad(pg, it, "bad time in", why, whylen);
 		len = rec_decimal(p, n, it->type == T_TIME_MSEC ? 3 : 6, tmp);
 		if ((k = tm_epoch(tmp, len, *scr)) < 0)
@@ -854,41 +584,41 @@ convert(struct lf_prog *pg, const struct item *it, char *p, size_t n,
 			n--;
 		}
 		if (n > 0)
-			set(v, p, n, enc);
+			lf_set(v, p, n, enc);
 		return 0;
 	case T_STATUS:
-		if (n > 3 || !all_digits(p, n))
+		if (n > 3 || !lf_digits(p, n))
 			return bad(pg, it, "bad status in", why, whylen);
-		set(v, p, n, REC_RAW);
+		lf_set(v, p, n, REC_RAW);
 		return 0;
 	case T_BYTES:
 		if (n == 1 && *p == '-')
-			set(v, "0", 1, REC_RAW);
-		else if (n > 20 || !all_digits(p, n))
+			lf_set(v, "0", 1, REC_RAW);
+		else if (n > 20 || !lf_digits(p, n))
 			return bad(pg, it, "bad byte count in", why, whylen);
 		else
-			set(v, p, n, REC_RAW);
+			lf_set(v, p, n, REC_RAW);
 		return 0;
 	case T_NUM:
-		if (n > 20 || !all_digits(p, n))
+		if (n > 20 || !lf_digits(p, n))
 			return bad(pg, it, "bad number in", why, whylen);
-		set(v, p, n, REC_RAW);
+		lf_set(v, p, n, REC_RAW);
 		return 0;
 	case T_DUR_S:
 		if (n > 24 || !is_decimal(p, n))
 			return bad(pg, it, "bad duration in", why, whylen);
-		set(v, p, n, REC_RAW);
+		lf_set(v, p, n, REC_RAW);
 		return 0;
 	case T_DUR_MS:
 	case T_DUR_US:
-		if (n > 20 || !all_digits(p, n))
+		if (n > 20 || !lf_digits(p, n))
 			return bad(pg, it, "bad duration in", why, whylen);
 		k = (int)rec_decimal(p, n, it->type == T_DUR_MS ? 3 : 6, *scr);
 		break;
 	default:
 		return bad(pg, it, "internal: unknown type of", why, whylen);
 	}
-	set(v, *scr, (size_t)k, REC_RAW);
+	lf_set(v, *scr, (size_t)k, REC_RAW);
 	*scr += TM_ISOMAX;
 	return 0;
 }
@@ -908,26 +638,9 @@ lf_parse(struct lf_prog *pg, char *line, size_t len, struct rec_val *vals,
 	const char *lit;
 	int i;
 
-	pg->masked = 0;
-	pg->clean = 0;
-#ifdef __SSE2__
-	if (len <= LF_MASKMAX && !rec_scalar()) {
-#ifdef LF_AVX2
-		static int avx2 = -1;
-
-		if (avx2 < 0) {
-			__builtin_cpu_init();
-			avx2 = __builtin_cpu_supports("avx2") != 0;
-		}
-		pg->clean = avx2 ? index_line_avx2(pg, line, len) :
-		    index_line(pg, line, len);
-#else
-		pg->clean = index_line(pg, line, len);
-#endif
-		pg->masked = 1;
-		pg->mline = line;
-	}
-#endif
+	lf_index(pg, line, len);
+	if (pg->fast && pg->clean && lf_fast(pg, line, len, vals) == 0)
+		return 0;
 	for (i = 0; i < pg->schema.n; i++)
 		vals[i].enc = REC_ABSENT;
 	for (i = 0; i < pg->n; i++) {
@@ -959,7 +672,7 @@ lf_parse(struct lf_prog *pg, char *line, size_t len, struct rec_val *vals,
 			if (p == e || *p != '[' ||
 			    (end = find_c(pg, p, e, ']')) == NULL)
 				return bad(pg, it, "no [time] for", why, whylen);
-			if (convert(pg, it, p + 1, (size_t)(end - p - 1), vals, &scr,
+			if (lf_convert(pg, it, p + 1, (size_t)(end - p - 1), vals, &scr,
 			    why, whylen) == -1)
 				return -1;
 			p = end + 1;
@@ -985,8 +698,8 @@ lf_parse(struct lf_prog *pg, char *line, size_t len, struct rec_val *vals,
 		if (it->type == T_TOKEN || it->type == T_CLIENT) {
 			/* the common case of convert, inline */
 			if (end - p != 1 || *p != '-')
-				set(&vals[it->col[0]], p, (size_t)(end - p), REC_BSL);
-		} else if (convert(pg, it, p, (size_t)(end - p), vals, &scr, why,
+				lf_set(&vals[it->col[0]], p, (size_t)(end - p), REC_BSL);
+		} else if (lf_convert(pg, it, p, (size_t)(end - p), vals, &scr, why,
 		    whylen) == -1)
 			return -1;
 		p = end;

@@ -53,6 +53,12 @@ rec_scalar(void)
 	return scalar;
 }
 
+void
+rec_set_scalar(int on)
+{
+	scalar = on != 0;
+}
+
 static void
 init_cls(void)
 {

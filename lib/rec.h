@@ -74,6 +74,9 @@ int rec_clean(const char *p, size_t n);
  * "" or "0", read once): for tests that compare both, never for users.
  */
 int rec_scalar(void);
+/* Force the portable paths on (1) or off (0), as OMPH_SCALAR does: for the
+ * fuzzers' comparisons of both. */
+void rec_set_scalar(int on);
 /* Write a header line "#a<TAB>b...<LF>" for n names. */
 int rec_put_header(struct out *o, const char *const *names, int n);
 /* The same without the '#': "a<TAB>b...<LF>", for loaders that match names. */

@@ -10,7 +10,9 @@
  * its own of exactly len + 1 bytes (line[len] is writable, as logfmt.h
  * allows).  A matched record is written with rec_put_row and rec_put_json
  * into memory, as omph-parse would, and the row must keep its column count
- * and carry no control byte.  Seeds are readable: '0' clf, '1' combined,
+ * and carry no control byte.  Each line is matched twice, by the SIMD
+ * paths and by the portable ones (rec_set_scalar): both must agree, on the
+ * record written or on the reason given.  Seeds are readable: '0' clf, '1' combined,
  * '2' vcombined, '3' Apache, '6' nginx.
  */
 #include <stdint.h>
@@ -26,6 +28,27 @@
 #include "check.h"
 
 static struct out *o;
+
+/* the row of vals as rec_put_row writes it, in d (at most dmax bytes) */
+static size_t
+row_text(const struct rec_schema *sch, const struct rec_val *vals, char *d,
+    size_t dmax)
+{
+	const struct rec_val *row[REC_MAXF];
+	size_t n;
+	int i;
+
+	for (i = 0; i < sch->n; i++)
+		row[i] = &vals[i];
+	o->memlen = 0;
+	rec_put_row(o, row, sch->n);
+	if (out_flush(o) == -1)
+		abort();
+	n = o->memlen < dmax ? o->memlen : dmax;
+	memcpy(d, o->mem, n);
+	o->memlen = 0;
+	return n;
+}
 
 static void
 record(const struct rec_schema *sch, const struct rec_val *vals)
@@ -63,9 +86,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct rec_val vals[REC_MAXF];
 	const struct rec_schema *sch;
 	struct lf_prog *pg;
-	char *buf, *p, *e, *nl, *fmt, *l, err[256], why[256];
-	size_t len;
-	int mode, i;
+	static char row1[65536], row2[65536];
+	char *buf, *p, *e, *nl, *fmt, *l, err[256], why[256], why2[256];
+	size_t len, n2 = 0;
+	int mode, i, rv, rv2;
 
 	if (size == 0)
 		return 0;
@@ -124,11 +148,22 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			break;
 		memcpy(l, p, len);
 		l[len] = '\n';
-		why[0] = '\0';
-		if (lf_parse(pg, l, len, vals, why, sizeof(why)) == 0)
+		why[0] = why2[0] = '\0';
+		rec_set_scalar(1);
+		rv2 = lf_parse(pg, l, len, vals, why2, sizeof(why2));
+		if (rv2 == 0)
+			n2 = row_text(sch, vals, row2, sizeof(row2));
+		rec_set_scalar(0);
+		if ((rv = lf_parse(pg, l, len, vals, why, sizeof(why))) == 0) {
+			if (rv2 != 0 || row_text(sch, vals, row1, sizeof(row1)) !=
+			    n2 || memcmp(row1, row2, n2) != 0)
+				fail("the SIMD and the portable matchers differ", p,
+				    len);
 			record(sch, vals);
-		else if (memchr(why, '\0', sizeof(why)) == NULL || why[0] == '\0')
+		} else if (memchr(why, '\0', sizeof(why)) == NULL || why[0] == '\0')
 			fail("lf_parse failed without a reason", p, len);
+		else if (rv2 == 0 || strcmp(why, why2) != 0)
+			fail("the SIMD and the portable matchers differ", p, len);
 		free(l);
 	}
 	out_free(o);
