@@ -80,7 +80,10 @@ enum { S_LIT, S_FIELD, S_LAST, S_TIME };
 
 struct lf_step {
 	uint8_t kind;
+	uint8_t type;		/* the item's */
 	int8_t slot;		/* S_FIELD: the mask of the literal's first byte */
+	uint8_t chain;		/* a client field before a space */
+	int16_t col;		/* the item's first column */
 	uint16_t item;		/* its pg->it[] */
 	uint16_t lit, litlen;	/* the literal (S_LIT) or the one after */
 };

@@ -172,6 +172,10 @@ lf_plan(struct lf_prog *pg)
 		}
 		s->kind = it->type == T_TIME_BR ? S_TIME : nx == NULL ? S_LAST :
 		    S_FIELD;
+		s->type = it->type;
+		s->col = it->col[0];
+		s->chain = it->type == T_CLIENT && nx != NULL &&
+		    nx->kind == I_LIT && pg->lits[nx->off] == ' ';
 		if (it->type == T_TIME_BR && pg->slot[']'] < 0)
 			pg->fast = 0;
 		if (nx != NULL && nx->kind == I_LIT) {
@@ -263,7 +267,6 @@ lf_fast(struct lf_prog *pg, char *line, size_t len, struct rec_val *vals)
 	for (i = 0; i < pg->schema.n; i++)
 		vals[i].enc = REC_ABSENT;
 	for (s = pg->st; s < se; s++) {
-		it = &pg->it[s->item];
 		lit = pg->lits + s->lit;
 		switch (s->kind) {
 		case S_LIT:
@@ -274,7 +277,7 @@ lf_fast(struct lf_prog *pg, char *line, size_t len, struct rec_val *vals)
 		case S_TIME:
 			if (p == e || *p != '[' ||
 			    (end = scan(pg, pg->slot[']'], p, e)) == NULL ||
-			    lf_convert(pg, it, p + 1, (size_t)(end - p - 1), vals,
+			    lf_convert(pg, &pg->it[s->item], p + 1, (size_t)(end - p - 1), vals,
 			    &scr, why, sizeof(why)) == -1)
 				return 1;
 			p = end + 1;
@@ -286,41 +289,41 @@ lf_fast(struct lf_prog *pg, char *line, size_t len, struct rec_val *vals)
 			if ((end = scan_lit(pg, s->slot, p, e, lit, s->litlen)) ==
 			    NULL)
 				return 1;
-			if (it->type == T_CLIENT && *lit == ' ' && end > p &&
-			    end[-1] == ',')
+			if (s->chain && end > p && end[-1] == ',')
 				return 1;	/* a chain, maybe */
 			break;
 		default:
-			if (it->type == T_TOKEN || it->type == T_REQUEST ||
-			    it->type == T_URI || it->type == T_QUERY)
+			if (s->type == T_TOKEN || s->type == T_REQUEST ||
+			    s->type == T_URI || s->type == T_QUERY)
 				end = e;
 			else if ((end = scan(pg, sp, p, e)) == NULL)
 				end = e;
 			break;
 		}
 		n = (size_t)(end - p);
-		switch (it->type) {
+		switch (s->type) {
 		case T_TOKEN:
 		case T_CLIENT:
 			if (n != 1 || *p != '-')
-				lf_set(&vals[it->col[0]], p, n, REC_BSL);
+				lf_set(&vals[s->col], p, n, REC_BSL);
 			break;
 		case T_STATUS:
 			if (n == 1 && *p == '-')
 				break;
 			if (n > 3 || !lf_digits(p, n))
 				return 1;
-			lf_set(&vals[it->col[0]], p, n, REC_RAW);
+			lf_set(&vals[s->col], p, n, REC_RAW);
 			break;
 		case T_BYTES:
 			if (n == 1 && *p == '-')
-				lf_set(&vals[it->col[0]], "0", 1, REC_RAW);
+				lf_set(&vals[s->col], "0", 1, REC_RAW);
 			else if (n > 20 || !lf_digits(p, n))
 				return 1;
 			else
-				lf_set(&vals[it->col[0]], p, n, REC_RAW);
+				lf_set(&vals[s->col], p, n, REC_RAW);
 			break;
 		case T_REQUEST:
+			it = &pg->it[s->item];
 			if ((sp1 = scan(pg, sp, p, end)) == NULL)
 				lf_set(&vals[it->col[RQ_RAW]], p, n, REC_BSL);
 			else {
@@ -330,7 +333,7 @@ lf_fast(struct lf_prog *pg, char *line, size_t len, struct rec_val *vals)
 			}
 			break;
 		default:
-			if (lf_convert(pg, it, p, n, vals, &scr, why,
+			if (lf_convert(pg, &pg->it[s->item], p, n, vals, &scr, why,
 			    sizeof(why)) == -1)
 				return 1;
 		}

@@ -492,10 +492,12 @@ is_method(const char *p, size_t n)
 {
 	size_t i;
 
+	if (n == 0 || n > 32)
+		return 0;
 	for (i = 0; i < n; i++)
 		if (!((p[i] >= 'A' && p[i] <= 'Z') || p[i] == '-' || p[i] == '_'))
 			return 0;
-	return n > 0 && n <= 32;
+	return 1;
 }
 
 static void
@@ -518,7 +520,8 @@ lf_request_at(struct rec_val *vals, const struct item *it, char *p, size_t n,
 {
 	lf_set(&vals[it->col[RQ_RAW]], p, n, enc);
 	if (sp2 == sp1 || !is_method(p, (size_t)(sp1 - p)) ||
-	    p + n - sp2 - 1 < 6 || memcmp(sp2 + 1, "HTTP/", 5) != 0 ||
+	    p + n - sp2 - 1 < 6 || sp2[1] != 'H' || sp2[2] != 'T' ||
+	    sp2[3] != 'T' || sp2[4] != 'P' || sp2[5] != '/' ||
 	    sp2 == sp1 + 1)
 		return;
 	lf_set(&vals[it->col[RQ_METHOD]], p, (size_t)(sp1 - p), REC_RAW);
