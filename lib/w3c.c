@@ -168,13 +168,21 @@ index_ws(const char *p, size_t n)
 	__m128i acc = _mm_setzero_si128(), q = _mm_setzero_si128(), v;
 	size_t w, nw = (n + 63) / 64;
 	uint64_t m;
+	unsigned sh;
 	int b;
 
 	for (w = 0; w < nw; w++, s += 64) {
+		sh = 0;
 		if (w + 1 == nw && n % 64 != 0) {
-			memset(pad, 'A', sizeof(pad));
-			memcpy(pad, s, n % 64);
-			s = pad;
+			if (n > 64) {
+				/* the last 64 bytes, the mask shifted down */
+				s = (const unsigned char *)p + n - 64;
+				sh = 64 - (unsigned)(n % 64);
+			} else {
+				memset(pad, 'A', sizeof(pad));
+				memcpy(pad, s, n % 64);
+				s = pad;
+			}
 		}
 		for (b = 0, m = 0; b < 4; b++) {
 			v = _mm_loadu_si128((const __m128i *)(const void *)(s + 16 * b));
@@ -187,7 +195,7 @@ index_ws(const char *p, size_t n)
 			    _mm_set1_epi8(0x5c)), _mm_cmpeq_epi8(v,
 			    _mm_set1_epi8(0x7f)))));
 		}
-		wsmask[w] = m;
+		wsmask[w] = m >> sh;
 	}
 	if (n % 64 != 0)
 		wsmask[nw - 1] |= ~0ULL << (n % 64);
@@ -476,9 +484,18 @@ w3c_line(struct w3c *w, char *line, size_t len, struct rec_val *vals,
 	for (i = 0; i < w->schema.n; i++)
 		vals[i].enc = REC_ABSENT;
 	for (i = 0; i < n; i++) {
-		v = &vals[w->col[i]];
-		if (w->toklen[i] == 0 || (w->toklen[i] == 1 && *w->tok[i] == '-'))
+		char *t = w->tok[i];
+		size_t tl = w->toklen[i];
+
+		if (tl == 0 || (tl == 1 && *t == '-'))
 			continue;
+		v = &vals[w->col[i]];
+		if (w->kind[i] == K_TEXT) {
+			v->p = t;
+			v->len = (uint32_t)tl;
+			v->enc = REC_RAW;
+			continue;
+		}
 		switch (w->kind[i]) {
 		case K_DATE: dd = i; continue;
 		case K_TIME: dt = i; continue;
@@ -486,8 +503,8 @@ w3c_line(struct w3c *w, char *line, size_t len, struct rec_val *vals,
 		case K_LTIME: lt = i; continue;
 		case K_STATUS:
 		case K_NUM:
-			for (k = 0; k < (int)w->toklen[i]; k++)
-				if (w->tok[i][k] < '0' || w->tok[i][k] > '9' || k > 19) {
+			for (k = 0; k < (int)tl; k++)
+				if (t[k] < '0' || t[k] > '9' || k > 19) {
 					snprintf(why, whylen, "bad number in %s",
 					    w->schema.names[w->col[i]]);
 					return -1;
