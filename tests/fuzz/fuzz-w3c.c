@@ -4,7 +4,9 @@
  * One struct w3c per input; every line, directive or data, goes to
  * w3c_line.  A record is written with rec_put_row and rec_put_json into
  * memory, as omph-parse would, and must keep its column count and carry no
- * control byte.
+ * control byte.  A second struct w3c gets every line too, matched by the
+ * portable paths (rec_set_scalar): both must agree on what each line is,
+ * on the record written and on the reason given.
  *
  * Each line is placed so that line[len] (writable, as w3c.h allows) is the
  * last byte before an inaccessible page, and the bytes before the line are
@@ -99,16 +101,38 @@ record(const struct rec_schema *sch, const struct rec_val *vals)
 	o->memlen = 0;
 }
 
+/* the row of vals under sch as rec_put_row writes it, in d (at most dmax) */
+static size_t
+row_text(const struct rec_schema *sch, const struct rec_val *vals, char *d,
+    size_t dmax)
+{
+	const struct rec_val *row[REC_MAXF];
+	size_t n;
+	int i;
+
+	for (i = 0; i < sch->n; i++)
+		row[i] = &vals[i];
+	o->memlen = 0;
+	rec_put_row(o, row, sch->n);
+	if (out_flush(o) == -1)
+		abort();
+	n = o->memlen < dmax ? o->memlen : dmax;
+	memcpy(d, o->mem, n);
+	o->memlen = 0;
+	return n;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+	static char row1[65536], row2[65536];
 	struct rec_val vals[REC_MAXF];
-	struct w3c *w;
-	char *buf, *p, *e, *nl, *l, why[256];
-	size_t len;
-	int heap, rv;
+	struct w3c *w, *w2;
+	char *buf, *p, *e, *nl, *l, *l2, why[256], why2[256];
+	size_t len, n2 = 0;
+	int heap, rv, rv2;
 
 	if (o == NULL)
 		setup();
@@ -116,7 +140,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	memcpy(buf, data, size);
 	buf[size] = '\0';
-	if ((w = w3c_new()) == NULL) {
+	if ((w = w3c_new()) == NULL || (w2 = w3c_new()) == NULL) {
+		w3c_free(w);
 		free(buf);
 		return 0;
 	}
@@ -125,9 +150,24 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if ((nl = memchr(p, '\n', (size_t)(e - p))) == NULL)
 			nl = e;
 		len = (size_t)(nl - p);
+		if ((l2 = malloc(len + 1)) == NULL)
+			abort();
+		memcpy(l2, p, len);
+		l2[len] = '\n';
+		why2[0] = '\0';
+		rec_set_scalar(1);
+		rv2 = w3c_line(w2, l2, len, vals, why2, sizeof(why2));
+		if (rv2 == W3C_RECORD)
+			n2 = row_text(w3c_schema(w2), vals, row2, sizeof(row2));
+		rec_set_scalar(0);
+		free(l2);
 		l = place(p, len, &heap);
 		why[0] = '\0';
 		rv = w3c_line(w, l, len, vals, why, sizeof(why));
+		if (rv != rv2 || (rv == -1 && strcmp(why, why2) != 0) ||
+		    (rv == W3C_RECORD && (row_text(w3c_schema(w), vals, row1,
+		    sizeof(row1)) != n2 || memcmp(row1, row2, n2) != 0)))
+			fail("the SIMD and the portable paths differ", p, len);
 		if (rv == W3C_RECORD)
 			record(w3c_schema(w), vals);
 		else if (rv == -1 && (memchr(why, '\0', sizeof(why)) == NULL ||
@@ -142,6 +182,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	out_free(o);
 	w3c_free(w);
+	w3c_free(w2);
 	free(buf);
 	return 0;
 }
