@@ -120,7 +120,7 @@ static _Noreturn void
 worker(int fd, uint64_t size, int n, size_t chunk, size_t max,
     const struct par_cb *cb, int k, int wfd, int ofd, int gofd)
 {
-	uint64_t res[2];
+	uint64_t res[2], more;
 	char go;
 	struct out *data, *meta;
 	struct lr r;
@@ -175,10 +175,12 @@ worker(int fd, uint64_t size, int n, size_t chunk, size_t max,
 		}
 done:
 		cb->end(cb->arg, meta, lines, err);
-		if (out_flush(data) == -1 || out_flush(meta) == -1)
+		/* with ofd, what data holds is written from its buffer as it is */
+		if ((ofd < 0 && out_flush(data) == -1) || out_flush(meta) == -1 ||
+		    data->err)
 			_exit(1);
 		hdr[0] = meta->memlen;
-		hdr[1] = data->memlen;
+		hdr[1] = data->memlen + data->len;
 		if (write_all(wfd, hdr, sizeof(hdr)) == -1 ||
 		    write_all(wfd, meta->mem, meta->memlen) == -1)
 			_exit(1);
@@ -190,10 +192,15 @@ done:
 				_exit(errno == EIO ? 0 : 1);
 			res[1] = write_some(ofd, data->mem, data->memlen,
 			    &res[0]) == -1 ? (uint64_t)errno : 0;
+			if (res[1] == 0) {
+				res[1] = write_some(ofd, data->buf, data->len,
+				    &more) == -1 ? (uint64_t)errno : 0;
+				res[0] += more;
+			}
 			if (write_all(wfd, res, sizeof(res)) == -1)
 				_exit(1);
 		}
-		meta->memlen = data->memlen = 0;
+		meta->memlen = data->memlen = data->len = 0;
 	}
 	_exit(0);
 }
