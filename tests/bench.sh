@@ -34,8 +34,17 @@ best "wc-l" "wc -l $log"
 best "mawk-count-status" "mawk '{c[\$9]++}' $log"
 best "omph-parse-combined" "bin/omph-parse combined $log"
 best "omph-parse-combined-json" "bin/omph-parse -o json combined $log"
+best "omph-floor" "bin/omph-floor $log"
 if command -v goaccess >/dev/null 2>&1; then
-	best "goaccess" "goaccess --log-format=COMBINED -o csv $log"
+	# GoAccess with every panel, JSON out (issue 16's peer); once, as it
+	# takes some fifty times longer than what it is compared with
+	s=$(now)
+	/usr/bin/time -f "%M" -o $B/rss.goaccess goaccess --log-format=COMBINED -o json $log >/dev/null 2>&1
+	e=$(now)
+	echo "$s $e" | awk '{ print $2 - $1 }' >$B/t.goaccess
+	echo "$(cat $B/t.goaccess) $(cat $B/rss.goaccess)" | awk -v size="$size" -v lines="$LINES" '{
+		printf "%-34s %8.1f MiB/s %10.0f lines/s %7.3f s, peak RSS %.1f MiB\n", "goaccess-json",
+		    size / 1048576 / $1, lines / $1, $1, $2 / 1024 }'
 fi
 awk 'BEGIN {
 	getline m < "'$B'/t.mawk-count-status"; getline p < "'$B'/t.omph-parse-combined"
@@ -61,7 +70,9 @@ awk 'BEGIN {
 	printf "omph-parse -o json / mawk:         %.2f (target <= 0.80)\n", j / m
 	printf "omph-parse w3c / mawk (w3c):       %.2f (target <= 0.60)\n", w / mw
 	printf "omph-parse nginx: / combined:      %.2f (target <= 1.0: the same program path)\n", ng / p
-	printf "omph-parse -j 2 speed-up:          %.2fx to /dev/null, %.2fx to a pipe (target >= 1.8)\n", p / j2, p1 / p2 }'
+	getline f < "'$B'/t.omph-floor"
+	printf "omph-parse -j 2 speed-up:          %.2fx to /dev/null, %.2fx to a pipe (target >= 1.8)\n", p / j2, p1 / p2
+	printf "omph-parse combined / SIMD floor:  %.2f (target <= 1.6; the floor reads and indexes each byte once, parses and writes nothing)\n", p / f }'
 # --- end of issue 16 -------------------------------------------------------
 
 # omph-tail: bytes of a file to a pipe, beside cat to a pipe
@@ -161,10 +172,28 @@ awk 'BEGIN {
 	getline m < "'$B'/t.mawk-count-status"; getline p < "'$B'/t.parse-collect-pipeline"
 	printf "parse|collect vs mawk: %.2fx (target >= 1.0)\n", m / p }'
 if [ -s "$B/t.goaccess" ]; then
+	# the pipeline's peak memory: both processes at once, beside GoAccess's
+	sh -c "/usr/bin/time -f %M -o $B/rss.parse bin/omph-parse combined $log |
+	    /usr/bin/time -f %M -o $B/rss.collect bin/omph-collect -k path >/dev/null"
 	awk 'BEGIN {
 		getline g < "'$B'/t.goaccess"; getline p < "'$B'/t.parse-collect-pipeline"
-		printf "parse|collect vs goaccess: %.1fx (target >= 20)\n", g / p }'
+		getline rg < "'$B'/rss.goaccess"; getline rp < "'$B'/rss.parse"
+		getline rc < "'$B'/rss.collect"
+		printf "parse|collect / goaccess:          %.3f (target <= 0.02)\n", p / g
+		printf "parse|collect peak RSS:            %.1f + %.1f MiB, %.3f of goaccess'"'"'s %.1f MiB (target < 0.1)\n",
+		    rp / 1024, rc / 1024, (rp + rc) / rg, rg / 1024 }'
+	rm -f $B/rss.goaccess $B/rss.parse $B/rss.collect
 fi
+# parse -j 2 | collect: the wall time, and each side's share of a core
+# over it (two cores busy end to end is 2.0 in all)
+s=$(now)
+sh -c "/usr/bin/time -f '%U %S' -o $B/cpu.parse bin/omph-parse -j 2 combined $log |
+    /usr/bin/time -f '%U %S' -o $B/cpu.collect bin/omph-collect -k path >/dev/null"
+e=$(now)
+echo "$s $e $(cat $B/cpu.parse) $(cat $B/cpu.collect)" | awk '{ d = $2 - $1
+	printf "%-34s %7.3f s: omph-parse -j 2 %.2f cores, omph-collect %.2f (2.0 in all is both cores busy)\n",
+	    "parse-j2-collect-pipeline", d, ($3 + $4) / d, ($5 + $6) / d }'
+rm -f $B/cpu.parse $B/cpu.collect
 
 # bounded memory: 1,000,000 distinct paths, one path with 10% of the hits
 awk 'BEGIN { print "#path"; srand(7); for (i = 0; i < 1000000; i++) print (i % 10 == 0 ? "/hot" : "/p" i) }' >$B/flood.tsv

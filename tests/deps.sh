@@ -1,6 +1,7 @@
 #!/bin/sh
 # deps.sh WHAT: make sure this machine has what `make WHAT` needs, WHAT being
-# build (a C compiler and the ncurses headers), demo, test, fuzz or valgrind.
+# build (a C compiler and the ncurses headers), demo, test, fuzz, valgrind or
+# bench.
 # Each need is a check and the Debian package that satisfies it.  As root
 # with apt-get, what is missing is installed (quietly, saying what); anyone
 # else is told every missing package and the command that installs it, and
@@ -58,8 +59,17 @@ valgrind)
 	build
 	need valgrind 'command -v valgrind'
 	;;
+bench)
+	build
+	need mawk 'command -v mawk'
+	need time 'test -x /usr/bin/time'
+	need python3 'command -v python3'
+	need curl 'command -v curl'
+	need goaccess 'command -v goaccess'
+	need clickhouse-server 'command -v clickhouse-server || test -x /usr/sbin/clickhouse-server'
+	;;
 *)
-	echo "deps.sh: $what: not one of build, demo, test, fuzz, valgrind" >&2
+	echo "deps.sh: $what: not one of build, demo, test, fuzz, valgrind, bench" >&2
 	exit 2
 	;;
 esac
