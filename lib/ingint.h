@@ -51,6 +51,8 @@ struct sender {
 	struct session ses[MAXSESSIONS];
 	struct ingest_feed feed;	/* headers inline (text, plain syslog) */
 	int conns;			/* TCP connections on it: not evicted */
+	struct sockaddr_storage from;	/* pub.addr as it came: written anew */
+	socklen_t fromlen;		/* only when another comes (0: none) */
 };
 
 struct listener {

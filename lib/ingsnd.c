@@ -4,6 +4,7 @@
  * are in ingest.h).
  */
 #include <sys/socket.h>
+#include <netinet/in.h>
 
 #include <errno.h>
 #include <inttypes.h>
@@ -84,6 +85,23 @@ snd_rehash(struct ingest *ing)
 }
 
 /*
+ * Where s last sent from: pub.addr, formatted only when the address is not
+ * the one before (a datagram at a time, the same address mostly).
+ */
+static void
+sender_from(struct sender *s, const struct sockaddr *from)
+{
+	socklen_t len = from->sa_family == AF_INET6 ?
+	    sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in);
+
+	if (s->fromlen == len && memcmp(&s->from, from, len) == 0)
+		return;
+	net_ntop(from, s->pub.addr, sizeof(s->pub.addr));
+	memcpy(&s->from, from, len);
+	s->fromlen = len;
+}
+
+/*
  * The sender called name (len bytes), created when new.  When the table is
  * full, one without a TCP connection is forgotten: the one heard from
  * longest ago of those not yet established (fewer than PROVEN messages),
@@ -143,7 +161,7 @@ ingest_sender(struct ingest *ing, const char *name, size_t len,
 	s->pub.last = now;
 	s->at = ++ing->clock;
 	if (from != NULL)
-		net_ntop(from, s->pub.addr, sizeof(s->pub.addr));
+		sender_from(s, from);
 	return s;
 }
 
