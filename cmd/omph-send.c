@@ -42,6 +42,8 @@
 #define RATE_PAUSE 0.005	/* --rate: seconds between bursts at least */
 #define LINGER_CLOSE 10.0	/* seconds at most for the collector's close */
 #define ACKED_EVERY 1.0		/* seconds between saves of --acked */
+#define REPORT_WAIT 2.0		/* UDP: seconds at the end for the last report */
+#define LOST_EVERY 10.0		/* UDP: seconds between the running loss notes */
 
 static const char *opt_id;			/* --id */
 static size_t opt_max_dgram = 1400;		/* --max-datagram */
@@ -75,6 +77,8 @@ struct send {
 	double acked_at;		/* when last saved */
 	int acked_err;			/* errno of the last failed save, told */
 	double tokens, refilled;	/* --rate */
+	uint64_t lost_told;		/* UDP: the collector's loss, as told */
+	double lost_at;			/* when */
 };
 
 static void usage(void);
@@ -90,6 +94,8 @@ static void reopen(struct send *);
 static int take(struct send *, size_t);
 static void tcp_turn(struct send *);
 static int tcp_end(struct send *, int);
+static void udp_reports(struct send *);
+static int udp_end(struct send *, const sigset_t *);
 
 int
 main(int argc, char *argv[])
@@ -360,6 +366,10 @@ main(int argc, char *argv[])
 			if (tship_want_out(&s.t))
 				pfd[n].events |= POLLOUT;
 			sock_i = n++;
+		} else if (!s.engine && s.addr.proto == NET_UDP) {
+			pfd[n].fd = s.u.fd;	/* the collector's reports */
+			pfd[n].events = POLLIN;
+			sock_i = n++;
 		}
 		wait = s.engine ? sink_wait(&s.k) : -1;
 		/*
@@ -398,7 +408,10 @@ main(int argc, char *argv[])
 			break;
 		if (sig_hup())
 			reopen(&s);
-		if (sock_i >= 0 && (s.engine ? sink_event(&s.k,
+		if (sock_i >= 0 && !s.engine && s.addr.proto == NET_UDP) {
+			if (pfd[sock_i].revents)
+				udp_reports(&s);
+		} else if (sock_i >= 0 && (s.engine ? sink_event(&s.k,
 		    pfd[sock_i].revents) : tship_event(&s.t,
 		    pfd[sock_i].revents)) == -1)
 			err(1, NULL);
@@ -415,8 +428,11 @@ main(int argc, char *argv[])
 		rv |= sink_end(&s);
 		goto out;
 	}
-	if (s.addr.proto == NET_UDP)
+	if (s.addr.proto == NET_UDP) {
 		uship_flush(&s.u, 1);
+		if (!sig_caught() && udp_end(&s, &orig) != 0)
+			rv = 1;
+	}
 	if (s.addr.proto == NET_TCP && tcp_end(&s, lingered) != 0)
 		rv = 1;
 	if (opt_acked != NULL && (s.acked.dirty || s.acked_err) &&
@@ -543,6 +559,68 @@ tcp_end(struct send *s, int lingered)
 	else
 		warnx("%s: %" PRIu64 " lines (%" PRIu64 " bytes) not "
 		    "delivered", s->sh.where, nlines, nbytes);
+	return 1;
+}
+
+/*
+ * UDP: the collector's reports on the socket; a loss it reports is told,
+ * the first at once, then once in LOST_EVERY seconds at most when it grew.
+ */
+static void
+udp_reports(struct send *s)
+{
+	const struct wire_report *r = &s->u.rep;
+
+	if (uship_read(&s->u) == 0 || r->lost <= s->lost_told ||
+	    (s->lost_told > 0 && tm_mono() - s->lost_at < LOST_EVERY))
+		return;
+	warnx("%s: the collector lost %" PRIu64 " of %" PRIu64 " datagrams "
+	    "so far", s->sh.where, r->lost, r->got + r->lost);
+	s->lost_told = r->lost;
+	s->lost_at = tm_mono();
+}
+
+/*
+ * UDP's end, everything sent: when the collector reports (one came in this
+ * run), its report of the last datagram is waited for, REPORT_WAIT seconds
+ * (--linger if shorter) at most; then what it lost is told, the datagrams
+ * after the last it saw included.  1 when it lost some: they are not sent
+ * again.  A collector that never reported is not waited for (0).
+ */
+static int
+udp_end(struct send *s, const sigset_t *orig)
+{
+	const struct wire_report *r = &s->u.rep;
+	struct pollfd pfd;
+	double wait, until, t;
+	uint64_t tail, lost, dropped = s->sh.dropped;
+
+	if (s->u.reports == 0 || s->u.seq == 0)
+		return 0;
+	wait = opt_linger < REPORT_WAIT ? opt_linger : REPORT_WAIT;
+	until = tm_mono() + wait;
+	/* (a refused port meanwhile: the collector is gone) */
+	while (r->seq + 1 < s->u.seq && (t = until - tm_mono()) > 0 &&
+	    !sig_caught() && s->sh.dropped == dropped) {
+		pfd.fd = s->u.fd;
+		pfd.events = POLLIN;
+		if (sig_poll(&pfd, 1, (int)(t * 1000) + 1, orig) == -1 &&
+		    errno != EINTR)
+			err(1, "ppoll");
+		if (pfd.revents)
+			uship_read(&s->u);
+	}
+	tail = s->u.seq - 1 - r->seq;
+	lost = r->lost + tail;
+	if (lost == 0)
+		return 0;
+	if (tail > 0)
+		warnx("%s: the collector lost %" PRIu64 " of %" PRIu64
+		    " datagrams (the last %" PRIu64 " not seen within %g s)",
+		    s->sh.where, lost, r->got + lost, tail, wait);
+	else
+		warnx("%s: the collector lost %" PRIu64 " of %" PRIu64
+		    " datagrams", s->sh.where, lost, r->got + lost);
 	return 1;
 }
 

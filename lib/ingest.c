@@ -163,6 +163,8 @@ ingest_pollfds(struct ingest *ing, struct pollfd *p, int *ms)
 	d = conn_deadline(&ing->ct);
 	if (paused && (d == 0 || until < d))
 		d = until;
+	if (ing->rpending && (d == 0 || ing->rscan < d))
+		d = ing->rscan;	/* reports owed */
 	if (d > 0) {
 		t = d <= now ? 0 : d - now > 86400 ? 86400000 :
 		    (int)((d - now) * 1000) + 1;
@@ -212,6 +214,7 @@ ingest_events(struct ingest *ing, struct pollfd *p, int n)
 	ingest_tcp_events(ing, p);
 	serve_events(&ing->vw, p + ing->vwk, ing->nvw);
 	ing->st.conns = ing->ct.live;
+	ingest_reports(ing, tm_mono());
 }
 
 void
@@ -432,6 +435,8 @@ ingest_metrics(struct ingest *ing, struct out *o)
 	    "formed.", st->malformed);
 	prom_counter(o, "omph_refused_total", "Messages of new senders refused: the "
 	    "sender table was full.", st->refused);
+	prom_counter(o, "omph_reports_total", "Reports sent to UDP senders of "
+	    "what was lost of theirs.", ing->reports);
 	prom_counter(o, "omph_shed_total", "TCP connections closed to make room.",
 	    st->shed);
 	prom_counter(o, "omph_timedout_total", "TCP connections closed for "

@@ -8,6 +8,7 @@
 #define INGINT_H
 
 #include <sys/socket.h>
+#include <netinet/in.h>
 
 #include "ingest.h"
 #include "wire.h"
@@ -17,6 +18,8 @@
 #define MAXSESSIONS 4		/* sessions remembered per sender */
 #define MAXSCHEMAS 4		/* headers remembered per session */
 #define UDP_BATCH 32
+#define REPORT_EVERY 0.2	/* seconds between a session's reports at least */
+#define REPORT_SCAN 0.05	/* seconds between looks for reports owed */
 
 /* a header a sender announced, by its SCHEMA hash */
 struct schema {
@@ -40,6 +43,18 @@ struct session {
 	uint64_t lost, repeated, reordered;	/* of seq, in the sender's */
 	struct schema sch[MAXSCHEMAS];	/* most recent first */
 	int nsch;
+	/* UDP: its report (lib/wire.h), to where its last datagram came from */
+	uint64_t took;			/* datagrams taken (not repeats) */
+	union {
+		struct sockaddr sa;
+		struct sockaddr_in in;
+		struct sockaddr_in6 in6;
+	} rto;
+	socklen_t rtolen;		/* 0: no datagram yet, no report */
+	int rfd;			/* the listener it came to */
+	int rwant;			/* datagrams came since the last report */
+	uint64_t rbytes;		/* their bytes: a report is no bigger */
+	double rat;			/* tm_mono() of the last report */
 };
 
 /* a network sender: accounting, sessions */
@@ -51,6 +66,8 @@ struct sender {
 	struct session ses[MAXSESSIONS];
 	struct ingest_feed feed;	/* headers inline (text, plain syslog) */
 	int conns;			/* TCP connections on it: not evicted */
+	struct sockaddr_storage from;	/* pub.addr as it came: written anew */
+	socklen_t fromlen;		/* only when another comes (0: none) */
 };
 
 struct listener {
@@ -75,6 +92,9 @@ struct ingest {
 	int nsnd;
 	uint64_t clock;			/* counts messages: who was heard last */
 	char *udpbuf;			/* UDP_BATCH datagrams */
+	int rpending;			/* a session may be owed a report */
+	double rscan;			/* tm_mono() of the next look */
+	uint64_t reports;		/* reports sent */
 };
 
 /* ingsnd.c */
@@ -91,6 +111,7 @@ int ingest_allowed(const struct ingest *, const struct sockaddr *);
 int ingest_fresh(int64_t);
 void ingest_syslog(struct ingest *, char *, size_t, const struct sockaddr *);
 void ingest_udp_read(struct ingest *, const struct listener *);
+void ingest_reports(struct ingest *, double);
 
 /* ingtcp.c */
 void ingest_accept(struct ingest *, const struct listener *);

@@ -4,6 +4,7 @@
  * are in ingest.h).
  */
 #include <sys/socket.h>
+#include <netinet/in.h>
 
 #include <errno.h>
 #include <inttypes.h>
@@ -13,6 +14,7 @@
 #include <time.h>
 
 #include "ingint.h"
+#include "tm.h"
 
 #define UDP_TURNS 16		/* batches read per wakeup, then the others */
 
@@ -84,6 +86,23 @@ snd_rehash(struct ingest *ing)
 }
 
 /*
+ * Where s last sent from: pub.addr, formatted only when the address is not
+ * the one before (a datagram at a time, the same address mostly).
+ */
+static void
+sender_from(struct sender *s, const struct sockaddr *from)
+{
+	socklen_t len = from->sa_family == AF_INET6 ?
+	    sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in);
+
+	if (s->fromlen == len && memcmp(&s->from, from, len) == 0)
+		return;
+	net_ntop(from, s->pub.addr, sizeof(s->pub.addr));
+	memcpy(&s->from, from, len);
+	s->fromlen = len;
+}
+
+/*
  * The sender called name (len bytes), created when new.  When the table is
  * full, one without a TCP connection is forgotten: the one heard from
  * longest ago of those not yet established (fewer than PROVEN messages),
@@ -143,7 +162,7 @@ ingest_sender(struct ingest *ing, const char *name, size_t len,
 	s->pub.last = now;
 	s->at = ++ing->clock;
 	if (from != NULL)
-		net_ntop(from, s->pub.addr, sizeof(s->pub.addr));
+		sender_from(s, from);
 	return s;
 }
 
@@ -220,6 +239,7 @@ session_seq(struct sender *s, struct session *ss, uint64_t seq)
 	ss->lost = ss->seq.lost;
 	ss->repeated = ss->seq.repeated;
 	ss->reordered = ss->seq.reordered;
+	ss->took += r == 0;
 	return r;
 }
 
@@ -365,14 +385,75 @@ ingest_fresh(int64_t t)
 }
 
 /*
- * One datagram; text: its listener takes plain text.  With --secret only
- * a datagram of omph-send with a valid tag and a fresh TIME is read, the
- * others are denied.
+ * The report of session ss to where its last datagram came from: sent
+ * when its datagrams since the last one were at least as many bytes (so a
+ * forged source is never sent more than was sent in its name); else
+ * nothing is owed until more come.  A socket that cannot take it now
+ * (EAGAIN) or an address that does not take it is no matter: the next
+ * one tells the same numbers, later ones.
  */
 static void
-datagram(struct ingest *ing, char *p, size_t n, const struct sockaddr *from,
-    int text)
+report(struct ingest *ing, struct session *ss, double now)
 {
+	struct wire_report r;
+	char buf[WIRE_REPORTMAX];
+	size_t len;
+
+	ss->rwant = 0;
+	r.session = ss->id;
+	r.seq = ss->seq.max;
+	r.got = ss->took;
+	r.lost = ss->seq.lost;
+	len = wire_put_report(buf, &r, ing->o.key);
+	if (ss->rbytes < len)
+		return;
+	ss->rbytes = 0;
+	ss->rat = now;
+	if (sendto(ss->rfd, buf, len, MSG_DONTWAIT | MSG_NOSIGNAL, &ss->rto.sa,
+	    ss->rtolen) == (ssize_t)len)
+		ing->reports++;
+}
+
+/*
+ * The reports owed (a session heard from since its last, REPORT_EVERY
+ * ago): looked for every REPORT_SCAN while some may be, in ingest_events.
+ */
+void
+ingest_reports(struct ingest *ing, double now)
+{
+	struct session *ss;
+	int i, j;
+
+	if (!ing->rpending || now < ing->rscan)
+		return;
+	ing->rpending = 0;
+	ing->rscan = now + REPORT_SCAN;
+	for (i = 0; i < ing->nsnd; i++) {
+		if (!ing->snd[i].used)
+			continue;
+		for (j = 0; j < MAXSESSIONS; j++) {
+			ss = &ing->snd[i].ses[j];
+			if (!ss->used || !ss->rwant)
+				continue;
+			if (now - ss->rat >= REPORT_EVERY)
+				report(ing, ss, now);
+			else
+				ing->rpending = 1;
+		}
+	}
+}
+
+/*
+ * One datagram from l at now; with --secret only a datagram of omph-send
+ * with a valid tag and a fresh TIME is read, the others are denied.  Its
+ * session is owed a report (sent at once when the last was REPORT_EVERY
+ * ago, else by ingest_reports).
+ */
+static void
+datagram(struct ingest *ing, const struct listener *l, char *p, size_t n,
+    const struct sockaddr *from, double now)
+{
+	int text = l->text;
 	const uint8_t *skey = ing->o.key;
 	struct wire_dgram d;
 	struct sender *s;
@@ -403,9 +484,21 @@ datagram(struct ingest *ing, char *p, size_t n, const struct sockaddr *from,
 		ss = ingest_session_of(ing, s, d.session);
 		ss->msgs++;
 		s->pub.msgs++;
-		if (session_seq(s, ss, d.seq))
-			return;	/* seen before: counted once */
-		schema_lines(ing, s, ss, d.schema, d.body, d.bodylen, d.seq);
+		/* its report goes where this came from, on this socket */
+		ss->rtolen = from->sa_family == AF_INET6 ?
+		    sizeof(ss->rto.in6) : sizeof(ss->rto.in);
+		memcpy(&ss->rto, from, ss->rtolen);
+		ss->rfd = l->fd;
+		ss->rbytes += n;
+		ss->rwant = 1;
+		if (session_seq(s, ss, d.seq) == 0)
+			schema_lines(ing, s, ss, d.schema, d.body, d.bodylen,
+			    d.seq);
+		/* (a repeat, seen before, counted once) */
+		if (now - ss->rat >= REPORT_EVERY)
+			report(ing, ss, now);
+		else
+			ing->rpending = 1;
 		return;
 	}
 	if (n >= WIRE_MAGICLEN && memcmp(p, WIRE_OLDMAGIC, WIRE_MAGICLEN) == 0) {
@@ -440,6 +533,7 @@ ingest_udp_read(struct ingest *ing, const struct listener *l)
 	struct mmsghdr mm[UDP_BATCH];
 	struct iovec iov[UDP_BATCH];
 	struct sockaddr_storage from[UDP_BATCH];
+	double now;
 	int i, k, turn;
 
 	for (turn = 0; turn < UDP_TURNS; turn++) {
@@ -455,15 +549,15 @@ ingest_udp_read(struct ingest *ing, const struct listener *l)
 		if ((k = recvmmsg(l->fd, mm, UDP_BATCH, MSG_DONTWAIT,
 		    NULL)) <= 0)
 			return;
+		now = tm_mono();
 		for (i = 0; i < k; i++) {
 			if (mm[i].msg_hdr.msg_flags & MSG_TRUNC) {
 				ing->st.dgrams++;
 				ing->st.malformed++;
 				continue;
 			}
-			datagram(ing, ing->udpbuf + (size_t)i * 65536,
-			    mm[i].msg_len, (struct sockaddr *)&from[i],
-			    l->text);
+			datagram(ing, l, ing->udpbuf + (size_t)i * 65536,
+			    mm[i].msg_len, (struct sockaddr *)&from[i], now);
 		}
 		if (k < UDP_BATCH)
 			return;

@@ -179,6 +179,52 @@ uship_line(struct uship *u, const char *p, size_t len, int hdr)
 }
 
 /*
+ * The datagram before was refused (ICMP: nobody listening), or the network
+ * is down: told once, counted dropped (the one it tells of, or the next,
+ * which the error would have cost), and the header goes again in the next
+ * one, for whoever listens next.
+ */
+static void
+down(struct uship *u, int e)
+{
+	struct ship *s = u->sh;
+
+	if (!u->down_told)
+		ship_say(s, "%s: %s", s->where, strerror(e));
+	u->down_told = 1;
+	s->hdr_told = 0;
+	s->dropped++;
+}
+
+int
+uship_read(struct uship *u)
+{
+	struct wire_report r;
+	char buf[WIRE_REPORTMAX + 1];
+	ssize_t n;
+	int i, got = 0;
+
+	for (i = 0; i < USHIP_READS; i++) {
+		if ((n = recv(u->fd, buf, sizeof(buf), MSG_DONTWAIT)) == -1) {
+			if (errno == EINTR)
+				continue;
+			if (errno == ECONNREFUSED || errno == EHOSTUNREACH ||
+			    errno == ENETUNREACH)
+				down(u, errno);
+			break;
+		}
+		if (wire_parse_report(buf, (size_t)n, u->sh->key, &r) == -1 ||
+		    r.session != u->sh->session || r.seq >= u->seq)
+			continue;	/* not ours, or not what we sent */
+		if (u->reports == 0 || r.seq >= u->rep.seq)
+			u->rep = r;
+		u->reports++;
+		got++;
+	}
+	return got;
+}
+
+/*
  * Send the complete datagrams (and the open one when all is set; else it
  * stays open, moved to the first slot).
  */
@@ -222,16 +268,8 @@ uship_flush(struct uship *u, int all)
 		}
 		if (e == ECONNREFUSED || e == EHOSTUNREACH ||
 		    e == ENETUNREACH || e == EMSGSIZE) {
-			/*
-			 * This one is lost: say so once, go on.  Whoever
-			 * listens next may not know our header: it goes
-			 * in the next datagram.
-			 */
-			if (!u->down_told)
-				ship_say(s, "%s: %s", s->where, strerror(e));
-			u->down_told = 1;
-			s->hdr_told = 0;
-			s->dropped++;
+			/* this one is lost: say so once, go on */
+			down(u, e);
 			done++;
 			continue;
 		}

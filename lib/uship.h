@@ -22,6 +22,13 @@
  *    drops that datagram, counted in ship.dropped and told once, and the
  *    header goes again in the next one.  Another error drops what is
  *    waiting and returns -1.
+ *  - Reports (uship_read): the collector's "#report" datagrams (lib/wire.h)
+ *    of this session on the socket, read without blocking, at most
+ *    USHIP_READS a call; with a key only those with its tag.  The one with
+ *    the highest SEQ is kept (a late or replayed one tells older
+ *    numbers).  A refused port told there (the collector gone) is as in
+ *    uship_flush: told once, a datagram counted dropped, the header again.
+ *    Anything else that comes is ignored.
  *  - The descriptor is the caller's (connected, non-blocking); uship_free
  *    releases the datagrams only.
  */
@@ -35,6 +42,7 @@
 #include "wire.h"
 
 #define USHIP_BATCH 64		/* datagrams per sendmmsg */
+#define USHIP_READS 64		/* datagrams read per uship_read */
 
 struct uship {
 	struct ship *sh;
@@ -50,6 +58,9 @@ struct uship {
 	int hdr_in;			/* ... and begins with the header */
 	uint64_t seq;			/* the next datagram's number */
 	int down_told;
+	/* the collector's reports: the one with the highest SEQ */
+	uint64_t reports;		/* reports taken */
+	struct wire_report rep;
 };
 
 /* Set u up for sh over fd; 0, -1 ENOMEM. */
@@ -61,5 +72,7 @@ int uship_line(struct uship *u, const char *p, size_t len, int header);
 int uship_flush(struct uship *u, int all);
 /* 1 when nothing is waiting to be sent. */
 int uship_idle(const struct uship *u);
+/* The reports the socket has (above); how many were taken. */
+int uship_read(struct uship *u);
 
 #endif

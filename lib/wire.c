@@ -389,6 +389,48 @@ wire_parse_ack(const char *p, size_t n, uint64_t htag, const uint8_t *key,
 	return wl - 1 == n && memcmp(want, p, n) == 0 ? 0 : -1;
 }
 
+size_t
+wire_put_report(char *buf, const struct wire_report *r, const uint8_t *key)
+{
+	char t[17];
+	int n;
+
+	n = snprintf(buf, WIRE_REPORTMAX, "#report\t%08" PRIx32 "\t%" PRIu64
+	    "\t%" PRIu64 "\t%" PRIu64 "\t", r->session, r->seq, r->got, r->lost);
+	n += snprintf(buf + n, WIRE_REPORTMAX - (size_t)n, "%s\n", tagtext(t,
+	    key, key != NULL ? siphash24(key, buf, (size_t)n) : 0));
+	return (size_t)n;
+}
+
+int
+wire_parse_report(const char *p, size_t n, const uint8_t *key,
+    struct wire_report *r)
+{
+	const char *t;
+	size_t i = 8, tl, signlen;
+	uint64_t tag;
+	int tagged;
+
+	if (n < 9 || n > WIRE_REPORTMAX || memcmp(p, "#report\t", 8) != 0 ||
+	    p[n - 1] != '\n' ||
+	    token(p, n, &i, &t, &tl, '\t') == -1 ||
+	    tl != 8 || hex32(t, tl, &r->session) == -1 ||
+	    token(p, n, &i, &t, &tl, '\t') == -1 ||
+	    dec64(t, tl, &r->seq) == -1 ||
+	    token(p, n, &i, &t, &tl, '\t') == -1 ||
+	    dec64(t, tl, &r->got) == -1 ||
+	    token(p, n, &i, &t, &tl, '\t') == -1 ||
+	    dec64(t, tl, &r->lost) == -1)
+		return -1;
+	signlen = i;
+	if (token(p, n - 1, &i, &t, &tl, '\n') == -1 || i != n ||
+	    tag64(t, tl, &tagged, &tag) == -1)
+		return -1;
+	if (key != NULL && (!tagged || siphash24(key, p, signlen) != tag))
+		return -1;
+	return 0;
+}
+
 void
 wire_seq_reset(struct wire_seq *s, int strict)
 {

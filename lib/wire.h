@@ -14,6 +14,12 @@
  *			collector answers "#ack<TAB>OFFSET<LF>" (tagged:
  *			"#ack<TAB>OFFSET<TAB>TAG<LF>") for the bytes it has
  *			taken (whole lines only); the sender keeps the rest.
+ * UDP report:		"#report<TAB>SESSION<TAB>SEQ<TAB>GOT<TAB>LOST<TAB>TAG
+ *			<LF>", from the collector to the source of a session's
+ *			datagrams: SEQ the highest number it saw, GOT the
+ *			datagrams it took from the first it saw up to SEQ,
+ *			LOST those it never saw in between (GOT + LOST of
+ *			them in all).
  * syslog:		RFC 5424, APP-NAME "omph", PROCID "SESSION.SCHEMA",
  *			the line as MSG; read back from RFC 5424 or RFC 3164
  *			("omph[SESSION.SCHEMA]: MSG", as relays rewrite it).
@@ -27,6 +33,7 @@
  *	hello		its bytes before TAG, then the header line and its LF
  *	frame		HTAG "\t" OFFSET "\t" LEN "\t", then the LEN bytes
  *	ack		HTAG "\t#ack\t" OFFSET
+ *	report		its bytes before TAG
  * where HTAG is the TAG of the connection's hello, as written, and OFFSET
  * the stream offset of the frame's first byte, or the one acknowledged.
  * Parsers take any bytes and return -1 for what is not well formed;
@@ -48,6 +55,7 @@
 #define WIRE_FRESH 300		/* seconds a tagged TIME may be off */
 #define WIRE_FRAMEMAX (64 * 1024)	/* frame payload omph-send aims at */
 #define WIRE_FRAMEHEAD 32	/* longest frame line, LF included */
+#define WIRE_REPORTMAX 96	/* longest report, LF included */
 
 /* The SCHEMA of a header line (without LF): never 0, which means "none". */
 uint32_t wire_schema(const char *hdr, size_t len);
@@ -133,6 +141,21 @@ size_t wire_put_ack(char *buf, uint64_t off, uint64_t htag,
  */
 int wire_parse_ack(const char *p, size_t n, uint64_t htag,
     const uint8_t *key, uint64_t *off);
+
+struct wire_report {
+	uint32_t session;
+	uint64_t seq, got, lost;
+};
+
+/* A report (LF included) into buf (WIRE_REPORTMAX bytes); its length. */
+size_t wire_put_report(char *buf, const struct wire_report *r,
+    const uint8_t *key);
+/*
+ * Parse a report of n bytes (its LF included) into *r; with key, only one
+ * with its tag (without, a tag is not looked at).  -1 if not one.
+ */
+int wire_parse_report(const char *p, size_t n, const uint8_t *key,
+    struct wire_report *r);
 
 /*
  * Sequence accounting of one session: lost counts the numbers not (yet)

@@ -4,6 +4,7 @@ on to a collector with chosen ones dropped, swapped or duplicated.
 
 usage: net-udp-proxy.py IN_PORT OUT_PORT STATS [--drop-mod M:R] [--drop SEQ,...]
                         [--swap SEQ,...] [--dup SEQ,...] [--cut-mod M:R]
+                        [--reports 1]
 
 --drop-mod M:R	drop the datagrams whose SEQ % M == R
 --drop		drop these SEQs
@@ -12,6 +13,8 @@ usage: net-udp-proxy.py IN_PORT OUT_PORT STATS [--drop-mod M:R] [--drop SEQ,...]
 --cut-mod M:R	deliver the datagrams whose SEQ % M == R without their last
 		two bytes (cut inside their last line): the collector must
 		reject them whole, as if they were dropped
+--reports 1	pass what the collector sends back (its reports) on to
+		where the sender's last datagram came from (counted: reports)
 
 On SIGTERM it passes on what is still queued, then writes STATS (one line
 of NAME=VALUE, written to a temporary file and renamed) and exits.  The
@@ -50,6 +53,8 @@ def main():
     drop_mod = None
     cut_mod = None
     drop, swap, dup = set(), set(), set()
+    reports = False
+    sender = []
     i = 3
     while i < len(args):
         opt, val = args[i], args[i + 1]
@@ -65,6 +70,8 @@ def main():
             swap = seqs(val)
         elif opt == "--dup":
             dup = seqs(val)
+        elif opt == "--reports":
+            reports = val == "1"
         else:
             sys.exit("net-udp-proxy.py: unknown option " + opt)
         i += 2
@@ -85,7 +92,7 @@ def main():
 
     st = dict(forwarded=0, dropped=0, tail=0, swapped=0, duplicated=0,
               records=0, noschema=0, lostlines=0, missing=0, cut=0,
-              cutlines=0)
+              cutlines=0, reports=0)
     received = set()
     dropped_seqs = []
     known = set()		# schemas whose header line was delivered
@@ -152,9 +159,19 @@ def main():
             held = None
 
     while not stop:
-        r, _, _ = select.select([rx], [], [], 0.05)
-        if r:
-            handle(rx.recv(65536))
+        r, _, _ = select.select([rx, tx] if reports else [rx], [], [], 0.05)
+        if rx in r:
+            d, a = rx.recvfrom(65536)
+            sender[:] = [a]
+            handle(d)
+        if tx in r:
+            try:
+                d = tx.recv(65536)
+            except ConnectionRefusedError:
+                continue
+            if sender:
+                rx.sendto(d, sender[0])
+                st["reports"] += 1
     rx.setblocking(False)
     while True:
         try:

@@ -1237,3 +1237,162 @@ with open(sys.argv[1], "a") as f:
 	[ "$status" -eq 2 ]
 	[[ "$stderr" == *"usage: omph-send"* ]]
 }
+
+# ---------------------------------------------------------------- issue 16
+
+@test "UDP: the collector's reports of its loss are told by omph-send, exactly, exit 1" {
+	# 1 datagram in 10 dropped by the proxy, which passes the reports back
+	P=$(free_port)
+	Q=$(free_port)
+	collector c --listen udp://127.0.0.1:$P -k status
+	python3 "$TOP/tests/net-udp-proxy.py" $Q $P "$T/px" --drop-mod 10:9 --reports 1 \
+	    2>"$T/px.err" 3>&- &
+	ppid=$!
+	pids="$pids $ppid"
+	wait_until 5 udp_bound $Q
+	run --separate-stderr omph-send --id px --rate 20000 udp://127.0.0.1:$Q <"$T/r"
+	[ "$status" -eq 1 ]
+	kill -TERM "$ppid"
+	wait "$ppid"
+	for kv in $(cat "$T/px"); do
+		eval "px_${kv%%=*}=${kv#*=}"
+	done
+	[ "$px_reports" -gt 0 ]
+	# ~0.5 s of sending: 5 reports a second, and the last
+	[ "$px_reports" -le 6 ]
+	n=$(printf '%s\n' "$stderr" | sed -n 's/^omph-send: 10000 lines, \([0-9]*\) datagrams, .* 0 datagrams dropped$/\1/p')
+	[ "$n" -gt 100 ]
+	# what it lost: those dropped below the last it saw, and after it
+	printf '%s\n' "$stderr" | grep -qx "omph-send: udp://127.0.0.1:$Q: the collector lost $((px_dropped + px_tail)) of $n datagrams"
+	# and while sending, the first loss at once (then once in 10 s)
+	[ "$(printf '%s\n' "$stderr" | grep -c 'datagrams so far$')" = 1 ]
+	wait_until 10 sender_is "$T/c" px lost "$px_dropped"
+	stop "$cpid"
+	clean "$T/c.err"
+}
+
+@test "UDP: nothing lost, nothing said, exit 0; a collector that does not report is not waited for" {
+	P=$(free_port)
+	collector c --listen udp://127.0.0.1:$P -k status
+	run --separate-stderr omph-send --id quiet --rate 20000 udp://127.0.0.1:$P <"$T/r"
+	[ "$status" -eq 0 ]
+	# (line 3030 is cut: told)
+	[ "${#stderr_lines[@]}" = 2 ]
+	[[ "${stderr_lines[1]}" == "omph-send: 10000 lines, "*" 0 datagrams dropped" ]]
+	wait_until 10 sender_is "$T/c" quiet records 9999
+	stop "$cpid"
+	# a listener that reads and never answers: at once, exit 0
+	Q=$(free_port)
+	python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("127.0.0.1", int(sys.argv[1])))
+s.settimeout(5)
+try:
+    while True:
+        s.recv(65536)
+except socket.timeout:
+    pass
+' $Q 3>&- &
+	lpid=$!
+	pids="$pids $lpid"
+	wait_until 5 udp_bound $Q
+	s=$(date +%s%N)
+	run --separate-stderr omph-send udp://127.0.0.1:$Q <"$T/r"
+	[ "$status" -eq 0 ]
+	[ $(( ($(date +%s%N) - s) / 1000000 )) -lt 1500 ]
+	[ "${#stderr_lines[@]}" = 2 ]
+}
+
+@test "UDP: a collector stopped (SIGSTOP) while a sender floods: omph-send tells the loss, exit 1" {
+	P=$(free_port)
+	collector c --listen udp://127.0.0.1:$P -k status
+	for i in $(seq 1 30); do sed 1d "$T/r"; done >"$T/big"
+	# its first lines reach the collector (a report comes), then it stops
+	(
+		cat "$T/r"
+		sleep 0.5
+		kill -STOP "$cpid"
+		cat "$T/big"
+		sleep 0.2
+		kill -CONT "$cpid"
+		cat "$T/big"
+	) | {
+		rc=0
+		omph-send --id flood udp://127.0.0.1:$P 2>"$T/send.err" || rc=$?
+		echo $rc >"$T/send.rc"
+	}
+	kill -CONT "$cpid"
+	[ "$(cat "$T/send.rc")" = 1 ]
+	n=$(sed -n 's/^omph-send: 609940 lines, \([0-9]*\) datagrams, .* 0 datagrams dropped$/\1/p' "$T/send.err")
+	lost=$(sed -n "s/^omph-send: udp:\/\/127.0.0.1:$P: the collector lost \([0-9]*\) of $n datagrams.*/\1/p" "$T/send.err")
+	[ "$lost" -gt 0 ]
+	# what the collector counted lost is in it (with what it never saw after)
+	wait_until 10 sender_is "$T/c" flood messages $((n - lost))
+	[ "$(sender "$T/c" flood lost)" -le "$lost" ]
+	stop "$cpid"
+	[ "$rc" -eq 0 ]
+	clean "$T/c.err"
+}
+
+@test "UDP reports: 5 a second at most per session, each no bigger than what came, to the source only; a dead source is no matter" {
+	P=$(free_port)
+	collector c --listen udp://127.0.0.1:$P -k status
+	# session 1 sends empty datagrams for a second, numbers 10..19 left
+	# out; session 2 (a stranger using the same id from another port)
+	# a few; a third socket sends and closes before its report comes
+	python3 - $P >"$T/rep" <<'PY'
+import socket, sys, time, select
+P = int(sys.argv[1])
+def sock():
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.connect(("127.0.0.1", P))
+    return s
+def dg(session, seq, body=b""):
+    return b"#omph2\tr\t%s\t%d\t00000000\t0\t%d\t-\n%s" % (session, seq, len(body), body)
+a, b, c = sock(), sock(), sock()
+c.send(dg(b"0000000c", 0, b"x\n" * 100))
+c.close()
+sent = 0
+got = {a: [], b: []}
+q = 0
+t = time.time()
+while time.time() - t < 1.0:
+    d = dg(b"0000000a", q)
+    a.send(d)
+    sent += len(d)
+    q += 1 if q != 9 else 11
+    if q % 50 == 0:
+        b.send(dg(b"0000000b", q // 50))
+    for s in select.select([a, b], [], [], 0.002)[0]:
+        got[s].append((time.time(), s.recv(200)))
+for s in select.select([a, b], [], [], 0.5)[0] and [a, b]:
+    while select.select([s], [], [], 0.4)[0]:
+        got[s].append((time.time(), s.recv(200)))
+small = min(len(dg(b"0000000a", x)) for x in range(q))
+print("last", q - 1 if q != 20 else 19)
+print("sent", sent, "smallest", small)
+for s, name in ((a, "a"), (b, "b")):
+    for at, r in got[s]:
+        print(name, "%.3f" % (at - t), len(r), r.decode().rstrip("\n"))
+PY
+	cat "$T/rep"
+	last=$(awk '$1 == "last" { print $2 }' "$T/rep")
+	small=$(awk '$1 == "sent" { print $4 }' "$T/rep")
+	# a's: 1.5 s at most of them, 5 a second, the last one exact
+	na=$(grep -c '^a ' "$T/rep")
+	[ "$na" -ge 4 ] && [ "$na" -le 9 ]
+	awk '$1 == "a" && $3 > '"$small"' { exit 1 }' "$T/rep"
+	# never two within 0.2 s (give or take the reading)
+	awk '$1 == "a" { if (n++ && $2 - t < 0.15) exit 1; t = $2 }' "$T/rep"
+	[ "$(grep '^a ' "$T/rep" | tail -1 | cut -d' ' -f4-)" = "#report${TAB}0000000a${TAB}$last${TAB}$((last + 1 - 10))${TAB}10${TAB}-" ]
+	# b's: its own session only
+	[ "$(grep -c '^b ' "$T/rep")" -ge 1 ]
+	! grep '^b ' "$T/rep" | grep -v "#report${TAB}0000000b${TAB}" 
+	# the collector, after the dead one's report: a real sender exact
+	omph-send --id real udp://127.0.0.1:$P <"$T/r" 2>/dev/null
+	wait_until 10 sender_is "$T/c" real records 9999
+	stop "$cpid"
+	[ "$rc" -eq 0 ]
+	clean "$T/c.err"
+}

@@ -3,8 +3,9 @@
  *
  * The whole input, each in a copy of exactly its size, goes to
  * wire_parse_dgram, wire_parse_hello (also its first line, as the collector
- * reads a hello line), wire_parse_frame and wire_parse_ack (its first line)
- * and wire_parse_syslog (which decodes in place).  Checked: what a parser
+ * reads a hello line), wire_parse_frame and wire_parse_ack (its first line),
+ * wire_parse_report (the whole input, as a sender reads a report) and
+ * wire_parse_syslog (which decodes in place).  Checked: what a parser
  * returns lies inside the buffer it was given, and a datagram, hello or ack
  * that parses is written again with wire_put_* and parses to the same
  * values; written with a key, its tag checks under that key, and no longer
@@ -257,6 +258,42 @@ sequence(const uint8_t *data, size_t size)
 	}
 }
 
+/*
+ * a report: one that parses is as wire_put_report writes it (with the key:
+ * its tag its own); one written parses back, not under another key, and
+ * not once a byte it covers changes
+ */
+static void
+report(const char *p, size_t size)
+{
+	static const uint8_t other[WIRE_KEYLEN] = { 9 };
+	struct wire_report r, r2;
+	char buf[WIRE_REPORTMAX];
+	size_t n;
+
+	if (wire_parse_report(p, size, NULL, &r) == 0) {
+		if (size > WIRE_REPORTMAX || p[size - 1] != '\n')
+			fail("wire_parse_report: not a line that fits");
+		if (wire_parse_report(p, size, key, &r2) == 0) {
+			n = wire_put_report(buf, &r, key);
+			if (n != size || memcmp(buf, p, size) != 0)
+				fail("wire_parse_report: a tag not its own taken");
+		}
+		r.seq = (uint64_t)size * 1000003;
+		r.got = 9999999999999999999ULL;	/* 19 digits, the most */
+		n = wire_put_report(buf, &r, key);
+		if (n == 0 || n > WIRE_REPORTMAX ||
+		    wire_parse_report(buf, n, key, &r2) == -1 ||
+		    r2.session != r.session || r2.seq != r.seq ||
+		    r2.got != r.got || r2.lost != r.lost ||
+		    wire_parse_report(buf, n, other, &r2) == 0)
+			fail("wire_put_report then wire_parse_report: wrong");
+		buf[9 + size % 8] ^= 1;
+		if (wire_parse_report(buf, n, key, &r2) == 0)
+			fail("wire_parse_report: a changed report taken");
+	}
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int
@@ -268,6 +305,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	dgram(data, size);
 	p = copy(data, size);
 	hello(p, size);
+	report(p, size);
 	free(p);
 	if ((nl = memchr(data, '\n', size)) != NULL) {
 		p = copy(data, (size_t)(nl - data));
