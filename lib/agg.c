@@ -28,8 +28,13 @@ struct agg_sec {
 static uint32_t
 hash(const char *p, size_t n)
 {
-	return hash_fnv32(HASH_FNV32, p, n);
+	return hash_words(p, n);
 }
+
+/* a table entry: the key's hash above its slot + 1 (0: none) */
+#define TSLOT(e)	((uint32_t)(e))
+#define THASH(e)	((uint32_t)((e) >> 32))
+#define TENT(h, s)	((uint64_t)(h) << 32 | ((uint64_t)(s) + 1))
 
 static uint64_t
 rnd(struct agg *a)
@@ -99,7 +104,7 @@ tabpos(const struct agg *a, uint32_t s)
 {
 	size_t i = a->keys[s].hash & a->tabmask;
 
-	while (a->tab[i] != s + 1)
+	while (TSLOT(a->tab[i]) != s + 1)
 		i = (i + 1) & a->tabmask;
 	return i;
 }
@@ -116,7 +121,7 @@ unlink_slot(struct agg *a, uint32_t s)
 			j = (j + 1) & a->tabmask;
 			if (a->tab[j] == 0)
 				return;
-			k = a->keys[a->tab[j] - 1].hash & a->tabmask;
+			k = THASH(a->tab[j]) & a->tabmask;
 			/* can the entry at j move to the hole at i? */
 			if (i <= j ? (i < k && k <= j) : (i < k || k <= j))
 				continue;
@@ -190,7 +195,7 @@ static int
 grow_table(struct agg *a)
 {
 	size_t sz = a->tab == NULL ? 0 : a->tabmask + 1, i, s;
-	uint32_t *t;
+	uint64_t *t;
 
 	if ((a->n + 1) * 2 <= sz)
 		return 0;
@@ -206,7 +211,7 @@ grow_table(struct agg *a)
 		for (i = a->keys[s].hash & a->tabmask; t[i] != 0;
 		    i = (i + 1) & a->tabmask)
 			;
-		t[i] = (uint32_t)s + 1;
+		t[i] = TENT(a->keys[s].hash, s);
 	}
 	return 0;
 }
@@ -223,9 +228,11 @@ lookup(struct agg *a, const char *key, size_t len, int64_t sec)
 
 	(void)sec;
 	while (a->tab != NULL && a->tab[i] != 0) {
-		k = &a->keys[a->tab[i] - 1];
-		if (k->hash == h && k->len == len && memcmp(k->key, key, len) == 0)
-			return (long)(a->tab[i] - 1);
+		if (THASH(a->tab[i]) == h) {
+			k = &a->keys[TSLOT(a->tab[i]) - 1];
+			if (k->len == len && memcmp(k->key, key, len) == 0)
+				return (long)(TSLOT(a->tab[i]) - 1);
+		}
 		i = (i + 1) & a->tabmask;
 	}
 	if (a->nfree == 0 && a->hi == a->max) {
@@ -269,7 +276,7 @@ lookup(struct agg *a, const char *key, size_t len, int64_t sec)
 	k->used = 1;
 	k->c.hits = inherit;
 	k->err = inherit;
-	a->tab[i] = s + 1;
+	a->tab[i] = TENT(h, s);
 	a->n++;
 	return (long)s;
 }
@@ -659,12 +666,12 @@ load_key(struct agg *a, uint32_t s)
 	size_t i;
 
 	for (i = k->hash & a->tabmask; a->tab[i] != 0; i = (i + 1) & a->tabmask) {
-		o = &a->keys[a->tab[i] - 1];
+		o = &a->keys[TSLOT(a->tab[i]) - 1];
 		if (o->hash == k->hash && o->len == k->len &&
 		    memcmp(o->key, k->key, k->len) == 0)
 			return -1;
 	}
-	a->tab[i] = s + 1;
+	a->tab[i] = TENT(k->hash, s);
 	return 0;
 }
 

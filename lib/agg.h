@@ -86,7 +86,7 @@ struct agg {
 	size_t hi;			/* slots below hi have been used */
 	uint32_t *freel;		/* slots below hi freed since */
 	size_t nfree;
-	uint32_t *tab;			/* hash -> slot + 1, linear probing */
+	uint64_t *tab;			/* hash << 32 | slot + 1, linear probing */
 	size_t tabmask;
 	struct agg_key total;		/* every record (of the window) */
 	struct agg_cum cum;		/* every record since the start */
