@@ -77,6 +77,7 @@ agg_free(struct agg *a)
 
 	if (a == NULL)
 		return;
+	hll_done(&a->later);
 	for (i = 0; a->keys != NULL && i < a->hi; i++) {
 		free(a->keys[i].key);
 		hist_free(&a->keys[i].h);
@@ -415,6 +416,7 @@ agg_advance(struct agg *a, int64_t sec)
 {
 	int64_t s, from, old = a->newest;
 
+	hll_done(&a->later);
 	if (a->window == 0 || (old != INT64_MIN && sec <= old))
 		return;
 	/* the window ends at sec first: keys that leave leave at sec */
@@ -439,13 +441,18 @@ agg_advance(struct agg *a, int64_t sec)
 	}
 }
 
-/* client into sketch v of p registers, set up when none came before */
+/*
+ * client into sketch v of p registers, set up when none came before; with
+ * l, a dense v's register raised by the next hll_done(l) (lib/hll.h)
+ */
 static int
-visit(struct agg *a, struct hll *v, int p, uint64_t client, int64_t sec)
+visit(struct agg *a, struct hll *v, int p, uint64_t client, int64_t sec,
+    struct hll_later *l)
 {
 	if (v->p == 0 && hll_init(v, p, a->window) == -1)
 		return -1;
-	return hll_add(v, client, sec);
+	return l != NULL ? hll_add_later(v, client, sec, l) :
+	    hll_add(v, client, sec);
 }
 
 int
@@ -459,6 +466,8 @@ agg_add(struct agg *a, const char *key, size_t len, int64_t sec, int status,
 	int c = cls_of(status), i;
 	unsigned b = 0;
 
+	/* the last key's visitor in before any key can go (lookup evicts) */
+	hll_done(&a->later);
 	if (a->window > 0) {
 		if (a->newest != INT64_MIN && sec <= a->newest - a->window) {
 			a->late++;
@@ -486,8 +495,9 @@ agg_add(struct agg *a, const char *key, size_t len, int64_t sec, int status,
 		    hist_add(&x->th, b, 1) == -1)))
 			return -1;
 	}
-	if (client != NULL && (visit(a, &k->v, AGG_VIS_P, *client, sec) == -1 ||
-	    visit(a, &a->total.v, AGG_VIS_SITE_P, *client, sec) == -1))
+	if (client != NULL && (visit(a, &k->v, AGG_VIS_P, *client, sec,
+	    &a->later) == -1 ||
+	    visit(a, &a->total.v, AGG_VIS_SITE_P, *client, sec, NULL) == -1))
 		return -1;
 	a->records++;
 	if (sec != INT64_MIN && (a->first == INT64_MIN || sec < a->first))
@@ -532,6 +542,7 @@ agg_visitors(struct agg *a)
 	int64_t now = a->newest == INT64_MIN ? 0 : a->newest;
 	size_t i;
 
+	hll_done(&a->later);
 	for (i = 0; i < a->hi; i++)
 		if (a->keys[i].used && a->keys[i].v.p != 0)
 			a->keys[i].vis = hll_count(&a->keys[i].v, now);
@@ -598,6 +609,9 @@ agg_save(const struct agg *a, struct ckpt_buf *b)
 	uint32_t j;
 	int i, c;
 
+	/* a raise held (lib/hll.h) is made, and may be made again: max */
+	if (a->later.reg != NULL && *a->later.reg < a->later.rho)
+		*a->later.reg = a->later.rho;
 	ckpt_put_u64(b, a->max);
 	ckpt_put_u32(b, (uint32_t)a->window);
 	ckpt_put_u64(b, a->hi);

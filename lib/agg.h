@@ -95,6 +95,8 @@ struct agg {
 	int window;			/* 0: totals */
 	struct agg_sec *ring;		/* window slots */
 	uint64_t rng;
+	struct hll_later later;		/* a key's visitor not yet in: in
+					   by the next agg_* call, first */
 	void (*drop)(void *arg, struct agg_key *k);
 	void *droparg;
 };
