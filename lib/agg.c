@@ -443,7 +443,7 @@ agg_advance(struct agg *a, int64_t sec)
 
 /*
  * client into sketch v of p registers, set up when none came before; with
- * l, a dense v's register raised by the next hll_done(l) (lib/hll.h)
+ * l, maybe put in by the next hll_done(l) (lib/hll.h)
  */
 static int
 visit(struct agg *a, struct hll *v, int p, uint64_t client, int64_t sec,
@@ -609,9 +609,8 @@ agg_save(const struct agg *a, struct ckpt_buf *b)
 	uint32_t j;
 	int i, c;
 
-	/* a raise held (lib/hll.h) is made, and may be made again: max */
-	if (a->later.reg != NULL && *a->later.reg < a->later.rho)
-		*a->later.reg = a->later.rho;
+	/* a visitor held (lib/hll.h) is put in, and may be put in again */
+	hll_settle(&a->later);
 	ckpt_put_u64(b, a->max);
 	ckpt_put_u32(b, (uint32_t)a->window);
 	ckpt_put_u64(b, a->hi);

@@ -368,13 +368,35 @@ hll_add_later(struct hll *s, uint64_t hash, int64_t sec, struct hll_later *l)
 	unsigned rho = w == 0 ? MAXRHO(s->p) : (unsigned)__builtin_clzll(w) + 1;
 
 	hll_done(l);
-	if (!s->dense)
-		return s->window > 0 ? add_window(s, reg, rho, secb(sec)) :
-		    add_totals(s, reg, rho);
-	l->reg = (uint8_t *)s->r + reg;
-	l->rho = (uint8_t)rho;
-	__builtin_prefetch(l->reg, 1);
+	if (s->dense)
+		__builtin_prefetch((uint8_t *)s->r + reg, 1);
+	else if (s->window == 0 && s->len + 1 <= LIMIT(s) &&
+	    (s->len + 1) * 2 <= s->cap)
+		__builtin_prefetch((uint32_t *)s->r + (reg & (s->cap - 1)), 1);
+	else
+		return hll_add(s, hash, sec);
+	l->s = s;
+	l->reg = reg;
+	l->rho = rho;
 	return 0;
+}
+
+void
+hll_settle(const struct hll_later *l)
+{
+	if (l->s == NULL)
+		return;
+	if (l->s->dense)
+		(void)add_dense(l->s, l->reg, l->rho);
+	else
+		(void)add_totals(l->s, l->reg, l->rho);	/* room: no fail */
+}
+
+void
+hll_done(struct hll_later *l)
+{
+	hll_settle(l);
+	l->s = NULL;
 }
 
 /* Ertl's sigma(x) = x + sum over k >= 1 of x^(2^k) 2^(k-1), for x < 1 */

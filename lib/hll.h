@@ -119,27 +119,26 @@ void hll_reset(struct hll *s);
 int hll_add(struct hll *s, uint64_t hash, int64_t sec);
 /*
  * hll_add for a caller that holds many sketches, most far from the cache
- * (lib/agg: one a key): when s is dense (totals past m bytes of entries),
- * the register is fetched ahead and raised later, by hll_done(l), so that
- * the wait for it overlaps other work; otherwise the value is added at
- * once, as hll_add adds it.  l holds one raise: hll_add_later does the
- * one l held first.  A held raise must be done (hll_done) before s is
- * counted, saved, freed or reset; hll_done of an empty l does nothing.
- * 0, or -1 with errno ENOMEM (a sparse s as it was).
+ * (lib/agg: one a key): the value's register is fetched ahead and the
+ * value put in later, by hll_done(l), so that the wait for it overlaps
+ * other work, when s is dense, or sparse with room for one more entry
+ * (totals: putting it in then cannot fail); otherwise it is added at once,
+ * as hll_add adds it.  l holds one value: hll_add_later puts the one l
+ * held in first.  A value held must be put in (hll_done) before s is
+ * counted, saved, freed, reset or added to; hll_done of an empty l does
+ * nothing; hll_settle puts it in and keeps it held (putting it in again
+ * changes nothing), for a caller that may not change l.
+ * 0, or -1 with errno ENOMEM (s as it was, the value not counted).
  */
 struct hll_later {
-	uint8_t *reg;		/* NULL: none held */
-	uint8_t rho;
+	struct hll *s;		/* NULL: none held */
+	uint32_t reg;
+	uint32_t rho;
 };
 int hll_add_later(struct hll *s, uint64_t hash, int64_t sec,
     struct hll_later *l);
-static inline void
-hll_done(struct hll_later *l)
-{
-	if (l->reg != NULL && *l->reg < l->rho)
-		*l->reg = l->rho;
-	l->reg = NULL;
-}
+void hll_done(struct hll_later *l);
+void hll_settle(const struct hll_later *l);
 /*
  * The estimated number of distinct values: in totals all of them (now is
  * ignored), in a window those of seconds in (now - window, now].  >= 0,
