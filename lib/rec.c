@@ -918,14 +918,15 @@ int64_t
 rec_digits(const char *p, size_t n)
 {
 	int64_t v = 0;
+	unsigned d;
 	size_t i;
 
 	if (n == 0 || n > 18)
 		return -1;
 	for (i = 0; i < n; i++) {
-		if (p[i] < '0' || p[i] > '9')
+		if ((d = (unsigned)(unsigned char)p[i] - '0') > 9)
 			return -1;
-		v = v * 10 + (p[i] - '0');
+		v = v * 10 + d;
 	}
 	return v;
 }
