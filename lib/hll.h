@@ -23,9 +23,10 @@
  *    10,000 values at p = 12.)  Hashes are 64 bits: no large-range
  *    correction is needed.
  *  - totals (window 0): a register holds the greatest rho seen.  Stored
- *    sparse while small, one sorted array of 8-byte entries (register,
- *    rho); when it would take more than m bytes it becomes m one-byte
- *    registers for good (m bytes: 256 at p = 8, 4 KiB at p = 12).
+ *    sparse while small, a table of 4-byte entries (register, rho) by
+ *    register, at most half full; past m / 8 entries (m bytes of table)
+ *    it becomes m one-byte registers for good (m bytes: 256 at p = 8,
+ *    4 KiB at p = 12).  Saved in register order whatever the form.
  *  - window (W > 0): a register holds its "possible future maxima", the
  *    (rho, second) pairs no other pair of it dominates (has a rho as great
  *    and a second as late): seconds increasing, rho decreasing.  An added
@@ -61,9 +62,10 @@
  *    few values, grown by doubling (hll_bytes tells the heap bytes held).
  *    hll_expire gives back memory a window no longer needs (all of it when
  *    the sketch becomes empty).
- *  - time: hll_add is a binary search and a move of the entries after the
- *    register's (at most 8 HLL_MAXENT(p) bytes); hll_count and hll_expire
- *    a pass over the entries (or the m registers of a dense sketch).
+ *  - time: hll_add in totals is a look into the table (or one register);
+ *    in a window a binary search and a move of the entries after the
+ *    register's (at most 8 HLL_MAXENT(p) bytes); hll_count, hll_expire
+ *    and hll_save a pass over the entries (or the m registers).
  *  - out of memory: hll_add returns -1 with errno ENOMEM and the sketch
  *    is as it was (the value not counted).  hll_expire never fails (a
  *    smaller array it cannot get, it does without).
