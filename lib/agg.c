@@ -28,8 +28,13 @@ struct agg_sec {
 static uint32_t
 hash(const char *p, size_t n)
 {
-	return hash_fnv32(HASH_FNV32, p, n);
+	return hash_words(p, n);
 }
+
+/* a table entry: the key's hash above its slot + 1 (0: none) */
+#define TSLOT(e)	((uint32_t)(e))
+#define THASH(e)	((uint32_t)((e) >> 32))
+#define TENT(h, s)	((uint64_t)(h) << 32 | ((uint64_t)(s) + 1))
 
 static uint64_t
 rnd(struct agg *a)
@@ -72,6 +77,7 @@ agg_free(struct agg *a)
 
 	if (a == NULL)
 		return;
+	hll_done(&a->later);
 	for (i = 0; a->keys != NULL && i < a->hi; i++) {
 		free(a->keys[i].key);
 		hist_free(&a->keys[i].h);
@@ -99,7 +105,7 @@ tabpos(const struct agg *a, uint32_t s)
 {
 	size_t i = a->keys[s].hash & a->tabmask;
 
-	while (a->tab[i] != s + 1)
+	while (TSLOT(a->tab[i]) != s + 1)
 		i = (i + 1) & a->tabmask;
 	return i;
 }
@@ -116,7 +122,7 @@ unlink_slot(struct agg *a, uint32_t s)
 			j = (j + 1) & a->tabmask;
 			if (a->tab[j] == 0)
 				return;
-			k = a->keys[a->tab[j] - 1].hash & a->tabmask;
+			k = THASH(a->tab[j]) & a->tabmask;
 			/* can the entry at j move to the hole at i? */
 			if (i <= j ? (i < k && k <= j) : (i < k || k <= j))
 				continue;
@@ -190,7 +196,7 @@ static int
 grow_table(struct agg *a)
 {
 	size_t sz = a->tab == NULL ? 0 : a->tabmask + 1, i, s;
-	uint32_t *t;
+	uint64_t *t;
 
 	if ((a->n + 1) * 2 <= sz)
 		return 0;
@@ -206,7 +212,7 @@ grow_table(struct agg *a)
 		for (i = a->keys[s].hash & a->tabmask; t[i] != 0;
 		    i = (i + 1) & a->tabmask)
 			;
-		t[i] = (uint32_t)s + 1;
+		t[i] = TENT(a->keys[s].hash, s);
 	}
 	return 0;
 }
@@ -223,9 +229,11 @@ lookup(struct agg *a, const char *key, size_t len, int64_t sec)
 
 	(void)sec;
 	while (a->tab != NULL && a->tab[i] != 0) {
-		k = &a->keys[a->tab[i] - 1];
-		if (k->hash == h && k->len == len && memcmp(k->key, key, len) == 0)
-			return (long)(a->tab[i] - 1);
+		if (THASH(a->tab[i]) == h) {
+			k = &a->keys[TSLOT(a->tab[i]) - 1];
+			if (k->len == len && memcmp(k->key, key, len) == 0)
+				return (long)(TSLOT(a->tab[i]) - 1);
+		}
 		i = (i + 1) & a->tabmask;
 	}
 	if (a->nfree == 0 && a->hi == a->max) {
@@ -269,7 +277,7 @@ lookup(struct agg *a, const char *key, size_t len, int64_t sec)
 	k->used = 1;
 	k->c.hits = inherit;
 	k->err = inherit;
-	a->tab[i] = s + 1;
+	a->tab[i] = TENT(h, s);
 	a->n++;
 	return (long)s;
 }
@@ -408,6 +416,7 @@ agg_advance(struct agg *a, int64_t sec)
 {
 	int64_t s, from, old = a->newest;
 
+	hll_done(&a->later);
 	if (a->window == 0 || (old != INT64_MIN && sec <= old))
 		return;
 	/* the window ends at sec first: keys that leave leave at sec */
@@ -432,13 +441,18 @@ agg_advance(struct agg *a, int64_t sec)
 	}
 }
 
-/* client into sketch v of p registers, set up when none came before */
+/*
+ * client into sketch v of p registers, set up when none came before; with
+ * l, maybe put in by the next hll_done(l) (lib/hll.h)
+ */
 static int
-visit(struct agg *a, struct hll *v, int p, uint64_t client, int64_t sec)
+visit(struct agg *a, struct hll *v, int p, uint64_t client, int64_t sec,
+    struct hll_later *l)
 {
 	if (v->p == 0 && hll_init(v, p, a->window) == -1)
 		return -1;
-	return hll_add(v, client, sec);
+	return l != NULL ? hll_add_later(v, client, sec, l) :
+	    hll_add(v, client, sec);
 }
 
 int
@@ -452,6 +466,8 @@ agg_add(struct agg *a, const char *key, size_t len, int64_t sec, int status,
 	int c = cls_of(status), i;
 	unsigned b = 0;
 
+	/* the last key's visitor in before any key can go (lookup evicts) */
+	hll_done(&a->later);
 	if (a->window > 0) {
 		if (a->newest != INT64_MIN && sec <= a->newest - a->window) {
 			a->late++;
@@ -479,8 +495,9 @@ agg_add(struct agg *a, const char *key, size_t len, int64_t sec, int status,
 		    hist_add(&x->th, b, 1) == -1)))
 			return -1;
 	}
-	if (client != NULL && (visit(a, &k->v, AGG_VIS_P, *client, sec) == -1 ||
-	    visit(a, &a->total.v, AGG_VIS_SITE_P, *client, sec) == -1))
+	if (client != NULL && (visit(a, &k->v, AGG_VIS_P, *client, sec,
+	    &a->later) == -1 ||
+	    visit(a, &a->total.v, AGG_VIS_SITE_P, *client, sec, NULL) == -1))
 		return -1;
 	a->records++;
 	if (sec != INT64_MIN && (a->first == INT64_MIN || sec < a->first))
@@ -525,6 +542,7 @@ agg_visitors(struct agg *a)
 	int64_t now = a->newest == INT64_MIN ? 0 : a->newest;
 	size_t i;
 
+	hll_done(&a->later);
 	for (i = 0; i < a->hi; i++)
 		if (a->keys[i].used && a->keys[i].v.p != 0)
 			a->keys[i].vis = hll_count(&a->keys[i].v, now);
@@ -591,6 +609,8 @@ agg_save(const struct agg *a, struct ckpt_buf *b)
 	uint32_t j;
 	int i, c;
 
+	/* a visitor held (lib/hll.h) is put in, and may be put in again */
+	hll_settle(&a->later);
 	ckpt_put_u64(b, a->max);
 	ckpt_put_u32(b, (uint32_t)a->window);
 	ckpt_put_u64(b, a->hi);
@@ -659,12 +679,12 @@ load_key(struct agg *a, uint32_t s)
 	size_t i;
 
 	for (i = k->hash & a->tabmask; a->tab[i] != 0; i = (i + 1) & a->tabmask) {
-		o = &a->keys[a->tab[i] - 1];
+		o = &a->keys[TSLOT(a->tab[i]) - 1];
 		if (o->hash == k->hash && o->len == k->len &&
 		    memcmp(o->key, k->key, k->len) == 0)
 			return -1;
 	}
-	a->tab[i] = s + 1;
+	a->tab[i] = TENT(k->hash, s);
 	return 0;
 }
 

@@ -86,7 +86,7 @@ struct agg {
 	size_t hi;			/* slots below hi have been used */
 	uint32_t *freel;		/* slots below hi freed since */
 	size_t nfree;
-	uint32_t *tab;			/* hash -> slot + 1, linear probing */
+	uint64_t *tab;			/* hash << 32 | slot + 1, linear probing */
 	size_t tabmask;
 	struct agg_key total;		/* every record (of the window) */
 	struct agg_cum cum;		/* every record since the start */
@@ -95,6 +95,8 @@ struct agg {
 	int window;			/* 0: totals */
 	struct agg_sec *ring;		/* window slots */
 	uint64_t rng;
+	struct hll_later later;		/* a key's visitor not yet in: in
+					   by the next agg_* call, first */
 	void (*drop)(void *arg, struct agg_key *k);
 	void *droparg;
 };

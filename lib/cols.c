@@ -13,7 +13,7 @@ none(struct cols *c, const struct cols_want *w)
 	for (j = 0; j < w->n; j++)
 		c->key[j] = -1;
 	c->time = c->status = c->bytes = c->duration = c->origin =
-	    c->client = -1;
+	    c->client = c->last = -1;
 }
 
 int
@@ -55,5 +55,16 @@ cols_header(struct cols *c, const struct cols_want *w, char *p, size_t len)
 			c->client = i;
 #undef IS
 	}
+	for (j = 0; j < w->n; j++)
+		if (c->key[j] > c->last)
+			c->last = c->key[j];
+#define LAST(col) if (c->col > c->last) c->last = c->col
+	LAST(time);
+	LAST(status);
+	LAST(bytes);
+	LAST(duration);
+	LAST(origin);
+	LAST(client);
+#undef LAST
 	return 0;
 }

@@ -13,6 +13,8 @@
  *    that name wins, as for the fixed names;
  *  - time, status, bytes, duration, origin and client are found by those
  *    names, -1 when absent;
+ *  - c->last is the greatest of the columns above (keys included), -1
+ *    when none is there: a record is read no further (rec_split_head);
  *  - c->n is the header's column count, at most REC_MAXF (further ones are
  *    not looked at, so a record of more fields is refused by count);
  *  - the header is cut at its TABs in place (rec_split), as records are.
@@ -34,6 +36,7 @@ struct cols {
 	int n;				/* columns in the header, 0: none yet */
 	int key[COLS_MAXK];		/* by wanted name; -1: not in this header */
 	int time, status, bytes, duration, origin, client;
+	int last;			/* the greatest of them, -1: none */
 };
 
 int cols_header(struct cols *c, const struct cols_want *w, char *p,

@@ -94,7 +94,8 @@ hll_bytes(const struct hll *s)
 {
 	if (s->dense)
 		return M(s);
-	return (size_t)s->cap * sizeof(uint64_t);
+	return (size_t)s->cap * (s->window > 0 ? sizeof(uint64_t) :
+	    sizeof(uint32_t));
 }
 
 /* the first sparse entry >= key */
@@ -206,37 +207,80 @@ add_dense(struct hll *s, uint32_t reg, unsigned rho)
 	return 0;
 }
 
+/*
+ * Totals, sparse: a table of cap (a power of two) 4-byte entries, register
+ * << 6 | rho (never 0: rho >= 1), 0 an empty place; a register's place is
+ * its low bits (they are well spread: hash bits), then the next ones.  At
+ * most half full, so at most LIMIT entries take m bytes, as dense does.
+ */
+#define TREG(e)		((e) >> 6)
+#define TRHO(e)		((e) & 63u)
+
+/* the place of register reg in table t (cap places): its entry or a 0 */
+static uint32_t
+tplace(const uint32_t *t, uint32_t cap, uint32_t reg)
+{
+	uint32_t i = reg & (cap - 1);
+
+	while (t[i] != 0 && TREG(t[i]) != reg)
+		i = (i + 1) & (cap - 1);
+	return i;
+}
+
+/* the table in cap places (a power of two > 2 len); -1 ENOMEM, s as it was */
+static int
+trehash(struct hll *s, uint32_t cap)
+{
+	uint32_t *t, *o = s->r, i;
+
+	if ((t = calloc(cap, sizeof(*t))) == NULL) {
+		errno = ENOMEM;
+		return -1;
+	}
+	for (i = 0; i < s->cap; i++)
+		if (o[i] != 0)
+			t[tplace(t, cap, TREG(o[i]))] = o[i];
+	free(o);
+	s->r = t;
+	s->cap = cap;
+	return 0;
+}
+
 /* totals, sparse: one entry per register; dense past m bytes of them */
 static int
 add_totals(struct hll *s, uint32_t reg, unsigned rho)
 {
-	uint64_t *e = s->r, key = ENT(reg, 0, 0);
-	uint32_t i = find(e, s->len, key), j;
+	uint32_t *t = s->r, i, j;
 	uint8_t *d;
 
-	if (i < s->len && REG(e[i]) == reg) {
-		if (RHO(e[i]) < rho)
-			e[i] = key | rho;
-		return 0;
+	if (t != NULL) {
+		i = tplace(t, s->cap, reg);
+		if (t[i] != 0) {
+			if (TRHO(t[i]) < rho)
+				t[i] = reg << 6 | rho;
+			return 0;
+		}
 	}
 	if (s->len + 1 > LIMIT(s)) {
 		if ((d = calloc(M(s), 1)) == NULL) {
 			errno = ENOMEM;
 			return -1;
 		}
-		for (j = 0; j < s->len; j++)
-			d[REG(e[j])] = (uint8_t)RHO(e[j]);
+		for (j = 0; j < s->cap; j++)
+			if (t[j] != 0)
+				d[TREG(t[j])] = (uint8_t)TRHO(t[j]);
 		free(s->r);
 		s->r = d;
 		s->len = s->cap = 0;
 		s->dense = 1;
 		return add_dense(s, reg, rho);
 	}
-	if (grow(s, s->len + 1) == -1)
-		return -1;
-	e = s->r;
-	memmove(e + i + 1, e + i, (s->len - i) * sizeof(*e));
-	e[i] = key | rho;
+	if ((s->len + 1) * 2 > s->cap) {
+		if (trehash(s, s->cap ? s->cap * 2 : 4) == -1)
+			return -1;
+		t = s->r;
+	}
+	t[tplace(t, s->cap, reg)] = reg << 6 | rho;
 	s->len++;
 	return 0;
 }
@@ -316,6 +360,45 @@ hll_add(struct hll *s, uint64_t hash, int64_t sec)
 	return add_totals(s, reg, rho);
 }
 
+int
+hll_add_later(struct hll *s, uint64_t hash, int64_t sec, struct hll_later *l)
+{
+	uint32_t reg = (uint32_t)(hash >> (64 - s->p));
+	uint64_t w = hash << s->p;
+	unsigned rho = w == 0 ? MAXRHO(s->p) : (unsigned)__builtin_clzll(w) + 1;
+
+	hll_done(l);
+	if (s->dense)
+		__builtin_prefetch((uint8_t *)s->r + reg, 1);
+	else if (s->window == 0 && s->len + 1 <= LIMIT(s) &&
+	    (s->len + 1) * 2 <= s->cap)
+		__builtin_prefetch((uint32_t *)s->r + (reg & (s->cap - 1)), 1);
+	else
+		return hll_add(s, hash, sec);
+	l->s = s;
+	l->reg = reg;
+	l->rho = rho;
+	return 0;
+}
+
+void
+hll_settle(const struct hll_later *l)
+{
+	if (l->s == NULL)
+		return;
+	if (l->s->dense)
+		(void)add_dense(l->s, l->reg, l->rho);
+	else
+		(void)add_totals(l->s, l->reg, l->rho);	/* room: no fail */
+}
+
+void
+hll_done(struct hll_later *l)
+{
+	hll_settle(l);
+	l->s = NULL;
+}
+
 /* Ertl's sigma(x) = x + sum over k >= 1 of x^(2^k) 2^(k-1), for x < 1 */
 static double
 sigma(double x)
@@ -387,8 +470,11 @@ hll_count(const struct hll *s, int64_t now)
 		return estimate(s, c);
 	}
 	if (s->window == 0) {
-		for (i = 0; i < s->len; i++)
-			c[RHO(e[i])]++;
+		const uint32_t *t = s->r;
+
+		for (i = 0; i < s->cap; i++)
+			if (t[i] != 0)
+				c[TRHO(t[i])]++;
 		c[0] = m - s->len;
 		return estimate(s, c);
 	}
@@ -435,12 +521,59 @@ hll_save(const struct hll *s, struct ckpt_buf *b)
 	}
 	ckpt_put_u8(b, s->window > 0 ? FORM_WINDOW : FORM_SPARSE);
 	ckpt_put_u32(b, s->len);
+	if (s->window == 0) {
+		/* by register: a pass over m, as a dense sketch takes */
+		const uint32_t *t = s->r;
+		uint8_t rho[1u << HLL_PMAX];
+
+		if (s->len == 0)
+			return;
+		memset(rho, 0, M(s));
+		for (i = 0; i < s->cap; i++)
+			if (t[i] != 0)
+				rho[TREG(t[i])] = (uint8_t)TRHO(t[i]);
+		for (i = 0; i < M(s); i++)
+			if (rho[i] != 0) {
+				ckpt_put_u16(b, i);
+				ckpt_put_u8(b, rho[i]);
+			}
+		return;
+	}
 	for (i = 0; i < s->len; i++) {
 		ckpt_put_u16(b, REG(e[i]));
 		ckpt_put_u8(b, RHO(e[i]));
 		if (s->window > 0)
 			ckpt_put_i64(b, SECB(e[i]) - SECBIAS);
 	}
+}
+
+/* totals, sparse: n entries (1 <= n <= LIMIT, room checked) into s */
+static int
+load_totals(struct hll *s, struct ckpt_rd *r, uint32_t n)
+{
+	uint32_t i, reg, cap, *t;
+	long prev = -1;
+	unsigned rho;
+
+	for (cap = 4; cap < 2 * n; cap *= 2)
+		;
+	if ((s->r = t = calloc(cap, sizeof(*t))) == NULL)
+		return ckpt_fail(r, "out of memory");
+	s->cap = cap;
+	for (i = 0; i < n; i++) {
+		reg = ckpt_get_u16(r);
+		rho = ckpt_get_u8(r);
+		if (r->failed)
+			return -1;
+		if (reg >= M(s) || rho < 1 || rho > MAXRHO(s->p))
+			return ckpt_fail(r, "a distinct count out of range");
+		if ((long)reg <= prev)
+			return ckpt_fail(r, "a distinct count out of order");
+		prev = (long)reg;
+		t[tplace(t, cap, reg)] = reg << 6 | rho;
+		s->len++;
+	}
+	return 0;
 }
 
 /* the sparse entries of a checkpoint, n of them, into s (empty) */
@@ -459,6 +592,8 @@ load_sparse(struct hll *s, struct ckpt_rd *r, uint32_t n)
 		return -1;
 	if (n == 0)
 		return 0;
+	if (s->window == 0)
+		return load_totals(s, r, n);
 	if ((s->r = malloc((size_t)n * sizeof(*e))) == NULL)
 		return ckpt_fail(r, "out of memory");
 	s->cap = n;

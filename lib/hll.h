@@ -23,9 +23,10 @@
  *    10,000 values at p = 12.)  Hashes are 64 bits: no large-range
  *    correction is needed.
  *  - totals (window 0): a register holds the greatest rho seen.  Stored
- *    sparse while small, one sorted array of 8-byte entries (register,
- *    rho); when it would take more than m bytes it becomes m one-byte
- *    registers for good (m bytes: 256 at p = 8, 4 KiB at p = 12).
+ *    sparse while small, a table of 4-byte entries (register, rho) by
+ *    register, at most half full; past m / 8 entries (m bytes of table)
+ *    it becomes m one-byte registers for good (m bytes: 256 at p = 8,
+ *    4 KiB at p = 12).  Saved in register order whatever the form.
  *  - window (W > 0): a register holds its "possible future maxima", the
  *    (rho, second) pairs no other pair of it dominates (has a rho as great
  *    and a second as late): seconds increasing, rho decreasing.  An added
@@ -61,9 +62,10 @@
  *    few values, grown by doubling (hll_bytes tells the heap bytes held).
  *    hll_expire gives back memory a window no longer needs (all of it when
  *    the sketch becomes empty).
- *  - time: hll_add is a binary search and a move of the entries after the
- *    register's (at most 8 HLL_MAXENT(p) bytes); hll_count and hll_expire
- *    a pass over the entries (or the m registers of a dense sketch).
+ *  - time: hll_add in totals is a look into the table (or one register);
+ *    in a window a binary search and a move of the entries after the
+ *    register's (at most 8 HLL_MAXENT(p) bytes); hll_count, hll_expire
+ *    and hll_save a pass over the entries (or the m registers).
  *  - out of memory: hll_add returns -1 with errno ENOMEM and the sketch
  *    is as it was (the value not counted).  hll_expire never fails (a
  *    smaller array it cannot get, it does without).
@@ -117,6 +119,28 @@ void hll_reset(struct hll *s);
  * 0, or -1 with errno ENOMEM (s as it was, the value not counted).
  */
 int hll_add(struct hll *s, uint64_t hash, int64_t sec);
+/*
+ * hll_add for a caller that holds many sketches, most far from the cache
+ * (lib/agg: one a key): the value's register is fetched ahead and the
+ * value put in later, by hll_done(l), so that the wait for it overlaps
+ * other work, when s is dense, or sparse with room for one more entry
+ * (totals: putting it in then cannot fail); otherwise it is added at once,
+ * as hll_add adds it.  l holds one value: hll_add_later puts the one l
+ * held in first.  A value held must be put in (hll_done) before s is
+ * counted, saved, freed, reset or added to; hll_done of an empty l does
+ * nothing; hll_settle puts it in and keeps it held (putting it in again
+ * changes nothing), for a caller that may not change l.
+ * 0, or -1 with errno ENOMEM (s as it was, the value not counted).
+ */
+struct hll_later {
+	struct hll *s;		/* NULL: none held */
+	uint32_t reg;
+	uint32_t rho;
+};
+int hll_add_later(struct hll *s, uint64_t hash, int64_t sec,
+    struct hll_later *l);
+void hll_done(struct hll_later *l);
+void hll_settle(const struct hll_later *l);
 /*
  * The estimated number of distinct values: in totals all of them (now is
  * ignored), in a window those of seconds in (now - window, now].  >= 0,

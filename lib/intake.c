@@ -120,7 +120,8 @@ record(struct intake *in, struct ingest_feed *fd, char *p, size_t len)
 		intake_bad(in, fd, "a record before any header line");
 		return 0;
 	}
-	n = rec_split(p, len, f, fl, REC_MAXF);
+	/* fields past the last one read are only counted */
+	n = rec_split_head(p, len, f, fl, REC_MAXF, c->last);
 	if (n != c->n) {
 		intake_bad(in, fd, "field count differs from the header's");
 		return 0;

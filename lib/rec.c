@@ -680,6 +680,115 @@ rec_split_upto(char *line, size_t len, char **f, size_t *flen, int max,
 	}
 }
 
+/* the TABs of p[0..n): sixteen bytes a step, counted in byte lanes */
+static size_t
+count_tabs(const char *p, size_t n)
+{
+	size_t c = 0, i = 0;
+
+#ifdef __SSE2__
+	/* 0 for the first 16, then 0xff: at m + r, the last r lanes kept */
+	static const unsigned char m[32] = {
+		0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+		255, 255, 255, 255, 255, 255, 255, 255,
+		255, 255, 255, 255, 255, 255, 255, 255
+	};
+
+	if (!scalar && n >= 16) {
+		const __m128i tab = _mm_set1_epi8('\t'), z = _mm_setzero_si128();
+		__m128i acc, v;
+		size_t stop;
+
+		while (i + 16 <= n) {
+			/* at most 255 steps before a lane could wrap */
+			acc = z;
+			stop = n - i >= 255 * 16 ? i + 255 * 16 : n - 15;
+			for (; i < stop; i += 16) {
+				v = _mm_loadu_si128((const __m128i *)(const void *)
+				    (p + i));
+				acc = _mm_sub_epi8(acc, _mm_cmpeq_epi8(v, tab));
+			}
+			if (i + 16 > n && i < n) {
+				/* the last n - i bytes: the last 16, masked */
+				v = _mm_loadu_si128((const __m128i *)(const void *)
+				    (p + n - 16));
+				v = _mm_and_si128(_mm_cmpeq_epi8(v, tab),
+				    _mm_loadu_si128((const __m128i *)(const void *)
+				    (m + (n - i))));
+				acc = _mm_sub_epi8(acc, v);
+				i = n;
+			}
+			acc = _mm_sad_epu8(acc, z);
+			c += (size_t)_mm_cvtsi128_si32(acc) +
+			    (size_t)_mm_cvtsi128_si32(_mm_srli_si128(acc, 8));
+		}
+	}
+#endif
+	for (; i < n; i++)
+		c += p[i] == '\t';
+	return c;
+}
+
+int
+rec_split_head(char *line, size_t len, char **f, size_t *flen, int max,
+    int last)
+{
+	char *p = line, *e = line + len, *t;
+	int n = 0;
+
+	(void)rec_scalar();
+	if (last >= max)
+		last = max - 1;
+	if (last < 0)
+		return (int)count_tabs(line, len) + 1;
+#ifdef __SSE2__
+	if (!scalar) {
+		char *s = line;
+
+		while (e - s >= 16) {
+			__m128i v = _mm_loadu_si128((const __m128i *)(const void *)s);
+			unsigned bits = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v,
+			    _mm_set1_epi8('\t')));
+
+			while (bits != 0) {
+				t = s + __builtin_ctz(bits);
+				f[n] = p;
+				flen[n] = (size_t)(t - p);
+				p = t + 1;
+				if (++n > last)
+					return n + (int)count_tabs(p,
+					    (size_t)(e - p)) + 1;
+				bits &= bits - 1;
+			}
+			s += 16;
+		}
+		for (; s < e; s++)
+			if (*s == '\t') {
+				f[n] = p;
+				flen[n] = (size_t)(s - p);
+				p = s + 1;
+				if (++n > last)
+					return n + (int)count_tabs(p,
+					    (size_t)(e - p)) + 1;
+			}
+		f[n] = p;
+		flen[n] = (size_t)(e - p);
+		return n + 1;
+	}
+#endif
+	for (;;) {
+		t = memchr(p, '\t', (size_t)(e - p));
+		f[n] = p;
+		flen[n] = (size_t)((t ? t : e) - p);
+		n++;
+		if (t == NULL)
+			return n;
+		p = t + 1;
+		if (n > last)
+			return n + (int)count_tabs(p, (size_t)(e - p)) + 1;
+	}
+}
+
 long
 rec_unescape(char *p, size_t len)
 {
@@ -815,14 +924,15 @@ int64_t
 rec_digits(const char *p, size_t n)
 {
 	int64_t v = 0;
+	unsigned d;
 	size_t i;
 
 	if (n == 0 || n > 18)
 		return -1;
 	for (i = 0; i < n; i++) {
-		if (p[i] < '0' || p[i] > '9')
+		if ((d = (unsigned)(unsigned char)p[i] - '0') > 9)
 			return -1;
-		v = v * 10 + (p[i] - '0');
+		v = v * 10 + d;
 	}
 	return v;
 }

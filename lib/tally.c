@@ -77,6 +77,15 @@ tally_add(struct tally *t, char *const *f, const size_t *fl, const int *col,
 
 	for (i = 0; i < t->npan; i++) {
 		pn = &t->pan[i];
+		if (pn->nkeys == 1) {
+			/* one field: the key is the field itself, not copied */
+			j = col[pn->k0];
+			if ((rv = agg_add(&t->pan[i].a, j >= 0 ? f[j] : "\\N",
+			    j >= 0 ? fl[j] : 2, sec, status, bytes, dur_us,
+			    client)) == -1)
+				return -1;
+			continue;
+		}
 		need = (size_t)pn->nkeys;
 		for (j = pn->k0; j < pn->k0 + pn->nkeys; j++)
 			need += col[j] >= 0 ? fl[col[j]] : 2;

@@ -7,7 +7,9 @@
  * of int64_t); the rest is a program, one byte an operation:
  *
  *	add     a hash from the next 8 bytes, at the clock or a little
- *	        before it (out of order), the clock maybe moved on first
+ *	        before it (out of order), the clock maybe moved on first;
+ *	        by hll_add or (its bit 8 set) hll_add_later, put in
+ *	        (hll_done) before any other op
  *	burst   up to 64 spread values (hll_hash) at one second
  *	expire  at the clock
  *	count   at the clock
@@ -199,6 +201,8 @@ exercise(struct hll *t, int64_t now)
 	check_bounds(t, "a loaded sketch past the bound");
 }
 
+static struct hll_later lat;	/* a value hll_add_later holds */
+
 static void
 add(struct hll *s, uint64_t h, int64_t sec)
 {
@@ -207,7 +211,9 @@ add(struct hll *s, uint64_t h, int64_t sec)
 
 	if (s->len == HLL_MAXENT(s->p) && s->window > 0)
 		full = 1;
-	if (hll_add(s, h, sec) == -1)
+	/* half the values through hll_add_later, put in by the next op */
+	if (h & 0x100 ? hll_add_later(s, h, sec, &lat) == -1 :
+	    (hll_done(&lat), hll_add(s, h, sec) == -1))
 		fail("out of memory", NULL, 0);
 	check_bounds(s, "a sketch past the bound");
 	if (!modelled)
@@ -256,6 +262,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	for (i = 3; i < size; ) {
 		op = data[i++];
+		if (op % 8 > 3)
+			hll_done(&lat);	/* before s is read or replaced */
 		switch (op % 8) {
 		case 0:
 		case 1:
@@ -321,6 +329,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (clock > hi)
 			hi = clock;
 	}
+	hll_done(&lat);
 	(void)count(&s, hi, "a count not >= 0 and finite");
 
 	/* the input itself, as a checkpoint of a few sketches */

@@ -299,6 +299,19 @@ line(char *p, size_t len, size_t *mark)
 			if (uf[i] != f[i] || ufl[i] != fl[i])
 				fail("rec_split_upto field", p, len);
 	}
+	/* rec_split_head: rec_split's count, its first fields */
+	{
+		char *hf[MAXF];
+		size_t hfl[MAXF];
+		int last = (int)(len % 9) - 1, hn;
+
+		hn = rec_split_head(p, len, hf, hfl, MAXF, last);
+		if (hn != n)
+			fail("rec_split_head count", p, len);
+		for (i = 0; i < hn && i <= last && i < MAXF; i++)
+			if (hf[i] != f[i] || hfl[i] != fl[i])
+				fail("rec_split_head field", p, len);
+	}
 	for (i = 0; i < k; i++) {
 		(void)rec_canon(f[i], fl[i]);
 		value(f[i], fl[i], mark);
