@@ -45,7 +45,7 @@
 #include "out.h"
 
 #define PAR_MAXN 64		/* workers at most */
-#define PAR_CHUNK (512 * 1024)	/* frames fit a 1 MiB pipe */
+#define PAR_CHUNK (2 * 1024 * 1024) /* fewer hand-offs; a worker holds one */
 
 enum { PAR_GO = 0, PAR_LAST = 1, PAR_STOP = 2 };
 
