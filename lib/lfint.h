@@ -157,23 +157,14 @@ find_byte(char *s, char *e, char c)
 #endif
 }
 
-/*
- * First c in [s, e) (e not past the line's end), or NULL: by the line's
- * index when it has one for c, else by find_byte.
- */
+/* the first bit of mask k at or after s, before e; NULL if none */
 static inline char *
-find_c(struct lf_prog *pg, char *s, char *e, unsigned char c)
+mask_scan(const struct lf_prog *pg, int k, const char *s, const char *e)
 {
-	const uint64_t *m;
-	size_t i, end, w;
+	const uint64_t *m = pg->mask[k];
+	size_t i = (size_t)(s - pg->mline), end = (size_t)(e - pg->mline), w;
 	uint64_t x;
-	int k;
 
-	if (!pg->masked || (k = pg->slot[c]) < 0)
-		return find_byte(s, e, (char)c);
-	m = pg->mask[k];
-	i = (size_t)(s - pg->mline);
-	end = (size_t)(e - pg->mline);
 	if (i >= end)
 		return NULL;
 	w = i >> 6;
@@ -185,6 +176,20 @@ find_c(struct lf_prog *pg, char *s, char *e, unsigned char c)
 	}
 	i = (w << 6) + (size_t)__builtin_ctzll(x);
 	return i < end ? pg->mline + i : NULL;
+}
+
+/*
+ * First c in [s, e) (e not past the line's end), or NULL: by the line's
+ * index when it has one for c, else by find_byte.
+ */
+static inline char *
+find_c(struct lf_prog *pg, char *s, char *e, unsigned char c)
+{
+	int k;
+
+	if (!pg->masked || (k = pg->slot[c]) < 0)
+		return find_byte(s, e, (char)c);
+	return mask_scan(pg, k, s, e);
 }
 
 /* 1 if p[0..n) is n >= 1 decimal digits */

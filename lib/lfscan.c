@@ -190,27 +190,6 @@ lf_plan(struct lf_prog *pg)
 	}
 }
 
-/* the first bit of mask k at or after s, before e; NULL if none */
-static inline char *
-scan(const struct lf_prog *pg, int k, const char *s, const char *e)
-{
-	const uint64_t *m = pg->mask[k];
-	size_t i = (size_t)(s - pg->mline), end = (size_t)(e - pg->mline), w;
-	uint64_t x;
-
-	if (i >= end)
-		return NULL;
-	w = i >> 6;
-	x = m[w] & (~0ULL << (i & 63));
-	while (x == 0) {
-		if (++w << 6 >= end)
-			return NULL;
-		x = m[w];
-	}
-	i = (w << 6) + (size_t)__builtin_ctzll(x);
-	return i < end ? pg->mline + i : NULL;
-}
-
 /* the last bit of mask k at or after s, before e; NULL if none */
 static inline char *
 rscan(const struct lf_prog *pg, int k, const char *s, const char *e)
@@ -240,7 +219,7 @@ scan_lit(const struct lf_prog *pg, int k, char *s, char *e, const char *lit,
 {
 	char *q;
 
-	while ((q = scan(pg, k, s, e)) != NULL) {
+	while ((q = mask_scan(pg, k, s, e)) != NULL) {
 		if ((size_t)(e - q) >= n && lit_eq(q, lit, n))
 			return q;
 		s = q + 1;
@@ -276,7 +255,7 @@ lf_fast(struct lf_prog *pg, char *line, size_t len, struct rec_val *vals)
 			continue;
 		case S_TIME:
 			if (p == e || *p != '[' ||
-			    (end = scan(pg, pg->slot[']'], p, e)) == NULL ||
+			    (end = mask_scan(pg, pg->slot[']'], p, e)) == NULL ||
 			    lf_convert(pg, &pg->it[s->item], p + 1, (size_t)(end - p - 1), vals,
 			    &scr, why, sizeof(why)) == -1)
 				return 1;
@@ -296,7 +275,7 @@ lf_fast(struct lf_prog *pg, char *line, size_t len, struct rec_val *vals)
 			if (s->type == T_TOKEN || s->type == T_REQUEST ||
 			    s->type == T_URI || s->type == T_QUERY)
 				end = e;
-			else if ((end = scan(pg, sp, p, e)) == NULL)
+			else if ((end = mask_scan(pg, sp, p, e)) == NULL)
 				end = e;
 			break;
 		}
@@ -324,7 +303,7 @@ lf_fast(struct lf_prog *pg, char *line, size_t len, struct rec_val *vals)
 			break;
 		case T_REQUEST:
 			it = &pg->it[s->item];
-			if ((sp1 = scan(pg, sp, p, end)) == NULL)
+			if ((sp1 = mask_scan(pg, sp, p, end)) == NULL)
 				lf_set(&vals[it->col[RQ_RAW]], p, n, REC_BSL);
 			else {
 				if ((sp2 = rscan(pg, sp, sp1 + 1, end)) == NULL)

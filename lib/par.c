@@ -10,22 +10,35 @@
 
 #include "par.h"
 
+/*
+ * Write the n bytes at p to fd; the bytes written in *done, -1 with errno
+ * at the first failure
+ */
 static int
-write_all(int fd, const void *p, size_t n)
+write_some(int fd, const char *p, size_t n, uint64_t *done)
 {
-	const char *s = p;
 	ssize_t k;
 
+	*done = 0;
 	while (n > 0) {
-		if ((k = write(fd, s, n)) == -1) {
+		if ((k = write(fd, p, n)) == -1) {
 			if (errno == EINTR)
 				continue;
 			return -1;
 		}
-		s += k;
+		p += k;
 		n -= (size_t)k;
+		*done += (uint64_t)k;
 	}
 	return 0;
+}
+
+static int
+write_all(int fd, const void *p, size_t n)
+{
+	uint64_t done;
+
+	return write_some(fd, p, n, &done);
 }
 
 /* read n bytes; -1 with errno (EIO: the writer ended first) */
@@ -83,29 +96,6 @@ line_start(int fd, uint64_t lo, uint64_t hi, uint64_t *start)
 		at += (uint64_t)k;
 	}
 	*start = hi;
-	return 0;
-}
-
-/*
- * Write the n bytes at p to fd; the bytes written in *done, -1 with errno
- * at the first failure
- */
-static int
-write_some(int fd, const char *p, size_t n, uint64_t *done)
-{
-	ssize_t k;
-
-	*done = 0;
-	while (n > 0) {
-		if ((k = write(fd, p, n)) == -1) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		p += k;
-		n -= (size_t)k;
-		*done += (uint64_t)k;
-	}
 	return 0;
 }
 

@@ -601,85 +601,6 @@ rec_decimal(const char *p, size_t n, int places, char *o)
 	return end;
 }
 
-int
-rec_split(char *line, size_t len, char **f, size_t *flen, int max)
-{
-	char *p = line, *e = line + len, *t;
-	int n = 0;
-
-#ifdef __SSE2__
-	/* the TABs of sixteen bytes at a time, as bits */
-	char *s = line;
-
-	while (e - s >= 16) {
-		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)s);
-		unsigned bits = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v,
-		    _mm_set1_epi8('\t')));
-
-		while (bits != 0) {
-			t = s + __builtin_ctz(bits);
-			if (n < max) {
-				f[n] = p;
-				flen[n] = (size_t)(t - p);
-			}
-			n++;
-			p = t + 1;
-			bits &= bits - 1;
-		}
-		s += 16;
-	}
-	for (; s < e; s++)
-		if (*s == '\t') {
-			if (n < max) {
-				f[n] = p;
-				flen[n] = (size_t)(s - p);
-			}
-			n++;
-			p = s + 1;
-		}
-	if (n < max) {
-		f[n] = p;
-		flen[n] = (size_t)(e - p);
-	}
-	return n + 1;
-#endif
-	for (;;) {
-		t = memchr(p, '\t', (size_t)(e - p));
-		if (n < max) {
-			f[n] = p;
-			flen[n] = (size_t)((t ? t : e) - p);
-		}
-		n++;
-		if (t == NULL)
-			return n;
-		p = t + 1;
-	}
-}
-
-int
-rec_split_upto(char *line, size_t len, char **f, size_t *flen, int max,
-    int last)
-{
-	char *p = line, *e = line + len, *t;
-	int n = 0;
-
-	if (last >= max)
-		last = max - 1;
-	if (last < 0)
-		return rec_split(line, len, f, flen, max);
-	for (;;) {
-		t = memchr(p, '\t', (size_t)(e - p));
-		f[n] = p;
-		flen[n] = (size_t)((t ? t : e) - p);
-		n++;
-		if (t == NULL)
-			return n;
-		if (n > last)
-			return n + 1;
-		p = t + 1;
-	}
-}
-
 /* the TABs of p[0..n): sixteen bytes a step, counted in byte lanes */
 static size_t
 count_tabs(const char *p, size_t n)
@@ -787,6 +708,12 @@ rec_split_head(char *line, size_t len, char **f, size_t *flen, int max,
 		if (n > last)
 			return n + (int)count_tabs(p, (size_t)(e - p)) + 1;
 	}
+}
+
+int
+rec_split(char *line, size_t len, char **f, size_t *flen, int max)
+{
+	return rec_split_head(line, len, f, flen, max, max - 1);
 }
 
 long

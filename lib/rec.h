@@ -114,16 +114,6 @@ int rec_split(char *line, size_t len, char **f, size_t *flen, int max);
 int64_t rec_digits(const char *p, size_t n);
 int64_t rec_micros(const char *p, size_t n);
 /*
- * rec_split that stops at the last column a reader needs: fields 0 to
- * last (last < max, last >= 0) are stored as rec_split stores them, the
- * line past the TAB that ends field last is not looked at (nothing there
- * is stored or counted).  Returns rec_split's count when the line has at
- * most last + 1 fields, else last + 2 ("more than last + 1").  Fields
- * past the count are not stored: check the count before reading f[i].
- */
-int rec_split_upto(char *line, size_t len, char **f, size_t *flen, int max,
-    int last);
-/*
  * rec_split for a reader of fields 0 to last only (last < max): those are
  * stored as rec_split stores them (when the line has them), the rest's
  * TABs are only counted.  Returns rec_split's count, so that a record of

@@ -8,6 +8,10 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+
+#include "out.h"
+#include "rec.h"
 
 /* a broken promise: tell what, with the first 200 bytes of p, and abort */
 static inline void
@@ -68,6 +72,29 @@ clean_text(const char *p, size_t n, size_t *tabs)
 		s += k;
 	}
 	return 1;
+}
+
+/*
+ * The row of vals[0..n) as rec_put_row writes it: o (a memory out) holds
+ * it from o->mem on; when d is given, at most dmax bytes of it are copied
+ * there too.  Its length.
+ */
+static inline size_t
+row_text(struct out *o, const struct rec_val *vals, int n, char *d,
+    size_t dmax)
+{
+	const struct rec_val *row[REC_MAXF];
+	int i;
+
+	for (i = 0; i < n; i++)
+		row[i] = &vals[i];
+	o->memlen = 0;
+	rec_put_row(o, row, n);
+	if (out_flush(o) == -1)
+		abort();
+	if (d != NULL)
+		memcpy(d, o->mem, o->memlen < dmax ? o->memlen : dmax);
+	return o->memlen;
 }
 
 #endif
