@@ -54,7 +54,13 @@ lr_fill(struct lr *r)
 	ssize_t n;
 	size_t room;
 
-	if (r->start > 0 && (r->start == r->end || r->cap - 1 - r->end < LR_BLOCK)) {
+	/*
+	 * What is left (a line's start) goes to the front when it is short or
+	 * when room runs out, so that the bytes read stay in the buffer's
+	 * first blocks: in the cache, and the rest of it never touched
+	 */
+	if (r->start > 0 && (r->end - r->start <= LR_BLOCK / 4 ||
+	    r->cap - 1 - r->end < LR_BLOCK)) {
 		memmove(r->buf, r->buf + r->start, r->end - r->start);
 		r->end -= r->start;
 		r->scan -= r->start;
@@ -78,10 +84,13 @@ lr_fill(struct lr *r)
 			while (n == -1 && errno == EINTR);
 		if (n > 0)
 			r->pos += (uint64_t)n;
-	} else
+	} else {
+		if (room > LR_BLOCK)
+			room = LR_BLOCK;
 		do
 			n = read(r->fd, r->buf + r->end, room);
 		while (n == -1 && errno == EINTR);
+	}
 	if (n == 0)
 		r->eof = 1;
 	if (n > 0)
