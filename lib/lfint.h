@@ -229,7 +229,7 @@ int lf_convert(struct lf_prog *pg, const struct item *it, char *p, size_t n,
  * when it has one only): method, path, query and protocol set when it is
  * "METHOD TARGET HTTP/x", the whole request always
  */
-void lf_request_at(struct rec_val *vals, const struct item *it, char *p,
-    size_t n, int enc, char *sp1, char *sp2);
+void lf_request_at(struct lf_prog *pg, struct rec_val *vals,
+    const struct item *it, char *p, size_t n, int enc, char *sp1, char *sp2);
 
 #endif

@@ -308,7 +308,8 @@ lf_fast(struct lf_prog *pg, char *line, size_t len, struct rec_val *vals)
 			else {
 				if ((sp2 = rscan(pg, sp, sp1 + 1, end)) == NULL)
 					sp2 = sp1;
-				lf_request_at(vals, it, p, n, REC_BSL, sp1, sp2);
+				lf_request_at(pg, vals, it, p, n, REC_BSL,
+				    sp1, sp2);
 			}
 			break;
 		default:

@@ -395,6 +395,11 @@ lf_compile(const char *fmt, int dialect, char *err, size_t errlen)
 		if (pg->it[i].kind == I_LIT && i > 0)
 			add_delim(pg, (unsigned char)pg->lits[pg->it[i].off]);
 	}
+	/* a request's or URI's query, when a mask is left */
+	for (i = 0; i < pg->n; i++)
+		if (pg->it[i].kind == I_FIELD && (pg->it[i].type == T_REQUEST ||
+		    pg->it[i].type == T_URI))
+			add_delim(pg, '?');
 	pg->status_col = -1;
 	for (i = 0; i < pg->schema.n; i++)
 		if (strcmp(pg->schema.names[i], "status") == 0)
@@ -474,10 +479,11 @@ is_decimal(const char *p, size_t n)
 
 /* path?query into two columns */
 static void
-split_uri(struct rec_val *vals, int cpath, int cquery, char *p, size_t n,
+split_uri(struct lf_prog *pg, struct rec_val *vals, int cpath, int cquery,
+    char *p, size_t n,
     int enc)
 {
-	char *q = find_byte(p, p + n, '?');
+	char *q = find_c(pg, p, p + n, '?');
 
 	if (q == NULL) {
 		lf_set(&vals[cpath], p, n, enc);
@@ -501,7 +507,8 @@ is_method(const char *p, size_t n)
 }
 
 static void
-request(struct rec_val *vals, const struct item *it, char *p, size_t n, int enc)
+request(struct lf_prog *pg, struct rec_val *vals, const struct item *it,
+    char *p, size_t n, int enc)
 {
 	char *sp1, *sp2;
 
@@ -511,12 +518,12 @@ request(struct rec_val *vals, const struct item *it, char *p, size_t n, int enc)
 	}
 	for (sp2 = p + n - 1; sp2 > sp1 && *sp2 != ' '; sp2--)
 		;
-	lf_request_at(vals, it, p, n, enc, sp1, sp2);
+	lf_request_at(pg, vals, it, p, n, enc, sp1, sp2);
 }
 
 void
-lf_request_at(struct rec_val *vals, const struct item *it, char *p, size_t n,
-    int enc, char *sp1, char *sp2)
+lf_request_at(struct lf_prog *pg, struct rec_val *vals, const struct item *it,
+    char *p, size_t n, int enc, char *sp1, char *sp2)
 {
 	lf_set(&vals[it->col[RQ_RAW]], p, n, enc);
 	if (sp2 == sp1 || !is_method(p, (size_t)(sp1 - p)) ||
@@ -525,7 +532,7 @@ lf_request_at(struct rec_val *vals, const struct item *it, char *p, size_t n,
 	    sp2 == sp1 + 1)
 		return;
 	lf_set(&vals[it->col[RQ_METHOD]], p, (size_t)(sp1 - p), REC_RAW);
-	split_uri(vals, it->col[RQ_PATH], it->col[RQ_QUERY], sp1 + 1,
+	split_uri(pg, vals, it->col[RQ_PATH], it->col[RQ_QUERY], sp1 + 1,
 	    (size_t)(sp2 - sp1 - 1), enc);
 	lf_set(&vals[it->col[RQ_PROTO]], sp2 + 1, (size_t)(p + n - sp2 - 1), REC_RAW);
 }
@@ -576,10 +583,10 @@ lf_convert(struct lf_prog *pg, const struct item *it, char *p, size_t n,
 			return bad(pg, it, "bad time in", why, whylen);
 		break;
 	case T_REQUEST:
-		request(vals, it, p, n, enc);
+		request(pg, vals, it, p, n, enc);
 		return 0;
 	case T_URI:
-		split_uri(vals, it->col[0], it->col[1], p, n, enc);
+		split_uri(pg, vals, it->col[0], it->col[1], p, n, enc);
 		return 0;
 	case T_QUERY:
 		if (n > 0 && *p == '?') {
