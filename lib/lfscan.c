@@ -219,8 +219,10 @@ scan_lit(const struct lf_prog *pg, int k, char *s, char *e, const char *lit,
 {
 	char *q;
 
+	if (n == 1)
+		return mask_scan(pg, k, s, e);	/* the mask is the literal */
 	while ((q = mask_scan(pg, k, s, e)) != NULL) {
-		if ((size_t)(e - q) >= n && lit_eq(q, lit, n))
+		if ((size_t)(e - q) >= n && lit_eq(q + 1, lit + 1, n - 1))
 			return q;
 		s = q + 1;
 	}
