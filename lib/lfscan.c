@@ -258,8 +258,9 @@ lf_fast(struct lf_prog *pg, char *line, size_t len, struct rec_val *vals)
 		case S_TIME:
 			if (p == e || *p != '[' ||
 			    (end = mask_scan(pg, pg->slot[']'], p, e)) == NULL ||
-			    lf_convert(pg, &pg->it[s->item], p + 1, (size_t)(end - p - 1), vals,
-			    &scr, why, sizeof(why)) == -1)
+			    lf_convert(pg, &pg->it[s->item], p + 1,
+			    (size_t)(end - p - 1), vals, &scr, why,
+			    sizeof(why)) == -1)
 				return 1;
 			p = end + 1;
 			if ((size_t)(e - p) < s->litlen || !lit_eq(p, lit, s->litlen))
@@ -315,8 +316,8 @@ lf_fast(struct lf_prog *pg, char *line, size_t len, struct rec_val *vals)
 			}
 			break;
 		default:
-			if (lf_convert(pg, &pg->it[s->item], p, n, vals, &scr, why,
-			    sizeof(why)) == -1)
+			if (lf_convert(pg, &pg->it[s->item], p, n, vals, &scr,
+			    why, sizeof(why)) == -1)
 				return 1;
 		}
 		p = s->kind == S_FIELD ? end + s->litlen : end;
