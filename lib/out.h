@@ -51,7 +51,7 @@ struct out {
 struct out_buf {
 	char *p;
 	size_t len, cap;
-	int err;		/* ENOMEM once a reserve failed; the caller clears it */
+	int err;		/* ENOMEM once a reserve failed, until cleared */
 };
 
 /* Slow path of out_buf_reserve: grows b; 0, or -1 with b->err ENOMEM. */
