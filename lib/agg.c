@@ -32,7 +32,7 @@ hash(const char *p, size_t n)
 }
 
 /* a table entry (hash.h): the key's hash above its slot + 1 (0: none) */
-#define TENT(h, s)	HASH_ENT(h, (s) + 1)
+#define TENT(h, s)	HASH_ENT(h, (uint64_t)(s) + 1)
 
 static uint64_t
 rnd(struct agg *a)

@@ -16,8 +16,8 @@
  *
  * hash_del is the deletion of the linear-probing tables of lib/agg (keys)
  * and lib/wsrc (sources): 2^k uint64_t entries, each 0 (empty) or
- * HASH_ENT(h, v), a 32-bit hash h in the high half above a value v != 0
- * (an index + 1) in the low half.  An entry's home is h & mask (mask, the
+ * HASH_ENT(h, v), a 32-bit hash h in the high half above a value v, 0 <
+ * v < 2^32 (an index + 1), in the low half.  An entry's home is h & mask (mask, the
  * size - 1, below 2^32); it stands on its probe, the run from its home to
  * it with no empty entry between; lookups compare the hash in the table
  * before they touch what v names.
@@ -84,7 +84,7 @@ hash_words(const void *p, size_t n)
 	return (uint32_t)(h >> 32);
 }
 
-#define HASH_ENT(h, v)	((uint64_t)(uint32_t)(h) << 32 | (uint32_t)(v))
+#define HASH_ENT(h, v)	((uint64_t)(uint32_t)(h) << 32 | (v))
 #define HASH_ENT_H(e)	((uint32_t)((e) >> 32))
 #define HASH_ENT_V(e)	((uint32_t)(e))
 
