@@ -16,11 +16,11 @@
  *
  * hash_del is the deletion of the linear-probing tables of lib/agg (keys)
  * and lib/wsrc (sources): 2^k uint64_t entries, each 0 (empty) or
- * HASH_ENT(h, v), a 32-bit hash h in the high half above a value v, 0 <
- * v < 2^32 (an index + 1), in the low half.  An entry's home is h & mask (mask, the
- * size - 1, below 2^32); it stands on its probe, the run from its home to
- * it with no empty entry between; lookups compare the hash in the table
- * before they touch what v names.
+ * HASH_ENT(h, v), a 32-bit hash h in the high half above a value v in the
+ * low half, 0 < v < 2^32 (an index + 1).  An entry's home is h & mask
+ * (mask, the size - 1, below 2^32); it stands on its probe, the run from
+ * its home to it with no empty entry between; lookups compare the hash in
+ * the table before they touch what v names.
  *
  * HASH_FNV64 is not FNV's published 64-bit offset basis
  * (14695981039346656037) but that number a digit short: it spreads as well,
