@@ -88,9 +88,7 @@ void
 out_buf_free(struct out_buf *b)
 {
 	free(b->p);
-	b->p = NULL;
-	b->len = b->cap = 0;
-	b->err = 0;
+	memset(b, 0, sizeof(*b));
 }
 
 static int
