@@ -31,10 +31,8 @@ hash(const char *p, size_t n)
 	return hash_words(p, n);
 }
 
-/* a table entry: the key's hash above its slot + 1 (0: none) */
-#define TSLOT(e)	((uint32_t)(e))
-#define THASH(e)	((uint32_t)((e) >> 32))
-#define TENT(h, s)	((uint64_t)(h) << 32 | ((uint64_t)(s) + 1))
+/* a table entry (hash.h): the key's hash above its slot + 1 (0: none) */
+#define TENT(h, s)	HASH_ENT(h, (uint64_t)(s) + 1)
 
 static uint64_t
 rnd(struct agg *a)
@@ -105,32 +103,16 @@ tabpos(const struct agg *a, uint32_t s)
 {
 	size_t i = a->keys[s].hash & a->tabmask;
 
-	while (TSLOT(a->tab[i]) != s + 1)
+	while (HASH_ENT_V(a->tab[i]) != s + 1)
 		i = (i + 1) & a->tabmask;
 	return i;
 }
 
-/* take slot s out of the table: backward-shift deletion */
+/* take slot s out of the table */
 static void
 unlink_slot(struct agg *a, uint32_t s)
 {
-	size_t i = tabpos(a, s), j = i, k;
-
-	for (;;) {
-		a->tab[i] = 0;
-		for (;;) {
-			j = (j + 1) & a->tabmask;
-			if (a->tab[j] == 0)
-				return;
-			k = THASH(a->tab[j]) & a->tabmask;
-			/* can the entry at j move to the hole at i? */
-			if (i <= j ? (i < k && k <= j) : (i < k || k <= j))
-				continue;
-			break;
-		}
-		a->tab[i] = a->tab[j];
-		i = j;
-	}
+	hash_del(a->tab, a->tabmask, tabpos(a, s));
 }
 
 static void
@@ -229,10 +211,10 @@ lookup(struct agg *a, const char *key, size_t len, int64_t sec)
 
 	(void)sec;
 	while (a->tab != NULL && a->tab[i] != 0) {
-		if (THASH(a->tab[i]) == h) {
-			k = &a->keys[TSLOT(a->tab[i]) - 1];
+		if (HASH_ENT_H(a->tab[i]) == h) {
+			k = &a->keys[HASH_ENT_V(a->tab[i]) - 1];
 			if (k->len == len && memcmp(k->key, key, len) == 0)
-				return (long)(TSLOT(a->tab[i]) - 1);
+				return (long)(HASH_ENT_V(a->tab[i]) - 1);
 		}
 		i = (i + 1) & a->tabmask;
 	}
@@ -679,7 +661,7 @@ load_key(struct agg *a, uint32_t s)
 	size_t i;
 
 	for (i = k->hash & a->tabmask; a->tab[i] != 0; i = (i + 1) & a->tabmask) {
-		o = &a->keys[TSLOT(a->tab[i]) - 1];
+		o = &a->keys[HASH_ENT_V(a->tab[i]) - 1];
 		if (o->hash == k->hash && o->len == k->len &&
 		    memcmp(o->key, k->key, k->len) == 0)
 			return -1;

@@ -41,7 +41,7 @@ digits(const char *p, size_t n)
  * it is (the server says whether it takes it).
  */
 static int
-ch_time(struct sink_buf *k, const char *p, size_t n)
+ch_time(struct out_buf *k, const char *p, size_t n)
 {
 	char t[19];
 
@@ -52,21 +52,21 @@ ch_time(struct sink_buf *k, const char *p, size_t n)
 	    (n == 20 || (p[19] == '.' && digits(p + 20, n - 21)))) {
 		memcpy(t, p, 19);
 		t[10] = ' ';
-		return sink_put(k, t, 19);
+		return out_buf_add(k, t, 19);
 	}
 	if (n == 10 && digits(p, 4) && p[4] == '-' && digits(p + 5, 2) &&
 	    p[7] == '-' && digits(p + 8, 2)) {
-		if (sink_put(k, p, 10) == -1)
+		if (out_buf_add(k, p, 10) == -1)
 			return -1;
-		return sink_put(k, " 00:00:00", 9);
+		return out_buf_add(k, " 00:00:00", 9);
 	}
-	return sink_put(k, p, n);
+	return out_buf_add(k, p, n);
 }
 
 int
 chfmt_request(const char *name, const char *hdr, size_t hdrlen,
-    const char *rows, size_t len, struct sink_buf *target,
-    struct sink_buf *k)
+    const char *rows, size_t len, struct out_buf *target,
+    struct out_buf *k)
 {
 	static const char hex[] = "0123456789ABCDEF";
 	const char *p, *e, *f, *t, *nl;
@@ -93,7 +93,7 @@ chfmt_request(const char *name, const char *hdr, size_t hdrlen,
 	}
 	n += (size_t)snprintf(q + n, sizeof(q) - n,
 	    ") FORMAT TabSeparatedWithNames");
-	if (sink_grow(target, 16 + 3 * n) == -1)
+	if (out_buf_reserve(target, 16 + 3 * n) == -1)
 		return -1;
 	o = (size_t)sprintf(target->p, "/?query=");
 	for (i = 0; i < n; i++) {
@@ -111,12 +111,13 @@ chfmt_request(const char *name, const char *hdr, size_t hdrlen,
 	target->p[o] = '\0';
 	/* the body: the names, then the records, times made DateTime's */
 	k->len = 0;
-	if (sink_put(k, hdr + 1, hdrlen - 1) == -1 || sink_put(k, "\n", 1) == -1)
+	if (out_buf_add(k, hdr + 1, hdrlen - 1) == -1 ||
+	    out_buf_add(k, "\n", 1) == -1)
 		return -1;
 	tcol = column(hdr, hdrlen, "time");
 	if (tcol < 0)
-		return sink_put(k, rows, len);
-	if (sink_grow(k, k->len + len) == -1)
+		return out_buf_add(k, rows, len);
+	if (out_buf_reserve(k, len) == -1)
 		return -1;
 	for (p = rows, e = rows + len; p < e; p = nl + 1) {
 		nl = memchr(p, '\n', (size_t)(e - p));
@@ -126,15 +127,15 @@ chfmt_request(const char *name, const char *hdr, size_t hdrlen,
 			f = t + 1;
 		}
 		if (f > nl) {
-			if (sink_put(k, p, (size_t)(nl + 1 - p)) == -1)
+			if (out_buf_add(k, p, (size_t)(nl + 1 - p)) == -1)
 				return -1;
 			continue;
 		}
 		if ((t = memchr(f, '\t', (size_t)(nl - f))) == NULL)
 			t = nl;
-		if (sink_put(k, p, (size_t)(f - p)) == -1 ||
+		if (out_buf_add(k, p, (size_t)(f - p)) == -1 ||
 		    ch_time(k, f, (size_t)(t - f)) == -1 ||
-		    sink_put(k, t, (size_t)(nl + 1 - t)) == -1)
+		    out_buf_add(k, t, (size_t)(nl + 1 - t)) == -1)
 			return -1;
 	}
 	return 0;

@@ -39,8 +39,8 @@ enum { CHFMT_TOOK, CHFMT_CONTENT, CHFMT_DOWN };
  * rewritten from its start.  0, -1 ENOMEM.
  */
 int chfmt_request(const char *name, const char *hdr, size_t hdrlen,
-    const char *rows, size_t len, struct sink_buf *target,
-    struct sink_buf *body);
+    const char *rows, size_t len, struct out_buf *target,
+    struct out_buf *body);
 /* ClickHouse's answer: CHFMT_*, why (wlen bytes) filled but for TOOK. */
 int chfmt_answer(int status, const char *abody, size_t blen, char *why,
     size_t wlen);

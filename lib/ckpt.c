@@ -20,33 +20,16 @@ static const char *const kinds[] = { "udp", "tcp", "syslog", "text" };
 
 /* --- encoding --- */
 
-/* room for n more bytes; NULL (and b->err) when there is none */
+/* room for n more bytes, taken; NULL (and b's err) when there is none */
 static unsigned char *
 room(struct ckpt_buf *b, size_t n)
 {
 	unsigned char *p;
-	size_t cap;
 
-	if (b->err)
+	if (b->o.err || out_buf_reserve(&b->o, n) == -1)
 		return NULL;
-	if (b->cap - b->len < n) {
-		cap = b->cap ? b->cap : 65536;
-		while (cap - b->len < n) {
-			if (cap > SIZE_MAX / 2) {
-				b->err = ENOMEM;
-				return NULL;
-			}
-			cap *= 2;
-		}
-		if ((p = realloc(b->p, cap)) == NULL) {
-			b->err = ENOMEM;
-			return NULL;
-		}
-		b->p = p;
-		b->cap = cap;
-	}
-	p = b->p + b->len;
-	b->len += n;
+	p = (unsigned char *)b->o.p + b->o.len;
+	b->o.len += n;
 	return p;
 }
 
@@ -73,7 +56,7 @@ ckpt_put_str(struct ckpt_buf *b, const void *s, size_t n)
 	unsigned char *p;
 
 	if (n > UINT32_MAX) {
-		b->err = ENOMEM;
+		b->o.err = ENOMEM;
 		return;
 	}
 	ckpt_put_u32(b, (uint32_t)n);
@@ -84,8 +67,7 @@ ckpt_put_str(struct ckpt_buf *b, const void *s, size_t n)
 void
 ckpt_buf_free(struct ckpt_buf *b)
 {
-	free(b->p);
-	memset(b, 0, sizeof(*b));
+	out_buf_free(&b->o);
 }
 
 /* --- decoding --- */
@@ -224,7 +206,7 @@ begin(struct ckpt_buf *b, uint32_t type)
 	size_t at;
 
 	ckpt_put_u32(b, type);
-	at = b->len;
+	at = b->o.len;
 	ckpt_put_u64(b, 0);
 	return at;
 }
@@ -232,8 +214,8 @@ begin(struct ckpt_buf *b, uint32_t type)
 static void
 end(struct ckpt_buf *b, size_t at)
 {
-	if (!b->err)
-		le64(b->p + at, b->len - at - 8);
+	if (!b->o.err)
+		le64((unsigned char *)b->o.p + at, b->o.len - at - 8);
 }
 
 static void
@@ -254,10 +236,10 @@ ckpt_encode(struct ckpt_buf *b, const struct ckpt_opts *o,
 	size_t at, i;
 	int j, p;
 
-	b->len = 0;
-	b->err = 0;
+	b->o.len = 0;
+	b->o.err = 0;
 	if (room(b, 8) != NULL)
-		memcpy(b->p, MAGIC, 8);
+		memcpy(b->o.p, MAGIC, 8);
 	ckpt_put_u32(b, CKPT_VERSION);
 	ckpt_put_u32(b, 0);
 	ckpt_put_u64(b, 0);		/* length and checksum: ckpt_seal */
@@ -365,11 +347,11 @@ ckpt_encode(struct ckpt_buf *b, const struct ckpt_opts *o,
 	agg_save_cum(a[0], b);
 	end(b, at);
 
-	if (b->err) {
-		errno = b->err;
+	if (b->o.err) {
+		errno = b->o.err;
 		return -1;
 	}
-	ckpt_seal(b->p, b->len);
+	ckpt_seal((unsigned char *)b->o.p, b->o.len);
 	return 0;
 }
 
@@ -379,7 +361,7 @@ ckpt_save(const char *file, struct ckpt_buf *b, const struct ckpt_opts *o,
 {
 	if (ckpt_encode(b, o, a, c) == -1)
 		return -1;
-	return out_save_file(file, b->p, b->len, 0600);
+	return out_save_file(file, b->o.p, b->o.len, 0600);
 }
 
 /* --- loading --- */

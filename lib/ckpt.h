@@ -72,6 +72,7 @@
 #include "agg.h"
 #include "alert.h"
 #include "origin.h"
+#include "out.h"
 
 #define CKPT_VERSION	4
 #define CKPT_MAXPANELS	16	/* panels (-k) at most */
@@ -90,12 +91,14 @@ enum {
 	CKPT_NSECT2 = CKPT_ORIGINS	/* in a file of version 2 */
 };
 
-/* --- encoding: a growing buffer; an allocation failure sticks in err --- */
+/*
+ * --- encoding: into a growing buffer (struct out_buf, lib/out.h); once a
+ * put failed (ENOMEM in o.err) every later put is dropped, so what was
+ * encoded is never taken for whole ---
+ */
 
 struct ckpt_buf {
-	unsigned char *p;
-	size_t len, cap;
-	int err;		/* ENOMEM once a put failed: the rest is dropped */
+	struct out_buf o;	/* o.p[0..o.len): what was encoded */
 };
 
 void ckpt_put_u8(struct ckpt_buf *b, unsigned v);

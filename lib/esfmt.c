@@ -12,38 +12,38 @@
 
 /* value p (n bytes, COPY escaping undone) as a JSON string, as rec_put_json */
 static int
-es_str(struct sink_buf *k, const unsigned char *p, size_t n)
+es_str(struct out_buf *k, const unsigned char *p, size_t n)
 {
 	static const char hex[] = "0123456789abcdef";
 	char e[6];
 	size_t i, u = 0;	/* a valid UTF-8 sequence's length */
 
-	if (sink_put(k, "\"", 1) == -1)
+	if (out_buf_add(k, "\"", 1) == -1)
 		return -1;
 	for (i = 0; i < n; i++) {
 		if (p[i] == '"' || p[i] == '\\') {
 			e[0] = '\\';
 			e[1] = (char)p[i];
-			if (sink_put(k, e, 2) == -1)
+			if (out_buf_add(k, e, 2) == -1)
 				return -1;
 		} else if (p[i] == '\t') {
-			if (sink_put(k, "\\t", 2) == -1)
+			if (out_buf_add(k, "\\t", 2) == -1)
 				return -1;
 		} else if (p[i] < 0x20 || p[i] == 0x7f || (p[i] >= 0x80 &&
 		    (u = rec_utf8_len(p + i, n - i)) == 0)) {
 			memcpy(e, "\\\\x", 3);
 			e[3] = hex[p[i] >> 4];
 			e[4] = hex[p[i] & 15];
-			if (sink_put(k, e, 5) == -1)
+			if (out_buf_add(k, e, 5) == -1)
 				return -1;
 		} else if (p[i] >= 0x80) {
-			if (sink_put(k, p + i, u) == -1)
+			if (out_buf_add(k, p + i, u) == -1)
 				return -1;
 			i += u - 1;
-		} else if (sink_put(k, p + i, 1) == -1)
+		} else if (out_buf_add(k, p + i, 1) == -1)
 			return -1;
 	}
-	return sink_put(k, "\"", 1);
+	return out_buf_add(k, "\"", 1);
 }
 
 static int
@@ -64,17 +64,18 @@ es_number(const char *p, size_t n)
 
 int
 esfmt_request(const char *name, const char *head, size_t hdrlen,
-    const char *rows, size_t len, struct sink_buf *target,
-    struct sink_buf *k)
+    const char *rows, size_t len, struct out_buf *target,
+    struct out_buf *k)
 {
-	char *names[REC_MAXF], *f[REC_MAXF], hdr[64 * 1024], *row = NULL;
-	size_t nlen[REC_MAXF], flen[REC_MAXF], i, cap = 0;
+	char *names[REC_MAXF], *f[REC_MAXF], hdr[64 * 1024];
+	size_t nlen[REC_MAXF], flen[REC_MAXF], i;
+	struct out_buf row = { 0 };
 	const char *p, *e, *nl;
 	int nn, nf, c, ocol = -1, tcol = -1, first;
 	long v;
 
 	k->len = 0;
-	if (sink_grow(target, 16) == -1)
+	if (out_buf_reserve(target, 16) == -1)
 		return -1;
 	strcpy(target->p, "/_bulk");
 	if (hdrlen > sizeof(hdr))
@@ -92,34 +93,31 @@ esfmt_request(const char *name, const char *head, size_t hdrlen,
 	}
 	for (p = rows, e = rows + len; p < e; p = nl + 1) {
 		nl = memchr(p, '\n', (size_t)(e - p));
-		if ((size_t)(nl - p) + 1 > cap) {
-			char *r;
-
-			cap = (size_t)(nl - p) + 1;
-			if ((r = realloc(row, cap)) == NULL)
-				goto fail;
-			row = r;
-		}
-		memcpy(row, p, (size_t)(nl - p));
-		nf = rec_split(row, (size_t)(nl - p), f, flen, REC_MAXF);
+		row.len = 0;
+		if (out_buf_reserve(&row, (size_t)(nl - p) + 1) == -1)
+			goto fail;
+		memcpy(row.p, p, (size_t)(nl - p));
+		nf = rec_split(row.p, (size_t)(nl - p), f, flen, REC_MAXF);
 		if (nf > nn)
 			nf = nn;
-		if (sink_put(k, "{\"create\":{\"_index\":\"", 21) == -1 ||
-		    sink_put(k, name, strlen(name)) == -1 || sink_put(k, "\"", 1) == -1)
+		if (out_buf_add(k, "{\"create\":{\"_index\":\"", 21) == -1 ||
+		    out_buf_add(k, name, strlen(name)) == -1 ||
+		    out_buf_add(k, "\"", 1) == -1)
 			goto fail;
 		if (ocol >= 0 && ocol < nf && flen[ocol] > 0 &&
 		    flen[ocol] < 80 && strspn(f[ocol], "0123456789abcdef:") >=
 		    flen[ocol]) {
-			if (sink_put(k, ",\"_id\":\"", 8) == -1 ||
-			    sink_put(k, f[ocol], flen[ocol]) == -1 || sink_put(k, "\"", 1) == -1)
+			if (out_buf_add(k, ",\"_id\":\"", 8) == -1 ||
+			    out_buf_add(k, f[ocol], flen[ocol]) == -1 ||
+			    out_buf_add(k, "\"", 1) == -1)
 				goto fail;
 		}
-		if (sink_put(k, "}}\n{", 4) == -1)
+		if (out_buf_add(k, "}}\n{", 4) == -1)
 			goto fail;
 		first = 1;
 		if (tcol >= 0 && tcol < nf && !(flen[tcol] == 2 &&
 		    memcmp(f[tcol], "\\N", 2) == 0)) {
-			if (sink_put(k, "\"@timestamp\":", 13) == -1 ||
+			if (out_buf_add(k, "\"@timestamp\":", 13) == -1 ||
 			    es_str(k, (unsigned char *)f[tcol], flen[tcol]) == -1)
 				goto fail;
 			first = 0;
@@ -127,27 +125,27 @@ esfmt_request(const char *name, const char *head, size_t hdrlen,
 		for (c = 0; c < nf; c++) {
 			if ((v = rec_unescape(f[c], flen[c])) < 0)
 				continue;	/* absent: left out */
-			if ((!first && sink_put(k, ",", 1) == -1) ||
+			if ((!first && out_buf_add(k, ",", 1) == -1) ||
 			    es_str(k, (unsigned char *)names[c], nlen[c]) == -1 ||
-			    sink_put(k, ":", 1) == -1)
+			    out_buf_add(k, ":", 1) == -1)
 				goto fail;
 			first = 0;
 			i = (size_t)v;
 			if ((strcmp(names[c], "status") == 0 || strcmp(names[c],
 			    "bytes") == 0 || strcmp(names[c], "duration") == 0) &&
 			    es_number(f[c], i)) {
-				if (sink_put(k, f[c], i) == -1)
+				if (out_buf_add(k, f[c], i) == -1)
 					goto fail;
 			} else if (es_str(k, (unsigned char *)f[c], i) == -1)
 				goto fail;
 		}
-		if (sink_put(k, "}\n", 2) == -1)
+		if (out_buf_add(k, "}\n", 2) == -1)
 			goto fail;
 	}
-	free(row);
+	out_buf_free(&row);
 	return 0;
 fail:
-	free(row);
+	out_buf_free(&row);
 	return -1;
 }
 

@@ -39,8 +39,8 @@ enum { ESFMT_CONTENT = 1, ESFMT_DOWN };
 
 /* The _bulk request for rows[0..len) under hdr into index name; 0, -1. */
 int esfmt_request(const char *name, const char *hdr, size_t hdrlen,
-    const char *rows, size_t len, struct sink_buf *target,
-    struct sink_buf *body);
+    const char *rows, size_t len, struct out_buf *target,
+    struct out_buf *body);
 /* An answer that is not 200: ESFMT_*, why filled. */
 int esfmt_status(int status, const char *abody, size_t blen, char *why,
     size_t wlen);

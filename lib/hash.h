@@ -14,6 +14,14 @@
  * written down, which keeps FNV-1a.  Well spread in all 32 bits it
  * returns, no defence against input chosen to collide either.
  *
+ * hash_del is the deletion of the linear-probing tables of lib/agg (keys)
+ * and lib/wsrc (sources): 2^k uint64_t entries, each 0 (empty) or
+ * HASH_ENT(h, v), a 32-bit hash h in the high half above a value v in the
+ * low half, 0 < v < 2^32 (an index + 1).  An entry's home is h & mask
+ * (mask, the size - 1, below 2^32); it stands on its probe, the run from
+ * its home to it with no empty entry between; lookups compare the hash in
+ * the table before they touch what v names.
+ *
  * HASH_FNV64 is not FNV's published 64-bit offset basis
  * (14695981039346656037) but that number a digit short: it spreads as well,
  * and the state and checkpoint files already written hold hashes made with
@@ -74,6 +82,39 @@ hash_words(const void *p, size_t n)
 	h ^= h >> 32;
 	h *= 0x9e3779b97f4a7c15ULL;
 	return (uint32_t)(h >> 32);
+}
+
+#define HASH_ENT(h, v)	((uint64_t)(uint32_t)(h) << 32 | (v))
+#define HASH_ENT_H(e)	((uint32_t)((e) >> 32))
+#define HASH_ENT_V(e)	((uint32_t)(e))
+
+/*
+ * Take the entry at i of tab (mask + 1 entries) out, by backward shift:
+ * each later entry of the cluster that may stand at the hole (its home is
+ * not between the hole and it) moves there, the hole moving on to where it
+ * was, until an empty entry ends the cluster.  No tombstones: no probe
+ * ever passes a hole, and no entry moves before its home.
+ */
+static inline void
+hash_del(uint64_t *tab, size_t mask, size_t i)
+{
+	size_t j = i, k;
+
+	for (;;) {
+		tab[i] = 0;
+		for (;;) {
+			j = (j + 1) & mask;
+			if (tab[j] == 0)
+				return;
+			k = HASH_ENT_H(tab[j]) & mask;
+			/* can the entry at j move to the hole at i? */
+			if (i <= j ? (i < k && k <= j) : (i < k || k <= j))
+				continue;
+			break;
+		}
+		tab[i] = tab[j];
+		i = j;
+	}
 }
 
 #endif

@@ -8,43 +8,12 @@
 #include "rec.h"
 
 int
-inert_reserve(struct inert_buf *b, size_t n)
+inert_append(struct out_buf *b, const char *p, size_t n)
 {
-	size_t cap;
-	char *p;
-
-	if (b->len + n <= b->cap)
-		return 0;
-	cap = b->cap ? b->cap : 256;
-	while (cap < b->len + n)
-		cap *= 2;
-	if ((p = realloc(b->p, cap)) == NULL) {
-		b->nomem = 1;
+	if (out_buf_reserve(b, n + 1) == -1 || out_buf_add(b, p, n) == -1)
 		return -1;
-	}
-	b->p = p;
-	b->cap = cap;
-	return 0;
-}
-
-int
-inert_append(struct inert_buf *b, const char *p, size_t n)
-{
-	if (inert_reserve(b, n + 1) == -1)
-		return -1;
-	if (n > 0)
-		memcpy(b->p + b->len, p, n);
-	b->len += n;
 	b->p[b->len] = '\0';
 	return 0;
-}
-
-void
-inert_free(struct inert_buf *b)
-{
-	free(b->p);
-	b->p = NULL;
-	b->len = b->cap = 0;
 }
 
 int
@@ -79,7 +48,7 @@ invisible(wchar_t c)
  * ellipsis.  Returns the columns appended.
  */
 int
-inert_clean(struct inert_buf *b, const char *p, size_t len, int max, int utf8)
+inert_clean(struct out_buf *b, const char *p, size_t len, int max, int utf8)
 {
 	mbstate_t st;
 	wchar_t wc;
@@ -92,7 +61,7 @@ inert_clean(struct inert_buf *b, const char *p, size_t len, int max, int utf8)
 	if (max == 0)
 		return 0;
 	memset(&st, 0, sizeof(st));
-	if (inert_reserve(b, len + 8) == -1)
+	if (out_buf_reserve(b, len + 8) == -1)
 		return -1;
 	while (i < len) {
 		c = (unsigned char)p[i];
@@ -144,7 +113,7 @@ inert_clean(struct inert_buf *b, const char *p, size_t len, int max, int utf8)
 }
 
 int
-inert_unescape(struct inert_buf *b, const char *p, size_t n)
+inert_unescape(struct out_buf *b, const char *p, size_t n)
 {
 	long v;
 
@@ -157,7 +126,7 @@ inert_unescape(struct inert_buf *b, const char *p, size_t n)
 }
 
 int
-inert_key(struct inert_buf *b, const char *k, size_t n)
+inert_key(struct out_buf *b, const char *k, size_t n)
 {
 	const char *e = k + n, *tab;
 	size_t start;

@@ -1,6 +1,6 @@
 /*
- * inert: text from a log made harmless for a terminal (omph-top), and the
- * growable byte buffer it is written into.
+ * inert: text from a log made harmless for a terminal (omph-top), written
+ * into a growable byte buffer (struct out_buf, lib/out.h).
  *
  * Every byte read from a snapshot is shown as text: nothing of it may reach
  * the terminal as a command or break the layout.  The rules, case by case:
@@ -18,43 +18,34 @@
  * lib/rec.h) of a value or a key as written, so that what is then cleaned
  * is the text itself; a value whose escapes are malformed is kept as is.
  *
- * Memory: a buffer grows by doubling; when an allocation fails the buffer
- * keeps what it had, its nomem is set (sticky until the caller clears it),
- * and the function returns -1.  p may then be NULL with len 0.  Nothing here
- * prints or exits.
+ * Memory: when an allocation fails the buffer keeps what it had, its err
+ * is set (sticky until the caller clears it), and the function returns -1.
+ * p may then be NULL with len 0.  Nothing here prints or exits.
  */
 #ifndef INERT_H
 #define INERT_H
 
 #include <stddef.h>
 
-struct inert_buf {
-	char *p;
-	size_t len, cap;
-	int nomem;		/* an allocation failed */
-};
+#include "out.h"
 
-/* room for n more bytes; 0, or -1 (nomem set) */
-int inert_reserve(struct inert_buf *b, size_t n);
 /* append p[0..n) (a NUL kept after it, not counted); 0 or -1 */
-int inert_append(struct inert_buf *b, const char *p, size_t n);
-/* free what b holds; b is then empty */
-void inert_free(struct inert_buf *b);
+int inert_append(struct out_buf *b, const char *p, size_t n);
 
 /*
  * Append p[0..len) made inert to b, in at most max columns (max < 0: no
  * limit; 0: nothing); returns the columns appended, -1 when memory ran out.
  */
-int inert_clean(struct inert_buf *b, const char *p, size_t len, int max,
+int inert_clean(struct out_buf *b, const char *p, size_t len, int max,
     int utf8);
 /* b := the value p[0..n) unescaped (\N stays "\N"); 0 or -1 */
-int inert_unescape(struct inert_buf *b, const char *p, size_t n);
+int inert_unescape(struct out_buf *b, const char *p, size_t n);
 /*
  * b := the key k[0..n) (escaped fields, TAB-joined) as text: each field
  * unescaped, the fields joined by ' '; the site's key ("*" in every field)
  * as "*"; 0 or -1.
  */
-int inert_key(struct inert_buf *b, const char *k, size_t n);
+int inert_key(struct out_buf *b, const char *k, size_t n);
 /* 1 when the key k[0..n) is the site's: every field "*" */
 int inert_is_site(const char *k, size_t n);
 

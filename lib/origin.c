@@ -397,7 +397,7 @@ orig_save(const struct orig *o, struct ckpt_buf *b)
 		return;
 	}
 	if ((num_of = calloc(o->shi + 1, sizeof(*num_of))) == NULL) {
-		b->err = ENOMEM;
+		b->o.err = ENOMEM;
 		return;
 	}
 	ckpt_put_u32(b, o->ns);

@@ -50,24 +50,57 @@ out_free(struct out *o)
 	o->memlen = o->memcap = 0;
 }
 
+/*
+ * *p of *cap bytes, len of them used, grown for n more (out_buf's rule);
+ * 0, or -1 (ENOMEM) with *p and *cap as they were.
+ */
+static int
+grow(char **p, size_t *cap, size_t len, size_t n)
+{
+	size_t c;
+	char *q;
+
+	if (n > SIZE_MAX - len)
+		return -1;
+	c = *cap > SIZE_MAX / 2 ? SIZE_MAX : *cap * 2;
+	if (c < OUT_BUF_MIN)
+		c = OUT_BUF_MIN;
+	if (c < len + n)
+		c = len + n;
+	if ((q = realloc(*p, c)) == NULL)
+		return -1;
+	*p = q;
+	*cap = c;
+	return 0;
+}
+
+int
+out_buf_grow(struct out_buf *b, size_t n)
+{
+	if (grow(&b->p, &b->cap, b->len, n) == -1) {
+		b->err = ENOMEM;
+		return -1;
+	}
+	return 0;
+}
+
+void
+out_buf_free(struct out_buf *b)
+{
+	free(b->p);
+	memset(b, 0, sizeof(*b));
+}
+
 static int
 write_all(struct out *o, const char *p, size_t n)
 {
 	ssize_t w;
 
 	if (o->fd == OUT_MEM) {
-		if (o->memlen + n > o->memcap) {
-			size_t cap = o->memcap ? o->memcap : 4096;
-			char *m;
-
-			while (cap < o->memlen + n)
-				cap *= 2;
-			if ((m = realloc(o->mem, cap)) == NULL) {
-				o->err = ENOMEM;
-				return -1;
-			}
-			o->mem = m;
-			o->memcap = cap;
+		if (o->memcap - o->memlen < n &&
+		    grow(&o->mem, &o->memcap, o->memlen, n) == -1) {
+			o->err = ENOMEM;
+			return -1;
 		}
 		memcpy(o->mem + o->memlen, p, n);
 		o->memlen += n;

@@ -7,6 +7,23 @@
  * single line reaches the next stage at once.  Nothing here prints or exits:
  * a failed write sets o->err (an errno value) and every later call is a no-op
  * returning -1, so a caller may check once, at flush time.
+ *
+ * out_buf: a growable byte buffer in memory, for what is built whole
+ * before it is written, sent or kept (a request's body, a checkpoint, text
+ * for the terminal, a snapshot's arena).  The rules, case by case:
+ *  - p[0..len) are the bytes, cap bytes allocated; p is NULL while cap is
+ *    0, so a zeroed struct is an empty buffer.  len is the caller's to set
+ *    within [0, cap] (len = 0 empties the buffer and keeps its memory).
+ *  - growth: out_buf_reserve makes room for n more bytes, at least doubling
+ *    cap (OUT_BUF_MIN at first) or, when more is asked, exactly len + n;
+ *    so a first reserve of n gets n, and appending costs O(1) amortized.
+ *    p may move at any reserve: keep offsets, never pointers, across one.
+ *  - memory: a reserve that cannot grow (realloc failed, or len + n does
+ *    not fit a size_t) returns -1 and sets err to ENOMEM, the buffer left
+ *    as it was.  err then sticks until the caller clears it, but does not
+ *    stop later reserves from trying: a caller that wants the rest dropped
+ *    once one failed (lib/ckpt) checks err before each.
+ *  - out_buf_free frees p and leaves an empty buffer (err cleared).
  */
 #ifndef OUT_H
 #define OUT_H
@@ -28,6 +45,19 @@ struct out {
 };
 
 #define OUT_MEM (-2)
+
+#define OUT_BUF_MIN 256
+
+struct out_buf {
+	char *p;
+	size_t len, cap;
+	int err;		/* ENOMEM once a reserve failed, until cleared */
+};
+
+/* Slow path of out_buf_reserve: grows b; 0, or -1 with b->err ENOMEM. */
+int out_buf_grow(struct out_buf *b, size_t n);
+/* Free what b holds: b is then empty, its err 0. */
+void out_buf_free(struct out_buf *b);
 
 /* Set up o to write to fd (a pipe is grown to OUT_BUFSZ when allowed).
  * o is caller-owned (it is large: allocate it). */
@@ -120,6 +150,25 @@ static inline int
 out_puts(struct out *o, const char *s)
 {
 	return out_write(o, s, strlen(s));
+}
+
+/* Room for n more bytes at p + len: 0, or -1 (err ENOMEM, b unchanged). */
+static inline int
+out_buf_reserve(struct out_buf *b, size_t n)
+{
+	return b->cap - b->len >= n ? 0 : out_buf_grow(b, n);
+}
+
+/* Append p[0..n) (n may be 0, p then unused): 0, or -1 as out_buf_reserve. */
+static inline int
+out_buf_add(struct out_buf *b, const void *p, size_t n)
+{
+	if (out_buf_reserve(b, n) == -1)
+		return -1;
+	if (n > 0)
+		memcpy(b->p + b->len, p, n);
+	b->len += n;
+	return 0;
 }
 
 #endif

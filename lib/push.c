@@ -13,6 +13,7 @@
 #include "alert.h"
 #include "hcli.h"
 #include "net.h"
+#include "out.h"
 #include "push.h"
 #include "tm.h"
 
@@ -21,8 +22,7 @@ enum { P_TSDB = 1, P_INFLUX };
 #define ANSWERMAX 4096		/* of an Influx answer's body, kept */
 
 struct chunk {
-	char *b;
-	size_t len, cap;
+	struct out_buf b;		/* LF-ended lines; cap set when made */
 	uint64_t lines;
 };
 
@@ -43,8 +43,7 @@ struct push {
 	struct hcli c;			/* Influx */
 	double next_try, backoff;
 	/* a row's tags and line, built here */
-	char *tags, *line;
-	size_t tagslen, tagscap, linecap;
+	struct out_buf tags, line;
 	/* counts */
 	uint64_t lines, sent, dropped, refused, connects, untold;
 	int away;
@@ -158,11 +157,11 @@ push_free(struct push *p)
 	if (p->kind == P_INFLUX)
 		hcli_free(&p->c);
 	for (i = 0; i < p->nq; i++) {
-		free(p->q[i]->b);
+		out_buf_free(&p->q[i]->b);
 		free(p->q[i]);
 	}
-	free(p->tags);
-	free(p->line);
+	out_buf_free(&p->tags);
+	out_buf_free(&p->line);
 	free(p);
 }
 
@@ -174,8 +173,8 @@ pop(struct push *p)
 {
 	struct chunk *c = p->q[0];
 
-	p->held -= c->len;
-	free(c->b);
+	p->held -= c->b.len;
+	out_buf_free(&c->b);
 	free(c);
 	p->nq--;
 	memmove(p->q, p->q + 1, (size_t)p->nq * sizeof(p->q[0]));
@@ -195,8 +194,8 @@ drop_oldest(struct push *p)
 	c = p->q[i];
 	p->dropped += c->lines;
 	p->untold += c->lines;
-	p->held -= c->len;
-	free(c->b);
+	p->held -= c->b.len;
+	out_buf_free(&c->b);
 	free(c);
 	p->nq--;
 	memmove(p->q + i, p->q + i + 1, (size_t)(p->nq - i) * sizeof(p->q[0]));
@@ -219,23 +218,22 @@ enqueue(struct push *p, const char *s, size_t n)
 		return 0;
 	}
 	/* q[0] being posted stays as it is (its body is hcli's) */
-	if (c == NULL || c->len + n > c->cap || (p->nq == 1 && p->busy)) {
+	if (c == NULL || c->b.cap - c->b.len < n || (p->nq == 1 && p->busy)) {
 		if ((size_t)p->nq == sizeof(p->q) / sizeof(p->q[0])) {
 			p->dropped++;
 			p->untold++;
 			return 0;
 		}
+		/* a first reserve gets what it asks: cap bytes */
 		cap = n > PUSH_CHUNK ? n : PUSH_CHUNK;
 		if ((c = calloc(1, sizeof(*c))) == NULL ||
-		    (c->b = malloc(cap)) == NULL) {
+		    out_buf_reserve(&c->b, cap) == -1) {
 			free(c);
 			return -1;
 		}
-		c->cap = cap;
 		p->q[p->nq++] = c;
 	}
-	memcpy(c->b + c->len, s, n);
-	c->len += n;
+	(void)out_buf_add(&c->b, s, n);		/* within its room: no growth */
 	c->lines++;
 	p->held += n;
 	p->lines++;
@@ -243,20 +241,6 @@ enqueue(struct push *p, const char *s, size_t n)
 }
 
 /* --- the lines --- */
-
-static int
-grow(char **b, size_t *cap, size_t need)
-{
-	char *n;
-
-	if (need <= *cap)
-		return 0;
-	if ((n = realloc(*b, need)) == NULL)
-		return -1;
-	*b = n;
-	*cap = need;
-	return 0;
-}
 
 static int
 tsdb_ok(unsigned char ch)
@@ -314,10 +298,10 @@ tag(struct push *p, const char *name, size_t nlen, const char *v,
 
 	if (nlen > PUSH_NAMEMAX)
 		nlen = PUSH_NAMEMAX;
-	if (grow(&p->tags, &p->tagscap, p->tagslen + 1 + 3 * nlen + 1 +
-	    3 * PUSH_TAGMAX + 4) == -1)
+	if (out_buf_reserve(&p->tags, 1 + 3 * nlen + 1 + 3 * PUSH_TAGMAX +
+	    4) == -1)
 		return -1;
-	d = p->tags + p->tagslen;
+	d = p->tags.p + p->tags.len;
 	*d++ = p->kind == P_TSDB ? ' ' : ',';
 	for (i = 0; i < nlen; i++)
 		d += esc(p, (unsigned char)name[i], d);
@@ -344,7 +328,7 @@ tag(struct push *p, const char *name, size_t nlen, const char *v,
 			d += esc(p, ch, d);
 		}
 	}
-	p->tagslen = (size_t)(d - p->tags);
+	p->tags.len = (size_t)(d - p->tags.p);
 	return 0;
 }
 
@@ -379,7 +363,7 @@ push_row(struct push *p, int64_t at, const char *panel,
 	int k, m, first;
 
 	/* the tags */
-	p->tagslen = 0;
+	p->tags.len = 0;
 	if (tag(p, "panel", 5, panel, strlen(panel), 0) == -1)
 		return -1;
 	if (key == NULL) {
@@ -402,8 +386,8 @@ push_row(struct push *p, int64_t at, const char *panel,
 			f = t < e ? t + 1 : e;
 		}
 	/* the lines: room for every metric's line, or the one Influx line */
-	len = p->tagslen + sizeof(metrics) / sizeof(metrics[0]) * 64 + 64;
-	if (grow(&p->line, &p->linecap, len) == -1)
+	len = p->tags.len + sizeof(metrics) / sizeof(metrics[0]) * 64 + 64;
+	if (out_buf_reserve(&p->line, len) == -1)
 		return -1;
 	if (p->kind == P_TSDB) {
 		for (i = 0; i < sizeof(metrics) / sizeof(metrics[0]); i++) {
@@ -411,36 +395,36 @@ push_row(struct push *p, int64_t at, const char *panel,
 			if (!present[m] || !isfinite(v[m]))
 				continue;
 			num(nb, sizeof(nb), m, v[m]);
-			n = (size_t)snprintf(p->line, p->linecap,
+			n = (size_t)snprintf(p->line.p, p->line.cap,
 			    "put omph.%s %lld %s", alert_metric_names[m],
 			    (long long)at, nb);
-			memcpy(p->line + n, p->tags, p->tagslen);
-			n += p->tagslen;
-			p->line[n++] = '\n';
-			if (enqueue(p, p->line, n) == -1)
+			memcpy(p->line.p + n, p->tags.p, p->tags.len);
+			n += p->tags.len;
+			p->line.p[n++] = '\n';
+			if (enqueue(p, p->line.p, n) == -1)
 				return -1;
 		}
 		return 0;
 	}
-	memcpy(p->line, "omph", 4);
-	memcpy(p->line + 4, p->tags, p->tagslen);
-	n = 4 + p->tagslen;
+	memcpy(p->line.p, "omph", 4);
+	memcpy(p->line.p + 4, p->tags.p, p->tags.len);
+	n = 4 + p->tags.len;
 	first = 1;
 	for (i = 0; i < sizeof(metrics) / sizeof(metrics[0]); i++) {
 		m = metrics[i];
 		if (!present[m] || !isfinite(v[m]))
 			continue;
 		num(nb, sizeof(nb), m, v[m]);
-		n += (size_t)snprintf(p->line + n, p->linecap - n, "%c%s=%s%s",
-		    first ? ' ' : ',', alert_metric_names[m], nb,
+		n += (size_t)snprintf(p->line.p + n, p->line.cap - n,
+		    "%c%s=%s%s", first ? ' ' : ',', alert_metric_names[m], nb,
 		    integral(m) ? "i" : "");
 		first = 0;
 	}
 	if (first)
 		return 0;		/* no value at all */
-	n += (size_t)snprintf(p->line + n, p->linecap - n, " %lld\n",
+	n += (size_t)snprintf(p->line.p + n, p->line.cap - n, " %lld\n",
 	    (long long)at);
-	return enqueue(p, p->line, n);
+	return enqueue(p, p->line.p, n);
 }
 
 /* --- OpenTSDB: lines down a TCP connection --- */
@@ -457,7 +441,7 @@ tsdb_broken(struct push *p, const char *why, int e)
 		snprintf(buf, sizeof(buf), "%.250s", why);
 	tsdb_close(p);
 	if (p->nq > 0)
-		while (p->off > 0 && p->q[0]->b[p->off - 1] != '\n')
+		while (p->off > 0 && p->q[0]->b.p[p->off - 1] != '\n')
 			p->off--;
 	away(p, buf);
 }
@@ -514,12 +498,12 @@ tsdb_event(struct push *p, short revents)
 	}
 	while (p->nq > 0) {
 		c = p->q[0];
-		if (p->off == c->len) {
+		if (p->off == c->b.len) {
 			p->sent += c->lines;
 			pop(p);
 			continue;
 		}
-		r = write(p->fd, c->b + p->off, c->len - p->off);
+		r = write(p->fd, c->b.p + p->off, c->b.len - p->off);
 		if (r == -1) {
 			if (errno == EAGAIN || errno == EINTR)
 				break;
@@ -580,7 +564,7 @@ influx_event(struct push *p, short revents)
 	if (p->busy || p->nq == 0 || tm_mono() < p->next_try)
 		return;
 	if (hcli_start(&p->c, "POST", p->target, "text/plain; charset=utf-8",
-	    p->q[0]->b, p->q[0]->len) == -1)
+	    p->q[0]->b.p, p->q[0]->b.len) == -1)
 		return;			/* ENOMEM: tried again next turn */
 	p->busy = 1;
 	if (hcli_state(&p->c) != HCLI_BUSY)

@@ -25,7 +25,7 @@ batch_free(struct sink_batch *b)
 	if (b == NULL)
 		return;
 	free(b->hdr);
-	free(b->rows);
+	out_buf_free(&b->rows);
 	free(b);
 }
 
@@ -48,21 +48,10 @@ batch_new(const char *hdr, size_t hdrlen)
 static int
 batch_add(struct sink_batch *b, const char *p, size_t len)
 {
-	size_t cap;
-	char *r;
-
-	if (b->len + len + 1 > b->cap) {
-		cap = b->cap ? b->cap : 64 * 1024;
-		while (cap < b->len + len + 1)
-			cap *= 2;
-		if ((r = realloc(b->rows, cap)) == NULL)
-			return -1;
-		b->rows = r;
-		b->cap = cap;
-	}
-	memcpy(b->rows + b->len, p, len);
-	b->rows[b->len + len] = '\n';
-	b->len += len + 1;
+	if (out_buf_reserve(&b->rows, len + 1) == -1 ||
+	    out_buf_add(&b->rows, p, len) == -1)
+		return -1;
+	b->rows.p[b->rows.len++] = '\n';
 	b->nrows++;
 	return 0;
 }
@@ -90,7 +79,7 @@ q_insert(struct sink *k, size_t i, struct sink_batch *b)
 static void
 q_drop_first(struct sink *k)
 {
-	k->held -= k->q[0]->len;
+	k->held -= k->q[0]->rows.len;
 	batch_free(k->q[0]);
 	memmove(k->q, k->q + 1, (k->nq - 1) * sizeof(*k->q));
 	k->nq--;
@@ -200,8 +189,8 @@ sink_free(struct sink *k)
 		q_drop_first(k);
 	free(k->q);
 	batch_free(k->again);
-	free(k->body.p);
-	free(k->target.p);
+	out_buf_free(&k->body);
+	out_buf_free(&k->target);
 	hcli_free(&k->c);
 }
 
@@ -255,35 +244,8 @@ sink_line(struct sink *k, const char *p, size_t len)
 	if (batch_add(b, p, len) == -1)
 		return -1;
 	k->held += len + 1;
-	if (b->len >= k->max_bytes || b->nrows >= k->max_rows)
+	if (b->rows.len >= k->max_bytes || b->nrows >= k->max_rows)
 		k->open = 0;
-	return 0;
-}
-
-int
-sink_grow(struct sink_buf *b, size_t need)
-{
-	size_t c = b->cap ? b->cap : 64 * 1024;
-	char *n;
-
-	if (need <= b->cap)
-		return 0;
-	while (c < need)
-		c *= 2;
-	if ((n = realloc(b->p, c)) == NULL)
-		return -1;
-	b->p = n;
-	b->cap = c;
-	return 0;
-}
-
-int
-sink_put(struct sink_buf *b, const void *p, size_t n)
-{
-	if (sink_grow(b, b->len + n) == -1)
-		return -1;
-	memcpy(b->p + b->len, p, n);
-	b->len += n;
 	return 0;
 }
 
@@ -332,7 +294,8 @@ split(struct sink *k, const char *why)
 	size_t i, half;
 
 	if (b->nrows <= 1) {
-		refuse(k, b, b->rows, b->len > 0 ? b->len - 1 : 0, why);
+		refuse(k, b, b->rows.p, b->rows.len > 0 ? b->rows.len - 1 : 0,
+		    why);
 		q_drop_first(k);
 		return 0;
 	}
@@ -343,8 +306,8 @@ split(struct sink *k, const char *why)
 		return -1;
 	}
 	half = b->nrows / 2;
-	p = b->rows;
-	e = b->rows + b->len;
+	p = b->rows.p;
+	e = b->rows.p + b->rows.len;
 	for (i = 0; p < e; i++, p = nl + 1) {
 		nl = memchr(p, '\n', (size_t)(e - p));
 		if (batch_add(i < half ? h1 : h2, p, (size_t)(nl - p)) == -1) {
@@ -353,12 +316,12 @@ split(struct sink *k, const char *why)
 			return -1;
 		}
 	}
-	k->held -= b->len;
+	k->held -= b->rows.len;
 	batch_free(b);
 	k->q[0] = h2;
-	k->held += h1->len + h2->len;
+	k->held += h1->rows.len + h2->rows.len;
 	if (q_insert(k, 0, h1) == -1) {
-		k->held -= h1->len;
+		k->held -= h1->rows.len;
 		batch_free(h1);
 		return -1;
 	}
@@ -428,8 +391,8 @@ es_answer(struct sink *k, char *why, size_t wlen)
 		return 0;
 	}
 	w.k = k;
-	w.p = b->rows;
-	w.e = b->rows + b->len;
+	w.p = b->rows.p;
+	w.e = b->rows.p + b->rows.len;
 	if ((w.again = batch_new(b->hdr, b->hdrlen)) == NULL)
 		return -1;
 	n = esfmt_items(k->c.abody, k->c.blen, b->nrows, es_item, &w);
@@ -444,11 +407,11 @@ es_answer(struct sink *k, char *why, size_t wlen)
 		return 0;
 	}
 	answered(k);
-	k->held -= b->len;
+	k->held -= b->rows.len;
 	batch_free(b);
 	if (w.again->nrows > 0) {
 		k->q[0] = w.again;
-		k->held += w.again->len;
+		k->held += w.again->rows.len;
 		down(k, "some documents were refused for now (429 or 5xx)");
 	} else {
 		batch_free(w.again);
@@ -502,7 +465,8 @@ sink_turn(struct sink *k)
 		return 0;
 	b = k->q[0];
 	if ((k->eng == SINK_CH ? chfmt_request : esfmt_request)(k->name,
-	    b->hdr, b->hdrlen, b->rows, b->len, &k->target, &k->body) == -1)
+	    b->hdr, b->hdrlen, b->rows.p, b->rows.len, &k->target,
+	    &k->body) == -1)
 		return -1;
 	if (hcli_start(&k->c, "POST", k->target.p, k->eng == SINK_CH ?
 	    "text/tab-separated-values; charset=UTF-8" : "application/x-ndjson",

@@ -46,6 +46,7 @@
 
 #include "hcli.h"
 #include "net.h"
+#include "out.h"
 #include "ship.h"
 
 #define SINK_BACKOFF_MIN 0.1
@@ -53,17 +54,11 @@
 
 enum { SINK_CH = 1, SINK_ES };
 
-/* a growable buffer: p[0..len) of cap bytes (p NULL when cap is 0) */
-struct sink_buf {
-	char *p;
-	size_t len, cap;
-};
-
 struct sink_batch {
 	char *hdr;			/* the records' header line, '#' first */
 	size_t hdrlen;
-	char *rows;			/* records, each LF-ended */
-	size_t len, cap, nrows;
+	struct out_buf rows;		/* records, each LF-ended */
+	size_t nrows;
 	double born;			/* tm_mono of its first record */
 };
 
@@ -80,7 +75,7 @@ struct sink {
 	int open;
 	size_t held;
 	/* the request of q[0] */
-	struct sink_buf body, target;
+	struct out_buf body, target;
 	int inflight;
 	double next_try, backoff;
 	int down_told;
@@ -119,13 +114,11 @@ double sink_wait(const struct sink *k);
 int sink_idle(const struct sink *k);
 
 /*
- * For lib/chfmt and lib/esfmt: b grown to need bytes, n bytes appended
- * (0, -1 ENOMEM); the server's words p[0..n) on one line in why (wlen
+ * For lib/chfmt and lib/esfmt (which build their requests in struct
+ * out_buf, lib/out.h): the server's words p[0..n) on one line in why (wlen
  * bytes, NUL-ended, control bytes '?', trailing space cut); the decimal
  * at p[0..n) (its first digits, 0 when none, never past n).
  */
-int sink_grow(struct sink_buf *b, size_t need);
-int sink_put(struct sink_buf *b, const void *p, size_t n);
 void sink_words(char *why, size_t wlen, const char *p, size_t n);
 int sink_atoi(const char *p, size_t n);
 

@@ -16,7 +16,7 @@
 void
 snap_free(struct snap *s)
 {
-	free(s->arena.p);
+	out_buf_free(&s->arena);
 	free(s->rows);
 	free(s->ev);
 	free(s->snd);
@@ -42,23 +42,13 @@ snap_reset(struct snap *s)
 static size_t
 keep(struct snap *s, const char *p, size_t n)
 {
-	struct snap_buf *b = &s->arena;
-	size_t off = b->len, cap;
-	char *q;
+	struct out_buf *b = &s->arena;
+	size_t off = b->len;
 
-	if (b->len + n + 1 > b->cap) {
-		for (cap = b->cap ? b->cap : 256; cap < b->len + n + 1; cap *= 2)
-			;
-		if ((q = realloc(b->p, cap)) == NULL) {
-			s->nomem = 1;
-			return 0;
-		}
-		b->p = q;
-		b->cap = cap;
+	if (out_buf_reserve(b, n + 1) == -1 || out_buf_add(b, p, n) == -1) {
+		s->nomem = 1;
+		return 0;
 	}
-	if (n > 0)
-		memcpy(b->p + b->len, p, n);
-	b->len += n;
 	return off;
 }
 
@@ -515,22 +505,18 @@ static void
 put_json_value(struct snap_wr *w, const char *p, size_t n)
 {
 	struct rec_val v;
-	char *c;
 	long k;
 
-	if (n + 1 > w->scap) {
-		if ((c = realloc(w->scratch, n + 1)) == NULL) {
-			if (w->o->err == 0)
-				w->o->err = ENOMEM;
-			return;
-		}
-		w->scratch = c;
-		w->scap = n + 1;
+	w->scratch.len = 0;
+	if (out_buf_reserve(&w->scratch, n + 1) == -1) {
+		if (w->o->err == 0)
+			w->o->err = ENOMEM;
+		return;
 	}
-	memcpy(w->scratch, p, n);
-	v.p = w->scratch;
+	memcpy(w->scratch.p, p, n);
+	v.p = w->scratch.p;
 	v.enc = REC_RAW;
-	if ((k = rec_unescape(w->scratch, n)) < 0)
+	if ((k = rec_unescape(w->scratch.p, n)) < 0)
 		v.enc = REC_ABSENT;
 	v.len = k < 0 ? 0 : (uint32_t)k;
 	rec_put_json(w->o, &v, 0);
@@ -765,7 +751,5 @@ snap_put_event_head(struct snap_wr *w)
 void
 snap_wr_free(struct snap_wr *w)
 {
-	free(w->scratch);
-	w->scratch = NULL;
-	w->scap = 0;
+	out_buf_free(&w->scratch);
 }

@@ -71,11 +71,6 @@
 #define SNAP_EVENTS 100000	/* event lines kept of one snapshot */
 #define SNAP_TIMEMAX 48		/* bytes kept of a time value */
 
-struct snap_buf {
-	char *p;
-	size_t len, cap;
-};
-
 /* one row of the key table; its key lives in the snapshot's arena */
 struct snap_row {
 	size_t key;			/* arena offset: the key fields, escaped, TAB-joined */
@@ -115,7 +110,7 @@ struct snap_panel {
 };
 
 struct snap {
-	struct snap_buf arena;
+	struct out_buf arena;
 	char time[SNAP_TIMEMAX];		/* time=, escaped as written; "" none */
 	int window, final;
 	uint64_t records, late, bad, evicted, keys;
@@ -155,8 +150,7 @@ struct snap_wr {
 	const char *const *keys;	/* the key fields' names */
 	int nkeys;
 	const char *panel;		/* JSON events: "panel" is this, if set */
-	char *scratch;			/* JSON keys: a value unescaped */
-	size_t scap;
+	struct out_buf scratch;		/* JSON keys: a value unescaped */
 };
 
 /* a time (seconds since the epoch; INT64_MIN absent) */

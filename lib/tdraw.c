@@ -543,7 +543,7 @@ render(struct tview *t, struct tline_out *o, int w, int h, double now)
 	int want, i, npl;
 
 	if (t->reorder && tview_order(t) == -1)
-		t->u.nomem = 1;
+		t->u.err = ENOMEM;
 	if (t->batch) {
 		title(t, o, y++, w, now);
 		stats(t, o, y++, w);
@@ -553,7 +553,7 @@ render(struct tview *t, struct tline_out *o, int w, int h, double now)
 			for (i = 0; i < s->npanels; i++) {
 				tview_show_panel(t, i);
 				if (t->reorder && tview_order(t) == -1)
-					t->u.nomem = 1;
+					t->u.err = ENOMEM;
 				panels(t, o, y++, w);
 				y = tlist_table(t, o, y, w, INT_MAX);
 			}

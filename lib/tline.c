@@ -90,7 +90,7 @@ tline_fmt(struct tline *l, int at, const char *fmt, ...)
 
 int
 tline_val(struct tline *l, int at, const char *p, size_t len, int max,
-    struct inert_buf *u)
+    struct out_buf *u)
 {
 	if (inert_unescape(u, p, len) == -1)
 		return 0;
@@ -119,7 +119,7 @@ void
 tline_end(struct tline *l)
 {
 	struct tline_out *o = l->o;
-	struct inert_buf *b = &o->bl;
+	struct out_buf *b = &o->bl;
 
 	if (o->term == NULL) {
 		while (b->len > 0 && b->p[b->len - 1] == ' ')
@@ -235,16 +235,16 @@ tline_fput(struct tline *l, struct tline_fields *fs)
 int
 tline_nomem(struct tline_out *o)
 {
-	int r = o->c.nomem || o->fb.nomem || o->bl.nomem;
+	int r = o->c.err || o->fb.err || o->bl.err;
 
-	o->c.nomem = o->fb.nomem = o->bl.nomem = 0;
+	o->c.err = o->fb.err = o->bl.err = 0;
 	return r;
 }
 
 void
 tline_free(struct tline_out *o)
 {
-	inert_free(&o->c);
-	inert_free(&o->fb);
-	inert_free(&o->bl);
+	out_buf_free(&o->c);
+	out_buf_free(&o->fb);
+	out_buf_free(&o->bl);
 }

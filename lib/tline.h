@@ -23,7 +23,7 @@
  * field's sep (a literal) is written before it when a field shows before
  * it.  At most TLINE_FIELDS fields a line, the rest left out; one line of
  * fields at a time per struct tline_out (the text lives in its fb).
- * Memory: when an allocation fails the buffer's nomem is set and the text
+ * Memory: when an allocation fails the buffer's err is set and the text
  * is left out; tline_nomem tells.  Nothing here prints or exits.
  */
 #ifndef TLINE_H
@@ -58,7 +58,7 @@ struct tline_out {
 	const struct tline_term *term;	/* NULL: batch, text lines into out */
 	struct out *out;
 	int utf8;			/* the locale's charset is UTF-8 */
-	struct inert_buf c, fb, bl;	/* cleaned text; fields; a batch line */
+	struct out_buf c, fb, bl;	/* cleaned text; fields; a batch line */
 };
 
 struct tline {
@@ -92,7 +92,7 @@ void tline_fmt(struct tline *l, int at, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 /* an escaped value from the stream in at most max columns; cols */
 int tline_val(struct tline *l, int at, const char *p, size_t len, int max,
-    struct inert_buf *scratch);
+    struct out_buf *scratch);
 /* s right-aligned in width columns, after a space */
 void tline_right(struct tline *l, int at, const char *s, int width);
 /* the line is done */

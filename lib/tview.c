@@ -32,18 +32,18 @@ tview_free(struct tview *t)
 		snap_free(&t->sn[i]);
 	abook_free(&t->al);
 	free(t->order);
-	inert_free(&t->selkey);
-	inert_free(&t->pname);
-	inert_free(&t->u);
-	inert_free(&t->c);
+	out_buf_free(&t->selkey);
+	out_buf_free(&t->pname);
+	out_buf_free(&t->u);
+	out_buf_free(&t->c);
 }
 
 int
 tview_nomem(struct tview *t)
 {
-	int r = t->u.nomem || t->c.nomem || t->selkey.nomem || t->pname.nomem;
+	int r = t->u.err || t->c.err || t->selkey.err || t->pname.err;
 
-	t->u.nomem = t->c.nomem = t->selkey.nomem = t->pname.nomem = 0;
+	t->u.err = t->c.err = t->selkey.err = t->pname.err = 0;
 	return r;
 }
 
@@ -323,7 +323,7 @@ tview_select(struct tview *t, long sel)
 		return;
 	}
 	r = &s->rows[tview_panel(t)->row0 + t->order[sel - 1]];
-	inert_reserve(&t->selkey, 1);
+	out_buf_reserve(&t->selkey, 1);
 	t->selkey.len = 0;
 	inert_append(&t->selkey, s->arena.p + r->key, r->keylen);
 	t->follow = 1;

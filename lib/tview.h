@@ -89,14 +89,14 @@ struct tview {
 	char filter[256], edit[256];
 	size_t filterlen, editlen;
 	int panel;			/* the panel shown, of last */
-	struct inert_buf pname;		/* its name, kept across snapshots */
-	struct inert_buf selkey;	/* key the selection follows */
+	struct out_buf pname;		/* its name, kept across snapshots */
+	struct out_buf selkey;	/* key the selection follows */
 	int follow;			/* 0: a position, 1: selkey, 2: the site */
 	size_t *order;			/* shown rows: filtered, sorted */
 	size_t norder, ordercap;
 	int reorder;
 	int body;			/* key rows of the last layout */
-	struct inert_buf u, c;		/* scratch: unescaped, cleaned text */
+	struct out_buf u, c;		/* scratch: unescaped, cleaned text */
 };
 
 /* t set up: batch (-b), utf8 (the locale's charset); 0 or -1 (ENOMEM) */

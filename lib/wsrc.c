@@ -76,34 +76,15 @@ src_pos(const struct wsrc *ws, const char *name, size_t n, uint64_t h)
 	const struct wsrc_ent *s;
 
 	while (ws->tab[i] != 0) {
-		s = &ws->ent[ws->tab[i] - 1];
-		if (s->hash == h && s->len == n && memcmp(s->name, name, n) == 0)
-			break;
+		if (HASH_ENT_H(ws->tab[i]) == (uint32_t)h) {
+			s = &ws->ent[HASH_ENT_V(ws->tab[i]) - 1];
+			if (s->hash == h && s->len == n &&
+			    memcmp(s->name, name, n) == 0)
+				break;
+		}
 		i = (i + 1) & ws->mask;
 	}
 	return i;
-}
-
-/* take the entry at table position i out: backward-shift deletion */
-static void
-src_unlink(struct wsrc *ws, size_t i)
-{
-	size_t j = i, k;
-
-	for (;;) {
-		ws->tab[i] = 0;
-		for (;;) {
-			j = (j + 1) & ws->mask;
-			if (ws->tab[j] == 0)
-				return;
-			k = ws->ent[ws->tab[j] - 1].hash & ws->mask;
-			if (i <= j ? (i < k && k <= j) : (i < k || k <= j))
-				continue;
-			break;
-		}
-		ws->tab[i] = ws->tab[j];
-		i = j;
-	}
 }
 
 /* room for one more source: the arrays double up to max; -1 ENOMEM */
@@ -112,7 +93,7 @@ src_grow(struct wsrc *ws)
 {
 	size_t cap, sz, i, j;
 	struct wsrc_ent *s;
-	uint32_t *t;
+	uint64_t *t;
 
 	if (ws->n == ws->cap) {
 		cap = ws->cap ? ws->cap * 2 : 64;
@@ -135,7 +116,7 @@ src_grow(struct wsrc *ws)
 		for (j = ws->ent[i].hash & ws->mask; ws->tab[j] != 0;
 		    j = (j + 1) & ws->mask)
 			;
-		ws->tab[j] = (uint32_t)i + 1;
+		ws->tab[j] = HASH_ENT(ws->ent[i].hash, i + 1);
 	}
 	return 0;
 }
@@ -149,7 +130,7 @@ src_evict(struct wsrc *ws)
 
 	ws->gone[s->hash & ws->gonemask] = (uint32_t)(s->hash >> 32) | 1;
 	ws->forgotten++;
-	src_unlink(ws, src_pos(ws, s->name, s->len, s->hash));
+	hash_del(ws->tab, ws->mask, src_pos(ws, s->name, s->len, s->hash));
 	lru_unlink(ws, i);
 	w3c_free(s->w3c);
 	free(s->name);
@@ -170,7 +151,7 @@ wsrc_get(struct wsrc *ws, const char *name, size_t n, int create,
 
 	*w = NULL;
 	if (ws->tab != NULL && ws->tab[pos = src_pos(ws, name, n, h)] != 0) {
-		i = ws->tab[pos] - 1;
+		i = HASH_ENT_V(ws->tab[pos]) - 1;
 		if (ws->mru != i + 1) {
 			lru_unlink(ws, i);
 			lru_push(ws, i);
@@ -215,7 +196,7 @@ wsrc_get(struct wsrc *ws, const char *name, size_t n, int create,
 	s->w3c = st;
 	s->len = n;
 	s->hash = h;
-	ws->tab[src_pos(ws, name, n, h)] = i + 1;
+	ws->tab[src_pos(ws, name, n, h)] = HASH_ENT(h, i + 1);
 	lru_push(ws, i);
 	*w = st;
 	return rv;

@@ -42,7 +42,7 @@ struct wsrc_ent;
 struct wsrc {
 	struct wsrc_ent *ent;		/* sources, by index */
 	size_t n, cap, max;
-	uint32_t *tab;			/* name hash -> index + 1, linear probing */
+	uint64_t *tab;			/* HASH_ENT(name hash, index + 1), hash.h */
 	size_t mask;
 	uint32_t lru, mru;		/* least, most recently seen: index + 1 */
 	uint32_t *gone;			/* forgotten: hash >> 32 | 1 at hash */

@@ -332,11 +332,11 @@ roundtrip(const struct hll *s, int p, int w, int64_t now, int refuse)
 	int rc;
 
 	hll_save(s, &b);
-	CHECK(b.err == 0, "hll_save: %d", b.err);
+	CHECK(b.o.err == 0, "hll_save: %d", b.o.err);
 	init(&t, p, w);
 	memset(&r, 0, sizeof(r));
-	r.p = b.p;
-	r.len = b.len;
+	r.p = (const unsigned char *)b.o.p;
+	r.len = b.o.len;
 	r.what = "test";
 	r.err = err;
 	r.errlen = sizeof(err);
@@ -350,10 +350,11 @@ roundtrip(const struct hll *s, int p, int w, int64_t now, int refuse)
 		CHECK(hll_count(&t, now) == hll_count(s, now), "loaded %g, "
 		    "saved %g", hll_count(&t, now), hll_count(s, now));
 		hll_save(&t, &b2);
-		CHECK(b2.len == b.len && memcmp(b.p, b2.p, b.len) == 0,
+		CHECK(b2.o.len == b.o.len &&
+		    memcmp(b.o.p, b2.o.p, b.o.len) == 0,
 		    "saved again, other bytes");
 	}
-	n = b.len;
+	n = b.o.len;
 	hll_free(&t);
 	ckpt_buf_free(&b);
 	ckpt_buf_free(&b2);
@@ -396,7 +397,7 @@ checkpoints(void)
 static void
 form(const struct hll *s, struct ckpt_buf *b)
 {
-	b->len = 0;
+	b->o.len = 0;
 	hll_save(s, b);
 }
 
@@ -421,9 +422,9 @@ out_of_memory(int w)
 		fails++;
 		CHECK(errno == ENOMEM, "hll_add failed: %s", strerror(errno));
 		form(&s, &b2);
-		CHECK(hll_count(&s, 1) == c && b2.len == b.len &&
-		    memcmp(b.p, b2.p, b.len) == 0, "a failed add changed the "
-		    "sketch");
+		CHECK(hll_count(&s, 1) == c && b2.o.len == b.o.len &&
+		    memcmp(b.o.p, b2.o.p, b.o.len) == 0,
+		    "a failed add changed the sketch");
 		add(&s, val(14, (uint64_t)v), v % 2);	/* now it can */
 	}
 	printf("hll: out of memory (%s): %d adds failed, the sketch as it "

@@ -194,19 +194,20 @@ check(const struct ckpt_opts *o, struct agg *const *pa,
 				fail("agg_init", NULL, 0);
 		memset(&c2, 0, sizeof(c2));
 		memset(&b2, 0, sizeof(b2));
-		if (ckpt_parse(b.p, b.len, o, a2p, &c2, err, sizeof(err)) == -1)
+		if (ckpt_parse(b.o.p, b.o.len, o, a2p, &c2, err,
+		    sizeof(err)) == -1)
 			fail("an older version encoded again is refused", err,
 			    strlen(err));
 		if (ckpt_encode(&b2, o, a2p, &c2) == -1)
 			fail("ckpt_encode", NULL, 0);
-		if (b2.len != b.len || memcmp(b2.p, b.p, b.len) != 0)
+		if (b2.o.len != b.o.len || memcmp(b2.o.p, b.o.p, b.o.len) != 0)
 			fail("an older version read again differs",
 			    (const char *)p, n);
 		ckpt_buf_free(&b2);
 		for (pn = 0; pn < o->npan; pn++)
 			agg_free(&a2[pn]);
 		ckpt_coll_free(&c2);
-	} else if (b.len != n || memcmp(b.p, p, n) != 0)
+	} else if (b.o.len != n || memcmp(b.o.p, p, n) != 0)
 		fail("loaded and encoded again, it differs", (const char *)p, n);
 	ckpt_buf_free(&b);
 }

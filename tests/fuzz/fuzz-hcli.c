@@ -30,7 +30,7 @@
 #include "check.h"
 #include "hcli.h"
 
-struct out {
+struct got {
 	int verdict, status, trunc, close_after;
 	size_t used, blen;
 	char *body;
@@ -57,7 +57,7 @@ bounds(const struct hcli_resp *r, const char *p, size_t n)
 
 /* feed p[0..n) in pieces (cut: seed of the cuts, 0 for whole) */
 static void
-feed(const char *p, size_t n, size_t max_body, uint32_t cut, struct out *o)
+feed(const char *p, size_t n, size_t max_body, uint32_t cut, struct got *o)
 {
 	struct hcli_resp r;
 	char *in, *body;
@@ -108,7 +108,7 @@ feed(const char *p, size_t n, size_t max_body, uint32_t cut, struct out *o)
 }
 
 static void
-same(const struct out *a, const struct out *b, const char *p, size_t n)
+same(const struct got *a, const struct got *b, const char *p, size_t n)
 {
 	if (a->verdict != b->verdict || a->used != b->used)
 		fail("cut otherwise, another verdict or length", p, n);
@@ -162,7 +162,7 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const size_t maxes[] = { 0, 1, 64, 4096 };
-	struct out a, b;
+	struct got a, b;
 	size_t max_body, n, len, cap;
 	uint32_t seed;
 	char *p;

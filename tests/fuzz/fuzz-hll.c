@@ -141,9 +141,9 @@ model_count(const struct hll *s, int64_t now)
 static void
 save(const struct hll *s, struct ckpt_buf *b)
 {
-	b->len = 0;
+	b->o.len = 0;
 	hll_save(s, b);
-	if (b->err)
+	if (b->o.err)
 		fail("out of memory", NULL, 0);
 }
 
@@ -177,7 +177,7 @@ load(struct hll *t, const struct hll *s, const void *p, size_t n,
 		fail("a load taken with r failed", p, n);
 	check_bounds(t, "a loaded sketch past the bound");
 	save(t, &b);
-	if (b.len != r.off || memcmp(b.p, p, b.len) != 0)
+	if (b.o.len != r.off || memcmp(b.o.p, p, b.o.len) != 0)
 		fail("a loaded sketch saves to other bytes", p, n);
 	ckpt_buf_free(&b);
 	*used = r.off;
@@ -305,11 +305,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		case 6:		/* reload */
 			c = count(&s, clock, "a count not >= 0 and finite");
 			save(&s, &b);
-			if (load(&t, &s, b.p, b.len, &used) == -1)
-				fail("a save is not loaded", (const char *)b.p,
-				    b.len);
-			if (used != b.len || count(&t, clock, "a loaded count "
-			    "not >= 0 and finite") != c)
+			if (load(&t, &s, b.o.p, b.o.len, &used) == -1)
+				fail("a save is not loaded", b.o.p, b.o.len);
+			if (used != b.o.len || count(&t, clock,
+			    "a loaded count not >= 0 and finite") != c)
 				fail("a loaded sketch counts otherwise", NULL, 0);
 			hll_free(&s);
 			s = t;
@@ -320,8 +319,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			for (k = 0; k < 2; k++)
 				at = at << 8 | (i < size ? data[i++] : 0);
 			d = i < size ? data[i++] : 0;
-			b.p[at % b.len] ^= (unsigned char)(d ? d : 1);
-			if (load(&t, &s, b.p, b.len, &used) == 0)
+			b.o.p[at % b.o.len] ^= (unsigned char)(d ? d : 1);
+			if (load(&t, &s, b.o.p, b.o.len, &used) == 0)
 				exercise(&t, clock);
 			hll_free(&t);
 			break;
