@@ -231,7 +231,7 @@ net() {	# NAME PROTO SEND-OPTIONS [COLLECT-OPTIONS [INPUT]]
 	    -v msgs="$(awk -F'\t' '/^#sender/ { s = 1; next } s && !/^#/ { m += $5 } END { print m + 0 }' $B/net.out)" '{
 		d = $2 - $1
 		printf "%-34s %8.2f M records/s %8.1f MiB/s, %d of %d records counted, %d datagrams lost (%.2f%%)\n",
-		    name, n / d / 1e6, size / 1048576 / d, got, n, lost, msgs + lost > 0 ? 100 * lost / (msgs + lost) : 0 }'
+		    name, n / d / 1e6, size / 1048576 / d, got, n, lost, (msgs + lost > 0 ? 100 * lost / (msgs + lost) : 0) }'
 }
 net omph-send-udp udp ""
 NETKEY=path
