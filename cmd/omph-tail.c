@@ -84,6 +84,7 @@ static _Noreturn void help(void);
 static void need(int, const char *);
 static int on_line(void *, const char *, const char *, size_t, int,
     const struct follow_origin *);
+static int on_lines(void *, const char *, const char *, size_t);
 static int on_flush(void *);
 static void on_note(void *, const char *, int, int, long long);
 static void save_state(struct tail *);
@@ -219,6 +220,8 @@ main(int argc, char *argv[])
 	memset(&cb, 0, sizeof(cb));
 	cb.arg = &tl;
 	cb.line = on_line;
+	if (!opt_tag)
+		cb.lines = on_lines;
 	cb.flush = on_flush;
 	cb.note = on_note;
 	if (opt_acked != NULL)
@@ -491,6 +494,24 @@ on_line(void *arg, const char *name, const char *p, size_t len, int flags,
 	if (out_putc(out, '\n') == -1)
 		return -1;
 	return rv;
+}
+
+/*
+ * A piece of whole lines (no -H), as they are, written from where they are
+ * after what the buffer holds: then they are out (2), and what was written
+ * ends with a whole line
+ */
+static int
+on_lines(void *arg, const char *name, const char *p, size_t len)
+{
+	struct tail *tl = arg;
+	struct out *out = tl->out;
+
+	(void)name;
+	if (out_write_direct(out, p, len) == -1)
+		return -1;
+	tl->whole = out->written;
+	return 2;
 }
 
 static int

@@ -104,6 +104,9 @@ struct follow_origin {
 	uint64_t start, end;
 };
 
+/* follow_cb.lines: bytes of lines a call at most (a longer line alone) */
+#define FOLLOW_PIECE (256 * 1024)
+
 struct follow_cb {
 	void *arg;
 	/*
@@ -115,6 +118,16 @@ struct follow_cb {
 	 */
 	int (*line)(void *arg, const char *name, const char *p, size_t len,
 	    int flags, const struct follow_origin *o);
+	/*
+	 * May be NULL.  Many whole lines at once, for a caller that writes
+	 * lines as they are (no origin needed): p[0..len) is lines each
+	 * ended by its LF, none longer than max_line, without NUL bytes,
+	 * no directive waiting before them; otherwise line() gets them one
+	 * by one.  A block's lines come in pieces of FOLLOW_PIECE bytes at
+	 * most (a longer line alone).  Returns as line() does, or 2 when
+	 * these lines themselves are written too.
+	 */
+	int (*lines)(void *arg, const char *name, const char *p, size_t len);
 	/* deliver what line() got; 0 when delivered, -1 when output failed */
 	int (*flush)(void *arg);
 	/* something happened to name (see FN_*); err an errno or 0 */

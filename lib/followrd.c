@@ -180,6 +180,28 @@ emit(struct follow *f, struct tfile *t, char *p, size_t len, int flags,
 }
 
 /*
+ * The lines of [p, nl] (nl an LF) may go out whole (follow_cb.lines): no
+ * NUL byte, no line longer than max_line.  1 or 0.
+ */
+static int
+whole_lines(const struct follow *f, const char *p, const char *nl)
+{
+	const char *q;
+	size_t n;
+
+	if (memchr(p, '\0', (size_t)(nl - p)) != NULL)
+		return 0;
+	for (; p <= nl; p = q + 1) {
+		n = (size_t)(nl + 1 - p);
+		if (n > f->o.max_line + 1)
+			n = f->o.max_line + 1;
+		if ((q = memchr(p, '\n', n)) == NULL)
+			return 0;
+	}
+	return 1;
+}
+
+/*
  * Hand out t's held cut line, its END at end (past its skipped rest).
  * Returns 0, -1 when the output failed.
  */
@@ -209,7 +231,7 @@ follow_read(struct follow *f, struct tfile *t)
 	ssize_t n;
 	int64_t s0, end;
 	int k, any, got;
-	char *data, *p, *e, *nl;
+	char *data, *p, *e, *nl, *q;
 
 	t->dirty = 0;
 	if (t->taillen < 0 && load_tail(t) == -1)
@@ -257,6 +279,30 @@ follow_read(struct follow *f, struct tfile *t)
 				any = 1;
 			}
 		}
+		/* the block's whole lines in pieces, when the caller takes them */
+		if (f->cb.lines != NULL && t->dirs == NULL && !t->skipping &&
+		    t->nulrun == 0 && p < e && *p != '\0' &&
+		    (nl = memrchr(p, '\n', (size_t)(e - p))) != NULL &&
+		    whole_lines(f, p, nl)) {
+			while (p <= nl) {
+				q = nl;
+				if (nl - p >= FOLLOW_PIECE &&
+				    (q = memrchr(p, '\n', FOLLOW_PIECE)) == NULL)
+					q = memchr(p + FOLLOW_PIECE, '\n',
+					    (size_t)(nl + 1 - p - FOLLOW_PIECE));
+				s0 = t->lstart;
+				t->lstart = t->pos + (q + 1 - data);
+				if ((got = f->cb.lines(f->cb.arg, t->name->path, p,
+				    (size_t)(q + 1 - p))) == -1)
+					return -1;
+				if (got == 1)	/* the lines before these are out */
+					t->delivered = s0;
+				else if (got == 2)	/* and these */
+					t->delivered = t->lstart;
+				p = q + 1;
+			}
+			any = 1;
+		}
 		for (;;) {
 			/*
 			 * NULs where a line starts are a hole (a writer without
@@ -264,8 +310,7 @@ follow_read(struct follow *f, struct tfile *t)
 			 * run ends, never taken for the start of a long line.
 			 */
 			if (!t->skipping && p < e && *p == '\0') {
-				char *q = p;
-
+				q = p;
 				while (q < e && *q == '\0')
 					q++;
 				t->nulrun += q - p;

@@ -137,6 +137,14 @@ out_flush(struct out *o)
 }
 
 int
+out_write_direct(struct out *o, const void *p, size_t n)
+{
+	if (out_flush(o) == -1)
+		return -1;
+	return write_all(o, p, n);
+}
+
+int
 out_write_slow(struct out *o, const void *p, size_t n)
 {
 	if (out_flush(o) == -1)

@@ -108,6 +108,11 @@ int out_load_file(const char *file, size_t max, char **buf, size_t *len);
 const char *out_load_error(int e);
 /* Slow path of out_write: flushes as needed; n may exceed the buffer. */
 int out_write_slow(struct out *o, const void *p, size_t n);
+/*
+ * What is buffered, then the n bytes at p written from where they are (no
+ * copy into the buffer): 0 once all of them are written, -1 with o->err.
+ */
+int out_write_direct(struct out *o, const void *p, size_t n);
 
 /* Make room for at least n bytes (n <= OUT_BUFSZ) and return where to write
  * them; the caller then calls out_commit with what it used.  NULL on error. */
