@@ -191,11 +191,12 @@ whole_lines(const struct follow *f, const char *p, const char *nl)
 
 	if (memchr(p, '\0', (size_t)(nl - p)) != NULL)
 		return 0;
+	/* the last LF of each max_line + 1 bytes: a line longer has none */
 	for (; p <= nl; p = q + 1) {
 		n = (size_t)(nl + 1 - p);
 		if (n > f->o.max_line + 1)
 			n = f->o.max_line + 1;
-		if ((q = memchr(p, '\n', n)) == NULL)
+		if ((q = memrchr(p, '\n', n)) == NULL)
 			return 0;
 	}
 	return 1;

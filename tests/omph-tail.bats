@@ -1380,3 +1380,24 @@ PY
 	[[ "$stderr" == *"a.log: the file read before is not found (compressed, moved or deleted): lines written to it after offset $end2, if any, are lost"* ]]
 	! grep -q "	rotated	" "$T/S"
 }
+
+@test "--once without -H: lines read in blocks go out as one by one: cut lines, NULs, the last line without LF held" {
+	python3 - "$T/b.log" <<'PY'
+import random, sys
+random.seed(5)
+with open(sys.argv[1], 'wb') as f:
+    for i in range(30000):
+        n = random.randint(1000, 300000) if random.random() < 0.001 else random.randint(0, 300)
+        f.write(b'x' * n + b'\n')
+    f.write(b'tail without lf')
+PY
+	for ml in 500 100000 1048576; do
+		omph-tail --once --max-line "$ml" "$T/b.log" >"$T/b.out" 2>"$T/b.err"
+		head -n 30000 "$T/b.log" | awk -v m="$ml" '{ print substr($0, 1, m) }' |
+		    cmp - "$T/b.out"
+	done
+	printf 'a\nb\0c\nd\n' >"$T/nul.log"
+	run --separate-stderr omph-tail --once "$T/nul.log"
+	[ "$output" = "$(printf 'a\nbc\nd')" ]
+	[ "$stderr" = "omph-tail: $T/nul.log: 1 NUL bytes skipped" ]
+}
