@@ -1162,7 +1162,9 @@ refused() {
 		grep -qF "omph-collect: $T/S: cannot save the checkpoint (the file keeps the last one saved; trying again each second): $msg" "$T/err"
 		kill -0 "$pid"
 		cmp "$T/S" "$T/kept"
-		[ ! -e "$T/S.tmp" ]
+		# no temp file left behind (a save tried meanwhile has one
+		# for a moment)
+		wait_until 2 test ! -e "$T/S.tmp"
 		rm "$T/flag"
 		wait_until 10 grep -q 'checkpoint saved again' "$T/err"
 		wait_until 10 counted 3000 -k path --state "$T/S"
