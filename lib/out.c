@@ -84,6 +84,30 @@ out_buf_grow(struct out_buf *b, size_t n)
 	return 0;
 }
 
+int
+out_grow(void *pp, size_t *cap, size_t need, size_t size, size_t first)
+{
+	void **p = pp, *q;
+	size_t c;
+
+	if (need <= *cap)
+		return 0;
+	for (c = *cap ? *cap : first; c < need; c = c > SIZE_MAX / 2 ?
+	    need : c * 2)
+		;
+	if (size != 0 && c > SIZE_MAX / size) {
+		errno = ENOMEM;
+		return -1;
+	}
+	if ((q = realloc(*p, c * size)) == NULL) {
+		errno = ENOMEM;
+		return -1;
+	}
+	*p = q;
+	*cap = c;
+	return 0;
+}
+
 void
 out_buf_free(struct out_buf *b)
 {

@@ -58,6 +58,13 @@ struct out_buf {
 int out_buf_grow(struct out_buf *b, size_t n);
 /* Free what b holds: b is then empty, its err 0. */
 void out_buf_free(struct out_buf *b);
+/*
+ * An array of structs, not bytes: *pp holds *cap elements of size bytes;
+ * make room for need of them, *cap doubled (from first when 0) until it
+ * does.  0, or -1 with errno ENOMEM (also when the bytes would not fit a
+ * size_t), *pp and *cap as they were.
+ */
+int out_grow(void *pp, size_t *cap, size_t need, size_t size, size_t first);
 
 /* Set up o to write to fd (a pipe is grown to OUT_BUFSZ when allowed).
  * o is caller-owned (it is large: allocate it). */

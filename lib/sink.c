@@ -10,6 +10,7 @@
 
 #include "chfmt.h"
 #include "esfmt.h"
+#include "out.h"
 #include "sink.h"
 #include "tm.h"
 
@@ -60,16 +61,8 @@ batch_add(struct sink_batch *b, const char *p, size_t len)
 static int
 q_insert(struct sink *k, size_t i, struct sink_batch *b)
 {
-	struct sink_batch **q;
-	size_t cap;
-
-	if (k->nq == k->qcap) {
-		cap = k->qcap ? k->qcap * 2 : 16;
-		if ((q = realloc(k->q, cap * sizeof(*q))) == NULL)
-			return -1;
-		k->q = q;
-		k->qcap = cap;
-	}
+	if (out_grow(&k->q, &k->qcap, k->nq + 1, sizeof(*k->q), 16) == -1)
+		return -1;
 	memmove(k->q + i + 1, k->q + i, (k->nq - i) * sizeof(*k->q));
 	k->q[i] = b;
 	k->nq++;

@@ -56,19 +56,10 @@ keep(struct snap *s, const char *p, size_t n)
 static int
 grow(struct snap *s, void *pp, size_t *cap, size_t n, size_t sz)
 {
-	void **p = pp, *q;
-	size_t c;
-
-	if (n <= *cap)
-		return 0;
-	for (c = *cap ? *cap : 16; c < n; c *= 2)
-		;
-	if ((q = realloc(*p, c * sz)) == NULL) {
+	if (out_grow(pp, cap, n, sz, 16) == -1) {
 		s->nomem = 1;
 		return -1;
 	}
-	*p = q;
-	*cap = c;
 	return 0;
 }
 

@@ -125,7 +125,7 @@ state_del_rotated(struct state *st, const char *path)
 int
 state_put(struct state *st, const struct state_ent *e)
 {
-	struct state_ent *d, *ne;
+	struct state_ent *d;
 	char *path;
 
 	if ((d = find_same(st, e)) != NULL) {
@@ -134,14 +134,8 @@ state_put(struct state *st, const struct state_ent *e)
 		d->path = path;
 		return 0;
 	}
-	if (st->n == st->cap) {
-		size_t cap = st->cap ? st->cap * 2 : 16;
-
-		if ((ne = realloc(st->e, cap * sizeof(*ne))) == NULL)
-			return -1;
-		st->e = ne;
-		st->cap = cap;
-	}
+	if (out_grow(&st->e, &st->cap, st->n + 1, sizeof(*st->e), 16) == -1)
+		return -1;
 	if ((path = strdup(e->path)) == NULL)
 		return -1;
 	st->e[st->n] = *e;

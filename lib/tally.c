@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "ckpt.h"
+#include "out.h"
 #include "prom.h"
 #include "tally.h"
 
@@ -143,14 +144,8 @@ add_event(struct tally *t, int raise, int rule, const struct tally_panel *pn,
 {
 	struct alert_event *e;
 
-	if (t->nev == t->evcap) {
-		size_t cap = t->evcap ? t->evcap * 2 : 16;
-
-		if ((e = realloc(t->ev, cap * sizeof(*e))) == NULL)
-			return -1;
-		t->ev = e;
-		t->evcap = cap;
-	}
+	if (out_grow(&t->ev, &t->evcap, t->nev + 1, sizeof(*e), 16) == -1)
+		return -1;
 	e = &t->ev[t->nev];
 	e->raise = raise;
 	e->rule = rule;
@@ -178,14 +173,8 @@ activate(struct tally *t, const struct tally_panel *pn,
 {
 	struct alert_active *a;
 
-	if (t->nact == t->actcap) {
-		size_t cap = t->actcap ? t->actcap * 2 : 16;
-
-		if ((a = realloc(t->act, cap * sizeof(*a))) == NULL)
-			return -1;
-		t->act = a;
-		t->actcap = cap;
-	}
+	if (out_grow(&t->act, &t->actcap, t->nact + 1, sizeof(*a), 16) == -1)
+		return -1;
 	a = &t->act[t->nact++];
 	a->panel = (uint32_t)pn->i;
 	a->slot = s;

@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "out.h"
 #include "rec.h"
 #include "tm.h"
 #include "tship.h"
@@ -172,14 +173,9 @@ tship_line(struct tship *t, const char *p, size_t len)
 	if (len > 0 && p[0] == '#') {
 		s->ocol = ship_origin_col(p, len);
 		/* a header: remembered at its offset, for a resend from there */
-		if (t->nmarks == t->markcap) {
-			size_t cap = t->markcap ? t->markcap * 2 : 8;
-
-			if ((m = realloc(t->marks, cap * sizeof(*m))) == NULL)
-				return -1;
-			t->marks = m;
-			t->markcap = cap;
-		}
+		if (out_grow(&t->marks, &t->markcap, t->nmarks + 1,
+		    sizeof(*t->marks), 8) == -1)
+			return -1;
 		m = &t->marks[t->nmarks];
 		if ((m->text = malloc(len ? len : 1)) == NULL)
 			return -1;
