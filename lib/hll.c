@@ -29,6 +29,10 @@
 
 #define M(s)		(UINT32_C(1) << (s)->p)
 #define MAXRHO(p)	(65u - (unsigned)(p))
+/* a hash's register (its first p bits) and rho (the rest's leading zeros + 1) */
+#define REGOF(s, h)	((uint32_t)((h) >> (64 - (s)->p)))
+#define RHOOF(s, h)	((h) << (s)->p == 0 ? MAXRHO((s)->p) : \
+			    (unsigned)__builtin_clzll((h) << (s)->p) + 1)
 /* sparse entries at most: window HLL_MAXENT, totals m bytes' worth */
 #define LIMIT(s)	((s)->window > 0 ? HLL_MAXENT((s)->p) : M(s) / 8)
 #define RUNMAX		64	/* a register's pairs: rho strictly decreasing */
@@ -349,9 +353,8 @@ again:
 int
 hll_add(struct hll *s, uint64_t hash, int64_t sec)
 {
-	uint32_t reg = (uint32_t)(hash >> (64 - s->p));
-	uint64_t w = hash << s->p;
-	unsigned rho = w == 0 ? MAXRHO(s->p) : (unsigned)__builtin_clzll(w) + 1;
+	uint32_t reg = REGOF(s, hash);
+	unsigned rho = RHOOF(s, hash);
 
 	if (s->dense)
 		return add_dense(s, reg, rho);
@@ -363,9 +366,8 @@ hll_add(struct hll *s, uint64_t hash, int64_t sec)
 int
 hll_add_later(struct hll *s, uint64_t hash, int64_t sec, struct hll_later *l)
 {
-	uint32_t reg = (uint32_t)(hash >> (64 - s->p));
-	uint64_t w = hash << s->p;
-	unsigned rho = w == 0 ? MAXRHO(s->p) : (unsigned)__builtin_clzll(w) + 1;
+	uint32_t reg = REGOF(s, hash);
+	unsigned rho = RHOOF(s, hash);
 
 	hll_done(l);
 	if (s->dense)
