@@ -13,7 +13,10 @@ VERSION = 0.1.0
 # CI sets WERROR=-Werror: there, warnings are errors
 WERROR ?=
 WARN = -std=c11 -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes $(WERROR)
-DEFS = -D_GNU_SOURCE -DOMPH_VERSION=\"$(VERSION)\" -Ilib
+DEFS = -D_GNU_SOURCE -DOMPH_VERSION=\"$(VERSION)\" -Ilib -fno-math-errno
+# sqrt (lib/hll) is then one instruction: libm is linked only where a
+# compiler still calls it, and not loaded (its pages are RSS) otherwise
+LIBM = -Wl,--as-needed -lm
 O = obj
 B = bin
 SANFLAGS = -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
@@ -75,7 +78,7 @@ $(B)/omph-tail: cmd/omph-tail.c $(O)/libomph.a $(HDRS)
 
 $(B)/omph-collect: cmd/omph-collect.c $(O)/libomph.a $(HDRS)
 	@mkdir -p $(B)
-	$(CC) $(WARN) $(DEFS) $(CFLAGS) $(LDFLAGS) -o $@ cmd/omph-collect.c $(O)/libomph.a -lm
+	$(CC) $(WARN) $(DEFS) $(CFLAGS) $(LDFLAGS) -o $@ cmd/omph-collect.c $(O)/libomph.a $(LIBM)
 
 $(B)/omph-send: cmd/omph-send.c $(O)/libomph.a $(HDRS)
 	@mkdir -p $(B)
@@ -84,7 +87,7 @@ $(B)/omph-send: cmd/omph-send.c $(O)/libomph.a $(HDRS)
 # ncurses is the only library beyond libc, and only omph-top links it
 $(B)/omph-top: cmd/omph-top.c $(O)/libomph.a $(HDRS)
 	@mkdir -p $(B)
-	$(CC) $(WARN) $(DEFS) $(CFLAGS) $(LDFLAGS) -o $@ cmd/omph-top.c $(O)/libomph.a -lncursesw -lm
+	$(CC) $(WARN) $(DEFS) $(CFLAGS) $(LDFLAGS) -o $@ cmd/omph-top.c $(O)/libomph.a -lncursesw $(LIBM)
 
 # a seeded generator of realistic logs for tests and bench (not installed)
 $(B)/omph-loggen: tests/loggen.c

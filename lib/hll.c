@@ -33,12 +33,34 @@
 #define REGOF(s, h)	((uint32_t)((h) >> (64 - (s)->p)))
 #define RHOOF(s, h)	((h) << (s)->p == 0 ? MAXRHO((s)->p) : \
 			    (unsigned)__builtin_clzll((h) << (s)->p) + 1)
-/* sparse entries at most: window HLL_MAXENT, totals m bytes' worth */
-#define LIMIT(s)	((s)->window > 0 ? HLL_MAXENT((s)->p) : M(s) / 8)
+/*
+ * Dense totals take one of two forms (s->dense):
+ *  - BYTES: m one-byte registers.
+ *  - NIBBLES (p >= 6, where it is the smaller): s->base, the least register
+ *    of all, and per register its excess over base in 4 bits (register i
+ *    in byte i / 2, the low half for even i), m / 2 bytes; an excess of 15
+ *    or more is 15 there and the register's entry (register << 6 | rho)
+ *    is one of NIBEXC 4-byte exceptions after the nibbles (4, or m / 128
+ *    from p 10: about m ln m 2^-15 registers are so far above the least
+ *    of them, 1 at p 12).  s->len is the
+ *    count of registers at base (excess 0); when an add leaves none, base
+ *    goes up by one (a pass over m).  A register past base + 14 when the
+ *    exceptions are full turns the sketch into BYTES for good.  For m
+ *    values or more, base soon rises above 0 and most values are below it:
+ *    rejected without a look at the registers.
+ */
+enum { SPARSE, BYTES, NIBBLES };
+#define NIBEXC(s)	((s)->p <= 8 ? 4u : M(s) / 128)
+#define NIBOK(s)	((s)->p >= 6)	/* m / 2 + 4 NIBEXC < m */
+#define NIBMAX		15	/* an excess of NIBMAX or more: an exception */
+#define EXC(s)		((uint32_t *)(void *)((uint8_t *)(s)->r + M(s) / 2))
+/* sparse entries at most: window HLL_MAXENT, totals the dense form's bytes */
+#define LIMIT(s)	((s)->window > 0 ? HLL_MAXENT((s)->p) : \
+			    NIBOK(s) ? M(s) / 16 : M(s) / 8)
 #define RUNMAX		64	/* a register's pairs: rho strictly decreasing */
 #define ALPHA		0.72134752044448170368	/* 1 / (2 ln 2) */
 
-enum { FORM_SPARSE, FORM_WINDOW, FORM_DENSE };
+enum { FORM_SPARSE, FORM_WINDOW, FORM_DENSE };	/* in checkpoints */
 
 uint64_t
 hll_hash(const void *p, size_t n)
@@ -84,7 +106,8 @@ hll_free(struct hll *s)
 	free(s->r);
 	s->r = NULL;
 	s->len = s->cap = 0;
-	s->dense = 0;
+	s->dense = SPARSE;
+	s->base = 0;
 }
 
 void
@@ -96,8 +119,10 @@ hll_reset(struct hll *s)
 size_t
 hll_bytes(const struct hll *s)
 {
-	if (s->dense)
+	if (s->dense == BYTES)
 		return M(s);
+	if (s->dense == NIBBLES)
+		return M(s) / 2 + NIBEXC(s) * sizeof(uint32_t);
 	return (size_t)s->cap * (s->window > 0 ? sizeof(uint64_t) :
 	    sizeof(uint32_t));
 }
@@ -201,15 +226,6 @@ evict(struct hll *s)
 	s->len = n;
 }
 
-static int
-add_dense(struct hll *s, uint32_t reg, unsigned rho)
-{
-	uint8_t *r = s->r;
-
-	if (r[reg] < rho)
-		r[reg] = (uint8_t)rho;
-	return 0;
-}
 
 /*
  * Totals, sparse: a table of cap (a power of two) 4-byte entries, register
@@ -229,6 +245,174 @@ tplace(const uint32_t *t, uint32_t cap, uint32_t reg)
 	while (t[i] != 0 && TREG(t[i]) != reg)
 		i = (i + 1) & (cap - 1);
 	return i;
+}
+
+/* register reg of a dense sketch */
+static unsigned
+dense_get(const struct hll *s, uint32_t reg)
+{
+	const uint8_t *d = s->r;
+	const uint32_t *x = EXC(s);
+	unsigned v, i;
+
+	if (s->dense == BYTES)
+		return d[reg];
+	v = d[reg >> 1] >> (reg & 1) * 4 & 15;
+	if (v < NIBMAX)
+		return s->base + v;
+	for (i = 0; TREG(x[i]) != reg; i++)
+		;
+	return TRHO(x[i]);
+}
+
+/* NIBBLES: register reg's excess over base set to v (< 16) */
+static void
+nib_set(struct hll *s, uint32_t reg, unsigned v)
+{
+	uint8_t *d = (uint8_t *)s->r + (reg >> 1);
+	unsigned sh = (reg & 1) * 4;
+
+	*d = (uint8_t)((*d & ~(15u << sh)) | v << sh);
+}
+
+/*
+ * s dense, of registers r8[0 .. m) (each <= MAXRHO): NIBBLES when they fit
+ * in it, else BYTES; what s held is freed.  -1 ENOMEM, s as it was.
+ */
+static int
+dense_from(struct hll *s, const uint8_t *r8)
+{
+	uint32_t m = M(s), i, nexc = 0, at = 0;
+	unsigned base = 255;
+	void *d;
+
+	if (NIBOK(s)) {
+		for (i = 0; i < m; i++)
+			if (r8[i] < base)
+				base = r8[i];
+		for (i = 0; i < m; i++) {
+			nexc += r8[i] - base >= NIBMAX;
+			at += r8[i] == base;
+		}
+	}
+	if (!NIBOK(s) || nexc > NIBEXC(s)) {
+		if ((d = malloc(m)) == NULL) {
+			errno = ENOMEM;
+			return -1;
+		}
+		memcpy(d, r8, m);
+		free(s->r);
+		s->r = d;
+		s->len = s->cap = 0;
+		s->base = 0;
+		s->dense = BYTES;
+		return 0;
+	}
+	if ((d = calloc(1, m / 2 + NIBEXC(s) * sizeof(uint32_t))) == NULL) {
+		errno = ENOMEM;
+		return -1;
+	}
+	free(s->r);
+	s->r = d;
+	s->dense = NIBBLES;
+	s->base = (uint8_t)base;
+	s->len = at;
+	s->cap = 0;
+	for (i = 0; i < m; i++)
+		if (r8[i] - base >= NIBMAX) {
+			EXC(s)[s->cap++] = i << 6 | r8[i];
+			nib_set(s, i, NIBMAX);
+		} else
+			nib_set(s, i, r8[i] - base);
+	return 0;
+}
+
+/*
+ * s made dense anew with register reg at least rho: a sparse table past
+ * its LIMIT, or NIBBLES whose exceptions are full.  -1 ENOMEM, s as it was.
+ */
+static __attribute__((noinline)) int
+dense_redo(struct hll *s, uint32_t reg, unsigned rho)
+{
+	uint8_t r8[1u << HLL_PMAX];
+	const uint32_t *t = s->r;
+	uint32_t i;
+
+	if (s->dense == SPARSE) {
+		memset(r8, 0, M(s));
+		for (i = 0; i < s->cap; i++)
+			if (t[i] != 0)
+				r8[TREG(t[i])] = (uint8_t)TRHO(t[i]);
+	} else
+		for (i = 0; i < M(s); i++)
+			r8[i] = (uint8_t)dense_get(s, i);
+	if (r8[reg] < rho)
+		r8[reg] = (uint8_t)rho;
+	return dense_from(s, r8);
+}
+
+/* NIBBLES with no register left at base: base up until one is */
+static void
+rebase(struct hll *s)
+{
+	const uint8_t *d = s->r;
+	uint32_t *x = EXC(s), m = M(s), i, j;
+	unsigned v;
+
+	while (s->len == 0) {
+		s->base++;
+		for (i = 0; i < m; i++) {
+			v = d[i >> 1] >> (i & 1) * 4 & 15;
+			if (v == NIBMAX) {
+				for (j = 0; TREG(x[j]) != i; j++)
+					;
+				if (TRHO(x[j]) - s->base >= NIBMAX)
+					continue;
+				v = TRHO(x[j]) - s->base;
+				x[j] = x[--s->cap];
+			} else
+				v--;
+			nib_set(s, i, v);
+			s->len += v == 0;
+		}
+	}
+}
+
+static int
+add_dense(struct hll *s, uint32_t reg, unsigned rho)
+{
+	uint8_t *d = s->r;
+	uint32_t *x, i;
+	unsigned cur;
+
+	if (s->dense == BYTES) {
+		if (d[reg] < rho)
+			d[reg] = (uint8_t)rho;
+		return 0;
+	}
+	if (rho <= s->base)
+		return 0;
+	cur = d[reg >> 1] >> (reg & 1) * 4 & 15;
+	if (cur == NIBMAX) {
+		x = EXC(s);
+		for (i = 0; TREG(x[i]) != reg; i++)
+			;
+		if (TRHO(x[i]) < rho)
+			x[i] = reg << 6 | rho;
+		return 0;
+	}
+	if (rho - s->base <= cur)
+		return 0;
+	if (rho - s->base >= NIBMAX) {
+		if (s->cap == NIBEXC(s))
+			return dense_redo(s, reg, rho);
+		EXC(s)[s->cap++] = reg << 6 | rho;
+		nib_set(s, reg, NIBMAX);
+	} else
+		nib_set(s, reg, rho - s->base);
+	if (cur == 0 && --s->len == 0)
+		rebase(s);
+	return 0;
 }
 
 /* the table in cap places (a power of two > 2 len); -1 ENOMEM, s as it was */
@@ -254,8 +438,7 @@ trehash(struct hll *s, uint32_t cap)
 static int
 add_totals(struct hll *s, uint32_t reg, unsigned rho)
 {
-	uint32_t *t = s->r, i, j;
-	uint8_t *d;
+	uint32_t *t = s->r, i;
 
 	if (t != NULL) {
 		i = tplace(t, s->cap, reg);
@@ -265,20 +448,8 @@ add_totals(struct hll *s, uint32_t reg, unsigned rho)
 			return 0;
 		}
 	}
-	if (s->len + 1 > LIMIT(s)) {
-		if ((d = calloc(M(s), 1)) == NULL) {
-			errno = ENOMEM;
-			return -1;
-		}
-		for (j = 0; j < s->cap; j++)
-			if (t[j] != 0)
-				d[TREG(t[j])] = (uint8_t)TRHO(t[j]);
-		free(s->r);
-		s->r = d;
-		s->len = s->cap = 0;
-		s->dense = 1;
-		return add_dense(s, reg, rho);
-	}
+	if (s->len + 1 > LIMIT(s))
+		return dense_redo(s, reg, rho);
 	if ((s->len + 1) * 2 > s->cap) {
 		if (trehash(s, s->cap ? s->cap * 2 : 4) == -1)
 			return -1;
@@ -370,9 +541,15 @@ hll_add_later(struct hll *s, uint64_t hash, int64_t sec, struct hll_later *l)
 	unsigned rho = RHOOF(s, hash);
 
 	hll_done(l);
-	if (s->dense)
+	if (s->dense == BYTES)
 		__builtin_prefetch((uint8_t *)s->r + reg, 1);
-	else if (s->window == 0 && s->len + 1 <= LIMIT(s) &&
+	else if (s->dense == NIBBLES) {
+		if (rho <= s->base)
+			return 0;	/* below every register */
+		if (rho - s->base >= NIBMAX)
+			return add_dense(s, reg, rho);	/* may grow */
+		__builtin_prefetch((uint8_t *)s->r + reg / 2, 1);
+	} else if (s->window == 0 && s->len + 1 <= LIMIT(s) &&
 	    (s->len + 1) * 2 <= s->cap)
 		__builtin_prefetch((uint32_t *)s->r + (reg & (s->cap - 1)), 1);
 	else
@@ -389,7 +566,7 @@ hll_settle(const struct hll_later *l)
 	if (l->s == NULL)
 		return;
 	if (l->s->dense)
-		(void)add_dense(l->s, l->reg, l->rho);
+		(void)add_dense(l->s, l->reg, l->rho);	/* no exception: no fail */
 	else
 		(void)add_totals(l->s, l->reg, l->rho);	/* room: no fail */
 }
@@ -466,9 +643,23 @@ hll_count(const struct hll *s, int64_t now)
 	uint32_t c[RUNMAX] = { 0 }, m = M(s), i, reg;
 	int64_t cutb;
 
-	if (s->dense) {
+	if (s->dense == BYTES) {
 		for (i = 0; i < m; i++)
 			c[d[i]]++;
+		return estimate(s, c);
+	}
+	if (s->dense == NIBBLES) {
+		uint32_t c4[16] = { 0 };
+
+		for (i = 0; i < m / 2; i++) {
+			c4[d[i] & 15]++;
+			c4[d[i] >> 4]++;
+		}
+		for (i = 0; i < NIBMAX; i++)
+			if (c4[i] != 0)
+				c[s->base + i] += c4[i];
+		for (i = 0; i < s->cap; i++)
+			c[TRHO(EXC(s)[i])]++;
 		return estimate(s, c);
 	}
 	if (s->window == 0) {
@@ -510,7 +701,6 @@ void
 hll_save(const struct hll *s, struct ckpt_buf *b)
 {
 	const uint64_t *e = s->r;
-	const uint8_t *d = s->r;
 	uint32_t i;
 
 	ckpt_put_u8(b, s->p);
@@ -518,7 +708,7 @@ hll_save(const struct hll *s, struct ckpt_buf *b)
 		ckpt_put_u8(b, FORM_DENSE);
 		ckpt_put_u32(b, M(s));
 		for (i = 0; i < M(s); i++)
-			ckpt_put_u8(b, d[i]);
+			ckpt_put_u8(b, (uint8_t)dense_get(s, i));
 		return;
 	}
 	ckpt_put_u8(b, s->window > 0 ? FORM_WINDOW : FORM_SPARSE);
@@ -625,7 +815,7 @@ hll_load(struct hll *s, struct ckpt_rd *r)
 {
 	unsigned p, form, v;
 	uint32_t n, i;
-	uint8_t *d;
+	uint8_t d[1u << HLL_PMAX];
 
 	hll_free(s);
 	p = ckpt_get_u8(r);
@@ -652,21 +842,15 @@ hll_load(struct hll *s, struct ckpt_rd *r)
 		    (unsigned long)n, (unsigned long)M(s));
 	if (ckpt_room(r, n, 1) == -1)
 		return -1;
-	if ((d = malloc(n)) == NULL)
-		return ckpt_fail(r, "out of memory");
 	for (i = 0; i < n; i++) {
 		v = ckpt_get_u8(r);
-		if (v > MAXRHO(s->p)) {
-			free(d);
+		if (v > MAXRHO(s->p))
 			return ckpt_fail(r, "a distinct count out of range");
-		}
 		d[i] = (uint8_t)v;
 	}
-	if (r->failed) {
-		free(d);
+	if (r->failed)
 		return -1;
-	}
-	s->r = d;
-	s->dense = 1;
+	if (dense_from(s, d) == -1)
+		return ckpt_fail(r, "out of memory");
 	return 0;
 }

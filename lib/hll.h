@@ -24,9 +24,13 @@
  *    correction is needed.
  *  - totals (window 0): a register holds the greatest rho seen.  Stored
  *    sparse while small, a table of 4-byte entries (register, rho) by
- *    register, at most half full; past m / 8 entries (m bytes of table)
- *    it becomes m one-byte registers for good (m bytes: 256 at p = 8,
- *    4 KiB at p = 12).  Saved in register order whatever the form.
+ *    register, at most half full; past m / 16 entries (m / 2 bytes of
+ *    table) it becomes dense for good: 4 bits a register, its excess over
+ *    the least register, and a few 4-byte exceptions for registers 15 or
+ *    more above the least (m / 2 + 16 bytes at p = 8: 144; m / 2 + m / 32
+ *    from p = 10: 544 at p = 10, 2,176 at p = 12); m one-byte registers
+ *    when the exceptions are full, and for p < 6.  Saved in register
+ *    order whatever the form.
  *  - window (W > 0): a register holds its "possible future maxima", the
  *    (rho, second) pairs no other pair of it dominates (has a rho as great
  *    and a second as late): seconds increasing, rho decreasing.  An added
@@ -93,12 +97,16 @@ struct ckpt_rd;
  * module's own; set it up with hll_init.
  */
 struct hll {
-	void *r;		/* sparse: uint64_t[cap]; dense: uint8_t[m] */
-	uint32_t len;		/* sparse entries in use */
-	uint32_t cap;		/* sparse entries allocated */
+	void *r;		/* sparse: a table or uint64_t[cap]; dense:
+				   registers (lib/hll.c says how) */
+	uint32_t len;		/* sparse entries in use (dense: registers
+				   at base) */
+	uint32_t cap;		/* sparse entries allocated (dense:
+				   exceptions) */
 	int32_t window;		/* seconds, 0: totals */
 	uint8_t p;
-	uint8_t dense;		/* totals only: r is m registers */
+	uint8_t dense;		/* totals only: 0 sparse, else r is dense */
+	uint8_t base;		/* dense in nibbles: the least register */
 };
 
 /* FNV-1a 64 (lib/hash.h) of p[0..n), then murmur3's fmix64: fixed. */

@@ -304,10 +304,15 @@ memory(void)
 			for (v = 0; v < ns[i]; v++)
 				add(&s, val(10, (uint64_t)v),
 				    w == 2 ? v * 60 / ns[i] : 0);
-			printf("hll: p 8 %s, %5d distinct: %5zu bytes (%lu "
-			    "entries)\n", w == 0 ? "totals" : w == 1 ?
-			    "window, one second" : "window, over 60 s",
-			    ns[i], hll_bytes(&s), (unsigned long)s.len);
+			if (s.dense)
+				printf("hll: p 8 totals, %5d distinct: %5zu "
+				    "bytes (dense)\n", ns[i], hll_bytes(&s));
+			else
+				printf("hll: p 8 %s, %5d distinct: %5zu bytes "
+				    "(%lu entries)\n", w == 0 ? "totals" :
+				    w == 1 ? "window, one second" :
+				    "window, over 60 s", ns[i], hll_bytes(&s),
+				    (unsigned long)s.len);
 			if (ns[i] == 1)
 				CHECK(hll_bytes(&s) <= 16, "one value takes %zu "
 				    "bytes", hll_bytes(&s));
@@ -390,6 +395,141 @@ checkpoints(void)
 	printf("hll: checkpoints round trip: %zu bytes empty, %zu sparse "
 	    "(20), %zu dense (p 8), %zu window (p 12, %lu entries)\n", n[0],
 	    n[1], n[2], n[3], (unsigned long)(n[3] - 6) / 11);
+}
+
+/* a hash of register reg and rho at p (1 <= rho <= 65 - p) */
+static uint64_t
+hr(int p, unsigned reg, unsigned rho)
+{
+	uint64_t low = rho > 64u - (unsigned)p ? 0 :
+	    UINT64_C(1) << (64 - p - (int)rho);
+
+	return (uint64_t)reg << (64 - p) | low;
+}
+
+/* Ertl's estimate of registers r[0 .. 2^p), written here again */
+static double
+ref_estimate(int p, const unsigned char *r)
+{
+	unsigned m = 1u << p, q = 64 - (unsigned)p, c[66] = { 0 }, i;
+	double z, x, y, zp, t;
+	int k;
+
+	for (i = 0; i < m; i++)
+		c[r[i]]++;
+	if (c[0] == m)
+		return 0;
+	/* tau(1 - c[q + 1] / m) */
+	x = 1 - (double)c[q + 1] / m;
+	t = 0;
+	if (x != 0 && x != 1) {
+		y = 1;
+		t = 1 - x;
+		do {
+			x = sqrt(x);
+			zp = t;
+			y *= 0.5;
+			t -= (1 - x) * (1 - x) * y;
+		} while (t != zp);
+		t /= 3;
+	}
+	z = m * t;
+	for (k = (int)q; k >= 1; k--)
+		z = 0.5 * (z + c[k]);
+	/* sigma(c[0] / m) */
+	x = (double)c[0] / m;
+	y = 1;
+	t = x;
+	do {
+		x *= x;
+		zp = t;
+		t += x * y;
+		y += y;
+	} while (t != zp);
+	z += m * t;
+	return 0.72134752044448170368 * m / z * m;
+}
+
+/*
+ * Dense totals in nibbles over the least register, and in bytes: 64 m
+ * values of chosen register and rho (so that the least register rises
+ * above 0), with 3 far above it (exceptions), then with one in 64 so (the
+ * bytes form), then all rising together with 3 at the edge of their
+ * nibbles: the saved registers and the count are those of a plain array
+ * of registers kept here, every 61 values.
+ */
+static void
+dense_forms(void)
+{
+	static const int ps[] = { 4, 6, 8, 10, 12 };
+	struct ckpt_buf b = { 0 };
+	unsigned char ref[1 << 12];
+	uint64_t rng = 88172645463325252ULL;
+	unsigned m, reg, rho, maxrho, i, bases = 0, steps;
+	size_t k, bad = 0;
+	struct hll s;
+	int run;
+
+	for (k = 0; k < sizeof(ps) / sizeof(ps[0]); k++)
+		for (run = 0; run < 3; run++) {
+			m = 1u << ps[k];
+			maxrho = 65u - (unsigned)ps[k];
+			init(&s, ps[k], 0);
+			memset(ref, 0, m);
+			steps = 64 * m;
+			for (i = 0; i < steps; i++) {
+				rng ^= rng << 13, rng ^= rng >> 7, rng ^= rng << 17;
+				reg = (unsigned)(rng >> 40) % m;
+				/* rho as values give it: 1 half the time */
+				rho = 1 + (unsigned)__builtin_clzll(rng << 24 |
+				    1u << 23);
+				/* run 0: 3 far above; run 1: one in 64 */
+				if (run == 0 ? i % (steps / 3) == steps / 6 :
+				    (rng >> 32) % 64 == 0)
+					rho += 20;
+				/*
+				 * run 2: round after round every register one
+				 * more, 3 of them 15 to 17 above the rest: an
+				 * exception at the edge, back in its nibble
+				 * when the least rises
+				 */
+				if (run == 2) {
+					reg = i % m;
+					rho = 1 + i / m * 20 / 64 + (reg < 3 ?
+					    15 + reg : 0);
+				}
+				if (rho > maxrho)
+					rho = maxrho;
+				add(&s, hr(ps[k], reg, rho), 0);
+				if (ref[reg] < rho)
+					ref[reg] = (unsigned char)rho;
+				if (s.dense && s.base > 0 && i % 64 == 0)
+					bases++;
+				if (i % 61 != 0 && i != steps - 1)
+					continue;
+				b.o.len = 0;
+				hll_save(&s, &b);
+				if (s.dense && (b.o.len != 6 + m ||
+				    memcmp(b.o.p + 6, ref, m) != 0))
+					bad++;
+				if (fabs(hll_count(&s, 0) - ref_estimate(ps[k],
+				    ref)) > 1e-9 * ref_estimate(ps[k], ref))
+					bad++;
+			}
+			CHECK(s.dense, "p %d not dense", ps[k]);
+			if (ps[k] >= 6)
+				CHECK(hll_bytes(&s) == (run != 1 ? m / 2 +
+				    (ps[k] <= 8 ? 16 : m / 32) : m),
+				    "p %d run %d: %zu bytes", ps[k], run,
+				    hll_bytes(&s));
+			hll_free(&s);
+		}
+	printf("hll: dense forms (nibbles over the least register, bytes) "
+	    "hold the registers of a plain array and count as it does; "
+	    "%u checks with the least register above 0\n", bases);
+	CHECK(bad == 0, "%zu registers or counts differ", bad);
+	CHECK(bases > 100, "the least register stayed at 0");
+	ckpt_buf_free(&b);
 }
 
 #ifndef __SANITIZE_ADDRESS__
@@ -492,6 +632,7 @@ main(int argc, char **argv)
 	window_pairs();
 	out_of_order();
 	memory();
+	dense_forms();
 	checkpoints();
 #ifndef __SANITIZE_ADDRESS__
 	out_of_memory(0);
