@@ -213,6 +213,8 @@ main(int argc, char *argv[])
 	fo.rotate_wait = opt_rotate_wait;
 	fo.max_line = opt_max_line;
 	fo.once = opt_once;
+	/* into a pipe, writes it takes whole: their lines count delivered */
+	fo.piece = out_pipe_size(tl.out);
 	/* cron mode reads what is new; live mode starts at the end */
 	fo.start = opt_from_start || (opt_once && opt_lines < 0) ?
 	    FOLLOW_START : FOLLOW_END;

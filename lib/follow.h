@@ -96,6 +96,8 @@ struct follow_opts {
 	int start;		/* FOLLOW_END or FOLLOW_START */
 	long last_lines;	/* -n: start this many lines before the end */
 	int once;		/* read what there is, no waiting */
+	size_t piece;		/* follow_cb.lines bytes at most, 0:
+				   FOLLOW_PIECE */
 };
 
 /* where a line came from: its stream and offsets in it (START < END) */
@@ -104,8 +106,16 @@ struct follow_origin {
 	uint64_t start, end;
 };
 
-/* follow_cb.lines: bytes of lines a call at most (a longer line alone) */
-#define FOLLOW_PIECE (256 * 1024)
+/*
+ * follow_cb.lines: bytes of lines a call at most (a longer line alone),
+ * when follow_opts.piece is 0: more than a block read with the default
+ * max_line, so that a block's whole lines go out in one write(2), as
+ * cat's do (fewer, larger writes into a file: 0.075 s against 0.086 s in
+ * pieces of 256 KiB for 186 MiB).  A caller writing into a pipe asks for
+ * pieces no larger than the pipe takes, so that a write completes (its
+ * lines count delivered) before a reader that goes away stops taking.
+ */
+#define FOLLOW_PIECE (2 * 1024 * 1024)
 
 struct follow_cb {
 	void *arg;
@@ -123,8 +133,8 @@ struct follow_cb {
 	 * lines as they are (no origin needed): p[0..len) is lines each
 	 * ended by its LF, none longer than max_line, without NUL bytes,
 	 * no directive waiting before them; otherwise line() gets them one
-	 * by one.  A block's lines come in pieces of FOLLOW_PIECE bytes at
-	 * most (a longer line alone).  Returns as line() does, or 2 when
+	 * by one.  A block's lines come in pieces of follow_opts.piece
+	 * bytes at most (a longer line alone).  Returns as line() does, or 2 when
 	 * these lines themselves are written too.
 	 */
 	int (*lines)(void *arg, const char *name, const char *p, size_t len);

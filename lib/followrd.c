@@ -285,12 +285,14 @@ follow_read(struct follow *f, struct tfile *t)
 		    t->nulrun == 0 && p < e && *p != '\0' &&
 		    (nl = memrchr(p, '\n', (size_t)(e - p))) != NULL &&
 		    whole_lines(f, p, nl)) {
+			size_t pc = f->o.piece ? f->o.piece : FOLLOW_PIECE;
+
 			while (p <= nl) {
 				q = nl;
-				if (nl - p >= FOLLOW_PIECE &&
-				    (q = memrchr(p, '\n', FOLLOW_PIECE)) == NULL)
-					q = memchr(p + FOLLOW_PIECE, '\n',
-					    (size_t)(nl + 1 - p - FOLLOW_PIECE));
+				if ((size_t)(nl - p) >= pc &&
+				    (q = memrchr(p, '\n', pc)) == NULL)
+					q = memchr(p + pc, '\n',
+					    (size_t)(nl + 1 - p) - pc);
 				s0 = t->lstart;
 				t->lstart = t->pos + (q + 1 - data);
 				if ((got = f->cb.lines(f->cb.arg, t->name->path, p,

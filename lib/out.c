@@ -40,6 +40,14 @@ out_init(struct out *o, int fd)
 	(void)fcntl(fd, F_SETPIPE_SZ, OUT_BUFSZ);
 }
 
+size_t
+out_pipe_size(const struct out *o)
+{
+	int n = o->fd >= 0 ? fcntl(o->fd, F_GETPIPE_SZ) : -1;
+
+	return n > 0 ? (size_t)n : 0;
+}
+
 void
 out_free(struct out *o)
 {

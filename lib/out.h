@@ -69,6 +69,8 @@ int out_grow(void *pp, size_t *cap, size_t need, size_t size, size_t first);
 /* Set up o to write to fd (a pipe is grown to OUT_BUFSZ when allowed).
  * o is caller-owned (it is large: allocate it). */
 void out_init(struct out *o, int fd);
+/* The bytes o's pipe holds (F_GETPIPE_SZ), 0 when o writes elsewhere. */
+size_t out_pipe_size(const struct out *o);
 /*
  * Make sure descriptors 0, 1 and 2 are open, so that no file opened later
  * takes their number and gets what was meant for them.  A closed one is

@@ -1391,7 +1391,7 @@ with open(sys.argv[1], 'wb') as f:
         f.write(b'x' * n + b'\n')
     f.write(b'tail without lf')
 PY
-	for ml in 500 100000 1048576; do
+	for ml in 500 100000 1048576 4194304; do
 		omph-tail --once --max-line "$ml" "$T/b.log" >"$T/b.out" 2>"$T/b.err"
 		head -n 30000 "$T/b.log" | awk -v m="$ml" '{ print substr($0, 1, m) }' |
 		    cmp - "$T/b.out"
