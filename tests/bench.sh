@@ -11,12 +11,15 @@ size=$(wc -c <"$log")
 
 now() { date +%s.%N; }
 
-# best NAME CMD: run CMD (a shell string) 3 times, print its best rate
+# best NAME CMD [OUT]: run CMD (a shell string) 3 times, print its best
+# rate; OUT, a file CMD writes, is removed before each run, untimed (so
+# that freeing the last run's blocks is not counted)
 best() {
 	name=$1
 	shift
 	t=
 	for i in 1 2 3; do
+		[ -z "${2:-}" ] || rm -f "$2"
 		s=$(now)
 		sh -c "$1" >/dev/null 2>&1
 		e=$(now)
@@ -82,8 +85,8 @@ awk 'BEGIN {
 	getline c < "'$B'/t.cat-to-pipe"; getline t < "'$B'/t.omph-tail-once-to-pipe"
 	printf "omph-tail vs cat to a pipe: %.0f%% (target >= 80%%)\n", 100 * c / t }'
 # issue 16: omph-tail --once to a file, beside cat to a file
-best "cat-to-file" "cat $log >$B/cat.out"
-best "omph-tail-once-to-file" "bin/omph-tail --once $log >$B/tail.out"
+best "cat-to-file" "cat $log >$B/cat.out" $B/cat.out
+best "omph-tail-once-to-file" "bin/omph-tail --once $log >$B/tail.out" $B/tail.out
 rm -f $B/cat.out $B/tail.out
 awk 'BEGIN {
 	getline c < "'$B'/t.cat-to-pipe"; getline t < "'$B'/t.omph-tail-once-to-pipe"
