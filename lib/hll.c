@@ -276,6 +276,20 @@ nib_set(struct hll *s, uint32_t reg, unsigned v)
 }
 
 /*
+ * NIBBLES: register reg (not an exception) set to rho >= base: an
+ * exception past base + 14, the caller having seen to the room for it
+ */
+static void
+put_nib(struct hll *s, uint32_t reg, unsigned rho)
+{
+	if (rho - s->base >= NIBMAX) {
+		EXC(s)[s->cap++] = reg << 6 | rho;
+		nib_set(s, reg, NIBMAX);
+	} else
+		nib_set(s, reg, rho - s->base);
+}
+
+/*
  * s dense, of registers r8[0 .. m) (each <= MAXRHO): NIBBLES when they fit
  * in it, else BYTES; what s held is freed.  -1 ENOMEM, s as it was.
  */
@@ -319,11 +333,7 @@ dense_from(struct hll *s, const uint8_t *r8)
 	s->len = at;
 	s->cap = 0;
 	for (i = 0; i < m; i++)
-		if (r8[i] - base >= NIBMAX) {
-			EXC(s)[s->cap++] = i << 6 | r8[i];
-			nib_set(s, i, NIBMAX);
-		} else
-			nib_set(s, i, r8[i] - base);
+		put_nib(s, i, r8[i]);
 	return 0;
 }
 
@@ -336,8 +346,38 @@ dense_redo(struct hll *s, uint32_t reg, unsigned rho)
 {
 	uint8_t r8[1u << HLL_PMAX];
 	const uint32_t *t = s->r;
-	uint32_t i;
+	uint32_t i, n = 0;
+	uint8_t *d;
 
+	if (s->dense == SPARSE && NIBOK(s)) {
+		/*
+		 * NIBBLES over base 0 (at most m / 16 registers are not 0),
+		 * straight from the table: its entries' pass, not m's
+		 */
+		for (i = 0; i < s->cap; i++)
+			n += t[i] != 0 && TRHO(t[i]) >= NIBMAX;
+		n += rho >= NIBMAX;
+		if (n <= NIBEXC(s)) {
+			if ((d = calloc(1, M(s) / 2 + NIBEXC(s) *
+			    sizeof(uint32_t))) == NULL) {
+				errno = ENOMEM;
+				return -1;
+			}
+			s->r = d;
+			s->dense = NIBBLES;
+			s->base = 0;
+			n = s->cap;
+			s->len = M(s) - s->len;	/* registers at 0 */
+			s->cap = 0;
+			for (i = 0; i < n; i++)
+				if (t[i] != 0)
+					put_nib(s, TREG(t[i]), TRHO(t[i]));
+			free((void *)t);
+			s->len--;	/* reg, not in the table */
+			put_nib(s, reg, rho);
+			return 0;
+		}
+	}
 	if (s->dense == SPARSE) {
 		memset(r8, 0, M(s));
 		for (i = 0; i < s->cap; i++)
@@ -403,13 +443,9 @@ add_dense(struct hll *s, uint32_t reg, unsigned rho)
 	}
 	if (rho - s->base <= cur)
 		return 0;
-	if (rho - s->base >= NIBMAX) {
-		if (s->cap == NIBEXC(s))
-			return dense_redo(s, reg, rho);
-		EXC(s)[s->cap++] = reg << 6 | rho;
-		nib_set(s, reg, NIBMAX);
-	} else
-		nib_set(s, reg, rho - s->base);
+	if (rho - s->base >= NIBMAX && s->cap == NIBEXC(s))
+		return dense_redo(s, reg, rho);
+	put_nib(s, reg, rho);
 	if (cur == 0 && --s->len == 0)
 		rebase(s);
 	return 0;

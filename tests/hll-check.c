@@ -455,7 +455,8 @@ ref_estimate(int p, const unsigned char *r)
  * values of chosen register and rho (so that the least register rises
  * above 0), with 3 far above it (exceptions), then with one in 64 so (the
  * bytes form), then all rising together with 3 at the edge of their
- * nibbles: the saved registers and the count are those of a plain array
+ * nibbles, then all far above 0 from the start (bytes when the table
+ * turns dense): the saved registers and the count are those of a plain array
  * of registers kept here, every 61 values.
  */
 static void
@@ -471,7 +472,7 @@ dense_forms(void)
 	int run;
 
 	for (k = 0; k < sizeof(ps) / sizeof(ps[0]); k++)
-		for (run = 0; run < 3; run++) {
+		for (run = 0; run < 4; run++) {
 			m = 1u << ps[k];
 			maxrho = 65u - (unsigned)ps[k];
 			init(&s, ps[k], 0);
@@ -498,6 +499,9 @@ dense_forms(void)
 					rho = 1 + i / m * 20 / 64 + (reg < 3 ?
 					    15 + reg : 0);
 				}
+				/* run 3: far above 0 from the first value */
+				if (run == 3 && i < m)
+					rho = 15 + i % 4;
 				if (rho > maxrho)
 					rho = maxrho;
 				add(&s, hr(ps[k], reg, rho), 0);
@@ -518,7 +522,7 @@ dense_forms(void)
 			}
 			CHECK(s.dense, "p %d not dense", ps[k]);
 			if (ps[k] >= 6)
-				CHECK(hll_bytes(&s) == (run != 1 ? m / 2 +
+				CHECK(hll_bytes(&s) == (run % 2 == 0 ? m / 2 +
 				    (ps[k] <= 8 ? 16 : m / 32) : m),
 				    "p %d run %d: %zu bytes", ps[k], run,
 				    hll_bytes(&s));
