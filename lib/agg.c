@@ -161,8 +161,7 @@ grow_slots(struct agg *a)
 		cap = a->max;
 	if ((k = realloc(a->keys, cap * sizeof(*k))) == NULL)
 		return -1;
-	a->keys = k;
-	memset(k + a->cap, 0, (cap - a->cap) * sizeof(*k));
+	a->keys = k;	/* slots from hi on are set up when first taken */
 	if ((f = realloc(a->freel, cap * sizeof(*f))) == NULL)
 		return -1;	/* keys is larger: harmless, cap unchanged */
 	a->freel = f;
@@ -266,6 +265,8 @@ lookup(struct agg *a, const char *key, size_t len, int64_t sec)
 		i = (i + 1) & a->tabmask;
 	s = a->nfree > 0 ? a->freel[a->nfree - 1] : (uint32_t)a->hi;
 	k = &a->keys[s];
+	if (s == a->hi)		/* never used: its memory not even touched */
+		memset(k, 0, sizeof(*k));
 	if (k->cap < len || k->key == NULL) {
 		size_t cap = len < 32 ? 32 : len;
 

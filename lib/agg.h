@@ -81,7 +81,8 @@ struct agg_cum {
 struct agg {
 	size_t max;
 	size_t n;			/* keys in use */
-	struct agg_key *keys;		/* cap slots (cap <= max), by slot */
+	struct agg_key *keys;		/* cap slots (cap <= max), by slot;
+					   those from hi on not set up */
 	size_t cap;
 	size_t hi;			/* slots below hi have been used */
 	uint32_t *freel;		/* slots below hi freed since */
