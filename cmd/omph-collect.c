@@ -850,7 +850,7 @@ emit(struct collect *co)
 		    dash_json(co->web)) == -1)
 			err(1, NULL);
 	}
-	co->snap->memlen = 0;
+	out_mem_reset(co->snap);
 }
 
 /* --- --push: snapshots as metrics into OpenTSDB or InfluxDB (lib/push.h) --- */

@@ -367,7 +367,7 @@ set_prefix(struct tail *tl, const char *name, uint64_t id)
 			err(1, NULL);
 		out_init_mem(tl->pout);
 	}
-	tl->pout->memlen = 0;
+	out_mem_reset(tl->pout);
 	v.p = name;
 	v.len = (uint32_t)strlen(name);
 	v.enc = REC_RAW;
@@ -415,7 +415,7 @@ on_line(void *arg, const char *name, const char *p, size_t len, int flags,
 		/* flush between lines, never inside one: then what was
 		 * flushed is whole lines, which the follower may count as
 		 * delivered */
-		if (out->len > 0 && out->len + need > sizeof(out->buf)) {
+		if (out->len > 0 && out->len + need > out->cap) {
 			if (out_flush(out) == -1)
 				return -1;
 			tl->whole = out->written;
@@ -430,15 +430,15 @@ on_line(void *arg, const char *name, const char *p, size_t len, int flags,
 		need += tl->prelen + 2 * 20 + 2;
 	} else
 		need += 5 * strlen(name) + 1;
-	if (out->len > 0 && out->len + need > sizeof(out->buf)) {
+	if (out->len > 0 && out->len + need > out->cap) {
 		if (out_flush(out) == -1)
 			return -1;
 		tl->whole = out->written;
 		rv = 1;
 	}
-	if (o != NULL && need <= sizeof(out->buf) - out->len) {
+	if (o != NULL && need <= out->cap - out->len) {
 		/* the hot path: straight into the buffer */
-		d = out->buf + out->len;
+		d = out->b + out->len;
 		memcpy(d, tl->pre, tl->prelen);
 		d += tl->prelen;
 #if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
@@ -475,7 +475,7 @@ on_line(void *arg, const char *name, const char *p, size_t len, int flags,
 		memcpy(d, p, len);
 		d += len;
 		*d++ = '\n';
-		out->len = (size_t)(d - out->buf);
+		out->len = (size_t)(d - out->b);
 		return rv;
 	}
 	if (o != NULL) {

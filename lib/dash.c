@@ -100,7 +100,8 @@ dash_publish(struct dash *d, struct out *json)
 	    dash_update(d, json->mem, json->memlen > 0 ? json->memlen - 1 : 0,
 	    d->mout->mem, d->mout->memlen) == -1)
 		rv = -1;
-	d->jout->memlen = d->mout->memlen = 0;
+	out_mem_reset(d->jout);
+	out_mem_reset(d->mout);
 	return rv;
 }
 

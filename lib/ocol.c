@@ -122,7 +122,7 @@ ocol_row(const struct ocol *c, struct out *o, const struct rec_val *vals,
 			    org : c->src[i] < 0 ? NULL : &vals[c->src[i]];
 			if (v == NULL || v->enc == REC_ABSENT)
 				continue;
-			if (o->buf[o->len - 1] != '{')
+			if (o->b[o->len - 1] != '{')
 				out_putc(o, ',');
 			out_write(o, c->jkeys + c->jkoff[i], c->jklen[i]);
 			if (clean)

@@ -26,9 +26,41 @@ out_init_mem(struct out *o)
 	o->fd = OUT_MEM;
 	o->err = 0;
 	o->len = 0;
+	o->b = o->buf;
+	o->cap = sizeof(o->buf);
 	o->written = 0;
 	o->mem = NULL;
 	o->memlen = o->memcap = 0;
+}
+
+static int grow(char **p, size_t *cap, size_t len, size_t n);
+
+/*
+ * A memory out with nothing waiting: b at mem + memlen when mem has room
+ * for a buffer's worth (grown for it), else buf (the next flush copies).
+ */
+static void
+mem_at(struct out *o)
+{
+	if (o->memcap - o->memlen < sizeof(o->buf) &&
+	    grow(&o->mem, &o->memcap, o->memlen, sizeof(o->buf)) == -1) {
+		o->b = o->buf;
+		o->cap = sizeof(o->buf);
+		return;
+	}
+	o->b = o->mem + o->memlen;
+	o->cap = o->memcap - o->memlen;
+}
+
+void
+out_mem_reset(struct out *o)
+{
+	if (o->b != o->buf) {
+		memmove(o->mem, o->b, o->len);
+		o->b = o->mem;
+		o->cap = o->memcap;
+	}
+	o->memlen = 0;
 }
 
 void
@@ -56,6 +88,9 @@ out_free(struct out *o)
 	free(o->mem);
 	o->mem = NULL;
 	o->memlen = o->memcap = 0;
+	o->b = o->buf;
+	o->cap = sizeof(o->buf);
+	o->len = 0;
 }
 
 /*
@@ -129,6 +164,7 @@ write_all(struct out *o, const char *p, size_t n)
 	ssize_t w;
 
 	if (o->fd == OUT_MEM) {
+		/* from buf, or (nothing waiting) from the caller */
 		if (o->memcap - o->memlen < n &&
 		    grow(&o->mem, &o->memcap, o->memlen, n) == -1) {
 			o->err = ENOMEM;
@@ -161,6 +197,18 @@ out_flush(struct out *o)
 
 	if (o->err)
 		return -1;
+	if (o->fd == OUT_MEM) {
+		if (o->b != o->buf) {
+			o->memlen += o->len;	/* there already */
+			o->written += o->len;
+			rv = 0;
+		} else
+			rv = o->len > 0 ? write_all(o, o->buf, o->len) : 0;
+		o->len = 0;
+		if (rv == 0)
+			mem_at(o);
+		return rv;
+	}
 	if (o->len == 0)
 		return 0;
 	rv = write_all(o, o->buf, o->len);
@@ -171,9 +219,11 @@ out_flush(struct out *o)
 int
 out_write_direct(struct out *o, const void *p, size_t n)
 {
-	if (out_flush(o) == -1)
+	if (out_flush(o) == -1 || write_all(o, p, n) == -1)
 		return -1;
-	return write_all(o, p, n);
+	if (o->fd == OUT_MEM)
+		mem_at(o);
+	return 0;
 }
 
 int
@@ -181,9 +231,9 @@ out_write_slow(struct out *o, const void *p, size_t n)
 {
 	if (out_flush(o) == -1)
 		return -1;
-	if (n >= sizeof(o->buf))
-		return write_all(o, p, n);
-	memcpy(o->buf, p, n);
+	if (n >= o->cap)
+		return out_write_direct(o, p, n);
+	memcpy(o->b, p, n);
 	o->len = n;
 	return 0;
 }
@@ -203,6 +253,12 @@ out_cut(struct out *o, uint64_t keep, long long *at)
 	if (o->fd == OUT_MEM) {
 		o->memlen -= back < o->memlen ? back : o->memlen;
 		o->written = keep;
+		if (o->b != o->buf) {
+			/* what waits goes on from the new end */
+			memmove(o->mem + o->memlen, o->b, o->len);
+			o->b = o->mem + o->memlen;
+			o->cap = o->memcap - o->memlen;
+		}
 		*at = (long long)o->memlen;
 		return 0;
 	}

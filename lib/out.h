@@ -37,7 +37,10 @@
 struct out {
 	int fd;			/* OUT_MEM: flushes append to mem */
 	int err;		/* errno of the first failed write, or 0 */
-	size_t len;		/* bytes waiting in buf */
+	size_t len;		/* bytes waiting at b */
+	size_t cap;		/* room at b: OUT_BUFSZ or more */
+	char *b;		/* buf; OUT_MEM: mem + memlen once mem has
+				   room, so that bytes are never copied */
 	uint64_t written;	/* bytes whose write(2) completed */
 	char *mem;		/* OUT_MEM: what was flushed, memlen bytes */
 	size_t memlen, memcap;
@@ -80,10 +83,13 @@ size_t out_pipe_size(const struct out *o);
 void out_stdfds(void);
 /*
  * Set up o to gather what is written in memory: after out_flush, o->mem
- * holds o->memlen bytes (the caller may reset memlen to 0 to start over).
+ * holds o->memlen bytes (out_mem_reset starts over).  Once mem has room,
+ * writes go straight into it at memlen, and a flush only counts them.
  * ENOMEM is a write error like any other.
  */
 void out_init_mem(struct out *o);
+/* A memory out: drop what mem holds (not what waits to be flushed). */
+void out_mem_reset(struct out *o);
 /* Free what o holds (a memory out's bytes); o may be NULL. */
 void out_free(struct out *o);
 /* Write everything buffered.  Returns 0, or -1 with o->err set (EPIPE...). */
@@ -128,9 +134,9 @@ int out_write_direct(struct out *o, const void *p, size_t n);
 static inline char *
 out_reserve(struct out *o, size_t n)
 {
-	if (o->len + n > sizeof(o->buf) && out_flush(o) == -1)
+	if (o->len + n > o->cap && out_flush(o) == -1)
 		return NULL;
-	return o->buf + o->len;
+	return o->b + o->len;
 }
 
 static inline void
@@ -142,8 +148,8 @@ out_commit(struct out *o, size_t n)
 static inline int
 out_write(struct out *o, const void *p, size_t n)
 {
-	if (o->len + n <= sizeof(o->buf)) {
-		memcpy(o->buf + o->len, p, n);
+	if (o->len + n <= o->cap) {
+		memcpy(o->b + o->len, p, n);
 		o->len += n;
 		return 0;
 	}
@@ -153,8 +159,8 @@ out_write(struct out *o, const void *p, size_t n)
 static inline int
 out_putc(struct out *o, char c)
 {
-	if (o->len < sizeof(o->buf)) {
-		o->buf[o->len++] = c;
+	if (o->len < o->cap) {
+		o->b[o->len++] = c;
 		return 0;
 	}
 	return out_write_slow(o, &c, 1);

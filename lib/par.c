@@ -74,14 +74,16 @@ line_start(int fd, uint64_t lo, uint64_t hi, uint64_t *start)
 	char buf[65536], *nl;
 	uint64_t at = lo - 1;
 	ssize_t k;
-	size_t want;
+	size_t want, step = 4096;	/* most lines end within it */
 
 	if (lo == 0) {
 		*start = 0;
 		return 0;
 	}
 	while (at + 1 < hi) {
-		want = hi - 1 - at < sizeof(buf) ? (size_t)(hi - 1 - at) : sizeof(buf);
+		want = hi - 1 - at < step ? (size_t)(hi - 1 - at) : step;
+		if (step < sizeof(buf))
+			step *= 2;
 		if ((k = pread(fd, buf, want, (off_t)at)) == -1) {
 			if (errno == EINTR)
 				continue;
@@ -110,7 +112,7 @@ static _Noreturn void
 worker(int fd, uint64_t size, int n, size_t chunk, size_t max,
     const struct par_cb *cb, int k, int wfd, int ofd, int gofd)
 {
-	uint64_t res[2], more;
+	uint64_t res[2];
 	char go;
 	struct out *data, *meta;
 	struct lr r;
@@ -165,12 +167,11 @@ worker(int fd, uint64_t size, int n, size_t chunk, size_t max,
 		}
 done:
 		cb->end(cb->arg, meta, lines, err);
-		/* with ofd, what data holds is written from its buffer as it is */
-		if ((ofd < 0 && out_flush(data) == -1) || out_flush(meta) == -1 ||
-		    data->err)
+		/* data's bytes went straight into its memory: a flush counts them */
+		if (out_flush(data) == -1 || out_flush(meta) == -1)
 			_exit(1);
 		hdr[0] = meta->memlen;
-		hdr[1] = data->memlen + data->len;
+		hdr[1] = data->memlen;
 		if (write_all(wfd, hdr, sizeof(hdr)) == -1 ||
 		    write_all(wfd, meta->mem, meta->memlen) == -1)
 			_exit(1);
@@ -182,15 +183,11 @@ done:
 				_exit(errno == EIO ? 0 : 1);
 			res[1] = write_some(ofd, data->mem, data->memlen,
 			    &res[0]) == -1 ? (uint64_t)errno : 0;
-			if (res[1] == 0) {
-				res[1] = write_some(ofd, data->buf, data->len,
-				    &more) == -1 ? (uint64_t)errno : 0;
-				res[0] += more;
-			}
 			if (write_all(wfd, res, sizeof(res)) == -1)
 				_exit(1);
 		}
-		meta->memlen = data->memlen = data->len = 0;
+		out_mem_reset(meta);
+		out_mem_reset(data);
 	}
 	_exit(0);
 }

@@ -59,7 +59,7 @@ pj_header(struct pj *pj, const char *const *names, int nnames)
 		pj->has_first = *pj->written = 1;
 		pj->ltext->len = 0;
 		header_text(pj, pj->ltext, names, nnames);
-		out_write(pj->ftext, pj->ltext->buf, pj->ltext->len);
+		out_write(pj->ftext, pj->ltext->b, pj->ltext->len);
 		return PJ_HDR_FIRST;
 	}
 	if (pj->plain && *pj->written) {
@@ -100,10 +100,10 @@ cb_begin(void *arg, struct out *data)
 	pj->has_first = pj->wrote = pj->fatal = 0;
 	pj->nrejev = 0;
 	pj->first = 1;
-	pj->ev->memlen = 0;
+	out_mem_reset(pj->ev);
 	pj->ftext->len = pj->ltext->len = 0;
 	if (pj->rejmem != NULL)
-		pj->rejmem->memlen = 0;
+		out_mem_reset(pj->rejmem);
 	pj->begin(pj->arg, data, pj->rejmem);
 }
 
@@ -145,9 +145,9 @@ cb_end(void *arg, struct out *meta, uint64_t lines, int e)
 	pm.rejlen = pj->rejmem != NULL ? (uint32_t)pj->rejmem->memlen : 0;
 	out_write(meta, &pm, sizeof(pm));
 	if (pm.firstlen > 0)
-		out_write(meta, pj->ftext->buf, pm.firstlen);
+		out_write(meta, pj->ftext->b, pm.firstlen);
 	if (pm.lastlen > 0)
-		out_write(meta, pj->ltext->buf, pm.lastlen);
+		out_write(meta, pj->ltext->b, pm.lastlen);
 	if (pm.evlen > 0)
 		out_write(meta, pj->ev->mem, pm.evlen);
 	if (pm.rejlen > 0)
@@ -258,7 +258,7 @@ pj_run(struct pj *pj, int fd, uint64_t size, int n, size_t chunk,
 	/* the header written before the first -j file */
 	if (nnames > 0 && pj->htlen == 0)
 		header_text(pj, mem[2], names, nnames);
-	if (mem[2]->len > 0 && keep_text(pj, mem[2]->buf, mem[2]->len) == -1) {
+	if (mem[2]->len > 0 && keep_text(pj, mem[2]->b, mem[2]->len) == -1) {
 		rv = PJ_NOMEM;
 		goto out;
 	}

@@ -88,7 +88,7 @@ row_text(struct out *o, const struct rec_val *vals, int n, char *d,
 
 	for (i = 0; i < n; i++)
 		row[i] = &vals[i];
-	o->memlen = 0;
+	out_mem_reset(o);
 	rec_put_row(o, row, n);
 	if (out_flush(o) == -1)
 		abort();

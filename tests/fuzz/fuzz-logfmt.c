@@ -50,10 +50,10 @@ record(const struct rec_schema *sch, const struct rec_val *vals)
 	for (i = 0; i < sch->n; i++)
 		rec_put_json(o, &vals[i], strcmp(sch->names[i], "status") == 0 ||
 		    strcmp(sch->names[i], "bytes") == 0);
-	o->memlen = 0;		/* keep memory bounded */
+	out_mem_reset(o);		/* keep memory bounded */
 	if (out_flush(o) == -1)
 		abort();
-	o->memlen = 0;
+	out_mem_reset(o);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

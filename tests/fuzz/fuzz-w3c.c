@@ -91,7 +91,7 @@ record(const struct rec_schema *sch, const struct rec_val *vals)
 		rec_put_json(o, &vals[i], strcmp(sch->names[i], "status") == 0);
 	if (out_flush(o) == -1)
 		abort();
-	o->memlen = 0;
+	out_mem_reset(o);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
