@@ -243,10 +243,10 @@ lf_fast(struct lf_prog *pg, char *line, size_t len, struct rec_val *vals)
 	const char *lit;
 	char why[1];
 	size_t n;
-	int i, sp = pg->slot[' '];
+	int sp = pg->slot[' '];
 
-	for (i = 0; i < pg->schema.n; i++)
-		vals[i].enc = REC_ABSENT;
+	/* every value absent (REC_ABSENT is 0) until the line sets it */
+	memset(vals, 0, (size_t)pg->schema.n * sizeof(*vals));
 	for (s = pg->st; s < se; s++) {
 		lit = pg->lits + s->lit;
 		switch (s->kind) {

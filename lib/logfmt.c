@@ -651,8 +651,8 @@ lf_parse(struct lf_prog *pg, char *line, size_t len, struct rec_val *vals,
 	lf_index(pg, line, len);
 	if (pg->fast && pg->clean && lf_fast(pg, line, len, vals) == 0)
 		return 0;
-	for (i = 0; i < pg->schema.n; i++)
-		vals[i].enc = REC_ABSENT;
+	/* every value absent (REC_ABSENT is 0) until the line sets it */
+	memset(vals, 0, (size_t)pg->schema.n * sizeof(*vals));
 	for (i = 0; i < pg->n; i++) {
 		it = &pg->it[i];
 		if (it->kind == I_LIT) {

@@ -28,7 +28,7 @@ enum {
 
 /* how the bytes of a value are to be read */
 enum {
-	REC_ABSENT = 0,		/* no value: written \N */
+	REC_ABSENT = 0,		/* no value: written \N; a zeroed rec_val is one */
 	REC_RAW,		/* the bytes as they are */
 	REC_BSL			/* Apache/nginx escapes: \" \\ \xHH decoded */
 };

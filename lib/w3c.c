@@ -481,8 +481,8 @@ w3c_line(struct w3c *w, char *line, size_t len, struct rec_val *vals,
 		    "more than " : "", n > w->nin ? w->nin : n, w->nin);
 		return -1;
 	}
-	for (i = 0; i < w->schema.n; i++)
-		vals[i].enc = REC_ABSENT;
+	/* every value absent (REC_ABSENT is 0) until the line sets it */
+	memset(vals, 0, (size_t)w->schema.n * sizeof(*vals));
 	for (i = 0; i < n; i++) {
 		char *t = w->tok[i];
 		size_t tl = w->toklen[i];
