@@ -247,22 +247,34 @@ tplace(const uint32_t *t, uint32_t cap, uint32_t reg)
 	return i;
 }
 
+/* NIBBLES: register reg's 4 bits, its excess over base (NIBMAX: see EXC) */
+static unsigned
+nib_get(const struct hll *s, uint32_t reg)
+{
+	return ((const uint8_t *)s->r)[reg >> 1] >> (reg & 1) * 4 & 15;
+}
+
+/* NIBBLES: the exception of register reg, whose nibble is NIBMAX */
+static uint32_t *
+exc_of(const struct hll *s, uint32_t reg)
+{
+	uint32_t *x = EXC(s);
+
+	while (TREG(*x) != reg)
+		x++;
+	return x;
+}
+
 /* register reg of a dense sketch */
 static unsigned
 dense_get(const struct hll *s, uint32_t reg)
 {
-	const uint8_t *d = s->r;
-	const uint32_t *x = EXC(s);
-	unsigned v, i;
+	unsigned v;
 
 	if (s->dense == BYTES)
-		return d[reg];
-	v = d[reg >> 1] >> (reg & 1) * 4 & 15;
-	if (v < NIBMAX)
-		return s->base + v;
-	for (i = 0; TREG(x[i]) != reg; i++)
-		;
-	return TRHO(x[i]);
+		return ((const uint8_t *)s->r)[reg];
+	v = nib_get(s, reg);
+	return v < NIBMAX ? s->base + v : TRHO(*exc_of(s, reg));
 }
 
 /* NIBBLES: register reg's excess over base set to v (< 16) */
@@ -287,6 +299,27 @@ put_nib(struct hll *s, uint32_t reg, unsigned rho)
 		nib_set(s, reg, NIBMAX);
 	} else
 		nib_set(s, reg, rho - s->base);
+}
+
+/*
+ * s made NIBBLES over base with at registers at it, no register set yet;
+ * the old r is the caller's to free.  -1 ENOMEM, s as it was.
+ */
+static int
+nib_start(struct hll *s, unsigned base, uint32_t at)
+{
+	void *d = calloc(1, M(s) / 2 + NIBEXC(s) * sizeof(uint32_t));
+
+	if (d == NULL) {
+		errno = ENOMEM;
+		return -1;
+	}
+	s->r = d;
+	s->dense = NIBBLES;
+	s->base = (uint8_t)base;
+	s->len = at;
+	s->cap = 0;
+	return 0;
 }
 
 /*
@@ -322,16 +355,10 @@ dense_from(struct hll *s, const uint8_t *r8)
 		s->dense = BYTES;
 		return 0;
 	}
-	if ((d = calloc(1, m / 2 + NIBEXC(s) * sizeof(uint32_t))) == NULL) {
-		errno = ENOMEM;
+	d = s->r;
+	if (nib_start(s, base, at) == -1)
 		return -1;
-	}
-	free(s->r);
-	s->r = d;
-	s->dense = NIBBLES;
-	s->base = (uint8_t)base;
-	s->len = at;
-	s->cap = 0;
+	free(d);
 	for (i = 0; i < m; i++)
 		put_nib(s, i, r8[i]);
 	return 0;
@@ -346,8 +373,7 @@ dense_redo(struct hll *s, uint32_t reg, unsigned rho)
 {
 	uint8_t r8[1u << HLL_PMAX];
 	const uint32_t *t = s->r;
-	uint32_t i, n = 0;
-	uint8_t *d;
+	uint32_t i, n = 0, cap = s->cap;
 
 	if (s->dense == SPARSE && NIBOK(s)) {
 		/*
@@ -358,22 +384,13 @@ dense_redo(struct hll *s, uint32_t reg, unsigned rho)
 			n += t[i] != 0 && TRHO(t[i]) >= NIBMAX;
 		n += rho >= NIBMAX;
 		if (n <= NIBEXC(s)) {
-			if ((d = calloc(1, M(s) / 2 + NIBEXC(s) *
-			    sizeof(uint32_t))) == NULL) {
-				errno = ENOMEM;
+			/* at 0: all but the table's registers and reg */
+			if (nib_start(s, 0, M(s) - s->len - 1) == -1)
 				return -1;
-			}
-			s->r = d;
-			s->dense = NIBBLES;
-			s->base = 0;
-			n = s->cap;
-			s->len = M(s) - s->len;	/* registers at 0 */
-			s->cap = 0;
-			for (i = 0; i < n; i++)
+			for (i = 0; i < cap; i++)
 				if (t[i] != 0)
 					put_nib(s, TREG(t[i]), TRHO(t[i]));
 			free((void *)t);
-			s->len--;	/* reg, not in the table */
 			put_nib(s, reg, rho);
 			return 0;
 		}
@@ -395,21 +412,19 @@ dense_redo(struct hll *s, uint32_t reg, unsigned rho)
 static void
 rebase(struct hll *s)
 {
-	const uint8_t *d = s->r;
-	uint32_t *x = EXC(s), m = M(s), i, j;
+	uint32_t *x, m = M(s), i;
 	unsigned v;
 
 	while (s->len == 0) {
 		s->base++;
 		for (i = 0; i < m; i++) {
-			v = d[i >> 1] >> (i & 1) * 4 & 15;
+			v = nib_get(s, i);
 			if (v == NIBMAX) {
-				for (j = 0; TREG(x[j]) != i; j++)
-					;
-				if (TRHO(x[j]) - s->base >= NIBMAX)
+				x = exc_of(s, i);
+				if (TRHO(*x) - s->base >= NIBMAX)
 					continue;
-				v = TRHO(x[j]) - s->base;
-				x[j] = x[--s->cap];
+				v = TRHO(*x) - s->base;
+				*x = EXC(s)[--s->cap];
 			} else
 				v--;
 			nib_set(s, i, v);
@@ -422,7 +437,7 @@ static int
 add_dense(struct hll *s, uint32_t reg, unsigned rho)
 {
 	uint8_t *d = s->r;
-	uint32_t *x, i;
+	uint32_t *x;
 	unsigned cur;
 
 	if (s->dense == BYTES) {
@@ -432,13 +447,11 @@ add_dense(struct hll *s, uint32_t reg, unsigned rho)
 	}
 	if (rho <= s->base)
 		return 0;
-	cur = d[reg >> 1] >> (reg & 1) * 4 & 15;
+	cur = nib_get(s, reg);
 	if (cur == NIBMAX) {
-		x = EXC(s);
-		for (i = 0; TREG(x[i]) != reg; i++)
-			;
-		if (TRHO(x[i]) < rho)
-			x[i] = reg << 6 | rho;
+		x = exc_of(s, reg);
+		if (TRHO(*x) < rho)
+			*x = reg << 6 | rho;
 		return 0;
 	}
 	if (rho - s->base <= cur)
