@@ -52,15 +52,25 @@ mem_at(struct out *o)
 	o->cap = o->memcap - o->memlen;
 }
 
+/*
+ * A memory out's memory cut to its first n <= memlen bytes; what waits
+ * to be flushed, when it waits in mem, moved to go on from there
+ */
+static void
+mem_cut(struct out *o, size_t n)
+{
+	if (o->b != o->buf) {
+		memmove(o->mem + n, o->b, o->len);
+		o->b = o->mem + n;
+		o->cap = o->memcap - n;
+	}
+	o->memlen = n;
+}
+
 void
 out_mem_reset(struct out *o)
 {
-	if (o->b != o->buf) {
-		memmove(o->mem, o->b, o->len);
-		o->b = o->mem;
-		o->cap = o->memcap;
-	}
-	o->memlen = 0;
+	mem_cut(o, 0);
 }
 
 void
@@ -251,14 +261,8 @@ out_cut(struct out *o, uint64_t keep, long long *at)
 	}
 	back = o->written - keep;
 	if (o->fd == OUT_MEM) {
-		o->memlen -= back < o->memlen ? back : o->memlen;
+		mem_cut(o, o->memlen - (back < o->memlen ? back : o->memlen));
 		o->written = keep;
-		if (o->b != o->buf) {
-			/* what waits goes on from the new end */
-			memmove(o->mem + o->memlen, o->b, o->len);
-			o->b = o->mem + o->memlen;
-			o->cap = o->memcap - o->memlen;
-		}
 		*at = (long long)o->memlen;
 		return 0;
 	}
