@@ -728,7 +728,10 @@ hwm() {
 	omph-send --id real --rate 5000 udp://127.0.0.1:$P <"$T/r" 2>"$T/send.err"
 	wait "$fpid"
 	f=$(cat "$T/forged")
-	[ "$f" -gt 50 ]
+	# 125 at best; under both test passes at once the forger's 20 ms
+	# sleeps stretch (CI once saw 50 or fewer), and 20 forged sessions
+	# inside the real sender's 2 s would still have reset it, before
+	[ "$f" -gt 20 ]
 	wait_until 10 is "$T/c" records 9999
 	fresh "$T/c"
 	stop "$cpid"
